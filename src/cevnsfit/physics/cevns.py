@@ -1,0 +1,154 @@
+"""Coherent elastic neutrino-nucleus scattering with electromagnetic properties (SPEC section 6).
+
+For nu_l (or nubar_l) of energy E on a nucleus (Z, N, M), recoil T <= T_max = 2E^2/(M + 2E)
+(Atzori Corona et al., JHEP 09 (2022) 164, eqs. 2.1, 3.1, 4.1, 5.1):
+
+    dsigma/dT = G_F^2 M/pi (1 - M T/(2E^2)) { [(g~_V^p - Q_ll) Z F_Z + g_V^n N F_N]^2
+                                              + Z^2 F_Z^2 sum_{l' != l} |Q_ll'|^2 }
+              + pi alpha^2/m_e^2 (1/T - 1/E) Z^2 F_Z^2 (|mu_{nu_l}|/mu_B)^2
+
+with Q_ll' = Q~ <r^2_{nu_ll'}> [x F_nu(T) for the diagonal radius with momentum dependence]
+           + (2 sqrt2 pi alpha/(G_F q^2)) q_{nu_ll'},  q^2 = -2 M T.
+g~_V^p is g_V^p(nu_l) without the SM charge-radius term: the radius is a parameter (its SM value
+is the default, see :mod:`cevnsfit.physics.parameters`).  Antineutrinos: same formula.
+
+Two implementations live here and are tested against each other:
+
+* :func:`dsigma_dT` - the formula above, directly, for given (E, T) and parameters;
+* :func:`basis_rates` - the flux-averaged rate at recoil T decomposed into 14 basis functions
+  multiplying the monomials of :func:`cevnsfit.physics.parameters.monomials`.  It uses the flux
+  moments I_n(E_min) = int_{E_min} Phi(E) E^-n dE (n = 0, 1, 2) of
+  :meth:`cevnsfit.sources.flux.Spectrum.moments`, since 1 - MT/2E^2 and 1/T - 1/E are linear in
+  1, 1/E, 1/E^2.
+
+All energies in MeV; cross sections in cm^2/MeV per nucleus.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..constants import ALPHA, FLAVOURS, G_F, HBARC2_MEV2_CM2, M_E, MU_UNIT, QTILDE_PER_R2_UNIT, RHO_NC
+from .charge_radius import radius_form_factor
+from .couplings import gvn, gvp_no_radius
+from .form_factors import form_factor, momentum_transfer
+from .nuclei import Isotope
+from .parameters import AMPLITUDE_PAIRS, N_MONOMIALS, Params
+
+#: pi alpha^2 / m_e^2 in cm^2 (times 1/MeV from 1/T - 1/E) per (1e-10 mu_B)^2
+MAG_PREF = math.pi * ALPHA**2 / M_E**2 * HBARC2_MEV2_CM2 * MU_UNIT**2
+#: sqrt2 pi alpha / G_F [MeV^2]: millicharge coupling shift is this x q / (M T)
+CHARGE_PREF = math.sqrt(2.0) * math.pi * ALPHA / G_F
+
+
+@dataclass(frozen=True)
+class Options:
+    """Model choices that are not polynomial parameters.
+
+    form_factor : "helm", "klein_nystrand" or "symmetrized_fermi"
+    momentum_dependent : multiply the diagonal radius by F_nu(q) (arXiv:2402.16709)
+    radiative : radiative corrections in the couplings (False: tree level, rho = 1)
+    """
+
+    form_factor: str = "helm"
+    momentum_dependent: bool = False
+    radiative: bool = True
+
+
+def t_max(E, mass: float) -> np.ndarray:
+    """Maximum recoil T_max = 2E^2/(M + 2E) [MeV]."""
+    E = np.asarray(E, float)
+    return 2.0 * E**2 / (mass + 2.0 * E)
+
+
+def e_min(T, mass: float) -> np.ndarray:
+    """Smallest neutrino energy giving recoil T: (T + sqrt(T^2 + 2 M T))/2 [MeV]."""
+    T = np.asarray(T, float)
+    return 0.5 * (T + np.sqrt(T * T + 2.0 * mass * T))
+
+
+def _check_energies(E, T):
+    E = np.asarray(E, float)
+    T = np.asarray(T, float)
+    if np.any(~np.isfinite(E)) or np.any(E < 0):
+        raise ValueError("neutrino energies must be finite and non-negative")
+    if np.any(~np.isfinite(T)) or np.any(T < 0):
+        raise ValueError("recoil energies must be finite and non-negative")
+    return E, T
+
+
+def _form_factors(iso: Isotope, T, opts: Options):
+    q = momentum_transfer(T, iso.mass)
+    return form_factor(opts.form_factor, q, iso.r_proton), form_factor(opts.form_factor, q, iso.r_neutron)
+
+
+def _radius_ff(flavour: str, iso: Isotope, T, opts: Options):
+    if not opts.momentum_dependent:
+        return np.ones_like(np.asarray(T, float))
+    return radius_form_factor(flavour, momentum_transfer(T, iso.mass))
+
+
+def dsigma_dT(E, T, iso: Isotope, flavour: str, params: Params | None = None,
+              antineutrino: bool = False, opts: Options = Options()) -> np.ndarray:
+    """dsigma/dT [cm^2/MeV] for nu_l (or nubar_l) of energy E [MeV] giving a recoil T [MeV].
+
+    ``antineutrino`` is accepted for symmetry: the CEvNS formula is the same for nubar_l with the
+    nu_l parameters (SPEC section 6). Zero above T_max and at T = 0.
+    """
+    if flavour not in FLAVOURS:
+        raise ValueError(f"unknown flavour {flavour!r}; allowed: {FLAVOURS}")
+    p = params or Params()
+    E, T = _check_energies(E, T)
+    E, T = np.broadcast_arrays(E, T)
+    ok = (T > 0) & (T <= t_max(E, iso.mass))
+    Ts = np.where(ok, T, 1.0)
+    Es = np.where(ok, E, 1.0)
+    fz, fn = _form_factors(iso, Ts, opts)
+    ffnu = _radius_ff(flavour, iso, Ts, opts)
+
+    def q_shift(r2, q, ff):
+        return QTILDE_PER_R2_UNIT * r2 * ff - CHARGE_PREF * q / (iso.mass * Ts)
+
+    gp = gvp_no_radius(p.sin2w, opts.radiative)
+    amp = (gp - q_shift(p.r2(flavour), p.q(flavour), ffnu)) * iso.Z * fz + gvn(opts.radiative) * iso.N * fn
+    trans = sum(q_shift(p.r2(flavour, o), p.q(flavour, o), 1.0) ** 2 for o in FLAVOURS if o != flavour)
+    weak = G_F**2 * iso.mass / math.pi * HBARC2_MEV2_CM2 * (1.0 - iso.mass * Ts / (2.0 * Es**2))
+    weak = weak * (amp**2 + (iso.Z * fz) ** 2 * trans)
+    mag = MAG_PREF * (1.0 / Ts - 1.0 / Es) * (iso.Z * fz) ** 2 * p.mu(flavour) ** 2
+    return np.where(ok, weak + mag, 0.0)
+
+
+def basis_rates(T, moments, iso: Isotope, flavour: str, opts: Options = Options()) -> np.ndarray:
+    """Flux-averaged CEvNS rate at recoil T decomposed on the 14 monomials.
+
+    ``moments`` has shape (3, *T.shape): I_0, I_1, I_2 of the neutrino spectrum evaluated at
+    E_min(T) (see :func:`e_min`). Returns shape (14, *T.shape) in cm^2/MeV x [flux units]; the
+    rate is ``monomials(params, flavour) @ basis``.
+    """
+    T = np.asarray(T, float)
+    I0, I1, I2 = moments
+    pos = T > 0
+    Ts = np.where(pos, T, 1.0)
+    fz, fn = _form_factors(iso, Ts, opts)
+    zf = iso.Z * fz
+    # amplitude = a0 + a_s s + a_R R + a_C C
+    rho = RHO_NC if opts.radiative else 1.0
+    a0 = (gvp_no_radius(0.0, opts.radiative)) * zf + gvn(opts.radiative) * iso.N * fn
+    a_s = -2.0 * rho * zf
+    a_R = -QTILDE_PER_R2_UNIT * _radius_ff(flavour, iso, Ts, opts) * zf
+    a_C = CHARGE_PREF / (iso.mass * Ts) * zf
+    amp = (a0, a_s, a_R, a_C)
+    kin = G_F**2 * iso.mass / math.pi * HBARC2_MEV2_CM2 * (I0 - 0.5 * iso.mass * Ts * I2)
+    out = np.empty((N_MONOMIALS,) + T.shape)
+    for m, (j, k) in enumerate(AMPLITUDE_PAIRS):
+        out[m] = kin * amp[j] * amp[k] * (1.0 if j == k else 2.0)
+    b_R = QTILDE_PER_R2_UNIT * zf
+    b_C = -CHARGE_PREF / (iso.mass * Ts) * zf
+    out[10] = kin * b_R * b_R
+    out[11] = kin * 2.0 * b_R * b_C
+    out[12] = kin * b_C * b_C
+    out[13] = MAG_PREF * zf**2 * (I0 / Ts - I1)
+    return np.where(pos, out, 0.0)

@@ -1,0 +1,20 @@
+"""Test configuration: the data releases are found through CEVNSFIT_DATA (README)."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+_SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+if not os.environ.get("CEVNSFIT_DATA") and _SHARED.is_dir():
+    os.environ["CEVNSFIT_DATA"] = str(_SHARED)
+
+
+@pytest.fixture(scope="session")
+def data_available():
+    from cevnsfit import data
+
+    bad = [s for s in data.verify() if not s.ok]
+    if bad:
+        pytest.fail(f"data files missing/altered: {[s.name for s in bad]}; set CEVNSFIT_DATA")
+    return True
