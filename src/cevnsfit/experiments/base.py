@@ -1,0 +1,124 @@
+"""What every data set provides: binned expected counts for any parameters and nuisances, the
+observed counts, its nuisance parameters, and its chi^2 (SPEC section 11).
+
+An experiment module defines a subclass of :class:`DataSet`; everything outside ``experiments/``
+talks to data sets only through this interface, so a fourth data set is one new module plus an
+entry in :data:`cevnsfit.experiments.REGISTRY`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..physics.parameters import Params
+
+
+@dataclass(frozen=True)
+class Nuisance:
+    """A nuisance parameter: value ``central`` with Gaussian prior width ``sigma`` (None: free).
+
+    ``source`` says where the number comes from. Values are in the natural unit of the
+    nuisance (fractional normalisation shifts, sigma multiples of a template variation, microseconds).
+    """
+
+    name: str
+    central: float
+    sigma: float | None
+    source: str
+    limits: tuple[float, float] | None = None
+
+    def penalty(self, value: float) -> float:
+        if self.sigma is None:
+            return 0.0
+        return ((value - self.central) / self.sigma) ** 2
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One observable axis: name, unit and bin edges."""
+
+    name: str
+    unit: str
+    edges: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.edges) - 1
+
+
+def poisson_chi2(expected: np.ndarray, observed: np.ndarray) -> float:
+    """Poisson chi^2 = 2 sum [N_th - N_obs + N_obs ln(N_obs/N_th)] (Baker & Cousins 1984)."""
+    mu = np.maximum(expected, 1e-300)
+    n = observed
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_term = np.where(n > 0, n * np.log(n / mu), 0.0)
+    return float(2.0 * np.sum(mu - n + log_term))
+
+
+def gaussian_chi2(expected: np.ndarray, observed: np.ndarray, sigma: np.ndarray) -> float:
+    return float(np.sum(((expected - observed) / sigma) ** 2))
+
+
+@dataclass
+class DataSet(ABC):
+    """A data set with its model choices fixed and its templates built.
+
+    Subclasses set ``name``, ``axes``, ``observed``, ``nuisances`` and implement
+    :meth:`components` (expected counts per named component, flattened over the bins in C order
+    of ``axes``) and :meth:`chi2_counts`.
+    """
+
+    name: str = field(init=False, default="")
+    axes: tuple[Axis, ...] = field(init=False, default=())
+    observed: np.ndarray = field(init=False, default=None)
+    nuisances: tuple[Nuisance, ...] = field(init=False, default=())
+    signal_components: tuple[str, ...] = ("cevns", "es")
+
+    # the physics parameters this data set is sensitive to (others do not change its prediction)
+    sensitive_to: tuple[str, ...] = field(init=False, default=())
+
+    @abstractmethod
+    def components(self, params: Params, nuis: dict | None = None) -> dict[str, np.ndarray]:
+        """Expected counts per component (``cevns``, ``es`` and each background by name)."""
+
+    @abstractmethod
+    def chi2_counts(self, expected: np.ndarray) -> float:
+        """The data term of the chi^2 for total expected counts (flattened bins)."""
+
+    # ---------------------------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(a.n for a in self.axes)
+
+    def nuisance_defaults(self) -> dict[str, float]:
+        return {n.name: n.central for n in self.nuisances}
+
+    def _nuis(self, nuis: dict | None) -> dict[str, float]:
+        out = self.nuisance_defaults()
+        if nuis:
+            unknown = set(nuis) - set(out)
+            if unknown:
+                raise ValueError(f"unknown nuisance(s) {sorted(unknown)} for {self.name}; allowed: {sorted(out)}")
+            out.update(nuis)
+        return out
+
+    def expected(self, params: Params, nuis: dict | None = None) -> np.ndarray:
+        """Total expected counts per bin (flattened)."""
+        return sum(self.components(params, nuis).values())
+
+    def penalty(self, nuis: dict | None = None) -> float:
+        values = self._nuis(nuis)
+        return float(sum(n.penalty(values[n.name]) for n in self.nuisances))
+
+    def chi2(self, params: Params, nuis: dict | None = None) -> float:
+        """chi^2 of the data given physics parameters and nuisances (including the priors)."""
+        return self.chi2_counts(self.expected(params, nuis)) + self.penalty(nuis)
+
+    def totals(self, params: Params, nuis: dict | None = None) -> dict[str, float]:
+        comps = self.components(params, nuis)
+        out = {k: float(np.sum(v)) for k, v in comps.items()}
+        out["observed"] = float(np.sum(self.observed))
+        return out

@@ -1,0 +1,69 @@
+"""Signal templates: expected counts decomposed on the parameter monomials (SPEC section 13).
+
+Every rate is a polynomial in the physics parameters; for a neutrino of flavour l it is
+``monomials(params, l) @ basis`` with the 14 monomials of :mod:`cevnsfit.physics.parameters`.
+Integrating each basis function through the flux, cross section and detector response once
+gives, per *component* (a group of neutrinos sharing flavour and time profile), an array of shape
+(14, n_bins).  Expected counts for any parameter point are then a contraction: no integral is
+redone inside a fit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..physics.parameters import N_MONOMIALS, Params, monomials, monomials_batch
+
+
+@dataclass(frozen=True, eq=False)
+class ComponentTemplates:
+    """Templates of one interaction channel ("cevns" or "es").
+
+    ``data`` has shape (n_components, 14, n_bins); ``flavours[k]`` is the neutrino flavour of
+    component k (its parameters are those of that flavour).
+    """
+
+    flavours: tuple[str, ...]
+    data: np.ndarray
+
+    def __post_init__(self):
+        if self.data.ndim != 3 or self.data.shape[1] != N_MONOMIALS or self.data.shape[0] != len(self.flavours):
+            raise ValueError(f"template array has shape {self.data.shape}, expected "
+                             f"({len(self.flavours)}, {N_MONOMIALS}, n_bins)")
+
+    @property
+    def n_bins(self) -> int:
+        return self.data.shape[2]
+
+    def monomial_matrix(self, params: Params) -> np.ndarray:
+        """(n_components, 14) monomials of ``params``."""
+        cache = {f: monomials(params, f) for f in set(self.flavours)}
+        return np.stack([cache[f] for f in self.flavours])
+
+    def per_component(self, params: Params) -> np.ndarray:
+        """Expected counts per component: (n_components, n_bins)."""
+        return np.einsum("km,kmb->kb", self.monomial_matrix(params), self.data)
+
+    def per_component_batch(self, values: dict, base: Params | None = None) -> np.ndarray:
+        """Many points: ``values`` maps names to arrays of length n -> (n, n_components, n_bins)."""
+        cache = {f: monomials_batch(values, f, base) for f in set(self.flavours)}
+        m = np.stack([cache[f] for f in self.flavours], axis=1)       # (n, k, 14)
+        return np.einsum("nkm,kmb->nkb", m, self.data)
+
+    def __add__(self, other: "ComponentTemplates") -> "ComponentTemplates":
+        if self.flavours != other.flavours:
+            raise ValueError("cannot add templates of different components")
+        return ComponentTemplates(self.flavours, self.data + other.data)
+
+    def scaled(self, factor) -> "ComponentTemplates":
+        return ComponentTemplates(self.flavours, self.data * factor)
+
+
+def interpolate_variants(nominal: np.ndarray, plus: np.ndarray, minus: np.ndarray, x: float) -> np.ndarray:
+    """Vertical template morphing: piecewise-linear in the nuisance ``x`` (x = +-1 gives the +-1 sigma
+    variants, x = 0 the nominal)."""
+    if x >= 0:
+        return nominal + x * (plus - nominal)
+    return nominal - x * (minus - nominal)
