@@ -67,3 +67,32 @@ def interpolate_variants(nominal: np.ndarray, plus: np.ndarray, minus: np.ndarra
     if x >= 0:
         return nominal + x * (plus - nominal)
     return nominal - x * (minus - nominal)
+
+
+def build_templates(spectra, target, scale: float, nodes, weights, response: np.ndarray,
+                    channel: str = "cevns", opts=None, momentum_dependent: bool = False) -> ComponentTemplates:
+    """Integrate the basis rates of each spectrum through a response matrix.
+
+    Parameters
+    ----------
+    spectra : list of :class:`cevnsfit.sources.flux.Spectrum` (one component each)
+    target : :class:`cevnsfit.physics.target.Target`
+    scale : number of molecules x exposure factor (e.g. seconds of running for a flux in /cm^2/s)
+    nodes, weights : recoil-energy quadrature [MeV] (nuclear for CEvNS, electron for ES)
+    response : P(bin | recoil) at the nodes, shape (n_bins, n_nodes)
+    channel : "cevns" or "es"
+    """
+    from ..physics import cevns as _cevns
+    from ..physics.target import cevns_basis, es_basis
+
+    opts = opts or _cevns.Options()
+    out = []
+    for s in spectra:
+        if channel == "cevns":
+            b = cevns_basis(nodes, s, target, opts)
+        elif channel == "es":
+            b = es_basis(nodes, s, target, momentum_dependent or opts.momentum_dependent)
+        else:
+            raise ValueError(f"unknown channel {channel!r}; allowed: cevns, es")
+        out.append(scale * (b * weights[None, :]) @ response.T)
+    return ComponentTemplates(tuple(s.flavour for s in spectra), np.stack(out))

@@ -1,0 +1,222 @@
+"""COHERENT CsI[Na] 2021 (PRL 129 (2022) 081801, arXiv:2110.07730; data release = its ancillary files).
+
+Pipeline (SPEC sections 8-11):
+
+* SNS pi-DAR, r = 0.0848 nu/flavour/POT, 3.198e23 POT, L = 19.3 m; 14.6 kg CsI.
+* Nuclear recoil T -> E_ee(T) from the release's quenching polynomial (nominal, and the +-1 sigma
+  variants of its two systematic models) -> photoelectrons x with the Gamma smearing
+  P(x | E_ee) (shape 1 + 9.56 E_ee, mean E_ee/0.0749 PE, i.e. 13.35 PE/keVee) -> energy efficiency
+  eps(x) (nominal and +-1 sigma), integrated over each PE bin.  ES: T_e is E_ee (no quenching).
+* Arrival times: POT trace (Gaussian) convolved with tau_pi (prompt nu_mu) and tau_mu (delayed),
+  times the time efficiency (1 below 0.52 us, exp(-0.0494 (t - 0.52)) above), shifted by the
+  ``t_offset`` nuisance.
+* 9 x 11 PE x time bins (SPEC section 9); observed counts from dataBeamOnC.txt, steady-state
+  background from dataBeamOnAC.txt (same exposure), BRN and NIN from the released PDFs
+  (energy PDF x time PDF x time efficiency), normalised to 18 and 5.6 events in the ROI.
+
+The POT-trace mean for CsI is not in the release (its snsFlux2D.root is missing): we take it
+from the released BRN timing PDF, whose mean (0.661 us) and width (0.156 us) follow the POT trace
+(prompt neutrons are produced by the protons directly), and give the neutrino arrival times a
+``t_offset`` nuisance of 0.1 us to cover the neutron time of flight and the trace shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from .. import data
+from ..detectors.quenching import CSI_VARIANTS, CsIPolynomial
+from ..detectors.response import binned_with_efficiency, gamma_cdf, recoil_quadrature
+from ..inference.templates import ComponentTemplates, build_templates, interpolate_variants
+from ..physics import cevns
+from ..physics.parameters import Params
+from ..physics.target import Target, zeff_edges
+from ..sources import sns
+from .base import Axis, DataSet, Nuisance, poisson_chi2
+from .snsbeam import SNSExposure, combine_energy_time
+
+PE_EDGES = np.array([0, 8, 12, 16, 20, 24, 32, 40, 50, 60], float)
+TIME_EDGES = np.array([0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1, 2, 4, 6], float)
+MASS_KG = 14.6
+EXPOSURE = dict(r=0.0848, n_pot=3.198e23, distance_m=19.3)
+POT_T0_US = 0.661     # mean of the released BRN timing PDF (see module docstring)
+POT_SIGMA_US = 0.15   # SNS POT trace width (Ar release; the BRN PDF has 0.156 us)
+BRN_EVENTS, NIN_EVENTS = 18.0, 5.6
+GAMMA_A, GAMMA_B = 0.0749, 9.56
+EFF_VARIANTS = ("nominal", "+", "-")
+
+
+def time_efficiency(t) -> np.ndarray:
+    """CsI time efficiency: 1 for t < 0.52 us, exp(-0.0494 (t - 0.52)/us) after."""
+    t = np.asarray(t, float)
+    return np.where(t < 0.52, 1.0, np.exp(-0.0494 * (t - 0.52)))
+
+
+@lru_cache(maxsize=None)
+def efficiency_coefficients() -> dict[str, tuple[float, ...]]:
+    rows = [tuple(float(v) for v in line.split()) for line in data.path("coherent_csi_2021/effCoefficients.txt").read_text().splitlines()
+            if line.strip() and not line.lstrip().startswith("#")]
+    if len(rows) != 3 or any(len(r) != 4 for r in rows):
+        raise data.DataError("coherent_csi_2021/effCoefficients.txt: expected 3 rows of 4 coefficients")
+    return dict(zip(EFF_VARIANTS, rows))
+
+
+def energy_efficiency(x, variant: str = "nominal") -> np.ndarray:
+    """eps(x) = a/(1 + exp(-b (x - c))) + d, x in PE, clipped at zero."""
+    a, b, c, d = efficiency_coefficients()[variant]
+    return np.clip(a / (1.0 + np.exp(-b * (np.asarray(x, float) - c))) + d, 0.0, None)
+
+
+def pe_response(eee_kev, edges=PE_EDGES, efficiency=None) -> np.ndarray:
+    """P(PE bin | E_ee) with the Gamma smearing, times the efficiency if given: (n_bins, n_E)."""
+    e = np.maximum(np.asarray(eee_kev, float), 1e-12)
+    mean = e / GAMMA_A
+    shape = 1.0 + GAMMA_B * e
+    return binned_with_efficiency(lambda x: gamma_cdf(x[:, None], mean[None, :], shape[None, :]),
+                                  edges, efficiency)
+
+
+@lru_cache(maxsize=None)
+def _events(name: str) -> np.ndarray:
+    arr = np.loadtxt(data.path(f"coherent_csi_2021/{name}"), comments="#")
+    if arr.ndim != 2 or arr.shape[1] != 2:
+        raise data.DataError(f"coherent_csi_2021/{name}: expected two columns (PE, time)")
+    return arr
+
+
+def histogram(name: str) -> np.ndarray:
+    ev = _events(name)
+    h, _, _ = np.histogram2d(ev[:, 0], ev[:, 1], bins=[PE_EDGES, TIME_EDGES])
+    return h
+
+
+def _rebin_pdf(centres, values, edges) -> np.ndarray:
+    """Integrate a PDF given in uniform bins (by centre) over arbitrary edges (linear in the
+    cumulative sum, i.e. uniform within each original bin)."""
+    w = centres[1] - centres[0]
+    lo = centres - w / 2
+    cum = np.concatenate([[0.0], np.cumsum(values)])
+    grid = np.concatenate([lo, [lo[-1] + w]])
+    return np.diff(np.interp(edges, grid, cum))
+
+
+@lru_cache(maxsize=None)
+def background_template(kind: str) -> np.ndarray:
+    """BRN or NIN (kind = "brn" / "nin") in the 9 x 11 bins: energy PDF x time PDF x time
+    efficiency, normalised to the expected events in the ROI (18 BRN, 5.6 NIN)."""
+    pe = np.loadtxt(data.path(f"coherent_csi_2021/{kind}PE.txt"))
+    tr = np.loadtxt(data.path(f"coherent_csi_2021/{kind}Trec.txt"))
+    e = _rebin_pdf(pe[:, 0], pe[:, 1], PE_EDGES)
+    # time: apply the efficiency on the fine 10 ns bins before rebinning
+    t = _rebin_pdf(tr[:, 0], tr[:, 1] * time_efficiency(tr[:, 0]), TIME_EDGES)
+    h = np.outer(e, t)
+    total = {"brn": BRN_EVENTS, "nin": NIN_EVENTS}[kind]
+    return h * (total / h.sum())
+
+
+@dataclass(eq=False)
+class CsI2021(DataSet):
+    """COHERENT CsI 2021 with its model choices; see the module docstring."""
+
+    opts: cevns.Options = field(default_factory=cevns.Options)
+    es: bool = True
+    r_neutron: dict = field(default_factory=dict)
+    t0: float = POT_T0_US
+    per_decade: int = 24
+
+    def __post_init__(self):
+        self.name = "csi"
+        self.axes = (Axis("pe", "PE", PE_EDGES), Axis("time", "us", TIME_EDGES))
+        self.observed = histogram("dataBeamOnC.txt").ravel()
+        self.ss = histogram("dataBeamOnAC.txt").ravel()
+        self.brn = background_template("brn").ravel()
+        self.nin = background_template("nin").ravel()
+        self.exposure = SNSExposure(t0=self.t0, sigma=POT_SIGMA_US, **EXPOSURE)
+        self.target = Target((("Cs", 1), ("I", 1)), dict(self.r_neutron))
+        self.n_molecules = self.target.molecules(MASS_KG)
+        self.spectra = self.exposure.spectra()
+        self.kinds = self.exposure.kinds(self.spectra)
+        self.nuisances = (
+            Nuisance("eta_cevns", 0.0, 0.10, "neutrino flux: r = 0.0848 +- 10% (COHERENT 2021)"),
+            Nuisance("eta_brn", 0.0, 0.25, "BRN normalisation, 25% (SPEC 9)"),
+            Nuisance("eta_nin", 0.0, 0.35, "NIN normalisation, 35% (SPEC 9)"),
+            Nuisance("eta_ss", 0.0, 0.021, "steady state from anti-coincident data, 2.1% (SPEC 10)"),
+            Nuisance("qf0", 0.0, 1.0, "quenching syst. model 0, +-1 sigma curves (scintRespCoefficients.txt)"),
+            Nuisance("qf1", 0.0, 1.0, "quenching syst. model 1, +-1 sigma curves (scintRespCoefficients.txt)"),
+            Nuisance("eff", 0.0, 1.0, "energy efficiency +-1 sigma curves (effCoefficients.txt)"),
+            Nuisance("t_offset", 0.0, 0.1, "neutrino arrival-time offset [us] (POT trace from BRN timing)"),
+        )
+        self.sensitive_to = ("sin2w", "mu_e", "mu_mu", "r2_ee", "r2_mumu", "r2_emu", "r2_etau", "r2_mutau",
+                             "q_ee", "q_mumu", "q_emu", "q_etau", "q_mutau")
+        self._build()
+
+    # templates ---------------------------------------------------------------------------
+    def nuclear_quadrature(self):
+        isos = [iso for iso, _ in self.target.isotopes()]
+        bps = [float(cevns.t_max(e, iso.mass)) for iso in isos for e in (sns.E_PROMPT, sns.E_MAX_DELAYED)]
+        return recoil_quadrature(1e-4, max(bps), bps, per_decade=self.per_decade)
+
+    def electron_quadrature(self):
+        return recoil_quadrature(1e-4, 0.02, zeff_edges(self.target), per_decade=self.per_decade)
+
+    def nuclear_response(self, qf_variant="nominal", eff_variant="nominal", edges=PE_EDGES, efficiency=True):
+        nodes, _ = self.nuclear_quadrature()
+        eee = CsIPolynomial(qf_variant).eee(nodes * 1e3)
+        eff = (lambda x: energy_efficiency(x, eff_variant)) if efficiency else None
+        return pe_response(eee, edges, eff)
+
+    def electron_response(self, eff_variant="nominal", edges=PE_EDGES, efficiency=True):
+        nodes, _ = self.electron_quadrature()
+        eff = (lambda x: energy_efficiency(x, eff_variant)) if efficiency else None
+        return pe_response(nodes * 1e3, edges, eff)
+
+    def _build(self):
+        tn, wn = self.nuclear_quadrature()
+        te, we = self.electron_quadrature()
+        self.templates = {"cevns": {}, "es": {}}
+        variants = [("nominal", "nominal")] + [(q, "nominal") for q in CSI_VARIANTS[1:]] + \
+                   [("nominal", e) for e in EFF_VARIANTS[1:]]
+        for qv, ev in variants:
+            self.templates["cevns"][(qv, ev)] = build_templates(
+                self.spectra, self.target, self.n_molecules, tn, wn, self.nuclear_response(qv, ev), "cevns", self.opts)
+        for ev in EFF_VARIANTS:
+            self.templates["es"][("nominal", ev)] = build_templates(
+                self.spectra, self.target, self.n_molecules, te, we, self.electron_response(ev), "es", self.opts)
+
+    def _energy_counts(self, channel: str, params: Params, n: dict) -> np.ndarray:
+        t = self.templates[channel]
+        nom = t[("nominal", "nominal")].per_component(params)
+        out = nom.copy()
+        if channel == "cevns":
+            for i, key in enumerate(("qf0", "qf1")):
+                if n[key] != 0.0:
+                    plus = t[(f"model{i}+", "nominal")].per_component(params)
+                    minus = t[(f"model{i}-", "nominal")].per_component(params)
+                    out += interpolate_variants(nom, plus, minus, n[key]) - nom
+        if n["eff"] != 0.0:
+            plus = t[("nominal", "+")].per_component(params)
+            minus = t[("nominal", "-")].per_component(params)
+            out += interpolate_variants(nom, plus, minus, n["eff"]) - nom
+        return out
+
+    def time_probabilities(self, offset: float = 0.0):
+        return self.exposure.time_probabilities(TIME_EDGES, offset, time_efficiency)
+
+    # DataSet interface ------------------------------------------------------------------
+    def components(self, params: Params, nuis: dict | None = None) -> dict[str, np.ndarray]:
+        n = self._nuis(nuis)
+        tp = self.time_probabilities(n["t_offset"])
+        norm = 1.0 + n["eta_cevns"]
+        out = {"cevns": norm * combine_energy_time(self._energy_counts("cevns", params, n), self.kinds, tp)}
+        if self.es:
+            out["es"] = norm * combine_energy_time(self._energy_counts("es", params, n), self.kinds, tp)
+        out["brn"] = (1.0 + n["eta_brn"]) * self.brn
+        out["nin"] = (1.0 + n["eta_nin"]) * self.nin
+        out["ss"] = (1.0 + n["eta_ss"]) * self.ss
+        return out
+
+    def chi2_counts(self, expected: np.ndarray) -> float:
+        return poisson_chi2(expected, self.observed)
