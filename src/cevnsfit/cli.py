@@ -97,6 +97,117 @@ def couplings(as_json: bool = typer.Option(False, "--json", help="print a JSON o
             typer.echo(f"{k:16s} {v}")
 
 
+def parse_sets(items: list[str] | None) -> dict[str, float]:
+    """['mu_e=2', 'sin2w=0.24'] -> {'mu_e': 2.0, ...} (names validated by Params)."""
+    from .physics.parameters import Params
+
+    out = {}
+    for item in items or []:
+        if "=" not in item:
+            raise ValueError(f"--set expects NAME=VALUE, got {item!r}")
+        k, v = item.split("=", 1)
+        out[k.strip()] = v.strip()
+    Params.from_dict(out)  # validates names and values
+    return {k: float(v) for k, v in out.items()}
+
+
+def _model_options(name: str, qf: Optional[str], flux: Optional[str]) -> None:
+    if name != "dresden2" and (qf is not None or flux is not None):
+        raise ValueError("--qf and --flux apply to the reactor data set (dresden2) only")
+
+
+@app.command()
+def predict(experiment: str = typer.Argument(..., help="csi, ar or dresden2"),
+            qf: Optional[str] = typer.Option(None, help="Dresden-II quenching: fef, ybe, lindhard (default fef)"),
+            flux: Optional[str] = typer.Option(None, help="Dresden-II reactor spectrum: hmve, hmk, efk (default hmve)"),
+            set_: Optional[List[str]] = typer.Option(None, "--set", help="physics parameter NAME=VALUE (repeatable)"),
+            no_es: bool = typer.Option(False, "--no-es", help="leave out nu-e elastic scattering"),
+            es: bool = typer.Option(False, "--es", help="include nu-e scattering where it is off by default (Ar)"),
+            momentum_dependent: bool = typer.Option(False, "--momentum-dependent", help="running neutrino charge radius"),
+            form_factor: str = typer.Option("helm", help="helm, klein_nystrand, symmetrized_fermi"),
+            grid: str = typer.Option("2d", help="Ar binning: 2d (energy x time) or 3d (with F90)"),
+            as_json: bool = typer.Option(False, "--json", help="print the prediction as JSON"),
+            plot: Optional[Path] = typer.Option(None, help="draw the prediction against the data (PNG/PDF)")) -> None:
+    """Expected counts per bin for one data set at any physics point, with the observed data."""
+    import time
+
+    import numpy as np
+
+    from . import experiments
+    from .inference.fit import profile_nuisances
+    from .physics.parameters import UNITS, Params
+
+    t0 = time.perf_counter()
+    try:
+        experiments.check_name(experiment)
+        _model_options(experiment, qf, flux)
+        values = parse_sets(set_)
+        params = Params.from_dict(values)
+        if no_es and es:
+            raise ValueError("--es and --no-es contradict each other")
+        es_flag = False if no_es else (True if es else None)
+        ds = experiments.load(experiment, qf=qf or "fef", flux=flux or "hmve", es=es_flag,
+                              momentum_dependent=momentum_dependent, form_factor=form_factor, ar_grid=grid)
+    except ValueError as e:
+        _fail(str(e))
+    t_build = time.perf_counter() - t0
+    nuis = ds.nuisance_defaults()
+    free = [n.name for n in ds.nuisances if n.sigma is None]
+    warnings_ = []
+    if free:  # free background parameters: fit them with the physics fixed
+        res = profile_nuisances(ds, params)
+        nuis = res.values
+        if not res.converged:
+            warnings_.append(f"background fit: {res.message}")
+    t1 = time.perf_counter()
+    comps = ds.components(params, nuis)
+    t_eval = time.perf_counter() - t1
+    totals = {k: float(np.sum(v)) for k, v in comps.items()}
+    totals["observed"] = float(np.sum(ds.observed))
+    out = {
+        "experiment": ds.name,
+        "description": experiments.DESCRIPTIONS[ds.name],
+        "model": {"qf": getattr(ds, "qf", None), "flux": getattr(ds, "flux", None), "es": "es" in comps,
+                  "momentum_dependent": momentum_dependent, "form_factor": form_factor,
+                  "grid": grid if ds.name == "ar" else None},
+        "params": params.to_dict(),
+        "units": UNITS,
+        "nuisances": nuis,
+        "profiled_nuisances": free,
+        "totals": totals,
+        "count_unit": ("counts/(10 eV 3 kg day) summed over bins" if ds.name == "dresden2" else "events"),
+        "axes": [{"name": a.name, "unit": a.unit, "edges": a.edges.tolist()} for a in ds.axes],
+        "bins": {k: np.asarray(v).reshape(ds.shape).tolist() for k, v in comps.items()},
+        "observed": np.asarray(ds.observed).reshape(ds.shape).tolist(),
+        "observed_errors": np.asarray(ds.observed_errors()).reshape(ds.shape).tolist(),
+        "timing_s": {"build": t_build, "evaluate": t_eval},
+        "warnings": warnings_,
+    }
+    if ds.name == "dresden2":
+        out["events_in_exposure"] = {k: v * ds.events_per_unit for k, v in totals.items()}
+    if plot is not None:
+        from .report.plots import stacked_prediction
+
+        try:
+            plot.parent.mkdir(parents=True, exist_ok=True)
+            nz = {k: v for k, v in values.items()}
+            title = f"{experiments.DESCRIPTIONS[ds.name]}" + (f" [{ds.qf}, {ds.flux}]" if ds.name == "dresden2" else "") \
+                + (f"  {nz}" if nz else "  (SM)")
+            stacked_prediction(ds, comps, title, str(plot), errors=ds.observed_errors())
+        except OSError as e:
+            _fail(f"cannot write plot {plot}: {e}")
+    if as_json:
+        typer.echo(json.dumps(out))
+    else:
+        typer.echo(f"{out['description']}  ({out['count_unit']})")
+        for k, v in totals.items():
+            typer.echo(f"  {k:10s} {v:12.4f}")
+        for w in warnings_:
+            typer.secho(f"warning: {w}", fg=typer.colors.YELLOW, err=True)
+        if plot is not None:
+            typer.echo(f"plot written to {plot}")
+
+
 def main() -> None:  # entry point
     try:
         app()

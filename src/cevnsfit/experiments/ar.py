@@ -150,12 +150,12 @@ class Ar2020(DataSet):
                              "q_ee", "q_mumu", "q_emu", "q_etau", "q_mutau")
         tn, wn = self.nuclear_quadrature()
         eee = ArgonLinear().eee(tn * 1e3)
-        self.templates = {"cevns": build_templates(self.spectra, self.target, self.n_molecules, tn, wn,
-                                                   energy_response(eee), "cevns", self.opts)}
+        self.channel_inputs = {"cevns": (self.spectra, self.target, self.n_molecules, tn, wn, energy_response(eee))}
         if self.es:
             te, we = self.electron_quadrature()
-            self.templates["es"] = build_templates(self.spectra, self.target, self.n_molecules, te, we,
-                                                   energy_response(te * 1e3), "es", self.opts)
+            self.channel_inputs["es"] = (self.spectra, self.target, self.n_molecules, te, we, energy_response(te * 1e3))
+        self.templates = {ch: build_templates(*inp, channel=ch, opts=self.opts)
+                          for ch, inp in self.channel_inputs.items()}
 
     def _project(self, h3: np.ndarray) -> np.ndarray:
         return (h3.sum(axis=1) if self.grid == "2d" else h3).ravel()

@@ -76,9 +76,18 @@ class DataSet(ABC):
     observed: np.ndarray = field(init=False, default=None)
     nuisances: tuple[Nuisance, ...] = field(init=False, default=())
     signal_components: tuple[str, ...] = ("cevns", "es")
+    #: for each channel, what its nominal templates were built from:
+    #: (spectra, target, scale, nodes, weights, response) -- used to validate the templates
+    channel_inputs: dict = field(init=False, default_factory=dict)
 
     # the physics parameters this data set is sensitive to (others do not change its prediction)
     sensitive_to: tuple[str, ...] = field(init=False, default=())
+
+    def nominal_templates(self, channel: str):
+        """The :class:`~cevnsfit.inference.templates.ComponentTemplates` of ``channel`` at nominal
+        nuisances (before any time or normalisation factor)."""
+        t = self.templates[channel]
+        return t if not isinstance(t, dict) else t[("nominal", "nominal")]
 
     @abstractmethod
     def components(self, params: Params, nuis: dict | None = None) -> dict[str, np.ndarray]:
@@ -108,6 +117,10 @@ class DataSet(ABC):
     def expected(self, params: Params, nuis: dict | None = None) -> np.ndarray:
         """Total expected counts per bin (flattened)."""
         return sum(self.components(params, nuis).values())
+
+    def observed_errors(self) -> np.ndarray:
+        """Uncertainty of each observed bin (Poisson sqrt(N) unless the release gives errors)."""
+        return np.sqrt(np.maximum(self.observed, 1.0))
 
     def penalty(self, nuis: dict | None = None) -> float:
         values = self._nuis(nuis)

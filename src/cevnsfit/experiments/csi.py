@@ -182,6 +182,9 @@ class CsI2021(DataSet):
         for qv, ev in variants:
             self.templates["cevns"][(qv, ev)] = build_templates(
                 self.spectra, self.target, self.n_molecules, tn, wn, self.nuclear_response(qv, ev), "cevns", self.opts)
+        self.channel_inputs = {
+            "cevns": (self.spectra, self.target, self.n_molecules, tn, wn, self.nuclear_response()),
+            "es": (self.spectra, self.target, self.n_molecules, te, we, self.electron_response())}
         for ev in EFF_VARIANTS:
             self.templates["es"][("nominal", ev)] = build_templates(
                 self.spectra, self.target, self.n_molecules, te, we, self.electron_response(ev), "es", self.opts)

@@ -76,7 +76,7 @@ def quenching(name: str, k: float | None = None):
     raise ValueError(f"unknown quenching model {name!r}; allowed: {', '.join(QF_MODELS)}")
 
 
-def background_shape(edges, n_flat, a_exp, t_exp, a_l1) -> np.ndarray:
+def background_shape(edges, n_flat, a_exp, t_exp, a_l1, ratios=None) -> np.ndarray:
     """Background counts per bin (same units as the amplitudes: n_flat per 10 eV, a_exp per 10 eV
     at T = 0, peak amplitudes = counts in the whole peak)."""
     lo, hi = edges[:-1], edges[1:]
@@ -86,7 +86,7 @@ def background_shape(edges, n_flat, a_exp, t_exp, a_l1) -> np.ndarray:
     peaks = 0.0
     for name, e0 in PEAKS_KEV.items():
         s = resolution(e0)
-        peaks = peaks + a_l1 * PEAK_RATIOS[name] * (ndtr((hi - e0) / s) - ndtr((lo - e0) / s))
+        peaks = peaks + a_l1 * (ratios or PEAK_RATIOS)[name] * (ndtr((hi - e0) / s) - ndtr((lo - e0) / s))
     return flat + expo + peaks
 
 
@@ -99,6 +99,7 @@ class Dresden2(DataSet):
     es: bool = True
     opts: cevns.Options = field(default_factory=cevns.Options)
     lindhard_k: float | None = None
+    peak_ratios: tuple = (("L1", 1.0), ("L2", 0.008), ("M", 0.16))
     eee_min_kev: float = 0.00296
     per_decade: int = 40
 
@@ -126,22 +127,23 @@ class Dresden2(DataSet):
         t_hi = self.target.max_recoil(self.spectrum.emax)
         tn, wn = recoil_quadrature(t_lo, t_hi, self._tmax_breakpoints(), per_decade=self.per_decade)
         eee = self.quenching.eee(tn * 1e3)
-        self.templates = {"cevns": build_templates([self.spectrum], self.target, scale, tn, wn,
-                                                   gaussian_bin_matrix(eee, resolution(eee), E_EDGES),
-                                                   "cevns", self.opts)}
+        self.channel_inputs = {"cevns": ([self.spectrum], self.target, scale, tn, wn,
+                                         gaussian_bin_matrix(eee, resolution(eee), E_EDGES))}
         if self.es:
             te, we = recoil_quadrature(self.eee_min_kev * 1e-3, 3.5e-3, zeff_edges(self.target),
                                        per_decade=self.per_decade)
             ee = te * 1e3
-            self.templates["es"] = build_templates([self.spectrum], self.target, scale, te, we,
-                                                   gaussian_bin_matrix(ee, resolution(ee), E_EDGES),
-                                                   "es", self.opts)
+            self.channel_inputs["es"] = ([self.spectrum], self.target, scale, te, we,
+                                         gaussian_bin_matrix(ee, resolution(ee), E_EDGES))
+        self.templates = {ch: build_templates(*inp, channel=ch, opts=self.opts)
+                          for ch, inp in self.channel_inputs.items()}
         self.nuisances = (
             Nuisance("eta_flux", 0.0, FLUX_SIGMA, "reactor flux normalisation (thermal power, distance), 2%"),
-            Nuisance("bkg_flat", 8.0, None, "flat background [counts/(10 eV 3 kg day)], free", (0.0, 200.0)),
-            Nuisance("bkg_exp_amp", 100.0, None, "epithermal exponential amplitude at 0 keV, free", (0.0, 1e5)),
-            Nuisance("bkg_exp_slope", 0.1, None, "epithermal exponential slope T_epith [keV], free", (0.005, 5.0)),
-            Nuisance("bkg_l1", 100.0, None, "71Ge L1 peak [counts/(3 kg day)], free; L2, M tied", (0.0, 1e4)),
+            # free parameters: 'central' is only the starting point of a fit
+            Nuisance("bkg_flat", 12.5, None, "flat background [counts/(10 eV 3 kg day)], free", (0.0, 200.0)),
+            Nuisance("bkg_exp_amp", 120.0, None, "epithermal exponential amplitude at 0 keV, free", (0.0, 1e5)),
+            Nuisance("bkg_exp_slope", 0.3, None, "epithermal exponential slope T_epith [keV], free", (0.005, 5.0)),
+            Nuisance("bkg_l1", 1500.0, None, "71Ge L1 peak [counts/(3 kg day)], free; L2, M tied", (0.0, 1e5)),
         )
         self.sensitive_to = ("sin2w", "mu_e", "r2_ee", "r2_emu", "r2_etau", "q_ee", "q_emu", "q_etau")
 
@@ -164,8 +166,12 @@ class Dresden2(DataSet):
         out = {"cevns": norm * self.templates["cevns"].per_component(params)[0]}
         if self.es:
             out["es"] = norm * self.templates["es"].per_component(params)[0]
-        out["background"] = background_shape(E_EDGES, n["bkg_flat"], n["bkg_exp_amp"], n["bkg_exp_slope"], n["bkg_l1"])
+        out["background"] = background_shape(E_EDGES, n["bkg_flat"], n["bkg_exp_amp"], n["bkg_exp_slope"], n["bkg_l1"],
+                                              dict(self.peak_ratios))
         return out
+
+    def observed_errors(self) -> np.ndarray:
+        return self.errors
 
     def chi2_counts(self, expected: np.ndarray) -> float:
         return gaussian_chi2(expected, self.observed, self.errors)

@@ -15,9 +15,33 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.integrate import cumulative_trapezoid
 
 _FLAVOURS = ("e", "mu", "tau")
+
+
+def _cell_integrals(a, b, fa, fb):
+    """int_a^b f(E) E^-n dE for n = 0, 1, 2 with f linear between (a, fa) and (b, fb).
+
+    Closed forms with f = c + s E:  n=0: (fa + fb)(b - a)/2;  n=1: c ln(b/a) + s (b - a);
+    n=2: c (1/a - 1/b) + s ln(b/a).  A cell starting at E = 0 (where Phi/E^n is finite only
+    for spectra vanishing fast enough) falls back to the trapezoid with the integrand taken as 0
+    at E = 0.
+    """
+    a, b, fa, fb = (np.asarray(v, float) for v in (a, b, fa, fb))
+    h = b - a
+    i0 = 0.5 * (fa + fb) * h
+    zero = a <= 0
+    aa = np.where(zero, 1.0, a)
+    bb = np.where(h > 0, b, aa + 1.0)
+    s = np.where(h > 0, (fb - fa) / np.where(h > 0, h, 1.0), 0.0)
+    c = fa - s * aa
+    log = np.log1p((bb - aa) / aa)
+    i1 = np.where(h > 0, c * log + s * h, 0.0)
+    i2 = np.where(h > 0, c * (1.0 / aa - 1.0 / bb) + s * log, 0.0)
+    b_safe = np.where(b > 0, b, 1.0)
+    i1 = np.where(zero, 0.5 * fb / b_safe * h, i1)
+    i2 = np.where(zero, 0.5 * fb / b_safe**2 * h, i2)
+    return i0, i1, i2
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,14 +84,10 @@ class Spectrum:
                 raise ValueError("spectrum energies must be non-negative")
             object.__setattr__(self, "energies", e)
             object.__setattr__(self, "density", d)
-            # cumulative integrals from the top of the grid: C_n(E_k) = int_{E_k}^{E_max} Phi E^-n
-            with np.errstate(divide="ignore", invalid="ignore"):
-                cums = []
-                for n in (0, 1, 2):
-                    w = d * np.where(e > 0, e, np.inf) ** (-n) if n else d
-                    w = np.nan_to_num(w)
-                    c = cumulative_trapezoid(w[::-1], -e[::-1], initial=0.0)[::-1]
-                    cums.append(c)
+            # cumulative integrals from the top of the grid: C_n(E_k) = int_{E_k}^{E_max} Phi E^-n,
+            # exact for the linear interpolant (closed forms in :func:`_cell_integrals`)
+            cells = _cell_integrals(e[:-1], e[1:], d[:-1], d[1:])
+            cums = [np.concatenate([np.cumsum(c[::-1])[::-1], [0.0]]) for c in cells]
             object.__setattr__(self, "_cum", tuple(cums))
         else:
             if not (np.isfinite(self.line) and self.line > 0):
@@ -110,22 +130,13 @@ class Spectrum:
         k = np.clip(np.searchsorted(e, x, side="right") - 1, 0, e.size - 2)
         e0, e1 = e[k], e[k + 1]
         d0, d1 = d[k], d[k + 1]
-        # exact integral of the linear interpolant from x to e1 (the piece of cell k above x)
-        dx = e1 - e0
-        slope = (d1 - d0) / dx
+        # exact integral of the linear interpolant from x to the top of cell k
+        slope = (d1 - d0) / (e1 - e0)
+        pieces = _cell_integrals(x, e1, d0 + slope * (x - e0), d1)
         out = []
         for n in (0, 1, 2):
-            # integrand phi(E) E^-n with phi linear: integrate with 3-point Gauss-Legendre on [x, e1]
-            a, b = x, e1
-            half, mid = 0.5 * (b - a), 0.5 * (b + a)
-            piece = 0.0
-            for t, w in ((-0.7745966692414834, 5 / 9), (0.0, 8 / 9), (0.7745966692414834, 5 / 9)):
-                ee = mid + half * t
-                phi = d0 + slope * (ee - e0)
-                piece = piece + w * half * phi * (ee ** (-n) if n else 1.0)
-            val = self._cum[n][k + 1] + piece
-            val = np.where(emin >= e[-1], 0.0, val)
-            out.append(val)
+            val = self._cum[n][k + 1] + pieces[n]
+            out.append(np.where(emin >= e[-1], 0.0, val))
         return np.stack(out)
 
     def scaled(self, factor: float, label: str | None = None) -> "Spectrum":

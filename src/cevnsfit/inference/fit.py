@@ -1,0 +1,173 @@
+"""Combined chi^2 of any subset of data sets, minimised with iminuit (SPEC section 11).
+
+The physics parameters are shared by name between data sets; every data set keeps its own
+nuisances, named ``"<dataset>.<nuisance>"``.  The chi^2 is the sum of each data set's data term
+and its nuisance priors.  Parameters that are neither free nor fixed explicitly stay at their
+SM values (:class:`cevnsfit.physics.parameters.Params`).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from iminuit import Minuit
+
+from ..physics.parameters import MODULUS_ONLY, Params
+
+
+def default_limits(name: str) -> tuple[float | None, float | None]:
+    """Physical ranges: sin2w in [0, 1]; moduli (magnetic moments, transition parameters) >= 0."""
+    if name == "sin2w":
+        return (0.0, 1.0)
+    if name in MODULUS_ONLY:
+        return (0.0, None)
+    return (None, None)
+
+
+#: starting step sizes per parameter family (their natural scale)
+def _step(name: str) -> float:
+    if name == "sin2w":
+        return 0.01
+    if name.startswith("mu_"):
+        return 1.0
+    if name.startswith("r2_"):
+        return 1.0
+    if name.startswith("q_"):
+        return 1e-10
+    return 0.1
+
+
+@dataclass
+class FitResult:
+    values: dict[str, float]
+    chi2: float
+    converged: bool
+    message: str = ""
+    errors: dict[str, float] = field(default_factory=dict)
+
+    def physics(self, names) -> dict[str, float]:
+        return {n: self.values[n] for n in names}
+
+
+class Likelihood:
+    """chi^2(physics parameters ``poi``, nuisances) summed over ``datasets``.
+
+    Parameters
+    ----------
+    datasets : list of :class:`cevnsfit.experiments.base.DataSet`
+    poi : names of free physics parameters
+    fixed : values of other physics parameters (default: SM)
+    """
+
+    def __init__(self, datasets, poi=(), fixed: dict | None = None):
+        if not datasets:
+            raise ValueError("need at least one data set")
+        names = [d.name for d in datasets]
+        if len(set(names)) != len(names):
+            raise ValueError(f"data sets appear twice: {names}")
+        self.datasets = list(datasets)
+        self.poi = list(poi)
+        unknown = [p for p in self.poi if p not in Params.names()]
+        if unknown:
+            raise ValueError(f"unknown parameter(s) {unknown}; allowed: {', '.join(Params.names())}")
+        self.base = Params.from_dict(fixed or {})
+        self.nuis_names = [f"{d.name}.{n.name}" for d in self.datasets for n in d.nuisances]
+        self.names = self.poi + self.nuis_names
+        self._slices = []
+        i = len(self.poi)
+        for d in self.datasets:
+            self._slices.append((d, i, [n.name for n in d.nuisances]))
+            i += len(d.nuisances)
+
+    def split(self, x):
+        params = Params.from_dict(dict(zip(self.poi, x[: len(self.poi)])), base=self.base) if self.poi else self.base
+        nuis = [(d, dict(zip(names, x[i:i + len(names)]))) for d, i, names in self._slices]
+        return params, nuis
+
+    def __call__(self, *x) -> float:
+        if len(x) == 1 and np.ndim(x[0]) == 1:
+            x = tuple(x[0])
+        try:
+            params, nuis = self.split(x)
+        except ValueError:
+            return 1e30
+        total = 0.0
+        for d, nv in nuis:
+            total += d.chi2(params, nv)
+        return total if math.isfinite(total) else 1e30
+
+    def start(self, poi_start: dict | None = None) -> dict[str, float]:
+        out = {p: getattr(self.base, p) for p in self.poi}
+        out.update(poi_start or {})
+        for d in self.datasets:
+            for n in d.nuisances:
+                out[f"{d.name}.{n.name}"] = n.central
+        return out
+
+    def limits(self, name: str):
+        if name in self.poi:
+            return default_limits(name)
+        ds, nn = name.split(".", 1)
+        for d in self.datasets:
+            if d.name == ds:
+                for n in d.nuisances:
+                    if n.name == nn:
+                        if n.limits is not None:
+                            return n.limits
+                        if n.name.startswith("eta_"):
+                            return (-1.0, None)   # a normalisation cannot go negative
+                        return (None, None)
+        return (None, None)
+
+    def minuit(self, start: dict, fixed: dict | None = None) -> Minuit:
+        m = Minuit(self, *[start[n] for n in self.names], name=self.names)
+        m.errordef = Minuit.LEAST_SQUARES
+        m.strategy = 1
+        m.print_level = 0
+        for n in self.names:
+            lo, hi = self.limits(n)
+            if lo is not None or hi is not None:
+                m.limits[n] = (lo, hi)
+            if n in self.poi:
+                m.errors[n] = _step(n) if getattr(self.base, n) == 0 else max(abs(start[n]) * 0.1, _step(n))
+            else:
+                d, nn = n.split(".", 1)
+                sig = next(x.sigma for x in next(z for z in self.datasets if z.name == d).nuisances if x.name == nn)
+                m.errors[n] = 0.5 * sig if sig else max(abs(start[n]) * 0.1, 1e-3)
+        for n, v in (fixed or {}).items():
+            m.values[n] = v
+            m.fixed[n] = True
+        return m
+
+    def fit(self, start: dict | None = None, fixed: dict | None = None) -> FitResult:
+        """Minimise; ``fixed`` pins parameters (by name) at the given values."""
+        st = self.start()
+        st.update(start or {})
+        m = self.minuit(st, fixed)
+        return run_minuit(m)
+
+
+def run_minuit(m: Minuit, tries: int = 3) -> FitResult:
+    """MIGRAD with retries (SIMPLEX then MIGRAD) until the minimum is valid."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m.migrad()
+        k = 1
+        while not m.valid and k < tries:
+            m.simplex()
+            m.migrad()
+            k += 1
+    msg = "" if m.valid else f"minimisation did not converge (edm={m.fmin.edm:.3g}, calls={m.nfcn})"
+    return FitResult(dict(zip(m.parameters, (float(v) for v in m.values))), float(m.fval), bool(m.valid), msg,
+                     dict(zip(m.parameters, (float(v) for v in m.errors))))
+
+
+def profile_nuisances(dataset, params: Params) -> FitResult:
+    """Best-fit nuisances of one data set at fixed physics parameters."""
+    lik = Likelihood([dataset], fixed=params.to_dict())
+    res = lik.fit()
+    res.values = {k.split(".", 1)[1]: v for k, v in res.values.items()}
+    return res
