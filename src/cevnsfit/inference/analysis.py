@@ -1,0 +1,211 @@
+"""The published analyses as functions: 1D limits and 2D contours with everything else profiled.
+
+SPEC section 12: in every analysis the parameters of one family (magnetic moments, charge radii,
+millicharges) that the chosen data sets measure float together; the limit on one is obtained by
+profiling the others.  Transition parameters are fixed to zero or profiled.  Parameters of the
+other families stay at their SM values.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import experiments
+from ..physics.parameters import UNITS, Params
+from .fit import Likelihood
+from .profile import (Contour, Profiler, delta_chi2_threshold, intervals_from_scan, modulus_only,
+                      profile_grid_2d, sigma_to_cl)
+
+FAMILIES = ("sin2w", "mu", "r2", "q")
+#: scan range of a diagonal charge radius [1e-32 cm^2]: wide enough for the second interval near -60
+R2_DIAG_RANGE = (-120.0, 80.0)
+TRANSITION_SUFFIXES = ("emu", "etau", "mutau")
+
+
+def family(name: str) -> str:
+    if name == "sin2w":
+        return "sin2w"
+    fam = name.split("_", 1)[0]
+    if fam not in FAMILIES or name not in Params.names():
+        raise ValueError(f"unknown parameter {name!r}; allowed: {', '.join(Params.names())}")
+    return fam
+
+
+def is_transition(name: str) -> bool:
+    return name.split("_", 1)[-1] in TRANSITION_SUFFIXES
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Data sets and model choices of an analysis."""
+
+    data: tuple[str, ...]
+    qf: str = "fef"
+    flux: str = "hmve"
+    es: bool | None = None          # None: the default of each data set (SPEC section 7)
+    transitions: bool = False
+    momentum_dependent: bool = False
+    form_factor: str = "helm"
+    ar_grid: str = "2d"
+
+    def datasets(self):
+        return [experiments.load(n, qf=self.qf, flux=self.flux, es=self.es,
+                                 momentum_dependent=self.momentum_dependent, form_factor=self.form_factor,
+                                 ar_grid=self.ar_grid) for n in self.data]
+
+    def options(self) -> dict:
+        return {"data": list(self.data), "qf": self.qf if "dresden2" in self.data else None,
+                "flux": self.flux if "dresden2" in self.data else None,
+                "es": {n: (experiments.DEFAULT_ES[n] if self.es is None else self.es) for n in self.data},
+                "transitions": self.transitions, "momentum_dependent": self.momentum_dependent,
+                "form_factor": self.form_factor}
+
+
+def free_parameters(params_of_interest, datasets, transitions: bool) -> list[str]:
+    """The parameters of interest plus every parameter of the same families that the data sets
+    measure (transitions only if ``transitions``)."""
+    measured = set()
+    for d in datasets:
+        measured.update(d.sensitive_to)
+    fams = {family(p) for p in params_of_interest}
+    out = list(params_of_interest)
+    for p in Params.names():
+        if p in out or p not in measured or family(p) not in fams:
+            continue
+        if is_transition(p) and not transitions:
+            continue
+        out.append(p)
+    for p in params_of_interest:
+        if p not in measured:
+            raise ValueError(f"parameter {p} is not measured by {[d.name for d in datasets]}; "
+                             f"they measure: {', '.join(sorted(measured))}")
+    return out
+
+
+def _scan_range(prof: Profiler, param: str, level: float, lo_phys: float | None) -> tuple[float, float]:
+    """Bracket the allowed region: step out from the best fit, doubling, until Δχ² > 2 level."""
+    if family(param) == "r2" and not is_transition(param):
+        return R2_DIAG_RANGE
+    best = prof.best.values[param]
+    err = prof.best.errors.get(param, 0.0)
+    scale = {"sin2w": 0.005, "mu": 0.2, "r2": 0.5, "q": 1e-13}[family(param)]
+    step = max(err if np.isfinite(err) and err > 0 else 0.0, scale)
+    ends = []
+    for direction in (-1.0, 1.0):
+        if lo_phys is not None and direction < 0 and best - lo_phys < 1e-12:
+            ends.append(lo_phys)
+            continue
+        h = step
+        x = best
+        for _ in range(60):
+            x = best + direction * h
+            if lo_phys is not None and x < lo_phys:
+                x = lo_phys
+                break
+            if param == "sin2w" and not (0.0 < x < 1.0):
+                x = min(max(x, 0.0), 1.0)
+                break
+            if prof.profile_at({param: x}).chi2 - prof.best.chi2 > 2.0 * level:
+                break
+            h *= 2.0
+        ends.append(x)
+    return ends[0], ends[1]
+
+
+def limit(setup: Setup, param: str, cl: float = 0.9, n_points: int = 61, scan_range=None,
+          refine: bool = True) -> dict:
+    """1D profiled allowed intervals of ``param`` at confidence level ``cl``; a JSON-able dict."""
+    t0 = time.perf_counter()
+    level = delta_chi2_threshold(cl, 1)
+    dss = setup.datasets()
+    free = free_parameters([param], dss, setup.transitions)
+    lik = Likelihood(dss, poi=free)
+    prof = Profiler(lik)
+    best = prof.global_fit()
+    lo_phys = 0.0 if modulus_only(param) else None
+    if scan_range is None:
+        lo, hi = _scan_range(prof, param, level, lo_phys)
+    else:
+        lo, hi = map(float, scan_range)
+        if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
+            raise ValueError(f"scan range must be finite with high > low, got {scan_range}")
+    grid = np.linspace(lo, hi, n_points)
+    if lo_phys is not None:
+        grid = np.unique(np.concatenate([[max(lo_phys, lo)], grid]))
+    scan = prof.scan(param, grid)
+    best = prof.best
+    delta = scan.chi2 - best.chi2
+
+    def _refine(a, b):
+        warm = best.values
+        return prof.refine_crossing(param, a, b, level, warm, n_iter=8)
+
+    intervals = intervals_from_scan(grid, delta, level, _refine if refine else None)
+    warnings_ = []
+    if not best.converged:
+        warnings_.append(f"global fit: {best.message}")
+    if not np.all(scan.converged):
+        bad = grid[~scan.converged]
+        warnings_.append(f"minimisation did not converge at {bad.size} scan point(s), e.g. {param}={bad[0]:.4g}")
+    for a, b in intervals:
+        if (a <= grid[0] and (lo_phys is None or grid[0] > lo_phys)) or b >= grid[-1]:
+            warnings_.append(f"an interval [{a:.4g}, {b:.4g}] reaches the edge of the scanned range "
+                             f"[{grid[0]:.4g}, {grid[-1]:.4g}]: the limit may lie beyond it")
+    if not intervals:
+        warnings_.append("no point of the scan is allowed at this CL")
+    return {
+        "param": param, "unit": UNITS[param], "cl": cl, "delta_chi2": level,
+        "best_fit": best.values[param], "chi2_min": best.chi2,
+        "intervals": intervals, "converged": bool(best.converged and np.all(scan.converged)),
+        "profiled": [p for p in free if p != param], "options": setup.options(),
+        "scan": {"grid": grid.tolist(), "delta_chi2": delta.tolist()},
+        "best_fit_all": best.values, "n_bins": int(sum(d.observed.size for d in dss)),
+        "warnings": warnings_, "seconds": time.perf_counter() - t0,
+    }
+
+
+def contour(setup: Setup, px: str, py: str, x_range=None, y_range=None, n: int = 25) -> dict:
+    """Profiled Δχ² on an n x n grid of (px, py) with 90 % CL and 1/2/3 sigma levels (2 dof)."""
+    t0 = time.perf_counter()
+    if px == py:
+        raise ValueError("contour needs two different parameters")
+    dss = setup.datasets()
+    free = free_parameters([px, py], dss, setup.transitions)
+    lik = Likelihood(dss, poi=free)
+    prof = Profiler(lik)
+    prof.global_fit()
+    level = delta_chi2_threshold(0.9, 2)
+    ranges = []
+    for p, r in ((px, x_range), (py, y_range)):
+        if r is None:
+            lo_phys = 0.0 if modulus_only(p) else None
+            r = _scan_range(prof, p, delta_chi2_threshold(sigma_to_cl(3), 2), lo_phys)
+        ranges.append(r)
+    x = np.linspace(*ranges[0], n)
+    y = np.linspace(*ranges[1], n)
+    c: Contour = profile_grid_2d(prof, px, py, x, y)
+    levels = {"90%": level, "1sigma": delta_chi2_threshold(sigma_to_cl(1), 2),
+              "2sigma": delta_chi2_threshold(sigma_to_cl(2), 2), "3sigma": delta_chi2_threshold(sigma_to_cl(3), 2)}
+    # the projection of the 90 % region onto each axis (for comparison with 1D limits use 1-dof levels)
+    warnings_ = []
+    if not c.best.converged:
+        warnings_.append(f"global fit: {c.best.message}")
+    if not np.all(c.converged):
+        warnings_.append(f"minimisation did not converge at {int((~c.converged).sum())} grid point(s)")
+    inside = c.delta <= levels["3sigma"]
+    edge = np.zeros_like(inside)
+    edge[0, :] = edge[-1, :] = edge[:, 0] = edge[:, -1] = True
+    for p, arr, k in ((px, x, 1), (py, y, 0)):
+        pass
+    if np.any(inside & edge):
+        warnings_.append("the 3 sigma region touches the edge of the grid")
+    return {
+        "params": [px, py], "units": [UNITS[px], UNITS[py]], "x": x.tolist(), "y": y.tolist(),
+        "delta_chi2": c.delta.tolist(), "levels": levels, "best_fit": {px: c.best.values[px], py: c.best.values[py]},
+        "chi2_min": c.best.chi2, "converged": bool(c.best.converged and np.all(c.converged)),
+        "profiled": [p for p in free if p not in (px, py)], "options": setup.options(),
+        "warnings": warnings_, "seconds": time.perf_counter() - t0,
+    }
