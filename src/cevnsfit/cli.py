@@ -208,6 +208,116 @@ def predict(experiment: str = typer.Argument(..., help="csi, ar or dresden2"),
             typer.echo(f"plot written to {plot}")
 
 
+def _setup(data: str, qf, flux, no_es, es, transitions, momentum_dependent, form_factor="helm"):
+    from . import experiments
+    from .inference.analysis import Setup
+
+    names = experiments.parse_list(data)
+    if (qf is not None or flux is not None) and "dresden2" not in names:
+        raise ValueError("--qf and --flux apply to the reactor data set (dresden2), which is not in --data")
+    if no_es and es:
+        raise ValueError("--es and --no-es contradict each other")
+    if qf is not None:
+        from .experiments.dresden2 import QF_MODELS
+        if qf not in QF_MODELS:
+            raise ValueError(f"unknown quenching model {qf!r}; allowed: {', '.join(QF_MODELS)}")
+    if flux is not None:
+        from .sources.reactor import MODELS
+        if flux not in MODELS:
+            raise ValueError(f"unknown flux model {flux!r}; allowed: {', '.join(MODELS)}")
+    return Setup(tuple(names), qf=qf or "fef", flux=flux or "hmve", es=False if no_es else (True if es else None),
+                 transitions=transitions, momentum_dependent=momentum_dependent, form_factor=form_factor)
+
+
+def _print_warnings(result: dict) -> None:
+    for w in result.get("warnings", []):
+        typer.secho(f"warning: {w}", fg=typer.colors.YELLOW, err=True)
+
+
+@app.command()
+def limit(data: str = typer.Option(..., help="comma-separated data sets: csi,ar,dresden2"),
+          param: str = typer.Option(..., help="parameter, e.g. mu_e, r2_ee, q_ee, sin2w"),
+          qf: Optional[str] = typer.Option(None, help="Dresden-II quenching: fef (default), ybe, lindhard"),
+          flux: Optional[str] = typer.Option(None, help="Dresden-II flux: hmve (default), hmk, efk"),
+          no_es: bool = typer.Option(False, "--no-es", help="leave out nu-e scattering"),
+          es: bool = typer.Option(False, "--es", help="include nu-e scattering also for Ar"),
+          transitions: bool = typer.Option(False, "--transitions", help="profile the transition parameters"),
+          momentum_dependent: bool = typer.Option(False, "--momentum-dependent", help="running charge radius"),
+          cl: float = typer.Option(0.9, help="confidence level in (0, 1)"),
+          points: int = typer.Option(61, help="scan points"),
+          range_: Optional[str] = typer.Option(None, "--range", help="scan range LOW,HIGH (default: automatic)"),
+          as_json: bool = typer.Option(False, "--json", help="print the result as JSON")) -> None:
+    """Allowed interval(s) of one parameter, the others of its family and all nuisances profiled."""
+    from .inference.analysis import limit as run_limit
+
+    try:
+        setup = _setup(data, qf, flux, no_es, es, transitions, momentum_dependent)
+        if not (0.0 < cl < 1.0):
+            raise ValueError(f"--cl must lie in (0, 1), got {cl}")
+        if points < 5:
+            raise ValueError("--points must be at least 5")
+        rng = None
+        if range_ is not None:
+            try:
+                rng = tuple(float(v) for v in range_.split(","))
+            except ValueError:
+                raise ValueError(f"--range expects LOW,HIGH, got {range_!r}") from None
+            if len(rng) != 2:
+                raise ValueError(f"--range expects LOW,HIGH, got {range_!r}")
+        res = run_limit(setup, param, cl=cl, n_points=points, scan_range=rng)
+    except ValueError as e:
+        _fail(str(e))
+    if as_json:
+        typer.echo(json.dumps(res))
+    else:
+        unit = f" [{res['unit']}]" if res["unit"] else ""
+        typer.echo(f"{param}{unit}: best fit {res['best_fit']:.5g}, chi2_min {res['chi2_min']:.3f}")
+        for a, b in res["intervals"]:
+            typer.echo(f"  {cl:.0%} CL allowed: [{a:.5g}, {b:.5g}]")
+        typer.echo(f"  profiled: {', '.join(res['profiled'])}")
+    _print_warnings(res)
+
+
+@app.command()
+def contour(data: str = typer.Option(..., help="comma-separated data sets: csi,ar,dresden2"),
+            param: List[str] = typer.Option(..., help="two parameters: --param A --param B"),
+            qf: Optional[str] = typer.Option(None, help="Dresden-II quenching: fef (default), ybe, lindhard"),
+            flux: Optional[str] = typer.Option(None, help="Dresden-II flux: hmve (default), hmk, efk"),
+            no_es: bool = typer.Option(False, "--no-es"),
+            es: bool = typer.Option(False, "--es"),
+            transitions: bool = typer.Option(False, "--transitions"),
+            momentum_dependent: bool = typer.Option(False, "--momentum-dependent"),
+            points: int = typer.Option(25, help="grid points per axis"),
+            plot: Optional[Path] = typer.Option(None, help="draw the 90% CL and 1/2/3 sigma contours"),
+            as_json: bool = typer.Option(False, "--json")) -> None:
+    """Profiled 2D contours (90 % CL and 1/2/3 sigma) of two parameters."""
+    from .inference.analysis import contour as run_contour
+
+    try:
+        if len(param) != 2:
+            raise ValueError("contour needs exactly two --param options")
+        setup = _setup(data, qf, flux, no_es, es, transitions, momentum_dependent)
+        if points < 5:
+            raise ValueError("--points must be at least 5")
+        res = run_contour(setup, param[0], param[1], n=points)
+    except ValueError as e:
+        _fail(str(e))
+    if plot is not None:
+        from .report.plots import contour_plot
+        try:
+            plot.parent.mkdir(parents=True, exist_ok=True)
+            contour_plot([res], str(plot))
+        except OSError as e:
+            _fail(f"cannot write plot {plot}: {e}")
+    if as_json:
+        typer.echo(json.dumps(res))
+    else:
+        typer.echo(f"best fit {res['best_fit']}, chi2_min {res['chi2_min']:.3f}")
+        if plot is not None:
+            typer.echo(f"plot written to {plot}")
+    _print_warnings(res)
+
+
 def main() -> None:  # entry point
     try:
         app()

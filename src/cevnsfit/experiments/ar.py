@@ -39,7 +39,7 @@ from ..physics.parameters import Params
 from ..physics.target import Target, zeff_edges
 from ..sources import sns
 from .base import Axis, DataSet, Nuisance, poisson_chi2
-from .snsbeam import SNSExposure
+from .snsbeam import SNSExposure, TimeBinning
 
 E_EDGES = np.arange(0.0, 121.0, 10.0)
 F90_EDGES = np.linspace(0.5, 0.9, 9)
@@ -156,6 +156,7 @@ class Ar2020(DataSet):
             self.channel_inputs["es"] = (self.spectra, self.target, self.n_molecules, te, we, energy_response(te * 1e3))
         self.templates = {ch: build_templates(*inp, channel=ch, opts=self.opts)
                           for ch, inp in self.channel_inputs.items()}
+        self._timing = TimeBinning(self.exposure, TIME_EDGES)
 
     def _project(self, h3: np.ndarray) -> np.ndarray:
         return (h3.sum(axis=1) if self.grid == "2d" else h3).ravel()
@@ -169,7 +170,7 @@ class Ar2020(DataSet):
         return recoil_quadrature(1e-4, 0.2, zeff_edges(self.target), per_decade=self.per_decade)
 
     def _signal(self, energy: np.ndarray, n: dict) -> np.ndarray:
-        tp = self.exposure.time_probabilities(TIME_EDGES, n["t_offset"])
+        tp = self._timing(n["t_offset"])
         f90 = interpolate_variants(self.f90["nominal"], self.f90["+"], self.f90["-"], n["cevns_f90"])
         out = 0.0
         for k, kind in enumerate(self.kinds):

@@ -30,13 +30,13 @@ import numpy as np
 from .. import data
 from ..detectors.quenching import CSI_VARIANTS, CsIPolynomial
 from ..detectors.response import binned_with_efficiency, gamma_cdf, recoil_quadrature
-from ..inference.templates import ComponentTemplates, build_templates, interpolate_variants
+from ..inference.templates import VariantStack, build_templates, interpolate_variants
 from ..physics import cevns
 from ..physics.parameters import Params
 from ..physics.target import Target, zeff_edges
 from ..sources import sns
 from .base import Axis, DataSet, Nuisance, poisson_chi2
-from .snsbeam import SNSExposure, combine_energy_time
+from .snsbeam import SNSExposure, TimeBinning, combine_energy_time
 
 PE_EDGES = np.array([0, 8, 12, 16, 20, 24, 32, 40, 50, 60], float)
 TIME_EDGES = np.array([0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1, 2, 4, 6], float)
@@ -188,30 +188,31 @@ class CsI2021(DataSet):
         for ev in EFF_VARIANTS:
             self.templates["es"][("nominal", ev)] = build_templates(
                 self.spectra, self.target, self.n_molecules, te, we, self.electron_response(ev), "es", self.opts)
+        self._stacks = {ch: VariantStack(t) for ch, t in self.templates.items()}
+        self._timing = TimeBinning(self.exposure, TIME_EDGES, time_efficiency)
 
     def _energy_counts(self, channel: str, params: Params, n: dict) -> np.ndarray:
-        t = self.templates[channel]
-        nom = t[("nominal", "nominal")].per_component(params)
+        st = self._stacks[channel]
+        v = st.per_component(params)          # all variants in one contraction
+        ix = st.index
+        nom = v[ix[("nominal", "nominal")]]
         out = nom.copy()
         if channel == "cevns":
             for i, key in enumerate(("qf0", "qf1")):
                 if n[key] != 0.0:
-                    plus = t[(f"model{i}+", "nominal")].per_component(params)
-                    minus = t[(f"model{i}-", "nominal")].per_component(params)
-                    out += interpolate_variants(nom, plus, minus, n[key]) - nom
+                    out += interpolate_variants(nom, v[ix[(f"model{i}+", "nominal")]],
+                                                v[ix[(f"model{i}-", "nominal")]], n[key]) - nom
         if n["eff"] != 0.0:
-            plus = t[("nominal", "+")].per_component(params)
-            minus = t[("nominal", "-")].per_component(params)
-            out += interpolate_variants(nom, plus, minus, n["eff"]) - nom
+            out += interpolate_variants(nom, v[ix[("nominal", "+")]], v[ix[("nominal", "-")]], n["eff"]) - nom
         return out
 
     def time_probabilities(self, offset: float = 0.0):
-        return self.exposure.time_probabilities(TIME_EDGES, offset, time_efficiency)
+        return self._timing(offset)
 
     # DataSet interface ------------------------------------------------------------------
     def components(self, params: Params, nuis: dict | None = None) -> dict[str, np.ndarray]:
         n = self._nuis(nuis)
-        tp = self.time_probabilities(n["t_offset"])
+        tp = self._timing(n["t_offset"])
         norm = 1.0 + n["eta_cevns"]
         out = {"cevns": norm * combine_energy_time(self._energy_counts("cevns", params, n), self.kinds, tp)}
         if self.es:

@@ -51,6 +51,38 @@ class SNSExposure:
         return out
 
 
+class TimeBinning:
+    """Time-bin probabilities of each arrival-time kind as a function of the timing offset,
+    with the sub-bin grid and efficiency precomputed and the last few offsets memoised (a fit
+    varies the offset far less often than the physics parameters)."""
+
+    def __init__(self, exposure: SNSExposure, edges, efficiency=None, n_sub: int = 25):
+        edges = np.asarray(edges, float)
+        self.exposure = exposure
+        self.n_bins = edges.size - 1
+        self.n_sub = n_sub
+        self.sub = np.concatenate([np.linspace(edges[i], edges[i + 1], n_sub + 1)[:-1]
+                                   for i in range(self.n_bins)] + [edges[-1:]])
+        mid = 0.5 * (self.sub[1:] + self.sub[:-1])
+        self.eff = np.ones_like(mid) if efficiency is None else np.asarray(efficiency(mid), float)
+        self._cache: dict[float, dict] = {}
+
+    def __call__(self, offset: float = 0.0) -> dict[str, np.ndarray]:
+        key = float(offset)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        t0 = self.exposure.t0 + key
+        out = {}
+        for kind in sns.TIME_KINDS:
+            p = np.diff(sns.time_cdf(self.sub, kind, t0, self.exposure.sigma)) * self.eff
+            out[kind] = p.reshape(self.n_bins, self.n_sub).sum(axis=1)
+        if len(self._cache) > 64:
+            self._cache.clear()
+        self._cache[key] = out
+        return out
+
+
 def combine_energy_time(energy: np.ndarray, kinds, tprob: dict[str, np.ndarray]) -> np.ndarray:
     """Flattened (energy, time) counts from per-component energy counts (n_comp, n_E) and the
     time probabilities of each component's kind."""

@@ -92,12 +92,16 @@ class Profiler:
         starts = [warm or self.best.values]
         if self.multi_start:
             for p in self.lik.poi:
-                if p in fixed:
+                if p in fixed or p not in ("r2_ee", "r2_mumu", "r2_tautau"):
                     continue
+                # restart a profiled diagonal radius on the other branch(es) of the amplitude
+                seen = [starts[0][p]]
                 for v in _mirror_starts(self.lik, p, self.lik.datasets):
-                    s = dict(starts[0])
-                    s[p] = v
-                    starts.append(s)
+                    if all(abs(v - u) > 5.0 for u in seen):
+                        seen.append(v)
+                        s = dict(starts[0])
+                        s[p] = v
+                        starts.append(s)
         best = None
         for s in starts:
             st = dict(s)

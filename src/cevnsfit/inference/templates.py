@@ -39,6 +39,8 @@ class ComponentTemplates:
 
     def monomial_matrix(self, params: Params) -> np.ndarray:
         """(n_components, 14) monomials of ``params``."""
+        if len(self.flavours) == 1:
+            return monomials(params, self.flavours[0])[None, :]
         cache = {f: monomials(params, f) for f in set(self.flavours)}
         return np.stack([cache[f] for f in self.flavours])
 
@@ -59,6 +61,28 @@ class ComponentTemplates:
 
     def scaled(self, factor) -> "ComponentTemplates":
         return ComponentTemplates(self.flavours, self.data * factor)
+
+
+class VariantStack:
+    """Several :class:`ComponentTemplates` of the same components (nominal and nuisance variants),
+    contracted with the monomials in one operation: ``per_component(params)`` has shape
+    (n_variants, n_components, n_bins)."""
+
+    def __init__(self, variants: dict):
+        self.keys = list(variants)
+        first = variants[self.keys[0]]
+        self.flavours = first.flavours
+        self.index = {k: i for i, k in enumerate(self.keys)}
+        self.data = np.stack([variants[k].data for k in self.keys])       # (V, K, 14, B)
+        self._unique = sorted(set(self.flavours))
+        self._fidx = np.array([self._unique.index(f) for f in self.flavours])
+
+    def monomial_matrix(self, params: Params) -> np.ndarray:
+        m = np.stack([monomials(params, f) for f in self._unique])
+        return m[self._fidx]
+
+    def per_component(self, params: Params) -> np.ndarray:
+        return np.einsum("km,vkmb->vkb", self.monomial_matrix(params), self.data)
 
 
 def interpolate_variants(nominal: np.ndarray, plus: np.ndarray, minus: np.ndarray, x: float) -> np.ndarray:

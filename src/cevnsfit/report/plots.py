@@ -58,3 +58,47 @@ def stacked_prediction(dataset, components: dict, title: str, path: str, errors=
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)
+
+
+def contour_plot(results: list[dict], path: str, labels: list[str] | None = None, title: str = "") -> None:
+    """90 % CL (solid) and 1/2/3 sigma (dashed) contours of one or more 2D results."""
+    fig, ax = plt.subplots(figsize=(5.5, 4.6))
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for k, res in enumerate(results):
+        x, y, d = np.array(res["x"]), np.array(res["y"]), np.array(res["delta_chi2"])
+        c = colours[k % len(colours)]
+        lv = res["levels"]
+        ax.contour(x, y, d, levels=[lv["1sigma"], lv["2sigma"], lv["3sigma"]], colors=[c], linestyles="dashed",
+                   linewidths=0.8)
+        ax.contour(x, y, d, levels=[lv["90%"]], colors=[c], linewidths=1.8)
+        bf = res["best_fit"]
+        ax.plot([bf[res["params"][0]]], [bf[res["params"][1]]], "+", color=c,
+                label=(labels[k] if labels else ", ".join(res["options"]["data"])) + " (90% CL)")
+    px, py = results[0]["params"]
+    ux, uy = results[0]["units"]
+    ax.set_xlabel(f"{px} [{ux}]" if ux else px)
+    ax.set_ylabel(f"{py} [{uy}]" if uy else py)
+    ax.legend(fontsize=8)
+    ax.set_title(title or "profiled Δχ²: 90% CL (solid), 1/2/3σ (dashed)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+
+
+def profile_plot(results: list[dict], path: str, labels: list[str] | None = None, title: str = "") -> None:
+    """Δχ² profiles of 1D limit results with the CL line."""
+    fig, ax = plt.subplots(figsize=(5.5, 4.0))
+    for k, res in enumerate(results):
+        g, d = np.array(res["scan"]["grid"]), np.array(res["scan"]["delta_chi2"])
+        ax.plot(g, d, label=labels[k] if labels else ", ".join(res["options"]["data"]))
+    ax.axhline(results[0]["delta_chi2"], color="k", ls=":", lw=1, label=f"{results[0]['cl']:.0%} CL")
+    ax.set_ylim(0, max(3 * results[0]["delta_chi2"], 1.0))
+    p, u = results[0]["param"], results[0]["unit"]
+    ax.set_xlabel(f"{p} [{u}]" if u else p)
+    ax.set_ylabel("Δχ²")
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
