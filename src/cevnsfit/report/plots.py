@@ -102,3 +102,22 @@ def profile_plot(results: list[dict], path: str, labels: list[str] | None = None
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)
+
+
+def comparison_plot(param: str, ours: list[tuple[str, list]], others: list[tuple[str, float, float]], path: str) -> None:
+    """Horizontal bars: our 90 % CL intervals (every disjoint piece) beside other experiments'."""
+    rows = [(name, iv, "C3") for name, iv in ours] + [(name, [[lo, hi]], "0.5") for name, lo, hi in others]
+    fig, ax = plt.subplots(figsize=(6.5, 0.35 * len(rows) + 1.2))
+    for k, (name, ivs, colour) in enumerate(rows):
+        for a, b in ivs:
+            ax.plot([a, b], [k, k], lw=6, color=colour, solid_capstyle="butt")
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([r[0] for r in rows], fontsize=7)
+    ax.invert_yaxis()
+    from ..physics.parameters import UNITS
+    ax.set_xlabel(f"{param} [{UNITS[param]}]" if UNITS[param] else param)
+    ax.axvline(0, color="k", lw=0.5)
+    ax.set_title(f"90% CL: this work (red) and other experiments (grey)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)

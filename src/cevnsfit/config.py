@@ -1,0 +1,237 @@
+"""Analysis files: a declarative YAML description of an analysis, validated with pydantic.
+
+Example::
+
+    name: dresden2_mu_fef
+    description: Dresden-II magnetic moment, Fef quenching, CEvNS + ES
+    data: [dresden2]
+    model: {qf: fef, flux: hmve, es: true, transitions: false, momentum_dependent: false}
+    limits:
+      - {param: mu_e, cl: 0.9}
+    contours:
+      - {params: [mu_e, mu_mu], points: 25}
+    published:                       # optional: numbers to compare with (reproduction record)
+      mu_e: {intervals: [[0, 2.13]], source: "Atzori Corona et al., JHEP 09 (2022) 164"}
+
+Unknown keys are errors (with the key and its line); names of data sets, models and parameters are
+checked against the allowed ones.  ``cevnsfit run FILE`` runs one file; ``cevnsfit reproduce``
+runs every file shipped in ``cevnsfit/analyses/``.  :func:`json_schema` gives the JSON Schema.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Literal, Optional
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .experiments import NAMES as DATA_NAMES
+from .physics.form_factors import FORM_FACTORS
+from .physics.parameters import Params
+
+
+class ConfigError(ValueError):
+    """A malformed analysis file; the message names the key, its line and the allowed values."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _check_param(name: str) -> str:
+    if name not in Params.names():
+        raise ValueError(f"unknown parameter {name!r}; allowed: {', '.join(Params.names())}")
+    return name
+
+
+class Model(_Strict):
+    qf: Literal["fef", "ybe", "lindhard"] = "fef"
+    flux: Literal["hmve", "hmk", "efk"] = "hmve"
+    es: Optional[bool] = None
+    transitions: bool = False
+    momentum_dependent: bool = False
+    form_factor: str = "helm"
+    ar_grid: Literal["2d", "3d"] = "2d"
+
+    @field_validator("form_factor")
+    @classmethod
+    def _ff(cls, v):
+        if v not in FORM_FACTORS:
+            raise ValueError(f"unknown form factor {v!r}; allowed: {', '.join(FORM_FACTORS)}")
+        return v
+
+
+class LimitSpec(_Strict):
+    param: str
+    cl: float = Field(0.9, gt=0.0, lt=1.0)
+    points: int = Field(61, ge=5, le=2001)
+    range: Optional[tuple[float, float]] = None
+
+    _p = field_validator("param")(classmethod(lambda cls, v: _check_param(v)))
+
+    @field_validator("range")
+    @classmethod
+    def _range(cls, v):
+        if v is not None and not (v[1] > v[0]):
+            raise ValueError(f"empty scan range {list(v)}: the high end must exceed the low end")
+        return v
+
+
+class ContourSpec(_Strict):
+    params: tuple[str, str]
+    points: int = Field(25, ge=5, le=401)
+
+    @field_validator("params")
+    @classmethod
+    def _params(cls, v):
+        for p in v:
+            _check_param(p)
+        if v[0] == v[1]:
+            raise ValueError("a contour needs two different parameters")
+        return v
+
+
+class Published(_Strict):
+    intervals: Optional[list[tuple[float, float]]] = None
+    value: Optional[float] = None
+    source: str = ""
+
+
+class Analysis(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    data: list[str] = Field(min_length=1)
+    model: Model = Field(default_factory=Model)
+    limits: list[LimitSpec] = Field(default_factory=list)
+    contours: list[ContourSpec] = Field(default_factory=list)
+    published: dict[str, Published] = Field(default_factory=dict)
+
+    @field_validator("data")
+    @classmethod
+    def _data(cls, v):
+        for d in v:
+            if d not in DATA_NAMES:
+                raise ValueError(f"unknown data set {d!r}; allowed: {', '.join(DATA_NAMES)}")
+        if len(set(v)) != len(v):
+            raise ValueError("a data set is listed twice")
+        return v
+
+    @model_validator(mode="after")
+    def _something(self):
+        if not self.limits and not self.contours:
+            raise ValueError("an analysis needs at least one entry under 'limits' or 'contours'")
+        for k in self.published:
+            _check_param(k)
+        return self
+
+    def setup(self):
+        from .inference.analysis import Setup
+
+        m = self.model
+        return Setup(tuple(self.data), qf=m.qf, flux=m.flux, es=m.es, transitions=m.transitions,
+                     momentum_dependent=m.momentum_dependent, form_factor=m.form_factor, ar_grid=m.ar_grid)
+
+
+class _LineLoader(yaml.SafeLoader):
+    """YAML loader that remembers the line of every mapping key."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    mapping = {}
+    lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        mapping[key] = loader.construct_object(value_node, deep=deep)
+        lines[key] = key_node.start_mark.line + 1
+    mapping["__lines__"] = lines
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _strip(obj, path=(), index=None):
+    """Remove the line bookkeeping, recording line numbers by key path."""
+    index = {} if index is None else index
+    if isinstance(obj, dict):
+        lines = obj.pop("__lines__", {})
+        for k, v in obj.items():
+            index[path + (k,)] = lines.get(k)
+            _strip(v, path + (k,), index)
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            _strip(v, path + (i,), index)
+    return index
+
+
+def _line_for(loc, index):
+    loc = tuple(loc)
+    while loc:
+        if loc in index and index[loc]:
+            return index[loc]
+        loc = loc[:-1]
+    return None
+
+
+def parse(text: str, source: str = "<string>") -> Analysis:
+    """Parse and validate analysis-file text; raises :class:`ConfigError` naming key and line."""
+    try:
+        raw = yaml.load(text, Loader=_LineLoader)
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{source}: not valid YAML: {e}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: an analysis file must be a mapping of keys to values")
+    index = _strip(raw)
+    try:
+        return Analysis.model_validate(raw)
+    except ValidationError as e:
+        msgs = []
+        for err in e.errors():
+            loc = [x for x in err["loc"]]
+            line = _line_for(loc, index)
+            key = ".".join(str(x) for x in loc) or "(top level)"
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":
+                parent = loc[:-1]
+                allowed = _allowed_keys(parent)
+                msg = f"unknown key; allowed keys here: {', '.join(allowed)}"
+            msgs.append(f"{source}" + (f", line {line}" if line else "") + f": {key}: {msg}")
+        raise ConfigError("\n".join(msgs)) from None
+
+
+def _allowed_keys(parent) -> list[str]:
+    model = Analysis
+    for p in parent:
+        if isinstance(p, int):
+            continue
+        field = model.model_fields.get(p)
+        if field is None:
+            break
+        ann = field.annotation
+        for cand in (Model, LimitSpec, ContourSpec, Published):
+            if cand is ann or cand in getattr(ann, "__args__", ()) or \
+                    any(cand in getattr(a, "__args__", ()) for a in getattr(ann, "__args__", ())):
+                model = cand
+                break
+    return list(model.model_fields)
+
+
+def load(path) -> Analysis:
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as e:
+        raise ConfigError(f"cannot read analysis file {path}: {e}") from None
+    return parse(text, str(path))
+
+
+def shipped() -> list[Path]:
+    """The analysis files shipped with the package (the published analyses of SPEC section 12)."""
+    root = resources.files("cevnsfit").joinpath("analyses")
+    return sorted(Path(str(p)) for p in root.iterdir() if str(p).endswith(".yaml"))
+
+
+def json_schema() -> dict:
+    return Analysis.model_json_schema()

@@ -1,0 +1,158 @@
+"""Run analysis files and write the results: JSON per analysis, a summary table (Markdown, LaTeX,
+JSON, CSV), Δχ² profile plots, 2D contour plots and comparison plots against other experiments."""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..config import Analysis
+from ..inference.analysis import contour, limit
+
+#: Other experiments' 90 % CL bounds (SPEC section 12.5), in the package's units.
+OTHER_BOUNDS = {
+    "r2_ee": [("TEXONO", -4.2, 6.6), ("LSND", -5.94, 8.28), ("LAMPF", -7.12, 10.88), ("Krasnoyarsk", -7.3, 7.3)],
+    "r2_mumu": [("BNL-E734", -5.7, 1.1), ("CHARM-II", -1.2, 1.2)],
+    "mu_e": [("GEMMA", 0.0, 0.29), ("XENONnT (solar)", 0.0, 0.064)],
+    "mu_mu": [("LSND", 0.0, 6.8)],
+    "q_ee": [("LZ", -1.5e-13, 1.5e-13)],
+    "q_mumu": [("LZ", -3.1e-13, 3.1e-13)],
+}
+
+
+CUP = r"$\cup$"
+ENDROW = "\\\\"
+
+
+def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
+    """Run every limit and contour of an analysis file. ``quick`` thins the scans (for CI)."""
+    setup = a.setup()
+    out = {"name": a.name, "description": a.description, "data": a.data, "model": a.model.model_dump(),
+           "limits": [], "contours": [], "published": {k: v.model_dump() for k, v in a.published.items()}}
+    t0 = time.perf_counter()
+    for spec in a.limits:
+        n = max(11, spec.points // 3) if quick else spec.points
+        res = limit(setup, spec.param, cl=spec.cl, n_points=n, scan_range=spec.range, refine=not quick)
+        out["limits"].append(res)
+        if progress:
+            progress()
+    for spec in a.contours:
+        n = max(7, spec.points // 3) if quick else spec.points
+        out["contours"].append(contour(setup, spec.params[0], spec.params[1], n=n))
+        if progress:
+            progress()
+    out["seconds"] = time.perf_counter() - t0
+    return out
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.3g}" if abs(x) >= 1e-3 or x == 0 else f"{x:.3e}"
+
+
+def _intervals_str(iv) -> str:
+    return " ∪ ".join(f"[{_fmt(a)}, {_fmt(b)}]" for a, b in iv) if iv else "none"
+
+
+def summary_rows(results: list[dict]) -> list[dict]:
+    rows = []
+    for r in results:
+        for lim in r["limits"]:
+            pub = r["published"].get(lim["param"])
+            row = {
+                "analysis": r["name"], "data": "+".join(r["data"]), "param": lim["param"], "unit": lim["unit"],
+                "cl": lim["cl"], "best_fit": lim["best_fit"], "chi2_min": lim["chi2_min"],
+                "intervals": lim["intervals"], "profiled": lim["profiled"],
+                "converged": lim["converged"], "warnings": lim["warnings"],
+                "published": pub["intervals"] if pub else None,
+                "published_source": pub["source"] if pub else "",
+            }
+            if pub and pub.get("intervals") and lim["intervals"]:
+                ours = max(abs(b) for _, b in lim["intervals"])
+                theirs = max(abs(b) for _, b in pub["intervals"])
+                row["ratio_to_published"] = ours / theirs if theirs else None
+            rows.append(row)
+    return rows
+
+
+def write_tables(rows: list[dict], outdir: Path) -> None:
+    (outdir / "results.json").write_text(json.dumps(rows, indent=1))
+    with open(outdir / "results.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["analysis", "data", "param", "unit", "cl", "best_fit", "intervals", "profiled",
+                    "converged", "published", "warnings"])
+        for r in rows:
+            w.writerow([r["analysis"], r["data"], r["param"], r["unit"], r["cl"], r["best_fit"],
+                        json.dumps(r["intervals"]), " ".join(r["profiled"]), r["converged"],
+                        json.dumps(r["published"]) if r["published"] else "", " | ".join(r["warnings"])])
+    md = ["| analysis | data | parameter | CL | best fit | allowed | published | flags |",
+          "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        flags = []
+        if not r["converged"]:
+            flags.append("NOT CONVERGED")
+        if any("edge" in w for w in r["warnings"]):
+            flags.append("AT SCAN EDGE")
+        unit = f" [{r['unit']}]" if r["unit"] else ""
+        md.append(f"| {r['analysis']} | {r['data']} | {r['param']}{unit} | {r['cl']:.4g} | {_fmt(r['best_fit'])} | "
+                  f"{_intervals_str(r['intervals'])} | {_intervals_str(r['published']) if r['published'] else ''} | "
+                  f"{', '.join(flags)} |")
+    (outdir / "results.md").write_text("\n".join(md) + "\n")
+    tex = [r"\begin{tabular}{llllll}", r"\hline",
+           r"analysis & data & parameter & CL & best fit & allowed \\", r"\hline"]
+    for r in rows:
+        flags = "" if r["converged"] and not any("edge" in w for w in r["warnings"]) else r"$^\dagger$"
+        allowed = _intervals_str(r["intervals"]).replace("∪", CUP)
+        tex.append(f"{r['analysis'].replace('_', '-')} & {r['data']} & {r['param'].replace('_', '-')} & "
+                   f"{r['cl']:.3g} & {_fmt(r['best_fit'])} & {allowed}{flags} " + ENDROW)
+    tex += [r"\hline", r"\end{tabular}", r"% \dagger: fit not converged or interval at the scan edge"]
+    (outdir / "results.tex").write_text("\n".join(tex) + "\n")
+
+
+def write_plots(results: list[dict], outdir: Path) -> list[str]:
+    from .plots import comparison_plot, contour_plot, profile_plot
+
+    made = []
+    pdir = outdir / "plots"
+    pdir.mkdir(parents=True, exist_ok=True)
+    for r in results:
+        by_param: dict[str, list] = {}
+        for lim in r["limits"]:
+            by_param.setdefault(lim["param"], []).append(lim)
+        for p, lims in by_param.items():
+            f = pdir / f"profile_{r['name']}_{p}.png"
+            profile_plot(lims[:1], str(f), [r["name"]], title=r["description"])
+            made.append(str(f))
+        for c in r["contours"]:
+            f = pdir / f"contour_{r['name']}_{c['params'][0]}_{c['params'][1]}.png"
+            contour_plot([c], str(f), [r["name"]], title=r["description"])
+            made.append(str(f))
+    rows = summary_rows(results)
+    for p in OTHER_BOUNDS:
+        ours = [(f"{r['analysis']}", r["intervals"]) for r in rows if r["param"] == p and abs(r["cl"] - 0.9) < 1e-9]
+        if ours:
+            f = pdir / f"comparison_{p}.png"
+            comparison_plot(p, ours, OTHER_BOUNDS[p], str(f))
+            made.append(str(f))
+    return made
+
+
+def write_all(results: list[dict], outdir: Path) -> dict:
+    outdir.mkdir(parents=True, exist_ok=True)
+    for r in results:
+        (outdir / f"{r['name']}.json").write_text(json.dumps(r))
+    rows = summary_rows(results)
+    write_tables(rows, outdir)
+    plots = write_plots(results, outdir)
+    return {"rows": rows, "plots": plots}
+
+
+def n_steps(a: Analysis) -> int:
+    return len(a.limits) + len(a.contours)
+
+
+def quantile(values, q):
+    return float(np.quantile(np.asarray(values), q))
