@@ -112,6 +112,12 @@ def _scan_range(prof: Profiler, param: str, level: float, lo_phys: float | None)
                 break
             h *= 2.0
         ends.append(x)
+    if family(param) == "q" and lo_phys is None:
+        # a signed millicharge interferes with the SM amplitude: the rate is a + b q + c q^2, so an
+        # excess can be matched by q of either sign -> scan symmetrically about 0, wide enough
+        # for both branches
+        r = 2.0 * max(abs(ends[0]), abs(ends[1]))
+        return -r, r
     return ends[0], ends[1]
 
 

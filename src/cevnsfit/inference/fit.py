@@ -127,6 +127,7 @@ class Likelihood:
         m.errordef = Minuit.LEAST_SQUARES
         m.strategy = 1
         m.print_level = 0
+        m.tol = 0.01     # EDM < 2e-5: profiled chi2 accurate to ~1e-4
         for n in self.names:
             lo, hi = self.limits(n)
             if lo is not None or hi is not None:
