@@ -140,13 +140,46 @@ def write_plots(results: list[dict], outdir: Path) -> list[str]:
     return made
 
 
+def write_summary_plots(results: list[dict], outdir: Path) -> list[str]:
+    """SPEC 12.6: sin^2 theta_W values on the SM running curve; CEvNS rates against N."""
+    from .. import experiments
+    from .summary_plots import rate_vs_n, rate_vs_n_plot, sin2w_plot, typical_momentum
+
+    made = []
+    pdir = outdir / "plots"
+    pdir.mkdir(parents=True, exist_ok=True)
+    points = []
+    for r in results:
+        for lim in r["limits"]:
+            if lim["param"] != "sin2w" or abs(lim["cl"] - 0.6827) > 1e-3 or not lim["intervals"]:
+                continue
+            iv = min(lim["intervals"], key=lambda ab: abs(0.5 * (ab[0] + ab[1]) - lim["best_fit"]))
+            setup_q = [typical_momentum(experiments.load(n, qf=r["model"]["qf"], flux=r["model"]["flux"]))
+                       for n in r["data"]]
+            points.append({"label": r["name"].replace("sin2w_", ""), "q": float(np.exp(np.mean(np.log(setup_q)))),
+                           "value": lim["best_fit"], "low": iv[0], "high": iv[1]})
+    if points:
+        f = pdir / "sin2w_running.png"
+        sin2w_plot(points, str(f))
+        (outdir / "sin2w_points.json").write_text(json.dumps(points, indent=1))
+        made.append(str(f))
+    used = sorted({n for r in results for n in r["data"]})
+    if used:
+        rows = rate_vs_n([experiments.load(n) for n in used])
+        f = pdir / "rate_vs_N.png"
+        rate_vs_n_plot(rows, str(f))
+        (outdir / "rate_vs_N.json").write_text(json.dumps(rows, indent=1))
+        made.append(str(f))
+    return made
+
+
 def write_all(results: list[dict], outdir: Path) -> dict:
     outdir.mkdir(parents=True, exist_ok=True)
     for r in results:
         (outdir / f"{r['name']}.json").write_text(json.dumps(r))
     rows = summary_rows(results)
     write_tables(rows, outdir)
-    plots = write_plots(results, outdir)
+    plots = write_plots(results, outdir) + write_summary_plots(results, outdir)
     return {"rows": rows, "plots": plots}
 
 
