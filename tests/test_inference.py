@@ -36,14 +36,15 @@ class GaussianToy(DataSet):
         self.observed = self.a + self.b * 0.01          # truth sin2w = 0.25
         self.nuisances = (Nuisance("eta", 0.0, 0.05, "toy normalisation"),)
         self.sensitive_to = ("sin2w",)
+        self.statistic = "gaussian"
+
+    def observed_errors(self):
+        return self.sig
 
     def components(self, params, nuis=None):
         n = self._nuis(nuis)
         # linear in (sin2w, eta): the profiled chi2 is exactly quadratic
         return {"cevns": self.a * (1 + n["eta"]) + self.b * (params.sin2w - 0.24)}
-
-    def chi2_counts(self, expected):
-        return gaussian_chi2(expected, self.observed, self.sig)
 
 
 def test_gaussian_toy_interval_is_analytic():

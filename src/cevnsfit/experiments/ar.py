@@ -38,7 +38,7 @@ from ..physics import cevns
 from ..physics.parameters import Params
 from ..physics.target import Target, zeff_edges
 from ..sources import sns
-from .base import Axis, DataSet, Nuisance, poisson_chi2
+from .base import Axis, DataSet, Nuisance
 from .snsbeam import SNSExposure, TimeBinning
 
 E_EDGES = np.arange(0.0, 121.0, 10.0)
@@ -113,6 +113,7 @@ class Ar2020(DataSet):
         if self.grid not in ("2d", "3d"):
             raise ValueError(f"unknown grid {self.grid!r}; allowed: 2d, 3d")
         self.name = "ar"
+        self.statistic = "poisson"
         self.axes = ((Axis("energy", "keVee", E_EDGES), Axis("time", "us", TIME_EDGES)) if self.grid == "2d" else
                      (Axis("energy", "keVee", E_EDGES), Axis("f90", "", F90_EDGES), Axis("time", "us", TIME_EDGES)))
         self.observed = self._project(grid_file("datanobkgsub.txt"))
@@ -195,5 +196,4 @@ class Ar2020(DataSet):
         out["ss"] = (1.0 + n["eta_ss"]) * self.bkg["ss"]
         return out
 
-    def chi2_counts(self, expected: np.ndarray) -> float:
-        return poisson_chi2(expected, self.observed)
+

@@ -93,9 +93,14 @@ class DataSet(ABC):
     def components(self, params: Params, nuis: dict | None = None) -> dict[str, np.ndarray]:
         """Expected counts per component (``cevns``, ``es`` and each background by name)."""
 
-    @abstractmethod
+    #: "poisson" (counts; Baker-Cousins chi^2) or "gaussian" (with :meth:`observed_errors`)
+    statistic: str = field(init=False, default="poisson")
+
     def chi2_counts(self, expected: np.ndarray) -> float:
         """The data term of the chi^2 for total expected counts (flattened bins)."""
+        if self.statistic == "gaussian":
+            return gaussian_chi2(expected, self.observed, self.observed_errors())
+        return poisson_chi2(expected, self.observed)
 
     # ---------------------------------------------------------------------------------------
     @property

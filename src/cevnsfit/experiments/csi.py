@@ -35,7 +35,7 @@ from ..physics import cevns
 from ..physics.parameters import Params
 from ..physics.target import Target, zeff_edges
 from ..sources import sns
-from .base import Axis, DataSet, Nuisance, poisson_chi2
+from .base import Axis, DataSet, Nuisance
 from .snsbeam import SNSExposure, TimeBinning, combine_energy_time
 
 PE_EDGES = np.array([0, 8, 12, 16, 20, 24, 32, 40, 50, 60], float)
@@ -129,6 +129,7 @@ class CsI2021(DataSet):
 
     def __post_init__(self):
         self.name = "csi"
+        self.statistic = "poisson"
         self.axes = (Axis("pe", "PE", PE_EDGES), Axis("time", "us", TIME_EDGES))
         self.observed = histogram("dataBeamOnC.txt").ravel()
         self.ss = histogram("dataBeamOnAC.txt").ravel()
@@ -221,6 +222,3 @@ class CsI2021(DataSet):
         out["nin"] = (1.0 + n["eta_nin"]) * self.nin
         out["ss"] = (1.0 + n["eta_ss"]) * self.ss
         return out
-
-    def chi2_counts(self, expected: np.ndarray) -> float:
-        return poisson_chi2(expected, self.observed)

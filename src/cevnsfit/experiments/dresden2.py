@@ -40,7 +40,7 @@ from ..physics.parameters import Params
 from ..physics.target import Target, zeff_edges
 from ..sources.reactor import MODELS as FLUX_MODELS
 from ..sources.reactor import reactor_spectrum
-from .base import Axis, DataSet, Nuisance, gaussian_chi2
+from .base import Axis, DataSet, Nuisance
 
 QF_MODELS = ("fef", "ybe", "lindhard")
 E_EDGES = np.round(np.arange(0.200, 1.5001, 0.010), 6)
@@ -111,6 +111,7 @@ class Dresden2(DataSet):
         if not (np.isfinite(self.eee_min_kev) and self.eee_min_kev > 0):
             raise ValueError("eee_min_kev must be positive")
         self.name = "dresden2"
+        self.statistic = "gaussian"
         self.axes = (Axis("energy", "keVee", E_EDGES),)
         rel = release()
         self.observed = rel[:, 1].copy()
@@ -172,9 +173,6 @@ class Dresden2(DataSet):
 
     def observed_errors(self) -> np.ndarray:
         return self.errors
-
-    def chi2_counts(self, expected: np.ndarray) -> float:
-        return gaussian_chi2(expected, self.observed, self.errors)
 
     @property
     def events_per_unit(self) -> float:

@@ -147,7 +147,7 @@ def limit(setup: Setup, param: str, cl: float = 0.9, n_points: int = 61, scan_ra
 
     def _refine(a, b):
         warm = best.values
-        return prof.refine_crossing(param, a, b, level, warm, n_iter=8)
+        return prof.refine_crossing(param, a, b, level, warm, n_iter=6)
 
     intervals = intervals_from_scan(grid, delta, level, _refine if refine else None)
     warnings_ = []

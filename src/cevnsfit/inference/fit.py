@@ -28,7 +28,7 @@ def default_limits(name: str) -> tuple[float | None, float | None]:
 
 
 #: starting step sizes per parameter family (their natural scale)
-def _step(name: str) -> float:
+def step_size(name: str) -> float:
     if name == "sin2w":
         return 0.01
     if name.startswith("mu_"):
@@ -62,7 +62,7 @@ class Likelihood:
     fixed : values of other physics parameters (default: SM)
     """
 
-    def __init__(self, datasets, poi=(), fixed: dict | None = None):
+    def __init__(self, datasets, poi=(), fixed: dict | None = None, profiler: str = "lm"):
         if not datasets:
             raise ValueError("need at least one data set")
         names = [d.name for d in datasets]
@@ -74,8 +74,14 @@ class Likelihood:
         if unknown:
             raise ValueError(f"unknown parameter(s) {unknown}; allowed: {', '.join(Params.names())}")
         self.base = Params.from_dict(fixed or {})
+        if profiler not in ("lm", "minuit"):
+            raise ValueError(f"unknown profiler {profiler!r}; allowed: lm, minuit")
+        # "lm": each data set's nuisances are profiled inside every chi^2 call by a damped
+        # Gauss-Newton iteration (inference.nuisance); "minuit": they are Minuit parameters
+        self.profiler = profiler
         self.nuis_names = [f"{d.name}.{n.name}" for d in self.datasets for n in d.nuisances]
         self.names = self.poi + self.nuis_names
+        self.n_fallbacks = 0
         self._slices = []
         i = len(self.poi)
         for d in self.datasets:
@@ -123,6 +129,7 @@ class Likelihood:
         return (None, None)
 
     def minuit(self, start: dict, fixed: dict | None = None) -> Minuit:
+        start = {**self.start(), **{k: v for k, v in start.items() if k in self.names}}
         m = Minuit(self, *[start[n] for n in self.names], name=self.names)
         m.errordef = Minuit.LEAST_SQUARES
         m.strategy = 1
@@ -133,7 +140,7 @@ class Likelihood:
             if lo is not None or hi is not None:
                 m.limits[n] = (lo, hi)
             if n in self.poi:
-                m.errors[n] = _step(n) if getattr(self.base, n) == 0 else max(abs(start[n]) * 0.1, _step(n))
+                m.errors[n] = step_size(n) if getattr(self.base, n) == 0 else max(abs(start[n]) * 0.1, step_size(n))
             else:
                 d, nn = n.split(".", 1)
                 sig = next(x.sigma for x in next(z for z in self.datasets if z.name == d).nuisances if x.name == nn)
@@ -147,8 +154,22 @@ class Likelihood:
         """Minimise; ``fixed`` pins parameters (by name) at the given values."""
         st = self.start()
         st.update(start or {})
-        m = self.minuit(st, fixed)
-        return run_minuit(m)
+        st.update(fixed or {})
+        if self.profiler == "lm":
+            from .nuisance import lm_minimise
+
+            fixed_phys = {k: v for k, v in (fixed or {}).items() if k in self.poi}
+            base = Params.from_dict(fixed_phys, base=self.base)
+            free = [p for p in self.poi if p not in fixed_phys]
+            fixed_nuis = {k: v for k, v in (fixed or {}).items() if k in self.nuis_names}
+            f, values, ok = lm_minimise(self.datasets, base, free, st, fixed_nuisances=fixed_nuis)
+            values.update({k: float(v) for k, v in fixed_phys.items()})
+            if ok and math.isfinite(f):
+                return FitResult(values, float(f), True)
+            self.n_fallbacks += 1
+            st.update(values)
+        res = run_minuit(self.minuit(st, fixed))
+        return res
 
 
 def run_minuit(m: Minuit, tries: int = 3) -> FitResult:
@@ -168,7 +189,7 @@ def run_minuit(m: Minuit, tries: int = 3) -> FitResult:
 
 def profile_nuisances(dataset, params: Params) -> FitResult:
     """Best-fit nuisances of one data set at fixed physics parameters."""
-    lik = Likelihood([dataset], fixed=params.to_dict())
+    lik = Likelihood([dataset], fixed=params.to_dict(), profiler="minuit")
     res = lik.fit()
     res.values = {k.split(".", 1)[1]: v for k, v in res.values.items()}
     return res

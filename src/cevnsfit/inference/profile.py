@@ -88,9 +88,27 @@ class Profiler:
         return best
 
     # -- profile at fixed values ---------------------------------------------------------
-    def profile_at(self, fixed: dict, warm: dict | None = None) -> FitResult:
+    def branch_starts(self, fixed_names) -> list[dict]:
+        """The best fit, and copies of it with each profiled diagonal radius moved to its other
+        amplitude branch(es): the starting points of independent warm-started sweeps."""
+        out = [dict(self.best.values)]
+        if not self.multi_start:
+            return out
+        for p in self.lik.poi:
+            if p in fixed_names or p not in ("r2_ee", "r2_mumu", "r2_tautau"):
+                continue
+            seen = [self.best.values[p]]
+            for v in _mirror_starts(self.lik, p, self.lik.datasets):
+                if all(abs(v - u) > 5.0 for u in seen):
+                    seen.append(v)
+                    s = dict(self.best.values)
+                    s[p] = v
+                    out.append(s)
+        return out
+
+    def profile_at(self, fixed: dict, warm: dict | None = None, multi: bool = True) -> FitResult:
         starts = [warm or self.best.values]
-        if self.multi_start:
+        if self.multi_start and multi:
             for p in self.lik.poi:
                 if p in fixed or p not in ("r2_ee", "r2_mumu", "r2_tautau"):
                     continue
@@ -104,10 +122,7 @@ class Profiler:
                         starts.append(s)
         best = None
         for s in starts:
-            st = dict(s)
-            st.update(fixed)
-            m = self.lik.minuit(st, fixed)
-            r = run_minuit(m)
+            r = self.lik.fit(start=s, fixed=fixed)
             if best is None or r.chi2 < best.chi2:
                 best = r
         return best
@@ -116,17 +131,19 @@ class Profiler:
         if self.best is None:
             self.global_fit()
         grid = np.asarray(grid, float)
-        chi2 = np.empty(grid.size)
-        conv = np.empty(grid.size, bool)
-        # walk outwards from the point nearest the best fit, warm-starting each neighbour
+        chi2 = np.full(grid.size, np.inf)
+        conv = np.zeros(grid.size, bool)
+        # one warm-started sweep per amplitude branch of the profiled radii, walking outwards
+        # from the point nearest the best fit; keep the lowest chi^2 at every point
         i0 = int(np.argmin(np.abs(grid - self.best.values[param])))
-        warm_up = warm_dn = self.best.values
-        for i in list(range(i0, grid.size)):
-            r = self.profile_at({param: grid[i]}, warm_up)
-            chi2[i], conv[i], warm_up = r.chi2, r.converged, r.values
-        for i in range(i0 - 1, -1, -1):
-            r = self.profile_at({param: grid[i]}, warm_dn)
-            chi2[i], conv[i], warm_dn = r.chi2, r.converged, r.values
+        for start in self.branch_starts({param}):
+            for order in (range(i0, grid.size), range(i0 - 1, -1, -1)):
+                warm = start
+                for i in order:
+                    r = self.profile_at({param: grid[i]}, warm, multi=False)
+                    warm = r.values
+                    if r.chi2 < chi2[i]:
+                        chi2[i], conv[i] = r.chi2, r.converged
         # the scan may find a lower minimum than the global fit: adopt it
         if chi2.min() < self.best.chi2 - 1e-6:
             j = int(np.argmin(chi2))
@@ -136,18 +153,29 @@ class Profiler:
         return Scan1D(param, grid, chi2, conv, self.best, profiled)
 
     def refine_crossing(self, param: str, a: float, b: float, level: float, warm: dict, n_iter: int = 12) -> float:
-        """Where Δχ² crosses ``level`` between grid points a and b (bisection on the profile)."""
+        """Where Δχ² crosses ``level`` between grid points a and b: regula falsi (Illinois) on the
+        profile, then linear interpolation in the final bracket."""
         fa = self.profile_at({param: a}, warm).chi2 - self.best.chi2 - level
+        fb = self.profile_at({param: b}, warm).chi2 - self.best.chi2 - level
+        if np.sign(fa) == np.sign(fb):
+            return 0.5 * (a + b)
+        side = 0
         for _ in range(n_iter):
-            m = 0.5 * (a + b)
+            m = b - fb * (b - a) / (fb - fa)
             fm = self.profile_at({param: m}, warm).chi2 - self.best.chi2 - level
-            if np.sign(fm) == np.sign(fa):
-                a, fa = m, fm
+            if abs(fm) < 1e-3:
+                return float(m)
+            if np.sign(fm) == np.sign(fb):
+                b, fb = m, fm
+                if side == -1:
+                    fa *= 0.5
+                side = -1
             else:
-                b = m
-            if abs(b - a) < 1e-4 * max(abs(a), abs(b), 1e-30):
-                break
-        return 0.5 * (a + b)
+                a, fa = m, fm
+                if side == 1:
+                    fb *= 0.5
+                side = 1
+        return float(b - fb * (b - a) / (fb - fa))
 
 
 def intervals_from_scan(grid, delta, level: float, refine=None) -> list[list[float]]:
@@ -198,19 +226,21 @@ def profile_grid_2d(prof: Profiler, px: str, py: str, x, y) -> Contour:
     if prof.best is None:
         prof.global_fit()
     x, y = np.asarray(x, float), np.asarray(y, float)
-    chi2 = np.empty((y.size, x.size))
-    conv = np.empty((y.size, x.size), bool)
-    warm = prof.best.values
-    row_start = warm
-    for j, yy in enumerate(y):
-        order = range(x.size) if j % 2 == 0 else range(x.size - 1, -1, -1)
-        warm = row_start
-        first = True
-        for i in order:
-            r = prof.profile_at({px: x[i], py: yy}, warm)
-            chi2[j, i], conv[j, i], warm = r.chi2, r.converged, r.values
-            if first:
-                row_start, first = r.values, False
+    chi2 = np.full((y.size, x.size), np.inf)
+    conv = np.zeros((y.size, x.size), bool)
+    for start in prof.branch_starts({px, py}):
+        row_start = start
+        for j, yy in enumerate(y):
+            order = range(x.size) if j % 2 == 0 else range(x.size - 1, -1, -1)
+            warm = row_start
+            first = True
+            for i in order:
+                r = prof.profile_at({px: x[i], py: yy}, warm, multi=False)
+                warm = r.values
+                if first:
+                    row_start, first = r.values, False
+                if r.chi2 < chi2[j, i]:
+                    chi2[j, i], conv[j, i] = r.chi2, r.converged
     best = prof.best
     if chi2.min() < best.chi2 - 1e-6:
         j, i = np.unravel_index(np.argmin(chi2), chi2.shape)

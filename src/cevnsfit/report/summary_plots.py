@@ -120,7 +120,7 @@ def rate_vs_n(datasets) -> list[dict]:
         free = copy.copy(ds)
         norm = "eta_cevns" if any(n.name == "eta_cevns" for n in ds.nuisances) else "eta_flux"
         free.nuisances = tuple(replace(n, sigma=None) if n.name == norm else n for n in ds.nuisances)
-        res = Likelihood([free]).fit()
+        res = Likelihood([free], profiler="minuit").fit()   # Minuit: we need the error
         iso = ds.target.isotopes()
         qw = sum(w * (i.N - (1 - 4 * SIN2W_0) * i.Z) ** 2 / 4 for i, w in iso) / sum(w for _, w in iso)
         n_avg = sum(w * i.N for i, w in iso) / sum(w for _, w in iso)
