@@ -172,7 +172,7 @@ class Ar2020(DataSet):
 
     def _signal(self, energy: np.ndarray, n: dict) -> np.ndarray:
         tp = self._timing(n["t_offset"])
-        f90 = interpolate_variants(self.f90["nominal"], self.f90["+"], self.f90["-"], n["cevns_f90"])
+        f90 = np.maximum(interpolate_variants(self.f90["nominal"], self.f90["+"], self.f90["-"], n["cevns_f90"]), 0.0)
         out = 0.0
         for k, kind in enumerate(self.kinds):
             if self.grid == "2d":
@@ -191,7 +191,7 @@ class Ar2020(DataSet):
         for key, (plus, minus) in self.brn_var.items():
             if n[key] != 0.0:
                 brn = brn + interpolate_variants(self.bkg["brn"], plus, minus, n[key]) - self.bkg["brn"]
-        out["brn"] = (1.0 + n["eta_brn"]) * brn
+        out["brn"] = (1.0 + n["eta_brn"]) * np.maximum(brn, 0.0)   # morphing may cross zero
         out["delbrn"] = (1.0 + n["eta_delbrn"]) * self.bkg["delbrn"]
         out["ss"] = (1.0 + n["eta_ss"]) * self.bkg["ss"]
         return out

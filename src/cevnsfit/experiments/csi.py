@@ -205,7 +205,8 @@ class CsI2021(DataSet):
                                                 v[ix[(f"model{i}-", "nominal")]], n[key]) - nom
         if n["eff"] != 0.0:
             out += interpolate_variants(nom, v[ix[("nominal", "+")]], v[ix[("nominal", "-")]], n["eff"]) - nom
-        return out
+        # additive morphing can cross zero far out (or at +-1 sigma corners): counts cannot
+        return np.maximum(out, 0.0)
 
     def time_probabilities(self, offset: float = 0.0):
         return self._timing(offset)

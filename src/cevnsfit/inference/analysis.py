@@ -203,9 +203,12 @@ def contour(setup: Setup, px: str, py: str, x_range=None, y_range=None, n: int =
         warnings_.append(f"minimisation did not converge at {int((~c.converged).sum())} grid point(s)")
     inside = c.delta <= levels["3sigma"]
     edge = np.zeros_like(inside)
-    edge[0, :] = edge[-1, :] = edge[:, 0] = edge[:, -1] = True
-    for p, arr, k in ((px, x, 1), (py, y, 0)):
-        pass
+    edge[-1, :] = edge[:, -1] = True
+    # a modulus starting at 0 is a physical boundary, not an edge of the scan
+    if not (modulus_only(py) and y[0] <= 0.0):
+        edge[0, :] = True
+    if not (modulus_only(px) and x[0] <= 0.0):
+        edge[:, 0] = True
     if np.any(inside & edge):
         warnings_.append("the 3 sigma region touches the edge of the grid")
     return {

@@ -14,6 +14,10 @@ q_tautau
 q_emu, ...     e               transition millicharge; enters through its modulus (default 0)
 =============  ==============  ================================================================
 
+A transition radius and the transition charge of the same pair add coherently in Q_ll', so
+"through its modulus" holds for one of them while the other is zero (as in every shipped
+analysis); with both free their relative sign matters.
+
 "No new physics" therefore means: magnetic moments, millicharges and transition radii zero and
 diagonal radii at their SM values (:meth:`Params.sm`).  The diagonal radius is the total radius
 as in SPEC section 5, so a fit's SM point sits at <r^2> = <r^2>_SM.
