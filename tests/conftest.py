@@ -8,6 +8,11 @@ import pytest
 _SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 if not os.environ.get("CEVNSFIT_DATA") and _SHARED.is_dir():
     os.environ["CEVNSFIT_DATA"] = str(_SHARED)
+# hermetic template cache for the test session (inherited by worker processes)
+if "CEVNSFIT_CACHE" not in os.environ:
+    import tempfile
+
+    os.environ["CEVNSFIT_CACHE"] = tempfile.mkdtemp(prefix="cevnsfit-test-cache-")
 
 
 @pytest.fixture(scope="session")

@@ -47,3 +47,14 @@ def test_couplings_bad_input():
     assert r.exit_code != 0 and "non-negative" in r.output
     r = runner.invoke(app, ["couplings", "--sin2w", "1.5"])
     assert r.exit_code != 0 and "sin2w" in r.output
+
+
+def test_scan_command(tmp_path, data_available):
+    r = runner.invoke(app, ["scan", "--data", "dresden2", "--param", "r2_ee=-70:20:8", "--param", "r2_emu=0:30:4",
+                            "--transitions", "--backend", "serial", "--out", str(tmp_path), "--json"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output.strip().splitlines()[-1])
+    assert d["params"] == ["r2_ee", "r2_emu"] and d["intervals"]["r2_ee"]
+    assert (tmp_path / "result.json").exists()
+    r = runner.invoke(app, ["scan", "--data", "dresden2", "--param", "r2_ee=-70:20"])
+    assert r.exit_code != 0 and "NAME=LOW:HIGH:N" in r.output

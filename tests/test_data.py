@@ -66,3 +66,30 @@ def test_unset_env_falls_back_to_user_dir(monkeypatch, tmp_path):
     assert data.data_dir() == tmp_path / "cevnsfit" / "data"
     with pytest.raises(data.DataError, match="user data directory"):
         data.path("dresden2_2022/data_release.txt")
+
+
+def test_template_cache_is_keyed_and_verifies_data(tmp_path, monkeypatch, data_copy):
+    """Cached data sets are reused, rebuilt when an input changes, and a corrupted data file is
+    reported even when a cache entry exists."""
+    from cevnsfit import cache, experiments
+
+    monkeypatch.setenv(cache.ENV_VAR, str(tmp_path / "cache"))
+    calls = []
+    orig = experiments._build
+    monkeypatch.setattr(experiments, "_build", lambda **k: calls.append(k) or orig(**k))
+    experiments.load.cache_clear()
+    a = experiments.load("dresden2", qf="ybe")
+    experiments.load.cache_clear()
+    b = experiments.load("dresden2", qf="ybe")
+    assert len(calls) == 1 and len(list((tmp_path / "cache").glob("*.pkl"))) == 1
+    from cevnsfit.physics.parameters import Params
+    assert (a.expected(Params()) == b.expected(Params())).all()
+    experiments.load.cache_clear()
+    experiments.load("dresden2", qf="fef")          # another model choice: a new entry
+    assert len(calls) == 2
+    f = data_copy / "ge_quenching" / "QF_Fef_YBe.txt"
+    f.write_text(f.read_text() + "\n")
+    experiments.load.cache_clear()
+    with pytest.raises(data.DataError, match="QF_Fef_YBe.txt has been altered"):
+        experiments.load("dresden2", qf="ybe")
+    experiments.load.cache_clear()

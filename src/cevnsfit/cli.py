@@ -389,6 +389,61 @@ def reproduce(out: Path = typer.Option(Path("results"), help="output directory")
         typer.echo(f"{len(analyses)} analyses in {_t.perf_counter() - t0:.0f} s; tables and plots in {out}")
 
 
+@app.command()
+def scan(data: str = typer.Option(..., help="comma-separated data sets: csi,ar,dresden2"),
+         param: List[str] = typer.Option(..., help="NAME=LOW:HIGH:N for each scanned parameter (repeatable)"),
+         qf: Optional[str] = typer.Option(None), flux: Optional[str] = typer.Option(None),
+         no_es: bool = typer.Option(False, "--no-es"), es: bool = typer.Option(False, "--es"),
+         transitions: bool = typer.Option(False, "--transitions", help="profile transition parameters not scanned"),
+         momentum_dependent: bool = typer.Option(False, "--momentum-dependent"),
+         backend: str = typer.Option("processes", help="serial, processes (local pool) or dask"),
+         scheduler: Optional[str] = typer.Option(None, help="address of a running dask scheduler, tcp://host:port"),
+         workers: Optional[int] = typer.Option(None, help="number of workers (default: all cores)"),
+         chunk_size: int = typer.Option(64, help="grid points per task"),
+         out: Optional[Path] = typer.Option(None, help="directory for resumable partial results"),
+         cl: float = typer.Option(0.9, help="CL of the projected 1D intervals"),
+         as_json: bool = typer.Option(False, "--json")) -> None:
+    """Profiled grid scan over several parameters, split in chunks over a process pool or a dask
+    cluster; resumable from the partial results in OUT."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .inference.distributed import GridSpec, grid_scan
+
+    try:
+        setup = _setup(data, qf, flux, no_es, es, transitions, momentum_dependent)
+        ranges = {}
+        for item in param:
+            try:
+                name, rng = item.split("=", 1)
+                lo, hi, n = rng.split(":")
+                ranges[name.strip()] = (float(lo), float(hi), int(n))
+            except ValueError:
+                raise ValueError(f"--param expects NAME=LOW:HIGH:N, got {item!r}") from None
+        if scheduler is not None and backend != "dask":
+            backend = "dask"
+        spec = GridSpec.from_ranges(setup, ranges)
+        with Progress(TextColumn("grid scan"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as prog:
+            task = prog.add_task("scan", total=spec.size)
+            res = grid_scan(spec, backend=backend, n_workers=workers, scheduler=scheduler, chunk_size=chunk_size,
+                            out_dir=out, progress=lambda k: prog.update(task, completed=k))
+    except ValueError as e:
+        _fail(str(e))
+    summary = {"params": list(res.params), "best_fit": {p: res.best.values[p] for p in res.params},
+               "chi2_min": res.best.chi2, "converged": bool(res.converged.all()),
+               "intervals": {p: res.intervals_1d(p, cl) for p in res.params}, "cl": cl, "stats": res.stats}
+    if out is not None:
+        res.save(Path(out) / "result.json")
+    if as_json:
+        typer.echo(json.dumps(summary, default=float))
+    else:
+        typer.echo(f"best fit {summary['best_fit']}, chi2_min {res.best.chi2:.3f}")
+        for p, iv in summary["intervals"].items():
+            typer.echo(f"  {p}: {cl:.0%} CL (grid projection) " + " U ".join(f"[{a:.4g}, {b:.4g}]" for a, b in iv))
+        if not summary["converged"]:
+            typer.secho(f"warning: {int((~res.converged).sum())} grid point(s) did not converge",
+                        fg=typer.colors.YELLOW, err=True)
+
+
 def main() -> None:  # entry point
     try:
         app()

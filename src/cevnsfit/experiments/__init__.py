@@ -42,8 +42,20 @@ def parse_list(text: str) -> list[str]:
 def load(name: str, qf: str = "fef", flux: str = "hmve", es: bool | None = None,
          momentum_dependent: bool = False, form_factor: str = "helm", ar_grid: str = "2d",
          lindhard_k: float | None = None):
-    """Build (and memoise) data set ``name`` with the given model choices."""
+    """Build (and memoise) data set ``name`` with the given model choices.
+
+    Built data sets are also cached on disk (:mod:`cevnsfit.cache`), keyed by the arguments, the
+    package's source code and the data registry, so a change of any input rebuilds them."""
     check_name(name)
+    from .. import cache
+
+    key = dict(name=name, qf=qf, flux=flux, es=es, momentum_dependent=momentum_dependent,
+               form_factor=form_factor, ar_grid=ar_grid, lindhard_k=lindhard_k)
+    return cache.cached("dataset", key, lambda: _build(**key))
+
+
+def _build(name: str, qf: str, flux: str, es, momentum_dependent: bool, form_factor: str, ar_grid: str,
+           lindhard_k):
     opts = Options(form_factor=form_factor, momentum_dependent=momentum_dependent)
     es = DEFAULT_ES[name] if es is None else es
     if name == "csi":

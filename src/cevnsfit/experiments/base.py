@@ -123,6 +123,29 @@ class DataSet(ABC):
         """Total expected counts per bin (flattened)."""
         return sum(self.components(params, nuis).values())
 
+    def expected_batch(self, values: dict, nuis: dict | None = None, base: Params | None = None) -> np.ndarray:
+        """Expected counts for many physics points at once: ``values`` maps parameter names to
+        equal-length arrays; returns (n_points, n_bins).  Data sets override this with a
+        vectorised contraction; this fallback loops."""
+        base = base or Params()
+        n = max((np.size(v) for v in values.values()), default=1)
+        cols = {k: np.broadcast_to(np.asarray(v, float), (n,)) for k, v in values.items()}
+        return np.stack([self.expected(Params.from_dict({k: c[i] for k, c in cols.items()}, base=base), nuis)
+                         for i in range(n)])
+
+    def chi2_batch(self, values: dict, nuis: dict | None = None, base: Params | None = None) -> np.ndarray:
+        """chi^2 (data term + priors) for many physics points at fixed nuisances."""
+        exp = self.expected_batch(values, nuis, base)
+        if self.statistic == "gaussian":
+            d = np.sum(((exp - self.observed) / self.observed_errors()) ** 2, axis=1)
+        else:
+            mu = np.maximum(exp, 1e-300)
+            y = self.observed
+            with np.errstate(divide="ignore", invalid="ignore"):
+                lt = np.where(y > 0, y * np.log(np.where(y > 0, y, 1.0) / mu), 0.0)
+            d = 2.0 * np.sum(mu - y + lt, axis=1)
+        return d + self.penalty(nuis)
+
     def observed_errors(self) -> np.ndarray:
         """Uncertainty of each observed bin (Poisson sqrt(N) unless the release gives errors)."""
         return np.sqrt(np.maximum(self.observed, 1.0))

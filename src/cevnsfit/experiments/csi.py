@@ -211,6 +211,30 @@ class CsI2021(DataSet):
     def time_probabilities(self, offset: float = 0.0):
         return self._timing(offset)
 
+    def expected_batch(self, values: dict, nuis: dict | None = None, base: Params | None = None) -> np.ndarray:
+        """Vectorised expected counts for many physics points (nuisances fixed)."""
+        n = self._nuis(nuis)
+        tp = self._timing(n["t_offset"])
+        tmat = np.stack([tp[k] for k in self.kinds])                       # (K, T)
+        total = 0.0
+        for ch in (("cevns", "es") if self.es else ("cevns",)):
+            st = self._stacks[ch]
+            v = st.per_component_batch(values, base)                        # (n, V, K, E)
+            ix = st.index
+            nom = v[:, ix[("nominal", "nominal")]]
+            out = nom.copy()
+            if ch == "cevns":
+                for i, key in enumerate(("qf0", "qf1")):
+                    if n[key] != 0.0:
+                        out += interpolate_variants(nom, v[:, ix[(f"model{i}+", "nominal")]],
+                                                    v[:, ix[(f"model{i}-", "nominal")]], n[key]) - nom
+            if n["eff"] != 0.0:
+                out += interpolate_variants(nom, v[:, ix[("nominal", "+")]], v[:, ix[("nominal", "-")]], n["eff"]) - nom
+            out = np.maximum(out, 0.0)
+            total = total + (1.0 + n["eta_cevns"]) * np.einsum("nke,kt->net", out, tmat).reshape(out.shape[0], -1)
+        bkg = (1.0 + n["eta_brn"]) * self.brn + (1.0 + n["eta_nin"]) * self.nin + (1.0 + n["eta_ss"]) * self.ss
+        return total + bkg[None, :]
+
     # DataSet interface ------------------------------------------------------------------
     def components(self, params: Params, nuis: dict | None = None) -> dict[str, np.ndarray]:
         n = self._nuis(nuis)

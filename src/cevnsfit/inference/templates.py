@@ -84,6 +84,12 @@ class VariantStack:
     def per_component(self, params: Params) -> np.ndarray:
         return np.einsum("km,vkmb->vkb", self.monomial_matrix(params), self.data)
 
+    def per_component_batch(self, values: dict, base: Params | None = None) -> np.ndarray:
+        """Many parameter points: (n_points, n_variants, n_components, n_bins)."""
+        m = {f: monomials_batch(values, f, base) for f in self._unique}
+        mm = np.stack([m[f] for f in self.flavours], axis=1)           # (n, K, 14)
+        return np.einsum("nkm,vkmb->nvkb", mm, self.data)
+
 
 def interpolate_variants(nominal: np.ndarray, plus: np.ndarray, minus: np.ndarray, x: float) -> np.ndarray:
     """Vertical template morphing: piecewise-linear in the nuisance ``x`` (x = +-1 gives the +-1 sigma
