@@ -369,6 +369,14 @@ def _report(res: dict, as_json: bool) -> None:
 
 
 @app.command()
+def schema() -> None:
+    """Print the JSON Schema of analysis files."""
+    from .config import json_schema
+
+    typer.echo(json.dumps(json_schema(), indent=1))
+
+
+@app.command()
 def reproduce(out: Path = typer.Option(Path("results"), help="output directory"),
               only: Optional[str] = typer.Option(None, help="run only analyses whose name contains this text"),
               quick: bool = typer.Option(False, help="thinner scans (for CI)"),
