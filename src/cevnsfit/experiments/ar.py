@@ -181,6 +181,12 @@ class Ar2020(DataSet):
                 out = out + energy[k][:, None, None] * f90[:, :, None] * tp[kind][None, None, :]
         return np.ravel(out)
 
+    def linear_derivatives(self, params, nuis, comps):
+        n = self._nuis(nuis)
+        sig = comps["cevns"] + comps.get("es", 0.0)
+        return {"eta_cevns": sig / (1.0 + n["eta_cevns"]), "eta_brn": comps["brn"] / (1.0 + n["eta_brn"]),
+                "eta_delbrn": self.bkg["delbrn"], "eta_ss": self.bkg["ss"]}
+
     def components(self, params: Params, nuis: dict | None = None) -> dict[str, np.ndarray]:
         n = self._nuis(nuis)
         norm = 1.0 + n["eta_cevns"]

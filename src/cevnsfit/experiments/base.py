@@ -123,6 +123,11 @@ class DataSet(ABC):
         """Total expected counts per bin (flattened)."""
         return sum(self.components(params, nuis).values())
 
+    def linear_derivatives(self, params: Params, nuis: dict, comps: dict) -> dict[str, np.ndarray]:
+        """d(expected)/d(nuisance) for nuisances that enter linearly, from the components at this
+        point (``comps``); used by the fast profiler instead of finite differences. Default: none."""
+        return {}
+
     def expected_batch(self, values: dict, nuis: dict | None = None, base: Params | None = None) -> np.ndarray:
         """Expected counts for many physics points at once: ``values`` maps parameter names to
         equal-length arrays; returns (n_points, n_bins).  Data sets override this with a

@@ -235,6 +235,12 @@ class CsI2021(DataSet):
         bkg = (1.0 + n["eta_brn"]) * self.brn + (1.0 + n["eta_nin"]) * self.nin + (1.0 + n["eta_ss"]) * self.ss
         return total + bkg[None, :]
 
+    def linear_derivatives(self, params, nuis, comps):
+        n = self._nuis(nuis)
+        sig = comps["cevns"] + comps.get("es", 0.0)
+        return {"eta_cevns": sig / (1.0 + n["eta_cevns"]), "eta_brn": self.brn, "eta_nin": self.nin,
+                "eta_ss": self.ss}
+
     # DataSet interface ------------------------------------------------------------------
     def components(self, params: Params, nuis: dict | None = None) -> dict[str, np.ndarray]:
         n = self._nuis(nuis)

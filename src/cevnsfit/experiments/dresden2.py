@@ -171,6 +171,15 @@ class Dresden2(DataSet):
                                               dict(self.peak_ratios))
         return out
 
+    def linear_derivatives(self, params, nuis, comps):
+        n = self._nuis(nuis)
+        sig = comps["cevns"] + comps.get("es", 0.0)
+        r = dict(self.peak_ratios)
+        return {"eta_flux": sig / (1.0 + n["eta_flux"]),
+                "bkg_flat": background_shape(E_EDGES, 1.0, 0.0, n["bkg_exp_slope"], 0.0, r),
+                "bkg_exp_amp": background_shape(E_EDGES, 0.0, 1.0, n["bkg_exp_slope"], 0.0, r),
+                "bkg_l1": background_shape(E_EDGES, 0.0, 0.0, n["bkg_exp_slope"], 1.0, r)}
+
     def expected_batch(self, values: dict, nuis: dict | None = None, base: Params | None = None) -> np.ndarray:
         """Vectorised expected counts for many physics points (nuisances fixed)."""
         n = self._nuis(nuis)

@@ -143,19 +143,25 @@ def lm_minimise(datasets, base: Params, free_physics=(), start: dict | None = No
     theta = prob.to_internal(start or {})
     # a squared modulus exactly at 0 is a stationary point in x but not in u = x^2: fine
 
-    def evaluate(th, which=None, cache=None):
+    lin = [None] * len(datasets)     # linear derivatives at the current point
+
+    def evaluate(th, which=None, cache=None, keep_linear=False):
         params = prob.params(th)
         exps = list(cache) if cache is not None else [None] * len(datasets)
         for k, d in enumerate(datasets):
             if which is None or k in which:
-                exps[k] = d.expected(params, prob.nuis(th, k))
+                nv = prob.nuis(th, k)
+                comps = d.components(params, nv)
+                exps[k] = sum(comps.values())
+                if keep_linear:
+                    lin[k] = d.linear_derivatives(params, nv, comps)
         return exps
 
     def chi2(th, exps):
         tot = sum(d.chi2_counts(e) for d, e in zip(datasets, exps))
         return tot + const + float(np.sum(prob.inv_s2 * (th - prob.centre) ** 2))
 
-    exps = evaluate(theta)
+    exps = evaluate(theta, keep_linear=True)
     f = chi2(theta, exps)
     lam = 1e-3
     converged = False
@@ -166,6 +172,10 @@ def lm_minimise(datasets, base: Params, free_physics=(), start: dict | None = No
         H = np.diag(2.0 * prob.inv_s2)
         cols = []
         for i in range(n):
+            kind, name, kk = prob.cols[i]
+            if kind == "nuis" and lin[kk] is not None and name in lin[kk]:
+                cols.append({kk: lin[kk][name]})
+                continue
             h = 1e-6 * max(prob.scale[i], abs(theta[i]))
             t2 = theta.copy()
             if t2[i] + h > prob.hi[i]:
@@ -195,7 +205,7 @@ def lm_minimise(datasets, base: Params, free_physics=(), start: dict | None = No
                 lam *= 10.0
                 continue
             new = np.clip(theta + step, prob.lo, prob.hi)
-            e_new = evaluate(new)
+            e_new = evaluate(new, keep_linear=True)
             f_new = chi2(new, e_new)
             if np.isfinite(f_new) and f_new <= f:
                 improved = True
