@@ -318,10 +318,14 @@ def contour(data: str = typer.Option(..., help="comma-separated data sets: csi,a
     _print_warnings(res)
 
 
-def _run_analyses(analyses, out: Path, quick: bool) -> dict:
+def _run_analyses(analyses, out: Path, quick: bool, workers: int | None = None) -> dict:
+    """Run analyses (in parallel worker processes when ``workers`` > 1), with a progress bar."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .report.reproduce import n_steps, run_analysis, write_all
+    from .report.reproduce import estimated_cost, n_steps, run_analysis, write_all
 
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -330,22 +334,35 @@ def _run_analyses(analyses, out: Path, quick: bool) -> dict:
         probe.unlink()
     except OSError as e:
         _fail(f"cannot write to output directory {out}: {e}")
-    results = []
+    workers = max(1, min(workers or os.cpu_count() or 1, len(analyses)))
+    results = {}
     total = sum(n_steps(a) for a in analyses)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   transient=False) as prog:
         task = prog.add_task("analyses", total=total)
-        for a in analyses:
-            prog.update(task, description=f"{a.name:34s}")
-            results.append(run_analysis(a, quick=quick, progress=lambda: prog.advance(task)))
-    summary = write_all(results, out)
-    return {"results": results, **summary}
+        if workers == 1:
+            for a in analyses:
+                prog.update(task, description=f"{a.name:34s}")
+                results[a.name] = run_analysis(a, quick=quick, progress=lambda: prog.advance(task))
+        else:
+            # heaviest first, so that the workers finish together
+            order = sorted(analyses, key=estimated_cost, reverse=True)
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                futs = {pool.submit(run_analysis, a, quick): a for a in order}
+                for f in as_completed(futs):
+                    a = futs[f]
+                    results[a.name] = f.result()
+                    prog.update(task, advance=n_steps(a), description=f"{a.name:34s}")
+    ordered = [results[a.name] for a in analyses]
+    summary = write_all(ordered, out)
+    return {"results": ordered, **summary}
 
 
 @app.command()
 def run(file: Path = typer.Argument(..., help="analysis file (YAML)"),
         out: Path = typer.Option(Path("results"), help="output directory"),
         quick: bool = typer.Option(False, help="thinner scans (for tests)"),
+        workers: int = typer.Option(1, help="worker processes"),
         as_json: bool = typer.Option(False, "--json", help="print the summary rows as JSON")) -> None:
     """Run one analysis file: limits and contours, tables and plots in OUT."""
     from .config import ConfigError, load
@@ -354,7 +371,7 @@ def run(file: Path = typer.Argument(..., help="analysis file (YAML)"),
         a = load(file)
     except ConfigError as e:
         _fail(str(e))
-    res = _run_analyses([a], out, quick)
+    res = _run_analyses([a], out, quick, workers)
     _report(res, as_json)
 
 
@@ -380,6 +397,7 @@ def schema() -> None:
 def reproduce(out: Path = typer.Option(Path("results"), help="output directory"),
               only: Optional[str] = typer.Option(None, help="run only analyses whose name contains this text"),
               quick: bool = typer.Option(False, help="thinner scans (for CI)"),
+              workers: Optional[int] = typer.Option(None, help="worker processes (default: all cores)"),
               as_json: bool = typer.Option(False, "--json")) -> None:
     """Run every published analysis (SPEC section 12) and write the results table and plots."""
     from .config import load, shipped
@@ -391,7 +409,7 @@ def reproduce(out: Path = typer.Option(Path("results"), help="output directory")
             _fail(f"no shipped analysis matches {only!r}")
     import time as _t
     t0 = _t.perf_counter()
-    res = _run_analyses(analyses, out, quick)
+    res = _run_analyses(analyses, out, quick, workers)
     _report(res, as_json)
     if not as_json:
         typer.echo(f"{len(analyses)} analyses in {_t.perf_counter() - t0:.0f} s; tables and plots in {out}")

@@ -183,6 +183,13 @@ def write_all(results: list[dict], outdir: Path) -> dict:
     return {"rows": rows, "plots": plots}
 
 
+def estimated_cost(a: Analysis) -> float:
+    """Rough relative cost of an analysis (for scheduling): scan points x data sets x free
+    parameters, contours by their grid size."""
+    k = len(a.data) * (3 if a.model.transitions else 1)
+    return sum(s.points * k for s in a.limits) + sum(3 * s.points**2 * k for s in a.contours)
+
+
 def n_steps(a: Analysis) -> int:
     return len(a.limits) + len(a.contours)
 
