@@ -184,8 +184,12 @@ class Ar2020(DataSet):
     def linear_derivatives(self, params, nuis, comps):
         n = self._nuis(nuis)
         sig = comps["cevns"] + comps.get("es", 0.0)
-        return {"eta_cevns": sig / (1.0 + n["eta_cevns"]), "eta_brn": comps["brn"] / (1.0 + n["eta_brn"]),
-                "eta_delbrn": self.bkg["delbrn"], "eta_ss": self.bkg["ss"]}
+        out = {"eta_delbrn": self.bkg["delbrn"], "eta_ss": self.bkg["ss"]}
+        if abs(1.0 + n["eta_cevns"]) > 1e-9:   # at -1 the shapes are unknown here: numeric
+            out["eta_cevns"] = sig / (1.0 + n["eta_cevns"])
+        if abs(1.0 + n["eta_brn"]) > 1e-9:
+            out["eta_brn"] = comps["brn"] / (1.0 + n["eta_brn"])
+        return out
 
     def components(self, params: Params, nuis: dict | None = None) -> dict[str, np.ndarray]:
         n = self._nuis(nuis)

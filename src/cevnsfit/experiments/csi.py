@@ -238,8 +238,10 @@ class CsI2021(DataSet):
     def linear_derivatives(self, params, nuis, comps):
         n = self._nuis(nuis)
         sig = comps["cevns"] + comps.get("es", 0.0)
-        return {"eta_cevns": sig / (1.0 + n["eta_cevns"]), "eta_brn": self.brn, "eta_nin": self.nin,
-                "eta_ss": self.ss}
+        out = {"eta_brn": self.brn, "eta_nin": self.nin, "eta_ss": self.ss}
+        if abs(1.0 + n["eta_cevns"]) > 1e-9:   # at -1 the signal shape is unknown here: numeric
+            out["eta_cevns"] = sig / (1.0 + n["eta_cevns"])
+        return out
 
     # DataSet interface ------------------------------------------------------------------
     def components(self, params: Params, nuis: dict | None = None) -> dict[str, np.ndarray]:

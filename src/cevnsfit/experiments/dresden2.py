@@ -175,10 +175,12 @@ class Dresden2(DataSet):
         n = self._nuis(nuis)
         sig = comps["cevns"] + comps.get("es", 0.0)
         r = dict(self.peak_ratios)
-        return {"eta_flux": sig / (1.0 + n["eta_flux"]),
-                "bkg_flat": background_shape(E_EDGES, 1.0, 0.0, n["bkg_exp_slope"], 0.0, r),
+        out = {"bkg_flat": background_shape(E_EDGES, 1.0, 0.0, n["bkg_exp_slope"], 0.0, r),
                 "bkg_exp_amp": background_shape(E_EDGES, 0.0, 1.0, n["bkg_exp_slope"], 0.0, r),
                 "bkg_l1": background_shape(E_EDGES, 0.0, 0.0, n["bkg_exp_slope"], 1.0, r)}
+        if abs(1.0 + n["eta_flux"]) > 1e-9:   # at -1 the signal shape is unknown here: numeric
+            out["eta_flux"] = sig / (1.0 + n["eta_flux"])
+        return out
 
     def expected_batch(self, values: dict, nuis: dict | None = None, base: Params | None = None) -> np.ndarray:
         """Vectorised expected counts for many physics points (nuisances fixed)."""
