@@ -352,6 +352,8 @@ def _run_analyses(analyses, out: Path, quick: bool, workers: int | None = None) 
                 for f in as_completed(futs):
                     a = futs[f]
                     results[a.name] = f.result()
+                    # keep each finished analysis, whatever happens to the others
+                    (out / f"{a.name}.json").write_text(json.dumps(results[a.name]))
                     prog.update(task, advance=n_steps(a), description=f"{a.name:34s}")
     ordered = [results[a.name] for a in analyses]
     summary = write_all(ordered, out)

@@ -191,6 +191,9 @@ def lm_minimise(datasets, base: Params, free_physics=(), start: dict | None = No
             g, w = gw[k]
             grad[idx] += J.T @ g
             H[np.ix_(idx, idx)] += (J * w[:, None]).T @ J
+        if not (np.all(np.isfinite(grad)) and np.all(np.isfinite(H))):
+            converged = False
+            break
         improved = False
         # active set: parameters at a bound whose gradient pushes outwards stay there
         active = ((theta <= prob.lo) & (grad > 0)) | ((theta >= prob.hi) & (grad < 0))
@@ -204,9 +207,16 @@ def lm_minimise(datasets, base: Params, free_physics=(), start: dict | None = No
             except np.linalg.LinAlgError:
                 lam *= 10.0
                 continue
+            if not np.all(np.isfinite(step)):
+                lam *= 10.0
+                continue
             new = np.clip(theta + step, prob.lo, prob.hi)
-            e_new = evaluate(new, keep_linear=True)
-            f_new = chi2(new, e_new)
+            try:
+                e_new = evaluate(new, keep_linear=True)
+                f_new = chi2(new, e_new)
+            except (ValueError, FloatingPointError):   # e.g. a parameter outside its domain
+                lam *= 10.0
+                continue
             if np.isfinite(f_new) and f_new <= f:
                 improved = True
                 df = f - f_new

@@ -36,17 +36,33 @@ def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
     t0 = time.perf_counter()
     for spec in a.limits:
         n = max(11, spec.points // 3) if quick else spec.points
-        res = limit(setup, spec.param, cl=spec.cl, n_points=n, scan_range=spec.range, refine=not quick)
+        try:
+            res = limit(setup, spec.param, cl=spec.cl, n_points=n, scan_range=spec.range, refine=not quick)
+        except Exception as e:   # one failed analysis must not lose the others: flag it
+            res = failed_limit(spec, setup, e)
         out["limits"].append(res)
         if progress:
             progress()
     for spec in a.contours:
         n = max(7, spec.points // 3) if quick else spec.points
-        out["contours"].append(contour(setup, spec.params[0], spec.params[1], n=n))
+        try:
+            out["contours"].append(contour(setup, spec.params[0], spec.params[1], n=n))
+        except Exception as e:
+            out.setdefault("errors", []).append(f"contour {spec.params}: {type(e).__name__}: {e}")
         if progress:
             progress()
     out["seconds"] = time.perf_counter() - t0
     return out
+
+
+def failed_limit(spec, setup, err: Exception) -> dict:
+    """A limit entry recording a failure (shown as FAILED in every table)."""
+    from ..physics.parameters import UNITS
+
+    return {"param": spec.param, "unit": UNITS[spec.param], "cl": spec.cl, "delta_chi2": None,
+            "best_fit": float("nan"), "chi2_min": float("nan"), "intervals": [], "converged": False,
+            "profiled": [], "options": setup.options(), "scan": {"grid": [], "delta_chi2": []},
+            "warnings": [f"FAILED: {type(err).__name__}: {err}"], "seconds": 0.0}
 
 
 def _fmt(x: float) -> str:
@@ -96,6 +112,8 @@ def write_tables(rows: list[dict], outdir: Path) -> None:
             flags.append("NOT CONVERGED")
         if any("edge" in w for w in r["warnings"]):
             flags.append("AT SCAN EDGE")
+        if any(w.startswith("FAILED") for w in r["warnings"]):
+            flags.append("FAILED")
         unit = f" [{r['unit']}]" if r["unit"] else ""
         md.append(f"| {r['analysis']} | {r['data']} | {r['param']}{unit} | {r['cl']:.4g} | {_fmt(r['best_fit'])} | "
                   f"{_intervals_str(r['intervals'])} | {_intervals_str(r['published']) if r['published'] else ''} | "
@@ -123,6 +141,9 @@ def write_plots(results: list[dict], outdir: Path) -> list[str]:
         for lim in r["limits"]:
             by_param.setdefault(lim["param"], []).append(lim)
         for p, lims in by_param.items():
+            lims = [x for x in lims if x["scan"]["grid"]]
+            if not lims:
+                continue
             f = pdir / f"profile_{r['name']}_{p}.png"
             profile_plot(lims[:1], str(f), [r["name"]], title=r["description"])
             made.append(str(f))
