@@ -139,9 +139,15 @@ def test_dresden_prefers_cevns(data_available):
     ds = experiments.load("dresden2")
     lik = Likelihood([ds])
     with_cevns = lik.fit()
+    # background only: the reactor signal switched off (flux scale -1), without charging the
+    # flux-normalisation prior for it
     without = lik.fit(fixed={"dresden2.eta_flux": -1.0}, start={"dresden2.eta_flux": -1.0})
+    prior = ds.penalty({"eta_flux": -1.0})
+    assert prior == pytest.approx((1.0 / 0.02) ** 2)
     assert with_cevns.converged and without.converged
-    p = chi2_dist.sf(without.chi2 - with_cevns.chi2, 1)
+    dchi2 = without.chi2 - prior - with_cevns.chi2
+    p = chi2_dist.sf(dchi2, 1)
+    assert 0 < dchi2 < 100          # a real preference, not an artefact of the prior
     assert p < 1.2e-3
 
 
