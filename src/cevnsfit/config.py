@@ -82,6 +82,16 @@ class LimitSpec(_Strict):
 class ContourSpec(_Strict):
     params: tuple[str, str]
     points: int = Field(25, ge=5, le=401)
+    ranges: Optional[tuple[tuple[float, float], tuple[float, float]]] = None
+
+    @field_validator("ranges")
+    @classmethod
+    def _ranges(cls, v):
+        if v is not None:
+            for lo, hi in v:
+                if not hi > lo:
+                    raise ValueError(f"empty range [{lo}, {hi}]: the high end must exceed the low end")
+        return v
 
     @field_validator("params")
     @classmethod

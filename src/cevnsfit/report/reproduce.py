@@ -46,7 +46,8 @@ def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
     for spec in a.contours:
         n = max(7, spec.points // 3) if quick else spec.points
         try:
-            out["contours"].append(contour(setup, spec.params[0], spec.params[1], n=n))
+            xr, yr = spec.ranges if spec.ranges else (None, None)
+            out["contours"].append(contour(setup, spec.params[0], spec.params[1], x_range=xr, y_range=yr, n=n))
         except Exception as e:
             out.setdefault("errors", []).append(f"contour {spec.params}: {type(e).__name__}: {e}")
         if progress:
