@@ -36,10 +36,9 @@ from ..detectors.response import binned_with_efficiency, recoil_quadrature
 from ..inference.templates import build_templates, interpolate_variants
 from ..physics import cevns
 from ..physics.parameters import Params
-from ..physics.target import Target, zeff_edges
-from ..sources import sns
+from ..physics.target import zeff_edges
 from .base import Axis, DataSet, Nuisance
-from .snsbeam import SNSExposure, TimeBinning
+from .snsbeam import SNSExposure, TimeBinning, nuclear_quadrature, setup_beam
 
 E_EDGES = np.arange(0.0, 121.0, 10.0)
 F90_EDGES = np.linspace(0.5, 0.9, 9)
@@ -131,11 +130,7 @@ class Ar2020(DataSet):
         self.f90 = {"nominal": f90_shape(self.release_cevns),
                     "+": f90_shape(grid_file("SystErrors/cevnspdf+1sigF90.txt")),
                     "-": f90_shape(grid_file("SystErrors/cevnspdf-1sigF90.txt"))}
-        self.exposure = SNSExposure(t0=POT_T0_US, sigma=POT_SIGMA_US, **EXPOSURE)
-        self.target = Target((("Ar", 1),), dict(self.r_neutron))
-        self.n_molecules = self.target.molecules(MASS_KG)
-        self.spectra = self.exposure.spectra()
-        self.kinds = self.exposure.kinds(self.spectra)
+        setup_beam(self, SNSExposure(t0=POT_T0_US, sigma=POT_SIGMA_US, **EXPOSURE), (("Ar", 1),), MASS_KG)
         self.nuisances = (
             Nuisance("eta_cevns", 0.0, 0.13, "CEvNS normalisation 13% (release prediction 128 +- 17)"),
             Nuisance("eta_brn", 0.0, 0.32, "prompt BRN normalisation (497 +- 160, LArParametersAnlA.yaml)"),
@@ -147,8 +142,6 @@ class Ar2020(DataSet):
             Nuisance("cevns_f90", 0.0, 1.0, "CEvNS F90 +-1 sigma shape (SystErrors/)"),
             Nuisance("t_offset", 0.0, 0.2, "neutrino arrival-time offset [us]: POT trace mean 440 +- 200 ns"),
         )
-        self.sensitive_to = ("sin2w", "mu_e", "mu_mu", "r2_ee", "r2_mumu", "r2_emu", "r2_etau", "r2_mutau",
-                             "q_ee", "q_mumu", "q_emu", "q_etau", "q_mutau")
         tn, wn = self.nuclear_quadrature()
         eee = ArgonLinear().eee(tn * 1e3)
         self.channel_inputs = {"cevns": (self.spectra, self.target, self.n_molecules, tn, wn, energy_response(eee))}
@@ -163,9 +156,7 @@ class Ar2020(DataSet):
         return (h3.sum(axis=1) if self.grid == "2d" else h3).ravel()
 
     def nuclear_quadrature(self):
-        isos = [iso for iso, _ in self.target.isotopes()]
-        bps = [float(cevns.t_max(e, iso.mass)) for iso in isos for e in (sns.E_PROMPT, sns.E_MAX_DELAYED)]
-        return recoil_quadrature(1e-4, max(bps), bps, per_decade=self.per_decade)
+        return nuclear_quadrature(self.target, self.per_decade)
 
     def electron_quadrature(self):
         return recoil_quadrature(1e-4, 0.2, zeff_edges(self.target), per_decade=self.per_decade)

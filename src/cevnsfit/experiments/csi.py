@@ -33,10 +33,9 @@ from ..detectors.response import binned_with_efficiency, gamma_cdf, recoil_quadr
 from ..inference.templates import VariantStack, build_templates, interpolate_variants
 from ..physics import cevns
 from ..physics.parameters import Params
-from ..physics.target import Target, zeff_edges
-from ..sources import sns
+from ..physics.target import zeff_edges
 from .base import Axis, DataSet, Nuisance
-from .snsbeam import SNSExposure, TimeBinning, combine_energy_time
+from .snsbeam import SNSExposure, TimeBinning, combine_energy_time, nuclear_quadrature, setup_beam
 
 PE_EDGES = np.array([0, 8, 12, 16, 20, 24, 32, 40, 50, 60], float)
 TIME_EDGES = np.array([0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1, 2, 4, 6], float)
@@ -135,11 +134,7 @@ class CsI2021(DataSet):
         self.ss = histogram("dataBeamOnAC.txt").ravel()
         self.brn = background_template("brn").ravel()
         self.nin = background_template("nin").ravel()
-        self.exposure = SNSExposure(t0=self.t0, sigma=POT_SIGMA_US, **EXPOSURE)
-        self.target = Target((("Cs", 1), ("I", 1)), dict(self.r_neutron))
-        self.n_molecules = self.target.molecules(MASS_KG)
-        self.spectra = self.exposure.spectra()
-        self.kinds = self.exposure.kinds(self.spectra)
+        setup_beam(self, SNSExposure(t0=self.t0, sigma=POT_SIGMA_US, **EXPOSURE), (("Cs", 1), ("I", 1)), MASS_KG)
         self.nuisances = (
             Nuisance("eta_cevns", 0.0, 0.10, "neutrino flux: r = 0.0848 +- 10% (COHERENT 2021)"),
             Nuisance("eta_brn", 0.0, 0.25, "BRN normalisation, 25% (SPEC 9)"),
@@ -150,15 +145,11 @@ class CsI2021(DataSet):
             Nuisance("eff", 0.0, 1.0, "energy efficiency +-1 sigma curves (effCoefficients.txt)"),
             Nuisance("t_offset", 0.0, 0.1, "neutrino arrival-time offset [us] (POT trace from BRN timing)"),
         )
-        self.sensitive_to = ("sin2w", "mu_e", "mu_mu", "r2_ee", "r2_mumu", "r2_emu", "r2_etau", "r2_mutau",
-                             "q_ee", "q_mumu", "q_emu", "q_etau", "q_mutau")
         self._build()
 
     # templates ---------------------------------------------------------------------------
     def nuclear_quadrature(self):
-        isos = [iso for iso, _ in self.target.isotopes()]
-        bps = [float(cevns.t_max(e, iso.mass)) for iso in isos for e in (sns.E_PROMPT, sns.E_MAX_DELAYED)]
-        return recoil_quadrature(1e-4, max(bps), bps, per_decade=self.per_decade)
+        return nuclear_quadrature(self.target, self.per_decade)
 
     def electron_quadrature(self):
         return recoil_quadrature(1e-4, 0.02, zeff_edges(self.target), per_decade=self.per_decade)

@@ -86,6 +86,34 @@ class TimeBinning:
         return out
 
 
+#: physics parameters the SNS beam (nu_e, nu_mu, nubar_mu) is sensitive to
+SNS_SENSITIVE = ("sin2w", "mu_e", "mu_mu", "r2_ee", "r2_mumu", "r2_emu", "r2_etau", "r2_mutau",
+                 "q_ee", "q_mumu", "q_emu", "q_etau", "q_mutau")
+
+
+def setup_beam(ds, exposure: SNSExposure, elements, mass_kg: float) -> None:
+    """Attach the SNS exposure, target, number of molecules, spectra and time kinds to a data set."""
+    from ..physics.target import Target
+
+    ds.exposure = exposure
+    ds.target = Target(tuple(elements), dict(ds.r_neutron))
+    ds.n_molecules = ds.target.molecules(mass_kg)
+    ds.spectra = exposure.spectra()
+    ds.kinds = exposure.kinds(ds.spectra)
+    ds.sensitive_to = SNS_SENSITIVE
+
+
+def nuclear_quadrature(target, per_decade: int):
+    """Recoil quadrature for pi-DAR neutrinos on ``target``, split at every isotope's kinematic end
+    points of the prompt line and of the delayed spectra."""
+    from ..detectors.response import recoil_quadrature
+    from ..physics import cevns
+
+    bps = [float(cevns.t_max(e, iso.mass)) for iso, _ in target.isotopes()
+           for e in (sns.E_PROMPT, sns.E_MAX_DELAYED)]
+    return recoil_quadrature(1e-4, max(bps), bps, per_decade=per_decade)
+
+
 def combine_energy_time(energy: np.ndarray, kinds, tprob: dict[str, np.ndarray]) -> np.ndarray:
     """Flattened (energy, time) counts from per-component energy counts (n_comp, n_E) and the
     time probabilities of each component's kind."""

@@ -22,7 +22,7 @@ from scipy.stats import chi2 as chi2_dist
 from ..constants import QTILDE_PER_R2_UNIT
 from ..physics.couplings import gvn, gvp_no_radius
 from ..physics.parameters import MODULUS_ONLY
-from .fit import FitResult, Likelihood, run_minuit
+from .fit import FitResult, Likelihood
 
 
 def delta_chi2_threshold(cl: float, dof: int = 1) -> float:

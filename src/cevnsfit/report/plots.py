@@ -117,7 +117,7 @@ def comparison_plot(param: str, ours: list[tuple[str, list]], others: list[tuple
     from ..physics.parameters import UNITS
     ax.set_xlabel(f"{param} [{UNITS[param]}]" if UNITS[param] else param)
     ax.axvline(0, color="k", lw=0.5)
-    ax.set_title(f"90% CL: this work (red) and other experiments (grey)", fontsize=9)
+    ax.set_title("90% CL: this work (red) and other experiments (grey)", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)
