@@ -124,6 +124,14 @@ def test_dresden_mu_limit_published(mu_limits):
     assert mu_limits["fef"]["intervals"][-1][1] == pytest.approx(2.13, rel=0.15)
 
 
+@pytest.mark.xfail(strict=True, reason="reproduction gap (docs/reproduction.md): YBe/Fef = 1.36 (published ~2) and "
+                   "removing ES weakens the limit by 23 % (published ~10 %)")
+def test_dresden_mu_published_ratios(mu_limits):
+    up = {k: v["intervals"][-1][1] for k, v in mu_limits.items()}
+    assert up["ybe"] / up["fef"] == pytest.approx(2.0, rel=0.25)
+    assert up["fef_noes"] / up["fef"] == pytest.approx(1.10, abs=0.05)
+
+
 def test_dresden_mu_limit_structure(mu_limits):
     fef = mu_limits["fef"]
     assert fef["converged"] and fef["intervals"][0][0] == 0.0
@@ -167,8 +175,11 @@ def test_es_tightens_dresden_millicharge(data_available):
     no = limit(Setup(("dresden2",), es=False), "q_ee", n_points=41, refine=False)
     width_es = max(abs(b) for iv in es["intervals"] for b in iv)
     width_no = max(abs(b) for iv in no["intervals"] for b in iv)
-    # SPEC: "more than two orders of magnitude"; we find ~1.7 orders (docs/reproduction.md)
-    assert width_no / width_es > 30
+    # ES (1/T^2 on electrons) must help a lot; the published "> 2 orders" is recorded below
+    assert width_no / width_es > 10
+    if width_no / width_es <= 100:
+        pytest.xfail(f"reproduction gap: ES improves q_ee by x{width_no / width_es:.0f}, published > x100 "
+                     "(docs/reproduction.md)")
 
 
 def test_limit_is_projection_of_contour(data_available):

@@ -97,6 +97,15 @@ def couplings(as_json: bool = typer.Option(False, "--json", help="print a JSON o
             typer.echo(f"{k:16s} {v}")
 
 
+def _write_plot(plot: Path, draw) -> None:
+    """Create the plot's directory and draw it; an unwritable path is a clear error."""
+    try:
+        plot.parent.mkdir(parents=True, exist_ok=True)
+        draw(str(plot))
+    except OSError as e:
+        _fail(f"cannot write plot {plot}: {e}")
+
+
 def parse_sets(items: list[str] | None) -> dict[str, float]:
     """['mu_e=2', 'sin2w=0.24'] -> {'mu_e': 2.0, ...} (names validated by Params)."""
     from .physics.parameters import Params
@@ -188,14 +197,9 @@ def predict(experiment: str = typer.Argument(..., help="csi, ar or dresden2"),
     if plot is not None:
         from .report.plots import stacked_prediction
 
-        try:
-            plot.parent.mkdir(parents=True, exist_ok=True)
-            nz = {k: v for k, v in values.items()}
-            title = f"{experiments.DESCRIPTIONS[ds.name]}" + (f" [{ds.qf}, {ds.flux}]" if ds.name == "dresden2" else "") \
-                + (f"  {nz}" if nz else "  (SM)")
-            stacked_prediction(ds, comps, title, str(plot), errors=ds.observed_errors())
-        except OSError as e:
-            _fail(f"cannot write plot {plot}: {e}")
+        title = f"{experiments.DESCRIPTIONS[ds.name]}" + (f" [{ds.qf}, {ds.flux}]" if ds.name == "dresden2" else "") \
+            + (f"  {values}" if values else "  (SM)")
+        _write_plot(plot, lambda path: stacked_prediction(ds, comps, title, path, errors=ds.observed_errors()))
     if as_json:
         typer.echo(json.dumps(out))
     else:
@@ -304,11 +308,8 @@ def contour(data: str = typer.Option(..., help="comma-separated data sets: csi,a
         _fail(str(e))
     if plot is not None:
         from .report.plots import contour_plot
-        try:
-            plot.parent.mkdir(parents=True, exist_ok=True)
-            contour_plot([res], str(plot))
-        except OSError as e:
-            _fail(f"cannot write plot {plot}: {e}")
+
+        _write_plot(plot, lambda path: contour_plot([res], path))
     if as_json:
         typer.echo(json.dumps(res))
     else:
