@@ -120,6 +120,42 @@ def test_dresden_flux_models_differ(data_available):
     assert n["hmve"] > n["hmk"] > 0 and n["hmve"] > n["efk"] > 0
 
 
+def test_dresden_background_peaks_conserve_counts():
+    """Each 71Ge peak puts exactly its amplitude x ratio into a wide enough window, wherever its
+    centroid and whatever its width; L2 shares the L1 width; None keeps the SPEC section 10 shape."""
+    wide = np.linspace(-1.0, 3.0, 4001)
+    tot = dmod.background_shape(wide, 0.0, 0.0, 0.3, 1000.0)
+    assert tot.sum() == pytest.approx(1000.0 * (1 + 0.008 + 0.16), rel=1e-9)
+    moved = dmod.background_shape(wide, 0.0, 0.0, 0.3, 1000.0, l1_centre=1.29, l1_width=0.09)
+    assert moved.sum() == pytest.approx(tot.sum(), rel=1e-9)
+    centres = 0.5 * (wide[1:] + wide[:-1])
+    near_l1 = np.abs(centres - 1.29) < 0.05
+    assert centres[near_l1][np.argmax(moved[near_l1])] == pytest.approx(1.29, abs=1e-3)
+    only_l2 = dmod.background_shape(wide, 0.0, 0.0, 0.3, 1000.0, {"L1": 0.0, "L2": 1.0, "M": 0.0}, l1_width=0.09)
+    var = np.sum(only_l2 * (centres - 1.142) ** 2) / only_l2.sum()
+    assert np.sqrt(var) == pytest.approx(0.09, rel=1e-3)
+    e = dmod.E_EDGES
+    np.testing.assert_array_equal(dmod.background_shape(e, 3.0, 50.0, 0.3, 900.0),
+                                  dmod.background_shape(e, 3.0, 50.0, 0.3, 900.0, None, None, None))
+
+
+def test_dresden_peak_models(data_available):
+    fitted, fixed = experiments.load("dresden2"), experiments.load("dresden2", peaks="fixed")
+    names = {n.name for n in fitted.nuisances} - {n.name for n in fixed.nuisances}
+    assert names == {"l1_centre", "l1_width"}
+    # at the nominal centroid and the resolution width the two models are the same background
+    # (up to the L2 peak, 0.8 % of L1, which takes the L1 width: 70.8 instead of 70.5 eV)
+    nominal = {"l1_centre": dmod.PEAKS_KEV["L1"], "l1_width": float(dmod.resolution(dmod.PEAKS_KEV["L1"]))}
+    a = fitted.components(SM, nominal)["background"]
+    b = fixed.components(SM)["background"]
+    np.testing.assert_allclose(a, b, rtol=5e-4)
+    assert not np.allclose(fitted.components(SM, {**nominal, "l1_centre": 1.29})["background"], b, rtol=1e-2)
+    with pytest.raises(ValueError, match="peak model"):
+        dmod.Dresden2(peaks="gaussian")
+    r = runner.invoke(app, ["limit", "--data", "csi", "--param", "mu_mu", "--peaks", "fixed"])
+    assert r.exit_code != 0 and "--peaks" in r.output
+
+
 def test_dresden_es_em_terms_grow_at_low_energy(d2):
     centres = 0.5 * (dmod.E_EDGES[1:] + dmod.E_EDGES[:-1])
     base = d2.components(SM)["es"]

@@ -120,15 +120,24 @@ def parse_sets(items: list[str] | None) -> dict[str, float]:
     return {k: float(v) for k, v in out.items()}
 
 
-def _model_options(name: str, qf: Optional[str], flux: Optional[str]) -> None:
-    if name != "dresden2" and (qf is not None or flux is not None):
-        raise ValueError("--qf and --flux apply to the reactor data set (dresden2) only")
+def _model_options(name: str, qf: Optional[str], flux: Optional[str], peaks: Optional[str] = None) -> None:
+    if name != "dresden2" and (qf is not None or flux is not None or peaks is not None):
+        raise ValueError("--qf, --flux and --peaks apply to the reactor data set (dresden2) only")
+    _check_peaks(peaks)
+
+
+def _check_peaks(peaks: Optional[str]) -> None:
+    from .experiments.dresden2 import PEAK_MODELS
+
+    if peaks is not None and peaks not in PEAK_MODELS:
+        raise ValueError(f"unknown peak model {peaks!r}; allowed: {', '.join(PEAK_MODELS)}")
 
 
 @app.command()
 def predict(experiment: str = typer.Argument(..., help="csi, ar or dresden2"),
             qf: Optional[str] = typer.Option(None, help="Dresden-II quenching: fef, ybe, lindhard (default fef)"),
             flux: Optional[str] = typer.Option(None, help="Dresden-II reactor spectrum: hmve, hmk, efk (default hmve)"),
+            peaks: Optional[str] = typer.Option(None, help="Dresden-II 71Ge peaks: fitted (default: L1 centroid and width free) or fixed (SPEC 10 literally)"),
             set_: Optional[List[str]] = typer.Option(None, "--set", help="physics parameter NAME=VALUE (repeatable)"),
             no_es: bool = typer.Option(False, "--no-es", help="leave out nu-e elastic scattering"),
             es: bool = typer.Option(False, "--es", help="include nu-e scattering where it is off by default (Ar)"),
@@ -149,13 +158,13 @@ def predict(experiment: str = typer.Argument(..., help="csi, ar or dresden2"),
     t0 = time.perf_counter()
     try:
         experiments.check_name(experiment)
-        _model_options(experiment, qf, flux)
+        _model_options(experiment, qf, flux, peaks)
         values = parse_sets(set_)
         params = Params.from_dict(values)
         if no_es and es:
             raise ValueError("--es and --no-es contradict each other")
         es_flag = False if no_es else (True if es else None)
-        ds = experiments.load(experiment, qf=qf or "fef", flux=flux or "hmve", es=es_flag,
+        ds = experiments.load(experiment, qf=qf or "fef", flux=flux or "hmve", es=es_flag, peaks=peaks or "fitted",
                               momentum_dependent=momentum_dependent, form_factor=form_factor, ar_grid=grid)
     except ValueError as e:
         _fail(str(e))
@@ -212,13 +221,14 @@ def predict(experiment: str = typer.Argument(..., help="csi, ar or dresden2"),
             typer.echo(f"plot written to {plot}")
 
 
-def _setup(data: str, qf, flux, no_es, es, transitions, momentum_dependent, form_factor="helm"):
+def _setup(data: str, qf, flux, no_es, es, transitions, momentum_dependent, form_factor="helm", peaks=None):
     from . import experiments
     from .inference.analysis import Setup
 
     names = experiments.parse_list(data)
-    if (qf is not None or flux is not None) and "dresden2" not in names:
-        raise ValueError("--qf and --flux apply to the reactor data set (dresden2), which is not in --data")
+    if (qf is not None or flux is not None or peaks is not None) and "dresden2" not in names:
+        raise ValueError("--qf, --flux and --peaks apply to the reactor data set (dresden2), which is not in --data")
+    _check_peaks(peaks)
     if no_es and es:
         raise ValueError("--es and --no-es contradict each other")
     if qf is not None:
@@ -230,7 +240,8 @@ def _setup(data: str, qf, flux, no_es, es, transitions, momentum_dependent, form
         if flux not in MODELS:
             raise ValueError(f"unknown flux model {flux!r}; allowed: {', '.join(MODELS)}")
     return Setup(tuple(names), qf=qf or "fef", flux=flux or "hmve", es=False if no_es else (True if es else None),
-                 transitions=transitions, momentum_dependent=momentum_dependent, form_factor=form_factor)
+                 transitions=transitions, momentum_dependent=momentum_dependent, form_factor=form_factor,
+                 peaks=peaks or "fitted")
 
 
 def _print_warnings(result: dict) -> None:
@@ -243,6 +254,7 @@ def limit(data: str = typer.Option(..., help="comma-separated data sets: csi,ar,
           param: str = typer.Option(..., help="parameter, e.g. mu_e, r2_ee, q_ee, sin2w"),
           qf: Optional[str] = typer.Option(None, help="Dresden-II quenching: fef (default), ybe, lindhard"),
           flux: Optional[str] = typer.Option(None, help="Dresden-II flux: hmve (default), hmk, efk"),
+          peaks: Optional[str] = typer.Option(None, help="Dresden-II 71Ge peaks: fitted (default: L1 centroid and width free) or fixed (SPEC 10 literally)"),
           no_es: bool = typer.Option(False, "--no-es", help="leave out nu-e scattering"),
           es: bool = typer.Option(False, "--es", help="include nu-e scattering also for Ar"),
           transitions: bool = typer.Option(False, "--transitions", help="profile the transition parameters"),
@@ -255,7 +267,7 @@ def limit(data: str = typer.Option(..., help="comma-separated data sets: csi,ar,
     from .inference.analysis import limit as run_limit
 
     try:
-        setup = _setup(data, qf, flux, no_es, es, transitions, momentum_dependent)
+        setup = _setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks)
         if not (0.0 < cl < 1.0):
             raise ValueError(f"--cl must lie in (0, 1), got {cl}")
         if points < 5:
@@ -287,6 +299,7 @@ def contour(data: str = typer.Option(..., help="comma-separated data sets: csi,a
             param: List[str] = typer.Option(..., help="two parameters: --param A --param B"),
             qf: Optional[str] = typer.Option(None, help="Dresden-II quenching: fef (default), ybe, lindhard"),
             flux: Optional[str] = typer.Option(None, help="Dresden-II flux: hmve (default), hmk, efk"),
+            peaks: Optional[str] = typer.Option(None, help="Dresden-II 71Ge peaks: fitted (default: L1 centroid and width free) or fixed (SPEC 10 literally)"),
             no_es: bool = typer.Option(False, "--no-es"),
             es: bool = typer.Option(False, "--es"),
             transitions: bool = typer.Option(False, "--transitions"),
@@ -300,7 +313,7 @@ def contour(data: str = typer.Option(..., help="comma-separated data sets: csi,a
     try:
         if len(param) != 2:
             raise ValueError("contour needs exactly two --param options")
-        setup = _setup(data, qf, flux, no_es, es, transitions, momentum_dependent)
+        setup = _setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks)
         if points < 5:
             raise ValueError("--points must be at least 5")
         res = run_contour(setup, param[0], param[1], n=points)
@@ -422,6 +435,7 @@ def reproduce(out: Path = typer.Option(Path("results"), help="output directory")
 def scan(data: str = typer.Option(..., help="comma-separated data sets: csi,ar,dresden2"),
          param: List[str] = typer.Option(..., help="NAME=LOW:HIGH:N for each scanned parameter (repeatable)"),
          qf: Optional[str] = typer.Option(None), flux: Optional[str] = typer.Option(None),
+         peaks: Optional[str] = typer.Option(None, help="Dresden-II 71Ge peaks: fitted (default: L1 centroid and width free) or fixed (SPEC 10 literally)"),
          no_es: bool = typer.Option(False, "--no-es"), es: bool = typer.Option(False, "--es"),
          transitions: bool = typer.Option(False, "--transitions", help="profile transition parameters not scanned"),
          momentum_dependent: bool = typer.Option(False, "--momentum-dependent"),
@@ -439,7 +453,7 @@ def scan(data: str = typer.Option(..., help="comma-separated data sets: csi,ar,d
     from .inference.distributed import GridSpec, grid_scan
 
     try:
-        setup = _setup(data, qf, flux, no_es, es, transitions, momentum_dependent)
+        setup = _setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks)
         ranges = {}
         for item in param:
             try:

@@ -54,6 +54,7 @@ class Model(_Strict):
     momentum_dependent: bool = False
     form_factor: str = "helm"
     ar_grid: Literal["2d", "3d"] = "2d"
+    peaks: Literal["fitted", "fixed"] = "fitted"
 
     @field_validator("form_factor")
     @classmethod
@@ -141,7 +142,8 @@ class Analysis(_Strict):
 
         m = self.model
         return Setup(tuple(self.data), qf=m.qf, flux=m.flux, es=m.es, transitions=m.transitions,
-                     momentum_dependent=m.momentum_dependent, form_factor=m.form_factor, ar_grid=m.ar_grid)
+                     momentum_dependent=m.momentum_dependent, form_factor=m.form_factor, ar_grid=m.ar_grid,
+                     peaks=m.peaks)
 
 
 class _LineLoader(yaml.SafeLoader):

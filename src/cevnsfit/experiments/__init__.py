@@ -1,7 +1,7 @@
 """The data sets: one module each, registered here by name.
 
-:func:`load` builds a data set with its model choices; ``qf`` and ``flux`` concern the reactor
-experiment only (COHERENT uses its own quenching and the SNS beam) and are ignored by the others.
+:func:`load` builds a data set with its model choices; ``qf``, ``flux``, ``lindhard_k`` and
+``peaks`` (the Ge electron-capture peak shapes) concern the reactor experiment only (COHERENT uses its own quenching and the SNS beam) and are ignored by the others.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def parse_list(text: str) -> list[str]:
 @lru_cache(maxsize=32)
 def load(name: str, qf: str = "fef", flux: str = "hmve", es: bool | None = None,
          momentum_dependent: bool = False, form_factor: str = "helm", ar_grid: str = "2d",
-         lindhard_k: float | None = None):
+         lindhard_k: float | None = None, peaks: str = "fitted"):
     """Build (and memoise) data set ``name`` with the given model choices.
 
     Built data sets are also cached on disk (:mod:`cevnsfit.cache`), keyed by the arguments, the
@@ -50,12 +50,13 @@ def load(name: str, qf: str = "fef", flux: str = "hmve", es: bool | None = None,
     from .. import cache
 
     key = dict(name=name, qf=qf, flux=flux, es=es, momentum_dependent=momentum_dependent,
-               form_factor=form_factor, ar_grid=ar_grid, lindhard_k=lindhard_k)
+               form_factor=form_factor, ar_grid=ar_grid, lindhard_k=lindhard_k,
+               peaks=peaks)
     return cache.cached("dataset", key, lambda: _build(**key))
 
 
 def _build(name: str, qf: str, flux: str, es, momentum_dependent: bool, form_factor: str, ar_grid: str,
-           lindhard_k):
+           lindhard_k, peaks):
     opts = Options(form_factor=form_factor, momentum_dependent=momentum_dependent)
     es = DEFAULT_ES[name] if es is None else es
     if name == "csi":
@@ -65,4 +66,4 @@ def _build(name: str, qf: str, flux: str, es, momentum_dependent: bool, form_fac
         from .ar import Ar2020
         return Ar2020(opts=opts, es=es, grid=ar_grid)
     from .dresden2 import Dresden2
-    return Dresden2(qf=qf, flux=flux, es=es, opts=opts, lindhard_k=lindhard_k)
+    return Dresden2(qf=qf, flux=flux, es=es, opts=opts, lindhard_k=lindhard_k, peaks=peaks)

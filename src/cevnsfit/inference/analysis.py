@@ -50,15 +50,17 @@ class Setup:
     momentum_dependent: bool = False
     form_factor: str = "helm"
     ar_grid: str = "2d"
+    peaks: str = "fitted"          # Dresden-II 71Ge peak shapes: "fitted" or "fixed" (SPEC literal)
 
     def datasets(self):
         return [experiments.load(n, qf=self.qf, flux=self.flux, es=self.es,
                                  momentum_dependent=self.momentum_dependent, form_factor=self.form_factor,
-                                 ar_grid=self.ar_grid) for n in self.data]
+                                 ar_grid=self.ar_grid, peaks=self.peaks) for n in self.data]
 
     def options(self) -> dict:
         return {"data": list(self.data), "qf": self.qf if "dresden2" in self.data else None,
                 "flux": self.flux if "dresden2" in self.data else None,
+                "peaks": self.peaks if "dresden2" in self.data else None,
                 "es": {n: (experiments.DEFAULT_ES[n] if self.es is None else self.es) for n in self.data},
                 "transitions": self.transitions, "momentum_dependent": self.momentum_dependent,
                 "form_factor": self.form_factor}

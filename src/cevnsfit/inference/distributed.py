@@ -228,7 +228,8 @@ def _datasets(setup: Setup) -> tuple:
     load = getattr(experiments.load, "__wrapped__", experiments.load)
     with single_thread_blas():
         return tuple(load(n, qf=setup.qf, flux=setup.flux, es=setup.es, momentum_dependent=setup.momentum_dependent,
-                          form_factor=setup.form_factor, ar_grid=setup.ar_grid) for n in setup.data)
+                          form_factor=setup.form_factor, ar_grid=setup.ar_grid, peaks=setup.peaks)
+                     for n in setup.data)
 
 
 def _profiler(spec: GridSpec) -> Profiler:
