@@ -70,6 +70,37 @@ def test_gaussian_toy_interval_is_analytic():
     assert iv[0][1] == pytest.approx(0.25 + half, rel=0, abs=2e-3 * half)
 
 
+def test_failed_scan_points_are_restarted():
+    """A scan point whose minimisation failed is redone from its converged neighbours: the
+    repaired point is the true profile, not the failed value (here a made-up 1e3)."""
+    toy = GaussianToy()
+    prof = Profiler(Likelihood([toy], poi=["sin2w"]))
+    prof.global_fit()
+    grid = np.linspace(0.2, 0.3, 11)
+    scan = prof.scan("sin2w", grid)
+    assert scan.converged.all()
+    chi2, conv = scan.chi2.copy(), scan.converged.copy()
+    values = [prof.profile_at({"sin2w": g}).values for g in grid]
+    chi2[4], conv[4], values[4] = 1e3, False, None
+    prof._retry_failed("sin2w", grid, chi2, conv, values)
+    assert conv[4] and values[4] is not None
+    assert chi2[4] == pytest.approx(scan.chi2[4], abs=1e-6)
+
+
+def test_scan_range_recovers_from_an_overshooting_first_step(data_available):
+    """A modulus whose error estimate is far too large (as at a boundary) still gets a scan range
+    that ends within a few times its limit, not at the first, huge step."""
+    from cevnsfit.inference.analysis import _scan_range
+
+    prof = Profiler(Likelihood([experiments.load("dresden2")], poi=["mu_e"]))
+    prof.global_fit()
+    prof.best.errors["mu_e"] = 1e3
+    level = delta_chi2_threshold(0.9, 1)
+    lo, hi = _scan_range(prof, "mu_e", level, 0.0)
+    assert lo == 0.0
+    assert 2.25 < hi < 4 * 2.25
+
+
 def test_threshold_values():
     assert delta_chi2_threshold(0.9, 1) == pytest.approx(2.7055, abs=1e-3)
     assert delta_chi2_threshold(0.9, 2) == pytest.approx(4.6052, abs=1e-3)

@@ -100,9 +100,12 @@ def _scan_range(prof: Profiler, param: str, level: float, lo_phys: float | None)
         if lo_phys is not None and direction < 0 and best - lo_phys < 1e-12:
             ends.append(lo_phys)
             continue
+        def excluded(x):
+            return prof.profile_at({param: x}).chi2 - prof.best.chi2 > 2.0 * level
+
         h = step
         x = best
-        for _ in range(60):
+        for k in range(60):
             x = best + direction * h
             if lo_phys is not None and x < lo_phys:
                 x = lo_phys
@@ -110,7 +113,16 @@ def _scan_range(prof: Profiler, param: str, level: float, lo_phys: float | None)
             if param == "sin2w" and not (0.0 < x < 1.0):
                 x = min(max(x, 0.0), 1.0)
                 break
-            if prof.profile_at({param: x}).chi2 - prof.best.chi2 > 2.0 * level:
+            if excluded(x):
+                if k == 0:
+                    # the first step already overshoots (a parameter error estimated at a
+                    # boundary can be far too large): halve it back until the next halving
+                    # would be allowed, so the scan is no more than twice the excluded edge
+                    for _ in range(60):
+                        if not excluded(best + direction * h / 2.0):
+                            break
+                        h /= 2.0
+                    x = best + direction * h
                 break
             h *= 2.0
         ends.append(x)

@@ -136,14 +136,17 @@ class Profiler:
         # one warm-started sweep per amplitude branch of the profiled radii, walking outwards
         # from the point nearest the best fit; keep the lowest chi^2 at every point
         i0 = int(np.argmin(np.abs(grid - self.best.values[param])))
+        values: list[dict | None] = [None] * grid.size
         for start in self.branch_starts({param}):
             for order in (range(i0, grid.size), range(i0 - 1, -1, -1)):
                 warm = start
                 for i in order:
                     r = self.profile_at({param: grid[i]}, warm, multi=False)
-                    warm = r.values
-                    if r.chi2 < chi2[i]:
-                        chi2[i], conv[i] = r.chi2, r.converged
+                    if r.converged:
+                        warm = r.values
+                    if r.chi2 < chi2[i] or (r.converged and not conv[i] and r.chi2 <= chi2[i] + 1e-6):
+                        chi2[i], conv[i], values[i] = r.chi2, r.converged, r.values
+        self._retry_failed(param, grid, chi2, conv, values)
         # the scan may find a lower minimum than the global fit: adopt it
         if chi2.min() < self.best.chi2 - 1e-6:
             j = int(np.argmin(chi2))
@@ -151,6 +154,18 @@ class Profiler:
             self.best = self.lik.fit(start=self.best.values)
         profiled = [p for p in self.lik.names if p != param]
         return Scan1D(param, grid, chi2, conv, self.best, profiled)
+
+    def _retry_failed(self, param, grid, chi2, conv, values) -> None:
+        """Points whose minimisation failed are restarted from their converged neighbours (both
+        sides) and from the best fit, with the mirror starts of profiled radii; the lowest
+        converged result replaces the failed one.  A failure left after this is reported."""
+        for i in np.flatnonzero(~conv):
+            starts = [values[j] for j in (i - 1, i + 1) if 0 <= j < grid.size and conv[j] and values[j]]
+            starts.append(self.best.values)
+            for st in starts:
+                r = self.profile_at({param: grid[i]}, st)
+                if r.converged and (not conv[i] or r.chi2 < chi2[i]):
+                    chi2[i], conv[i], values[i] = r.chi2, True, r.values
 
     def refine_crossing(self, param: str, a: float, b: float, level: float, warm: dict, n_iter: int = 12) -> float:
         """Where Δχ² crosses ``level`` between grid points a and b: regula falsi (Illinois) on the
