@@ -20,6 +20,13 @@ def _project(arr, shape, axis):
     return a.sum(axis=other) if other else a
 
 
+def _wrap(title: str, width: int = 70) -> str:
+    """Long titles (analysis descriptions) on several lines, so that none is cut at the frame."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(title, width)) or title
+
+
 def stacked_prediction(dataset, components: dict, title: str, path: str, errors=None) -> None:
     """One panel per observable axis: components stacked (backgrounds first), data with errors.
 
@@ -79,7 +86,7 @@ def contour_plot(results: list[dict], path: str, labels: list[str] | None = None
     ax.set_xlabel(f"{px} [{ux}]" if ux else px)
     ax.set_ylabel(f"{py} [{uy}]" if uy else py)
     ax.legend(fontsize=8)
-    ax.set_title(title or "profiled Δχ²: 90% CL (solid), 1/2/3σ (dashed)", fontsize=9)
+    ax.set_title(_wrap(title or "profiled Δχ²: 90% CL (solid), 1/2/3σ (dashed)"), fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)
@@ -98,7 +105,7 @@ def profile_plot(results: list[dict], path: str, labels: list[str] | None = None
     ax.set_ylabel("Δχ²")
     ax.legend(fontsize=8)
     if title:
-        ax.set_title(title, fontsize=9)
+        ax.set_title(_wrap(title), fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)
