@@ -296,3 +296,25 @@ def test_predict_bad_input(data_available):
     assert r.exit_code != 0 and "NAME=VALUE" in r.output
     r = runner.invoke(app, ["predict", "ar", "--flux", "efk"])
     assert r.exit_code != 0 and "dresden2" in r.output
+
+
+# --- template morphing --------------------------------------------------------------------
+def test_morphing_code4p():
+    """Vertical morphing (pyhf/HistFactory code 4p): the +-1 sigma templates at x = +-1, linear
+    beyond, and continuous first and second derivatives everywhere (no kink at x = 0)."""
+    from cevnsfit.inference.templates import interpolate_variants as f
+
+    nom, plus, minus = np.array([10.0, 5.0]), np.array([12.0, 4.0]), np.array([9.0, 5.5])
+    np.testing.assert_allclose(f(nom, plus, minus, 0.0), nom)
+    np.testing.assert_allclose(f(nom, plus, minus, 1.0), plus)
+    np.testing.assert_allclose(f(nom, plus, minus, -1.0), minus)
+    np.testing.assert_allclose(f(nom, plus, minus, 2.5), plus + 1.5 * (plus - nom))
+    np.testing.assert_allclose(f(nom, plus, minus, -3.0), minus - 2.0 * (nom - minus))
+    h = 1e-4
+    for x0 in (-1.0, 0.0, 1.0):
+        left = (f(nom, plus, minus, x0) - f(nom, plus, minus, x0 - h)) / h
+        right = (f(nom, plus, minus, x0 + h) - f(nom, plus, minus, x0)) / h
+        np.testing.assert_allclose(left, right, atol=1e-3)
+        d2l = (f(nom, plus, minus, x0) - 2 * f(nom, plus, minus, x0 - h) + f(nom, plus, minus, x0 - 2 * h)) / h**2
+        d2r = (f(nom, plus, minus, x0 + 2 * h) - 2 * f(nom, plus, minus, x0 + h) + f(nom, plus, minus, x0)) / h**2
+        np.testing.assert_allclose(d2l, d2r, atol=2e-2)

@@ -111,7 +111,7 @@ def test_es_cross_section_nonnegative_finite(mdep, p, E, T, element, flavour, an
 # 2. expected counts of the three data sets
 # ============================================================================================
 NAMES = ("csi", "ar", "dresden2")
-#: Nuisances that morph between released +-1 sigma templates (piecewise linear, additive over
+#: Nuisances that morph between released +-1 sigma templates (pyhf code 4p, additive over
 #: variants; the morphed components are clipped at zero).
 MORPHING = {"csi": ("qf0", "qf1", "eff"), "ar": ("brn_tmean", "brn_energy", "brn_twidth", "cevns_f90"),
             "dresden2": ()}
@@ -157,7 +157,7 @@ def test_expected_counts_nonnegative_finite(datasets, name, data, p):
     _assert_nonneg_finite(ds.expected(p, nuis))
 
 
-# Additive piecewise-linear morphing used to go below zero here (CsI 'eff' < -1.03, or the corner
+# Additive morphing (linear beyond +-1 sigma) used to go below zero here (CsI 'eff' < -1.03, or the corner
 # qf0=-1, qf1=+1, eff=-1; Ar 'brn_tmean' and 'brn_twidth' at +1 sigma): the morphed components are
 # now clipped at zero.
 @pytest.mark.parametrize("name,nuis,p", [

@@ -120,6 +120,19 @@ class _Problem:
         return out
 
 
+def _residual_curvature(evaluate, theta, i, prob, exps, gw) -> float:
+    """sum_k sum_bins dchi2/dN d2N/dtheta_i^2 by a central second difference (exact, up to
+    rounding, for the quadratic dependence of the counts on a physics parameter)."""
+    h = 1e-3 * max(prob.scale[i], abs(theta[i]))
+    if theta[i] - h < prob.lo[i] or theta[i] + h > prob.hi[i]:
+        return 0.0
+    tp, tm = theta.copy(), theta.copy()
+    tp[i] += h
+    tm[i] -= h
+    ep, em = evaluate(tp, prob.acts[i], exps), evaluate(tm, prob.acts[i], exps)
+    return float(sum(gw[k][0] @ ((ep[k] - 2.0 * exps[k] + em[k]) / h**2) for k in prob.acts[i]))
+
+
 def lm_minimise(datasets, base: Params, free_physics=(), start: dict | None = None,
                 tol: float = 1e-10, max_iter: int = 100, fixed_nuisances: dict | None = None):
     """Minimise sum_d chi2_d over ``free_physics`` (physics parameter names) and all nuisances
@@ -171,6 +184,7 @@ def lm_minimise(datasets, base: Params, free_physics=(), start: dict | None = No
         grad = 2.0 * prob.inv_s2 * (theta - prob.centre)
         H = np.diag(2.0 * prob.inv_s2)
         cols = []
+        curv = np.zeros(n)
         for i in range(n):
             kind, name, kk = prob.cols[i]
             if kind == "nuis" and lin[kk] is not None and name in lin[kk]:
@@ -183,6 +197,8 @@ def lm_minimise(datasets, base: Params, free_physics=(), start: dict | None = No
             t2[i] += h
             e2 = evaluate(t2, prob.acts[i], exps)
             cols.append({k: (e2[k] - exps[k]) / h for k in prob.acts[i]})
+            if kind == "phys" and not prob.squared[i]:
+                curv[i] = _residual_curvature(evaluate, theta, i, prob, exps, gw)
         for k in range(len(datasets)):
             idx = [i for i in range(n) if k in cols[i]]
             if not idx:
@@ -191,6 +207,11 @@ def lm_minimise(datasets, base: Params, free_physics=(), start: dict | None = No
             g, w = gw[k]
             grad[idx] += J.T @ g
             H[np.ix_(idx, idx)] += (J * w[:, None]).T @ J
+        # the counts are quadratic in a signed physics parameter (a radius, a charge, sin2w): add
+        # the residual term sum_i dchi2/dN_i d2N_i/dp2 that Gauss-Newton drops -- it matters when
+        # the fit leaves residuals, and without it the iteration crawls along such a parameter.
+        # Only a positive term is added, so H stays positive definite.
+        H[np.diag_indices(n)] += np.maximum(curv, 0.0)
         if not (np.all(np.isfinite(grad)) and np.all(np.isfinite(H))):
             converged = False
             break

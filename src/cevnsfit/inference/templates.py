@@ -92,11 +92,25 @@ class VariantStack:
 
 
 def interpolate_variants(nominal: np.ndarray, plus: np.ndarray, minus: np.ndarray, x: float) -> np.ndarray:
-    """Vertical template morphing: piecewise-linear in the nuisance ``x`` (x = +-1 gives the +-1 sigma
-    variants, x = 0 the nominal)."""
-    if x >= 0:
-        return nominal + x * (plus - nominal)
-    return nominal - x * (minus - nominal)
+    """Vertical template morphing in the nuisance ``x`` (x = +-1 gives the +-1 sigma variants,
+    x = 0 the nominal), smooth at x = 0: HistFactory/pyhf interpolation code "4p".
+
+    Outside [-1, 1] it is linear (the +-1 sigma differences extrapolated); inside, with
+    d+ = plus - nominal, d- = nominal - minus, S = (d+ + d-)/2, A = (d+ - d-)/16,
+
+        nominal + x (S + x A (15 - 10 x^2 + 3 x^4)),
+
+    which meets the linear pieces at +-1 with equal first and second derivatives.  (Piecewise-
+    linear morphing has a kink at x = 0 that stalls gradient-based profiling there.)"""
+    d_up = plus - nominal
+    d_dn = nominal - minus
+    if x > 1.0:
+        return plus + (x - 1.0) * d_up
+    if x < -1.0:
+        return minus + (x + 1.0) * d_dn
+    s = 0.5 * (d_up + d_dn)
+    a = 0.0625 * (d_up - d_dn)
+    return nominal + x * (s + x * a * (15.0 + x * x * (3.0 * x * x - 10.0)))
 
 
 def build_templates(spectra, target, scale: float, nodes, weights, response: np.ndarray,
