@@ -124,8 +124,9 @@ class DataSet(ABC):
         return sum(self.components(params, nuis).values())
 
     def linear_derivatives(self, params: Params, nuis: dict, comps: dict) -> dict[str, np.ndarray]:
-        """d(expected)/d(nuisance) for nuisances that enter linearly, from the components at this
-        point (``comps``); used by the fast profiler instead of finite differences. Default: none."""
+        """d(expected)/d(nuisance) at this point (``comps`` are its components) for the nuisances
+        whose derivative is known exactly -- those that enter linearly, and smooth template
+        morphing; used by the fast profiler instead of finite differences. Default: none."""
         return {}
 
     def expected_batch(self, values: dict, nuis: dict | None = None, base: Params | None = None) -> np.ndarray:

@@ -30,7 +30,8 @@ import numpy as np
 from .. import data
 from ..detectors.quenching import CSI_VARIANTS, CsIPolynomial
 from ..detectors.response import binned_with_efficiency, gamma_cdf, recoil_quadrature
-from ..inference.templates import VariantStack, build_templates, interpolate_variants
+from ..inference.templates import (VariantStack, build_templates, interpolate_variants,
+                                   interpolate_variants_derivative)
 from ..physics import cevns
 from ..physics.parameters import Params
 from ..physics.target import zeff_edges
@@ -183,21 +184,29 @@ class CsI2021(DataSet):
         self._stacks = {ch: VariantStack(t) for ch, t in self.templates.items()}
         self._timing = TimeBinning(self.exposure, TIME_EDGES, time_efficiency)
 
-    def _energy_counts(self, channel: str, params: Params, n: dict) -> np.ndarray:
+    def _energy_counts(self, channel: str, params: Params, n: dict, derivatives: bool = False):
+        """Energy counts (n_comp, n_E) of a channel with the quenching (qf0, qf1; CEvNS only) and
+        efficiency (eff) variants morphed in; with ``derivatives`` also their exact derivatives
+        with respect to those nuisances, ``(counts, {name: d counts / d name})``."""
         st = self._stacks[channel]
         v = st.per_component(params)          # all variants in one contraction
         ix = st.index
         nom = v[ix[("nominal", "nominal")]]
         out = nom.copy()
+        morphs = [("eff", v[ix[("nominal", "+")]], v[ix[("nominal", "-")]])]
         if channel == "cevns":
-            for i, key in enumerate(("qf0", "qf1")):
-                if n[key] != 0.0:
-                    out += interpolate_variants(nom, v[ix[(f"model{i}+", "nominal")]],
-                                                v[ix[(f"model{i}-", "nominal")]], n[key]) - nom
-        if n["eff"] != 0.0:
-            out += interpolate_variants(nom, v[ix[("nominal", "+")]], v[ix[("nominal", "-")]], n["eff"]) - nom
+            morphs += [(key, v[ix[(f"model{i}+", "nominal")]], v[ix[(f"model{i}-", "nominal")]])
+                       for i, key in enumerate(("qf0", "qf1"))]
+        for key, plus, minus in morphs:
+            if n[key] != 0.0:
+                out += interpolate_variants(nom, plus, minus, n[key]) - nom
         # additive morphing can cross zero far out (or at +-1 sigma corners): counts cannot
-        return np.maximum(out, 0.0)
+        counts = np.maximum(out, 0.0)
+        if not derivatives:
+            return counts
+        positive = out > 0.0
+        return counts, {key: np.where(positive, interpolate_variants_derivative(nom, plus, minus, n[key]), 0.0)
+                        for key, plus, minus in morphs}
 
     def time_probabilities(self, offset: float = 0.0):
         return self._timing(offset)
@@ -232,6 +241,13 @@ class CsI2021(DataSet):
         out = {"eta_brn": self.brn, "eta_nin": self.nin, "eta_ss": self.ss}
         if abs(1.0 + n["eta_cevns"]) > 1e-9:   # at -1 the signal shape is unknown here: numeric
             out["eta_cevns"] = sig / (1.0 + n["eta_cevns"])
+        # the morphing nuisances: exact derivatives of the (nonlinear, smooth) morphing
+        tp = self._timing(n["t_offset"])
+        norm = 1.0 + n["eta_cevns"]
+        for ch in (("cevns", "es") if self.es else ("cevns",)):
+            _, d = self._energy_counts(ch, params, n, derivatives=True)
+            for key, dk in d.items():
+                out[key] = out.get(key, 0.0) + norm * combine_energy_time(dk, self.kinds, tp)
         return out
 
     # DataSet interface ------------------------------------------------------------------
