@@ -24,7 +24,8 @@ Pipeline (SPEC sections 8-11):
   - ``"fitted"`` (default): the L1 centroid and width are free -- the L1 line is the detector's
     own energy-scale and resolution calibration at 1.3 keV -- and L2 shares the L1 width; M keeps
     its nominal energy and the width of the resolution formula.  This is the background model of
-    the public analysis code of Coloma et al., JHEP 05 (2022) 037 (arXiv:2202.10829).  The fit
+    the public analysis code of Coloma et al., JHEP 05 (2022) 037 (arXiv:2202.10829), which
+    also puts a 3 % prior on M/L1 (fixed here; freeing it moves nothing).  The fit
     puts L1 at 1.2924 keV with sigma = 69.5 eV (the formula gives 70.8 eV) and chi^2 = 103.7 for
     130 bins.
   - ``"fixed"``: SPEC section 10 literally, centroids at the nominal energies and every width from
