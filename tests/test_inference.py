@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from cevnsfit import experiments
 from cevnsfit.cli import app
-from cevnsfit.experiments.base import Axis, DataSet, Nuisance, gaussian_chi2
+from cevnsfit.experiments.base import Axis, DataSet, Nuisance
 from cevnsfit.inference.analysis import Setup, contour, limit
 from cevnsfit.inference.fit import Likelihood
 from cevnsfit.inference.profile import Profiler, delta_chi2_threshold, intervals_from_scan

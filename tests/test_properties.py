@@ -28,7 +28,7 @@ from cevnsfit.inference.fit import Likelihood
 from cevnsfit.physics import cevns, electron, nuclei
 from cevnsfit.physics.charge_radius import r2_effective, r2_sm, radius_form_factor
 from cevnsfit.physics.couplings import electron_couplings, gvn, gvp, gvp_no_radius
-from cevnsfit.physics.form_factors import FORM_FACTORS, form_factor
+from cevnsfit.physics.form_factors import FORM_FACTORS
 from cevnsfit.physics.parameters import MODULUS_ONLY, Params
 
 FLAVOURS = ("e", "mu", "tau")

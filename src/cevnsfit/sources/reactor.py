@@ -47,7 +47,7 @@ Choices (all documented here, and in the docstrings below):
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Mapping, Sequence
+from typing import Mapping
 
 import numpy as np
 
