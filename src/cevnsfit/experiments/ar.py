@@ -161,16 +161,44 @@ class Ar2020(DataSet):
     def electron_quadrature(self):
         return recoil_quadrature(1e-4, 0.2, zeff_edges(self.target), per_decade=self.per_decade)
 
-    def _signal(self, energy: np.ndarray, n: dict) -> np.ndarray:
+    def _shapes(self, n: dict) -> np.ndarray:
+        """Per component kind, the (F90 x) time distribution that multiplies each energy bin:
+        (K, T) on the 2D grid, (K, E, F, T) on the 3D grid (the F90 shape depends on energy)."""
         tp = self._timing(n["t_offset"])
+        times = np.stack([tp[kind] for kind in self.kinds])
+        if self.grid == "2d":
+            return times
         f90 = np.maximum(interpolate_variants(self.f90["nominal"], self.f90["+"], self.f90["-"], n["cevns_f90"]), 0.0)
-        out = 0.0
-        for k, kind in enumerate(self.kinds):
-            if self.grid == "2d":
-                out = out + np.outer(energy[k], tp[kind])
-            else:
-                out = out + energy[k][:, None, None] * f90[:, :, None] * tp[kind][None, None, :]
-        return np.ravel(out)
+        return f90[None, :, :, None] * times[:, None, None, :]
+
+    def _signal(self, energy: np.ndarray, n: dict) -> np.ndarray:
+        """Flattened signal counts from per-component energy counts (K, E)."""
+        return self._signal_batch(energy[None], n)[0]
+
+    def _signal_batch(self, energy: np.ndarray, n: dict) -> np.ndarray:
+        """The same for many physics points: energy counts (N, K, E) -> (N, bins)."""
+        sh = self._shapes(n)
+        if self.grid == "2d":
+            out = np.einsum("nke,kt->net", energy, sh)
+        else:
+            out = np.einsum("nke,keft->neft", energy, sh)
+        return out.reshape(energy.shape[0], -1)
+
+    def _backgrounds(self, n: dict) -> dict[str, np.ndarray]:
+        brn = self.bkg["brn"]
+        for key, (plus, minus) in self.brn_var.items():
+            if n[key] != 0.0:
+                brn = brn + interpolate_variants(self.bkg["brn"], plus, minus, n[key]) - self.bkg["brn"]
+        return {"brn": (1.0 + n["eta_brn"]) * np.maximum(brn, 0.0),    # morphing may cross zero
+                "delbrn": (1.0 + n["eta_delbrn"]) * self.bkg["delbrn"],
+                "ss": (1.0 + n["eta_ss"]) * self.bkg["ss"]}
+
+    def expected_batch(self, values: dict, nuis: dict | None = None, base: Params | None = None) -> np.ndarray:
+        """Vectorised expected counts for many physics points (nuisances fixed)."""
+        n = self._nuis(nuis)
+        energy = sum(self.templates[ch].per_component_batch(values, base) for ch in self.templates)
+        bkg = sum(self._backgrounds(n).values())
+        return (1.0 + n["eta_cevns"]) * self._signal_batch(energy, n) + bkg[None, :]
 
     def linear_derivatives(self, params, nuis, comps):
         n = self._nuis(nuis)
@@ -188,13 +216,7 @@ class Ar2020(DataSet):
         out = {"cevns": norm * self._signal(self.templates["cevns"].per_component(params), n)}
         if self.es:
             out["es"] = norm * self._signal(self.templates["es"].per_component(params), n)
-        brn = self.bkg["brn"]
-        for key, (plus, minus) in self.brn_var.items():
-            if n[key] != 0.0:
-                brn = brn + interpolate_variants(self.bkg["brn"], plus, minus, n[key]) - self.bkg["brn"]
-        out["brn"] = (1.0 + n["eta_brn"]) * np.maximum(brn, 0.0)   # morphing may cross zero
-        out["delbrn"] = (1.0 + n["eta_delbrn"]) * self.bkg["delbrn"]
-        out["ss"] = (1.0 + n["eta_ss"]) * self.bkg["ss"]
+        out.update(self._backgrounds(n))
         return out
 
 
