@@ -1,16 +1,20 @@
 """Fast profiling: a damped Gauss-Newton (Levenberg-Marquardt) minimiser for chi^2 sums.
 
-Nuisances mostly enter the expected counts linearly (normalisations, template morphing, the
-Dresden-II background amplitudes) or smoothly (timing offset, the epithermal slope), and the
-physics parameters enter as low-order polynomials.  With J = dN/dtheta (forward differences,
-computed only for the data sets a parameter acts on),
+Nuisances mostly enter the expected counts linearly (normalisations, the Dresden-II background
+amplitudes) or smoothly (template morphing, timing offset, the epithermal slope, the Ge peak
+shapes), and the physics parameters enter as low-order polynomials.  With J = dN/dtheta (exact
+where the data set provides it, :meth:`DataSet.linear_derivatives`; otherwise forward
+differences, computed only for the data sets a parameter acts on),
 
     gradient  g = sum_i dchi2/dN_i J_i + 2 (theta - c)/sigma^2
     Hessian   H = sum_i w_i J_i J_i^T + 2/sigma^2        (w = 2/sigma_i^2 Gaussian,
                                                          w = 2 n_i/N_i^2 Poisson)
 
-the iteration converges in a handful of steps, each costing one evaluation of the expected
-counts per parameter: far fewer than a general minimiser.  A parameter that enters only through
+plus, for a signed physics parameter p (the counts are quadratic in it), the positive part of the
+residual term sum_i dchi2/dN_i d2N_i/dp2 that Gauss-Newton drops (from a central second
+difference), the iteration converges in a handful of steps, each costing one evaluation of the
+expected counts per parameter (three for a signed physics parameter): far fewer than a general
+minimiser.  A parameter that enters only through
 its modulus (magnetic moments, transition radii / charges) is iterated in its square u = x^2 >= 0,
 in which the rate is linear, so the physical boundary x = 0 is reached and handled exactly.
 iminuit remains the fallback whenever the iteration does not converge
