@@ -323,7 +323,7 @@ def test_morphing_code4p():
 @pytest.mark.parametrize("name,nuis", [
     ("csi", {"qf0": 0.3, "qf1": -0.6, "eff": 1.4, "eta_cevns": 0.1, "t_offset": 0.05}),
     ("csi", {"qf0": -1.7, "qf1": 0.0, "eff": -0.2}),
-    ("ar", {"cevns_f90": 0.4, "eta_cevns": -0.1}),
+    ("ar", {"cevns_f90": 0.4, "eta_cevns": -0.1, "t_offset": -0.07}),
     ("dresden2", {"l1_centre": 1.293, "l1_width": 0.069, "bkg_exp_slope": 0.25})])
 def test_analytic_derivatives_match_finite_differences(data_available, name, nuis):
     """The exact Jacobian columns a data set gives the profiler agree with central differences."""
@@ -334,7 +334,9 @@ def test_analytic_derivatives_match_finite_differences(data_available, name, nui
     derivs = ds.linear_derivatives(p, full, comps)
     assert derivs
     if name == "csi":
-        assert {"qf0", "qf1", "eff"} <= set(derivs)      # the morphing nuisances, exactly
+        assert {"qf0", "qf1", "eff", "t_offset"} <= set(derivs)      # morphing and timing, exactly
+    if name == "ar":
+        assert "t_offset" in derivs
     for key, d in derivs.items():
         h = 1e-5
         up = ds.expected(p, {**full, key: full[key] + h})

@@ -161,10 +161,11 @@ class Ar2020(DataSet):
     def electron_quadrature(self):
         return recoil_quadrature(1e-4, 0.2, zeff_edges(self.target), per_decade=self.per_decade)
 
-    def _shapes(self, n: dict) -> np.ndarray:
+    def _shapes(self, n: dict, d_offset: bool = False) -> np.ndarray:
         """Per component kind, the (F90 x) time distribution that multiplies each energy bin:
-        (K, T) on the 2D grid, (K, E, F, T) on the 3D grid (the F90 shape depends on energy)."""
-        tp = self._timing(n["t_offset"])
+        (K, T) on the 2D grid, (K, E, F, T) on the 3D grid (the F90 shape depends on energy);
+        with ``d_offset`` its derivative with respect to the timing offset."""
+        tp = (self._timing.derivative if d_offset else self._timing)(n["t_offset"])
         times = np.stack([tp[kind] for kind in self.kinds])
         if self.grid == "2d":
             return times
@@ -175,9 +176,9 @@ class Ar2020(DataSet):
         """Flattened signal counts from per-component energy counts (K, E)."""
         return self._signal_batch(energy[None], n)[0]
 
-    def _signal_batch(self, energy: np.ndarray, n: dict) -> np.ndarray:
+    def _signal_batch(self, energy: np.ndarray, n: dict, d_offset: bool = False) -> np.ndarray:
         """The same for many physics points: energy counts (N, K, E) -> (N, bins)."""
-        sh = self._shapes(n)
+        sh = self._shapes(n, d_offset)
         if self.grid == "2d":
             out = np.einsum("nke,kt->net", energy, sh)
         else:
@@ -208,6 +209,8 @@ class Ar2020(DataSet):
             out["eta_cevns"] = sig / (1.0 + n["eta_cevns"])
         if abs(1.0 + n["eta_brn"]) > 1e-9:
             out["eta_brn"] = comps["brn"] / (1.0 + n["eta_brn"])
+        energy = sum(t.per_component(params) for t in self.templates.values())
+        out["t_offset"] = (1.0 + n["eta_cevns"]) * self._signal_batch(energy[None], n, d_offset=True)[0]
         return out
 
     def components(self, params: Params, nuis: dict | None = None) -> dict[str, np.ndarray]:

@@ -244,10 +244,12 @@ class CsI2021(DataSet):
         # the morphing nuisances: exact derivatives of the (nonlinear, smooth) morphing
         tp = self._timing(n["t_offset"])
         norm = 1.0 + n["eta_cevns"]
+        dtp = self._timing.derivative(n["t_offset"])
         for ch in (("cevns", "es") if self.es else ("cevns",)):
-            _, d = self._energy_counts(ch, params, n, derivatives=True)
+            counts, d = self._energy_counts(ch, params, n, derivatives=True)
             for key, dk in d.items():
                 out[key] = out.get(key, 0.0) + norm * combine_energy_time(dk, self.kinds, tp)
+            out["t_offset"] = out.get("t_offset", 0.0) + norm * combine_energy_time(counts, self.kinds, dtp)
         return out
 
     # DataSet interface ------------------------------------------------------------------

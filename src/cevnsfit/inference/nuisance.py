@@ -162,7 +162,9 @@ def lm_minimise(datasets, base: Params, free_physics=(), start: dict | None = No
 
     lin = [None] * len(datasets)     # linear derivatives at the current point
 
-    def evaluate(th, which=None, cache=None, keep_linear=False):
+    kept = {}                        # components of the last evaluation with keep=True
+
+    def evaluate(th, which=None, cache=None, keep=False):
         params = prob.params(th)
         exps = list(cache) if cache is not None else [None] * len(datasets)
         for k, d in enumerate(datasets):
@@ -170,15 +172,22 @@ def lm_minimise(datasets, base: Params, free_physics=(), start: dict | None = No
                 nv = prob.nuis(th, k)
                 comps = d.components(params, nv)
                 exps[k] = sum(comps.values())
-                if keep_linear:
-                    lin[k] = d.linear_derivatives(params, nv, comps)
+                if keep:
+                    kept[k] = (params, nv, comps)
         return exps
+
+    def update_linear():
+        """Exact Jacobian columns at the point of the last kept evaluation (an accepted step:
+        they are not computed for trial steps that get rejected)."""
+        for k, d in enumerate(datasets):
+            lin[k] = d.linear_derivatives(*kept[k])
 
     def chi2(th, exps):
         tot = sum(d.chi2_counts(e) for d, e in zip(datasets, exps))
         return tot + const + float(np.sum(prob.inv_s2 * (th - prob.centre) ** 2))
 
-    exps = evaluate(theta, keep_linear=True)
+    exps = evaluate(theta, keep=True)
+    update_linear()
     f = chi2(theta, exps)
     lam = 1e-3
     converged = False
@@ -237,7 +246,7 @@ def lm_minimise(datasets, base: Params, free_physics=(), start: dict | None = No
                 continue
             new = np.clip(theta + step, prob.lo, prob.hi)
             try:
-                e_new = evaluate(new, keep_linear=True)
+                e_new = evaluate(new, keep=True)
                 f_new = chi2(new, e_new)
             except (ValueError, FloatingPointError):   # e.g. a parameter outside its domain
                 lam *= 10.0
@@ -246,6 +255,7 @@ def lm_minimise(datasets, base: Params, free_physics=(), start: dict | None = No
                 improved = True
                 df = f - f_new
                 theta, f, exps = new, f_new, e_new
+                update_linear()
                 lam = max(lam / 10.0, 1e-10)
                 break
             lam *= 10.0
