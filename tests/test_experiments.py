@@ -152,6 +152,10 @@ def test_dresden_peak_models(data_available):
     assert not np.allclose(fitted.components(SM, {**nominal, "l1_centre": 1.29})["background"], b, rtol=1e-2)
     with pytest.raises(ValueError, match="peak model"):
         dmod.Dresden2(peaks="gaussian")
+    with pytest.raises(ValueError, match="peak_ratios"):
+        dmod.Dresden2(peak_ratios=(("L1", 1.0), ("L2", -0.008), ("M", 0.16)))
+    with pytest.raises(ValueError, match="peak_ratios"):
+        dmod.Dresden2(peak_ratios=(("L1", 1.0), ("M", 0.16)))
     r = runner.invoke(app, ["limit", "--data", "csi", "--param", "mu_mu", "--peaks", "fixed"])
     assert r.exit_code != 0 and "--peaks" in r.output
 

@@ -101,6 +101,13 @@ def test_scan_range_recovers_from_an_overshooting_first_step(data_available):
     assert 2.25 < hi < 4 * 2.25
 
 
+def test_fixing_an_unknown_parameter_is_an_error():
+    lik = Likelihood([GaussianToy()], poi=["sin2w"])
+    with pytest.raises(ValueError, match="toy.etaa"):
+        lik.fit(fixed={"toy.etaa": 0.1})
+    assert lik.fit(fixed={"toy.eta": 0.1}).values["toy.eta"] == 0.1
+
+
 def test_threshold_values():
     assert delta_chi2_threshold(0.9, 1) == pytest.approx(2.7055, abs=1e-3)
     assert delta_chi2_threshold(0.9, 2) == pytest.approx(4.6052, abs=1e-3)

@@ -49,17 +49,21 @@ class Axis:
         return len(self.edges) - 1
 
 
-def poisson_chi2(expected: np.ndarray, observed: np.ndarray) -> float:
-    """Poisson chi^2 = 2 sum [N_th - N_obs + N_obs ln(N_obs/N_th)] (Baker & Cousins 1984)."""
+def poisson_chi2(expected: np.ndarray, observed: np.ndarray):
+    """Poisson chi^2 = 2 sum [N_th - N_obs + N_obs ln(N_obs/N_th)] (Baker & Cousins 1984), summed
+    over the last axis: a float for one prediction, an array for a stack of them."""
     mu = np.maximum(expected, 1e-300)
     n = observed
     with np.errstate(divide="ignore", invalid="ignore"):
         log_term = np.where(n > 0, n * np.log(n / mu), 0.0)
-    return float(2.0 * np.sum(mu - n + log_term))
+    out = 2.0 * np.sum(mu - n + log_term, axis=-1)
+    return float(out) if np.ndim(out) == 0 else out
 
 
-def gaussian_chi2(expected: np.ndarray, observed: np.ndarray, sigma: np.ndarray) -> float:
-    return float(np.sum(((expected - observed) / sigma) ** 2))
+def gaussian_chi2(expected: np.ndarray, observed: np.ndarray, sigma: np.ndarray):
+    """sum ((N_th - N_obs) / sigma)^2 over the last axis (float, or array for a stack)."""
+    out = np.sum(((expected - observed) / sigma) ** 2, axis=-1)
+    return float(out) if np.ndim(out) == 0 else out
 
 
 @dataclass
@@ -96,8 +100,9 @@ class DataSet(ABC):
     #: "poisson" (counts; Baker-Cousins chi^2) or "gaussian" (with :meth:`observed_errors`)
     statistic: str = field(init=False, default="poisson")
 
-    def chi2_counts(self, expected: np.ndarray) -> float:
-        """The data term of the chi^2 for total expected counts (flattened bins)."""
+    def chi2_counts(self, expected: np.ndarray):
+        """The data term of the chi^2 for total expected counts (flattened bins; a stack of
+        predictions along leading axes gives an array)."""
         if self.statistic == "gaussian":
             return gaussian_chi2(expected, self.observed, self.observed_errors())
         return poisson_chi2(expected, self.observed)
@@ -141,16 +146,7 @@ class DataSet(ABC):
 
     def chi2_batch(self, values: dict, nuis: dict | None = None, base: Params | None = None) -> np.ndarray:
         """chi^2 (data term + priors) for many physics points at fixed nuisances."""
-        exp = self.expected_batch(values, nuis, base)
-        if self.statistic == "gaussian":
-            d = np.sum(((exp - self.observed) / self.observed_errors()) ** 2, axis=1)
-        else:
-            mu = np.maximum(exp, 1e-300)
-            y = self.observed
-            with np.errstate(divide="ignore", invalid="ignore"):
-                lt = np.where(y > 0, y * np.log(np.where(y > 0, y, 1.0) / mu), 0.0)
-            d = 2.0 * np.sum(mu - y + lt, axis=1)
-        return d + self.penalty(nuis)
+        return np.atleast_1d(self.chi2_counts(self.expected_batch(values, nuis, base))) + self.penalty(nuis)
 
     def observed_errors(self) -> np.ndarray:
         """Uncertainty of each observed bin (Poisson sqrt(N) unless the release gives errors)."""

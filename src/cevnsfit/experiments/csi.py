@@ -188,14 +188,17 @@ class CsI2021(DataSet):
         """Energy counts (n_comp, n_E) of a channel with the quenching (qf0, qf1; CEvNS only) and
         efficiency (eff) variants morphed in; with ``derivatives`` also their exact derivatives
         with respect to those nuisances, ``(counts, {name: d counts / d name})``."""
-        st = self._stacks[channel]
-        v = st.per_component(params)          # all variants in one contraction
-        ix = st.index
-        nom = v[ix[("nominal", "nominal")]]
+        return self._morphed(channel, self._stacks[channel].per_component(params), n, derivatives)
+
+    def _morphed(self, channel: str, v: np.ndarray, n: dict, derivatives: bool = False):
+        """Morph the template variants ``v`` (..., n_variants, n_comp, n_E) -- one physics point or
+        a stack of them -- at the nuisances ``n``; see :meth:`_energy_counts`."""
+        ix = self._stacks[channel].index
+        nom = v[..., ix[("nominal", "nominal")], :, :]
         out = nom.copy()
-        morphs = [("eff", v[ix[("nominal", "+")]], v[ix[("nominal", "-")]])]
+        morphs = [("eff", v[..., ix[("nominal", "+")], :, :], v[..., ix[("nominal", "-")], :, :])]
         if channel == "cevns":
-            morphs += [(key, v[ix[(f"model{i}+", "nominal")]], v[ix[(f"model{i}-", "nominal")]])
+            morphs += [(key, v[..., ix[(f"model{i}+", "nominal")], :, :], v[..., ix[(f"model{i}-", "nominal")], :, :])
                        for i, key in enumerate(("qf0", "qf1"))]
         for key, plus, minus in morphs:
             if n[key] != 0.0:
@@ -208,6 +211,10 @@ class CsI2021(DataSet):
         return counts, {key: np.where(positive, interpolate_variants_derivative(nom, plus, minus, n[key]), 0.0)
                         for key, plus, minus in morphs}
 
+    def _backgrounds(self, n: dict) -> dict[str, np.ndarray]:
+        return {"brn": (1.0 + n["eta_brn"]) * self.brn, "nin": (1.0 + n["eta_nin"]) * self.nin,
+                "ss": (1.0 + n["eta_ss"]) * self.ss}
+
     def time_probabilities(self, offset: float = 0.0):
         return self._timing(offset)
 
@@ -218,22 +225,9 @@ class CsI2021(DataSet):
         tmat = np.stack([tp[k] for k in self.kinds])                       # (K, T)
         total = 0.0
         for ch in (("cevns", "es") if self.es else ("cevns",)):
-            st = self._stacks[ch]
-            v = st.per_component_batch(values, base)                        # (n, V, K, E)
-            ix = st.index
-            nom = v[:, ix[("nominal", "nominal")]]
-            out = nom.copy()
-            if ch == "cevns":
-                for i, key in enumerate(("qf0", "qf1")):
-                    if n[key] != 0.0:
-                        out += interpolate_variants(nom, v[:, ix[(f"model{i}+", "nominal")]],
-                                                    v[:, ix[(f"model{i}-", "nominal")]], n[key]) - nom
-            if n["eff"] != 0.0:
-                out += interpolate_variants(nom, v[:, ix[("nominal", "+")]], v[:, ix[("nominal", "-")]], n["eff"]) - nom
-            out = np.maximum(out, 0.0)
-            total = total + (1.0 + n["eta_cevns"]) * np.einsum("nke,kt->net", out, tmat).reshape(out.shape[0], -1)
-        bkg = (1.0 + n["eta_brn"]) * self.brn + (1.0 + n["eta_nin"]) * self.nin + (1.0 + n["eta_ss"]) * self.ss
-        return total + bkg[None, :]
+            energy = self._morphed(ch, self._stacks[ch].per_component_batch(values, base), n)   # (n, K, E)
+            total = total + (1.0 + n["eta_cevns"]) * np.einsum("nke,kt->net", energy, tmat).reshape(energy.shape[0], -1)
+        return total + sum(self._backgrounds(n).values())[None, :]
 
     def linear_derivatives(self, params, nuis, comps):
         n = self._nuis(nuis)
@@ -260,7 +254,5 @@ class CsI2021(DataSet):
         out = {"cevns": norm * combine_energy_time(self._energy_counts("cevns", params, n), self.kinds, tp)}
         if self.es:
             out["es"] = norm * combine_energy_time(self._energy_counts("es", params, n), self.kinds, tp)
-        out["brn"] = (1.0 + n["eta_brn"]) * self.brn
-        out["nin"] = (1.0 + n["eta_nin"]) * self.nin
-        out["ss"] = (1.0 + n["eta_ss"]) * self.ss
+        out.update(self._backgrounds(n))
         return out

@@ -132,6 +132,10 @@ class Dresden2(DataSet):
             raise ValueError(f"unknown flux model {self.flux!r}; allowed: {', '.join(FLUX_MODELS)}")
         if self.peaks not in PEAK_MODELS:
             raise ValueError(f"unknown peak model {self.peaks!r}; allowed: {', '.join(PEAK_MODELS)}")
+        ratios = dict(self.peak_ratios)
+        if set(ratios) != set(PEAKS_KEV) or not all(np.isfinite(r) and r >= 0 for r in ratios.values()):
+            raise ValueError(f"peak_ratios must give a finite, non-negative ratio for each of "
+                             f"{', '.join(PEAKS_KEV)}; got {ratios}")
         if not (np.isfinite(self.eee_min_kev) and self.eee_min_kev > 0):
             raise ValueError("eee_min_kev must be positive")
         self.name = "dresden2"

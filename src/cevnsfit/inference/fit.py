@@ -152,6 +152,10 @@ class Likelihood:
 
     def fit(self, start: dict | None = None, fixed: dict | None = None) -> FitResult:
         """Minimise; ``fixed`` pins parameters (by name) at the given values."""
+        unknown = [k for k in (fixed or {}) if k not in self.names]
+        if unknown:
+            raise ValueError(f"cannot fix {unknown}: not a free parameter or nuisance of this likelihood; "
+                             f"its parameters are: {', '.join(self.names)}")
         st = self.start()
         st.update(start or {})
         st.update(fixed or {})
