@@ -158,6 +158,8 @@ def test_dresden_peak_models(data_available):
         dmod.Dresden2(peak_ratios=(("L1", 1.0), ("M", 0.16)))
     r = runner.invoke(app, ["limit", "--data", "csi", "--param", "mu_mu", "--peaks", "fixed"])
     assert r.exit_code != 0 and "--peaks" in r.output
+    r = runner.invoke(app, ["predict", "dresden2", "--peaks", "gauss"])
+    assert r.exit_code != 0 and "unknown peak model 'gauss'" in r.output and "fitted, fixed" in r.output
 
 
 def test_dresden_es_em_terms_grow_at_low_energy(d2):
