@@ -39,35 +39,37 @@ def code_fingerprint() -> str:
     for p in sorted(root.rglob("*.py")):
         h.update(p.relative_to(root).as_posix().encode())
         h.update(p.read_bytes())
-    h.update((root / "registry.json").read_bytes())
+    for p in sorted((root / "registry").glob("*.json")):
+        h.update(p.read_bytes())
     return h.hexdigest()
 
 
-def data_fingerprint() -> str:
-    """The data files' checksums, verified now: a missing or altered file raises
-    :class:`cevnsfit.data.DataError` even when cached templates exist."""
+def data_fingerprint(sets=None) -> str:
+    """The checksums of the data files of ``sets`` (default: all), verified now: a missing or
+    altered file raises :class:`cevnsfit.data.DataError` even when cached templates exist."""
     from . import data
 
     root = data.data_dir()
-    statuses = data.verify(root)
+    statuses = data.verify(root, sets)
     for st in statuses:
         if not st.ok:
             data.path(st.name)      # raises with the full explanation
     return hashlib.sha256("".join(data.registry()[s.name]["sha256"] for s in statuses).encode()).hexdigest()
 
 
-def key_of(kind: str, args: dict) -> str:
-    blob = json.dumps({"kind": kind, "args": args, "code": code_fingerprint(), "data": data_fingerprint()},
+def key_of(kind: str, args: dict, sets=None) -> str:
+    blob = json.dumps({"kind": kind, "args": args, "code": code_fingerprint(), "data": data_fingerprint(sets)},
                       sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
-def cached(kind: str, args: dict, build):
-    """``build()`` unless an entry for (kind, args, code, data) exists; store what is built."""
+def cached(kind: str, args: dict, build, sets=None):
+    """``build()`` unless an entry for (kind, args, code, data) exists; store what is built.
+    ``sets`` are the data releases the object is built from (default: all)."""
     d = cache_dir()
     if d is None:
         return build()
-    path = d / f"{kind}-{key_of(kind, args)}.pkl"
+    path = d / f"{kind}-{key_of(kind, args, sets)}.pkl"
     if path.is_file():
         try:
             with open(path, "rb") as fh:

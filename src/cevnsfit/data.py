@@ -6,10 +6,14 @@ The data are never shipped with the package.  cevnsfit looks for them in one pla
 * the user data directory ``~/.local/share/cevnsfit/data`` (``$XDG_DATA_HOME/cevnsfit/data``),
   which ``cevnsfit data install SOURCE_DIR`` fills with a verified copy.
 
-Every file the code reads is listed in ``registry.json`` with its SHA-256 and its source.
-:func:`path` returns a file's location after checking it exists and (once per process) that
-its checksum matches; a missing or altered file raises :class:`DataError` naming the file,
-where it was looked for and how to obtain it.
+The files are grouped in *sets*, one per public data release (``coherent_csi_2021``,
+``dresden2_2022``, ``xenonnt_8b``, ...).  Each set has a registry file
+``cevnsfit/registry/<set>.json`` with its title, the publication to cite, its official origin, a
+pinned public copy, its licence and the SHA-256 and size of every file (written by
+``tools/make_registry.py``).  :func:`path` returns a file's location after checking it exists and
+that its checksum matches; a missing or altered file raises :class:`DataError` naming the file,
+where it was looked for and where the release comes from.  A data set verifies only the sets it
+reads (:func:`verify` with ``sets=``), so one altered file never blocks an unrelated data set.
 """
 
 from __future__ import annotations
@@ -26,10 +30,9 @@ from pathlib import Path
 ENV_VAR = "CEVNSFIT_DATA"
 
 HOW_TO_GET = (
-    "Point the environment variable CEVNSFIT_DATA at a directory holding the public data releases "
-    "(e.g. CEVNSFIT_DATA=../shared/data), or copy them into the user data directory with "
-    "'cevnsfit data install SOURCE_DIR'. See the provenance notes (SOURCES.md) for where each "
-    "release comes from."
+    "Point the environment variable CEVNSFIT_DATA at a directory holding the public data releases, "
+    "or copy them into the user data directory with 'cevnsfit data install SOURCE_DIR'. "
+    "'cevnsfit data sets' lists every release with its origin; docs/data.md describes them."
 )
 
 
@@ -38,10 +41,32 @@ class DataError(RuntimeError):
 
 
 @lru_cache(maxsize=1)
+def sets() -> dict[str, dict]:
+    """The data releases: set name -> its registry entry (title, cite, origin, mirror, licence,
+    files {relative path: {sha256, size}})."""
+    root = resources.files("cevnsfit").joinpath("registry")
+    out = {}
+    for p in sorted(root.iterdir(), key=lambda q: q.name):
+        if p.name.endswith(".json"):
+            meta = json.loads(p.read_text())
+            out[meta["set"]] = meta
+    return out
+
+
+@lru_cache(maxsize=1)
 def registry() -> dict[str, dict]:
-    """The registry: relative path -> {sha256, size, source}."""
-    text = resources.files("cevnsfit").joinpath("registry.json").read_text()
-    return json.loads(text)["files"]
+    """Every registered file: relative path -> {sha256, size, set, source}."""
+    out = {}
+    for name, meta in sets().items():
+        source = f"{meta['title']}; cite {meta['cite']}; origin: {meta['origin'] or meta['mirror']}"
+        for rel, entry in meta["files"].items():
+            out[rel] = {**entry, "set": name, "source": source}
+    return out
+
+
+def set_of(name: str) -> str:
+    """The data release (set) a registered file belongs to."""
+    return registry()[name]["set"]
 
 
 def user_data_dir() -> Path:
@@ -90,9 +115,16 @@ def check(name: str, root: Path | None = None) -> FileStatus:
     return FileStatus(name, p, status, reg[name]["source"])
 
 
-def verify(root: Path | None = None) -> list[FileStatus]:
-    """Check every registered file; returns one status per file."""
-    return [check(n, root) for n in sorted(registry())]
+def verify(root: Path | None = None, sets: "tuple[str, ...] | list[str] | None" = None) -> list[FileStatus]:
+    """Check every registered file (or those of the given ``sets``); one status per file."""
+    reg = registry()
+    if sets is not None:
+        unknown = sorted(set(sets) - set(globals()["sets"]()))
+        if unknown:
+            raise KeyError(f"unknown data set(s) {unknown}; registered: {', '.join(globals()['sets']())}")
+        wanted = set(sets)
+        return [check(n, root) for n in sorted(reg) if reg[n]["set"] in wanted]
+    return [check(n, root) for n in sorted(reg)]
 
 
 _verified: dict[tuple[str, str], bool] = {}
