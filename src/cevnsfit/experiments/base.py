@@ -3,7 +3,7 @@ observed counts, its nuisance parameters, and its chi^2.
 
 An experiment module defines a subclass of :class:`DataSet`; everything outside ``experiments/``
 talks to data sets only through this interface, so a new data set is one new module plus an
-entry in :data:`cevnsfit.experiments.REGISTRY`.
+entry in :data:`cevnsfit.experiments.REGISTRY` (see the end of this docstring).
 
 The batched interface (what the fits call)
 ------------------------------------------
@@ -57,9 +57,9 @@ How to add a data set
    internal functions with n = 1, so there is one code path.  Physics parameters that do not
    enter through the monomials (e.g. a parameter interpolated on a template grid) must be
    listed by overriding :attr:`analytic_parameters`, or they are differentiated numerically.
-4. Register it in :data:`cevnsfit.experiments.REGISTRY`; the tests that compare
-   ``jacobian_batch`` with finite differences and ``expected_batch`` with ``components`` for
-   every data set in the registry then cover it.
+4. Declare it with ``INFO = ExperimentInfo(...)`` (:mod:`cevnsfit.experiments.registry`) and add
+   it to :data:`cevnsfit.experiments.REGISTRY`; add it to the cases of the tests that compare
+   ``jacobian_batch`` with finite differences and ``expected_batch`` with ``components``.
 """
 
 from __future__ import annotations
