@@ -11,12 +11,14 @@ import typer
 
 from . import __version__
 from . import data as datamod
+from .cli_data import register as _register_data_commands
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="CEvNS and nu-e scattering: predictions and fits of neutrino EM properties "
                        "for COHERENT CsI/Ar and Dresden-II.")
 data_app = typer.Typer(no_args_is_help=True, help="Locate, verify and install the public data releases.")
 app.add_typer(data_app, name="data")
+_register_data_commands(data_app)
 cache_app = typer.Typer(no_args_is_help=True, help="Show or empty the on-disk template cache.")
 app.add_typer(cache_app, name="cache")
 
@@ -55,15 +57,19 @@ def data_verify(path: Optional[Path] = typer.Option(None, help="directory to che
 
 
 @data_app.command("install")
-def data_install(source: Path = typer.Argument(..., help="directory holding the data releases"),
+def data_install(source: Path = typer.Argument(..., help="directory holding the data releases (or some of their files)"),
                  dest: Optional[Path] = typer.Option(None, help="target (default: the user data directory)")) -> None:
-    """Copy the data releases into the user data directory, verifying every checksum."""
+    """Copy the data releases (or single files downloaded by hand) into the user data directory,
+    verifying every checksum."""
     try:
         statuses = datamod.install(source, dest)
     except datamod.DataError as e:
         _fail(str(e), 1)
     target = dest or datamod.user_data_dir()
-    typer.echo(f"installed and verified {len(statuses)} files in {target}")
+    missing = sum(1 for s in datamod.verify(target) if not s.ok)
+    typer.echo(f"installed and verified {len(statuses)} files in {target}"
+               + (f"; {missing} registered files are still missing or altered there ('cevnsfit data verify')"
+                  if missing else ""))
 
 
 @cache_app.command("info")
