@@ -11,12 +11,14 @@ import typer
 
 from . import __version__
 from . import data as datamod
+from .cli_data import register as _register_data_commands
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="CEvNS and nu-e scattering: predictions and fits of neutrino EM properties "
                        "for COHERENT CsI/Ar and Dresden-II.")
 data_app = typer.Typer(no_args_is_help=True, help="Locate, verify and install the public data releases.")
 app.add_typer(data_app, name="data")
+_register_data_commands(data_app)
 
 
 def _fail(msg: str, code: int = 2) -> None:
@@ -53,15 +55,19 @@ def data_verify(path: Optional[Path] = typer.Option(None, help="directory to che
 
 
 @data_app.command("install")
-def data_install(source: Path = typer.Argument(..., help="directory holding the data releases"),
+def data_install(source: Path = typer.Argument(..., help="directory holding the data releases (or some of their files)"),
                  dest: Optional[Path] = typer.Option(None, help="target (default: the user data directory)")) -> None:
-    """Copy the data releases into the user data directory, verifying every checksum."""
+    """Copy the data releases (or single files downloaded by hand) into the user data directory,
+    verifying every checksum."""
     try:
         statuses = datamod.install(source, dest)
     except datamod.DataError as e:
         _fail(str(e), 1)
     target = dest or datamod.user_data_dir()
-    typer.echo(f"installed and verified {len(statuses)} files in {target}")
+    missing = sum(1 for s in datamod.verify(target) if not s.ok)
+    typer.echo(f"installed and verified {len(statuses)} files in {target}"
+               + (f"; {missing} registered files are still missing or altered there ('cevnsfit data verify')"
+                  if missing else ""))
 
 
 @app.command()
@@ -137,6 +143,8 @@ def _experiment_options(qf=None, flux=None, peaks=None, grid=None, option=None) 
 
 
 OPTION_HELP = "a data set's model option NAME=VALUE (repeatable; 'cevnsfit options' lists them)"
+#: the registered data sets, for --data (from the registry: a new data set needs no edit here)
+DATA_HELP = "comma-separated data sets: " + ",".join(__import__("cevnsfit.experiments", fromlist=["NAMES"]).NAMES)
 
 
 @app.command()
@@ -246,7 +254,7 @@ def _print_warnings(result: dict) -> None:
 
 
 @app.command()
-def limit(data: str = typer.Option(..., help="comma-separated data sets: csi,ar,dresden2"),
+def limit(data: str = typer.Option(..., help=DATA_HELP),
           param: str = typer.Option(..., help="parameter, e.g. mu_e, r2_ee, q_ee, sin2w"),
           qf: Optional[str] = typer.Option(None, help="Dresden-II quenching: fef (default), ybe, lindhard"),
           flux: Optional[str] = typer.Option(None, help="Dresden-II flux: hmve (default), hmk, efk"),
@@ -292,7 +300,7 @@ def limit(data: str = typer.Option(..., help="comma-separated data sets: csi,ar,
 
 
 @app.command()
-def contour(data: str = typer.Option(..., help="comma-separated data sets: csi,ar,dresden2"),
+def contour(data: str = typer.Option(..., help=DATA_HELP),
             param: List[str] = typer.Option(..., help="two parameters: --param A --param B"),
             qf: Optional[str] = typer.Option(None, help="Dresden-II quenching: fef (default), ybe, lindhard"),
             flux: Optional[str] = typer.Option(None, help="Dresden-II flux: hmve (default), hmk, efk"),
@@ -446,7 +454,7 @@ def reproduce(out: Path = typer.Option(Path("results"), help="output directory")
 
 
 @app.command()
-def scan(data: str = typer.Option(..., help="comma-separated data sets: csi,ar,dresden2"),
+def scan(data: str = typer.Option(..., help=DATA_HELP),
          param: List[str] = typer.Option(..., help="NAME=LOW:HIGH:N for each scanned parameter (repeatable)"),
          qf: Optional[str] = typer.Option(None), flux: Optional[str] = typer.Option(None),
          peaks: Optional[str] = typer.Option(None, help="Dresden-II 71Ge peaks: fitted (default: L1 centroid and width free) or fixed (nominal energies and resolution widths)"),
