@@ -55,8 +55,8 @@ def _resolve(pattern: str | None, flavour: str, other: str | None = None) -> str
 def monomial_terms(name: str, flavour: str) -> list[tuple[str | None, str | None]]:
     """The terms of monomial ``name`` for ``flavour``: pairs of parameter names (None = 1)."""
     if name in SQUARED_TERMS:
-        p = _resolve(SQUARED_TERMS[name], flavour)
-        return [(p, p)]
+        ps = SQUARED_TERMS[name]
+        return [(q, q) for q in (_resolve(x, flavour) for x in ((ps,) if isinstance(ps, str) else ps))]
     if name.startswith("T") and len(name) == 3 and all(c in TRANSITION_VARIABLES for c in name[1:]):
         return [(_resolve(TRANSITION_VARIABLES[name[1]], flavour, o), _resolve(TRANSITION_VARIABLES[name[2]], flavour, o))
                 for o in FLAVOURS if o != flavour]

@@ -6,6 +6,8 @@ name           unit            meaning
 sin2w          --              sin^2 theta_W in the tree-level couplings (default 0.23863)
 mu_e, mu_mu,   1e-10 mu_B      effective magnetic moment |mu_{nu_l}| (default 0)
 mu_tau
+mu_nu          1e-10 mu_B      one magnetic moment common to every flavour (default 0): the
+                               flavour l sees mu_eff,l^2 = mu_l^2 + mu_nu^2
 r2_ee, r2_mumu 1e-32 cm^2      *total* diagonal charge radius <r^2_{nu_l l}> (default: the SM
 r2_tautau                      value -0.8275, -0.4805, -0.2969); signed
 r2_emu, ...    1e-32 cm^2      transition charge radius; enters through its modulus (default 0)
@@ -24,7 +26,9 @@ as in SPEC section 5, so a fit's SM point sits at <r^2> = <r^2>_SM.
 
 Every rate in the package is a polynomial in these parameters (SPEC section 13): for a
 neutrino of flavour l the coherent amplitude is linear in (1, sin2w, r2_ll, q_ll), transitions
-add |Q_ll'|^2 quadratic in (r2_ll', q_ll'), and the magnetic moment adds mu_l^2.
+add |Q_ll'|^2 quadratic in (r2_ll', q_ll'), and the magnetic moment adds mu_l^2 + mu_nu^2
+(the moments add incoherently: a flavour-universal moment mu_nu is a common floor under the
+flavoured ones, so with mu_e = mu_mu = mu_tau = 0 it is the moment solar experiments quote).
 :func:`monomials` returns the 14 monomials, in the order of :data:`MONOMIALS`, that multiply the
 precomputed basis rates (templates); the table below (:data:`AMPLITUDE_VARIABLES` ...) defines
 them and :class:`cevnsfit.physics.monomials.Points` evaluates them, with their derivatives, for
@@ -50,6 +54,8 @@ DESCRIPTIONS = {"sin2w": "weak mixing angle sin^2 theta_W (tree-level term)"}
 for _f in FLAVOURS:
     UNITS[f"mu_{_f}"] = "1e-10 mu_B"
     DESCRIPTIONS[f"mu_{_f}"] = f"effective magnetic moment |mu_nu_{_f}|"
+UNITS["mu_nu"] = "1e-10 mu_B"
+DESCRIPTIONS["mu_nu"] = "magnetic moment common to every flavour (mu_eff,l^2 = mu_l^2 + mu_nu^2)"
 for _s in ("ee", "mumu", "tautau", "emu", "etau", "mutau"):
     UNITS[f"r2_{_s}"] = "1e-32 cm^2"
     UNITS[f"q_{_s}"] = "e"
@@ -74,9 +80,10 @@ AMPLITUDE_VARIABLES = {"1": None, "s": "sin2w", "R": "r2_{ll}", "C": "q_{ll}"}
 #: The transition amplitude l -> x (x != l) is linear in these ("{lx}": the pair's suffix,
 #: emu/etau/mutau); its square is summed over x.
 TRANSITION_VARIABLES = {"R": "r2_{lx}", "C": "q_{lx}"}
-#: Terms of the rate that do not interfere with the amplitudes: name -> parameter squared
-#: ("{l}": the flavour).
-SQUARED_TERMS = {"mu2": "mu_{l}"}
+#: Terms of the rate that do not interfere with the amplitudes: name -> the parameters whose
+#: squares add up to it ("{l}": the flavour): the effective magnetic moment squared
+#: mu_l^2 + mu_nu^2.
+SQUARED_TERMS = {"mu2": ("mu_{l}", "mu_nu")}
 #: Order of the monomials multiplying the basis rates of a neutrino of flavour l.  A name is a
 #: product of amplitude variables ("1" alone is the constant, "sR" = s R), "T" + two transition
 #: variables (summed over the other flavours), or a key of SQUARED_TERMS.
@@ -102,6 +109,7 @@ class Params:
     mu_e: float = 0.0
     mu_mu: float = 0.0
     mu_tau: float = 0.0
+    mu_nu: float = 0.0
     r2_ee: float = r2_sm("e")
     r2_mumu: float = r2_sm("mu")
     r2_tautau: float = r2_sm("tau")
@@ -156,7 +164,8 @@ class Params:
 
     # accessors -------------------------------------------------------------------------
     def mu(self, flavour: str) -> float:
-        return getattr(self, f"mu_{flavour}")
+        """Effective magnetic moment seen by flavour l: sqrt(mu_l^2 + mu_nu^2)."""
+        return math.hypot(getattr(self, f"mu_{flavour}"), self.mu_nu)
 
     def r2(self, a: str, b: str | None = None) -> float:
         return getattr(self, diag_name("r2", a) if b is None or a == b else transition_name("r2", a, b))
