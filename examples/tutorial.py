@@ -105,7 +105,7 @@ def main(out_dir: str = "tutorial_output") -> Path:
             print(f"{ds.name:8s} {'SM' if tag == 'sm' else label:18s} " +
                   "  ".join(f"{k} {v:9.2f}" for k, v in totals.items()) +
                   f"  | observed {ds.observed.sum():9.2f}  chi2 {chi2:7.1f} ({ds.observed.size} bins)")
-            title = f"{experiments.DESCRIPTIONS[ds.name]}: {'SM' if tag == 'sm' else label}"
+            title = f"{experiments.describe(ds.name)}: {'SM' if tag == 'sm' else label}"
             plots.stacked_prediction(ds, comps, title, str(out / f"b_{ds.name}_{tag}.png"),
                                      errors=ds.observed_errors())
     if d2.name == "dresden2":

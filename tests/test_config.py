@@ -25,6 +25,9 @@ def test_parse_good():
     assert a.data == ["dresden2"] and a.limits[0].param == "mu_e" and a.model.qf == "fef"
     s = a.setup()
     assert s.data == ("dresden2",) and s.es is True
+    assert s.options_of("dresden2") == {"qf": "fef", "flux": "hmve", "peaks": "fitted", "lindhard_k": None}
+    from cevnsfit.inference.analysis import Setup
+    assert Setup.from_dict(s.to_dict()) == s
 
 
 @pytest.mark.parametrize("text,needle", [
@@ -32,6 +35,8 @@ def test_parse_good():
     (GOOD.replace("mu_e", "mu_x"), "line 6: limits.0.param"),
     (GOOD.replace("[dresden2]", "[xenon]"), "unknown data set 'xenon'; allowed: csi, ar, dresden2"),
     (GOOD.replace("qf: fef", "qf: fe"), "line 4: model.qf"),
+    (GOOD.replace("[dresden2]", "[csi]"), "option 'qf' applies to dresden2, which is not among the data sets csi"),
+    (GOOD.replace("qf: fef", "qf: fef, colour: red"), "model.colour: unknown key"),
     (GOOD.replace("points: 15", "points: 15, cl: 1.5"), "limits.0.cl"),
     (GOOD.replace("points: 15", "points: 15, range: [3, 1]"), "empty scan range"),
     (GOOD.replace("points: 15", "points: 15, range: [0, .nan]"), "limits.0.range"),

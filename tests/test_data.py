@@ -74,9 +74,13 @@ def test_template_cache_is_keyed_and_verifies_data(tmp_path, monkeypatch, data_c
     from cevnsfit import cache, experiments
 
     monkeypatch.setenv(cache.ENV_VAR, str(tmp_path / "cache"))
+    import dataclasses
+
     calls = []
-    orig = experiments._build
-    monkeypatch.setattr(experiments, "_build", lambda **k: calls.append(k) or orig(**k))
+    inf = experiments.info("dresden2")
+    patched = dataclasses.replace(inf, build=lambda *a, **k: calls.append(k) or inf.build(*a, **k))
+    orig_info = experiments.info
+    monkeypatch.setattr(experiments, "info", lambda n: patched if n == "dresden2" else orig_info(n))
     experiments.load.cache_clear()
     a = experiments.load("dresden2", qf="ybe")
     experiments.load.cache_clear()
@@ -93,3 +97,20 @@ def test_template_cache_is_keyed_and_verifies_data(tmp_path, monkeypatch, data_c
     with pytest.raises(data.DataError, match="QF_Fef_YBe.txt has been altered"):
         experiments.load("dresden2", qf="ybe")
     experiments.load.cache_clear()
+
+
+def test_altered_file_of_another_release_does_not_block(tmp_path, monkeypatch, data_copy):
+    """A data set verifies only the releases it reads: an altered CsI file leaves Dresden-II usable
+    (with the template cache on) and is still reported for CsI."""
+    from cevnsfit import cache, experiments
+
+    monkeypatch.setenv(cache.ENV_VAR, str(tmp_path / "cache"))
+    f = data_copy / "coherent_csi_2021" / "brnPE.txt"
+    f.write_text(f.read_text() + "\n")
+    experiments.load.cache_clear()
+    try:
+        assert experiments.load("dresden2").observed.size > 100
+        with pytest.raises(data.DataError, match="brnPE.txt has been altered"):
+            experiments.load("csi")
+    finally:
+        experiments.load.cache_clear()

@@ -157,9 +157,13 @@ def test_dresden_peak_models(data_available):
     with pytest.raises(ValueError, match="peak_ratios"):
         dmod.Dresden2(peak_ratios=(("L1", 1.0), ("M", 0.16)))
     r = runner.invoke(app, ["limit", "--data", "csi", "--param", "mu_mu", "--peaks", "fixed"])
-    assert r.exit_code != 0 and "--peaks" in r.output
+    assert r.exit_code != 0 and "option 'peaks' applies to dresden2" in r.output
     r = runner.invoke(app, ["predict", "dresden2", "--peaks", "gauss"])
-    assert r.exit_code != 0 and "unknown peak model 'gauss'" in r.output and "fitted, fixed" in r.output
+    assert r.exit_code != 0 and "unknown value 'gauss' for option 'peaks'" in r.output and "fitted, fixed" in r.output
+    r = runner.invoke(app, ["predict", "dresden2", "--option", "qf=ybe", "--qf", "fef"])
+    assert r.exit_code != 0 and "given twice" in r.output
+    r = runner.invoke(app, ["predict", "csi", "--option", "colour=red"])
+    assert r.exit_code != 0 and "unknown option 'colour'" in r.output
 
 
 def test_dresden_es_em_terms_grow_at_low_energy(d2):

@@ -11,12 +11,14 @@ import typer
 
 from . import __version__
 from . import data as datamod
+from .cli_data import register as _register_data_commands
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="CEvNS and nu-e scattering: predictions and fits of neutrino EM properties "
                        "for COHERENT CsI/Ar and Dresden-II.")
 data_app = typer.Typer(no_args_is_help=True, help="Locate, verify and install the public data releases.")
 app.add_typer(data_app, name="data")
+_register_data_commands(data_app)
 
 
 def _fail(msg: str, code: int = 2) -> None:
@@ -53,15 +55,19 @@ def data_verify(path: Optional[Path] = typer.Option(None, help="directory to che
 
 
 @data_app.command("install")
-def data_install(source: Path = typer.Argument(..., help="directory holding the data releases"),
+def data_install(source: Path = typer.Argument(..., help="directory holding the data releases (or some of their files)"),
                  dest: Optional[Path] = typer.Option(None, help="target (default: the user data directory)")) -> None:
-    """Copy the data releases into the user data directory, verifying every checksum."""
+    """Copy the data releases (or single files downloaded by hand) into the user data directory,
+    verifying every checksum."""
     try:
         statuses = datamod.install(source, dest)
     except datamod.DataError as e:
         _fail(str(e), 1)
     target = dest or datamod.user_data_dir()
-    typer.echo(f"installed and verified {len(statuses)} files in {target}")
+    missing = sum(1 for s in datamod.verify(target) if not s.ok)
+    typer.echo(f"installed and verified {len(statuses)} files in {target}"
+               + (f"; {missing} registered files are still missing or altered there ('cevnsfit data verify')"
+                  if missing else ""))
 
 
 @app.command()
@@ -120,30 +126,39 @@ def parse_sets(items: list[str] | None) -> dict[str, float]:
     return {k: float(v) for k, v in out.items()}
 
 
-def _model_options(name: str, qf: Optional[str], flux: Optional[str], peaks: Optional[str] = None) -> None:
-    if name != "dresden2" and (qf is not None or flux is not None or peaks is not None):
-        raise ValueError("--qf, --flux and --peaks apply to the reactor data set (dresden2) only")
-    _check_peaks(peaks)
+def _experiment_options(qf=None, flux=None, peaks=None, grid=None, option=None) -> dict:
+    """The data sets' own model options from the shortcut flags and ``--option NAME=VALUE``."""
+    out = {}
+    for item in option or []:
+        if "=" not in item:
+            raise ValueError(f"--option expects NAME=VALUE, got {item!r}")
+        k, v = item.split("=", 1)
+        out[k.strip()] = v.strip()
+    for k, v in (("qf", qf), ("flux", flux), ("peaks", peaks), ("ar_grid", grid)):
+        if v is not None:
+            if k in out and out[k] != v:
+                raise ValueError(f"option {k} given twice with different values ({out[k]!r}, {v!r})")
+            out[k] = v
+    return out
 
 
-def _check_peaks(peaks: Optional[str]) -> None:
-    from .experiments.dresden2 import PEAK_MODELS
-
-    if peaks is not None and peaks not in PEAK_MODELS:
-        raise ValueError(f"unknown peak model {peaks!r}; allowed: {', '.join(PEAK_MODELS)}")
+OPTION_HELP = "a data set's model option NAME=VALUE (repeatable; 'cevnsfit options' lists them)"
+#: the registered data sets, for --data (from the registry: a new data set needs no edit here)
+DATA_HELP = "comma-separated data sets: " + ",".join(__import__("cevnsfit.experiments", fromlist=["NAMES"]).NAMES)
 
 
 @app.command()
 def predict(experiment: str = typer.Argument(..., help="csi, ar or dresden2"),
             qf: Optional[str] = typer.Option(None, help="Dresden-II quenching: fef, ybe, lindhard (default fef)"),
             flux: Optional[str] = typer.Option(None, help="Dresden-II reactor spectrum: hmve, hmk, efk (default hmve)"),
-            peaks: Optional[str] = typer.Option(None, help="Dresden-II 71Ge peaks: fitted (default: L1 centroid and width free) or fixed (SPEC 10 literally)"),
+            peaks: Optional[str] = typer.Option(None, help="Dresden-II 71Ge peaks: fitted (default: L1 centroid and width free) or fixed (nominal energies and resolution widths)"),
             set_: Optional[List[str]] = typer.Option(None, "--set", help="physics parameter NAME=VALUE (repeatable)"),
             no_es: bool = typer.Option(False, "--no-es", help="leave out nu-e elastic scattering"),
             es: bool = typer.Option(False, "--es", help="include nu-e scattering where it is off by default (Ar)"),
             momentum_dependent: bool = typer.Option(False, "--momentum-dependent", help="running neutrino charge radius"),
             form_factor: str = typer.Option("helm", help="helm, klein_nystrand, symmetrized_fermi"),
-            grid: str = typer.Option("2d", help="Ar binning: 2d (energy x time) or 3d (with F90)"),
+            grid: Optional[str] = typer.Option(None, help="Ar binning: 2d (energy x time, default) or 3d (with F90)"),
+            option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
             as_json: bool = typer.Option(False, "--json", help="print the prediction as JSON"),
             plot: Optional[Path] = typer.Option(None, help="draw the prediction against the data (PNG/PDF)")) -> None:
     """Expected counts per bin for one data set at any physics point, with the observed data."""
@@ -158,14 +173,14 @@ def predict(experiment: str = typer.Argument(..., help="csi, ar or dresden2"),
     t0 = time.perf_counter()
     try:
         experiments.check_name(experiment)
-        _model_options(experiment, qf, flux, peaks)
+        model_opts = experiments.split_options([experiment], _experiment_options(qf, flux, peaks, grid, option))[experiment]
         values = parse_sets(set_)
         params = Params.from_dict(values)
         if no_es and es:
             raise ValueError("--es and --no-es contradict each other")
         es_flag = False if no_es else (True if es else None)
-        ds = experiments.load(experiment, qf=qf or "fef", flux=flux or "hmve", es=es_flag, peaks=peaks or "fitted",
-                              momentum_dependent=momentum_dependent, form_factor=form_factor, ar_grid=grid)
+        ds = experiments.load(experiment, es=es_flag, momentum_dependent=momentum_dependent, form_factor=form_factor,
+                              **model_opts)
     except ValueError as e:
         _fail(str(e))
     t_build = time.perf_counter() - t0
@@ -184,10 +199,9 @@ def predict(experiment: str = typer.Argument(..., help="csi, ar or dresden2"),
     totals["observed"] = float(np.sum(ds.observed))
     out = {
         "experiment": ds.name,
-        "description": experiments.DESCRIPTIONS[ds.name],
-        "model": {"qf": getattr(ds, "qf", None), "flux": getattr(ds, "flux", None), "es": "es" in comps,
-                  "momentum_dependent": momentum_dependent, "form_factor": form_factor,
-                  "grid": grid if ds.name == "ar" else None},
+        "description": experiments.describe(ds.name),
+        "model": {**model_opts, "es": "es" in comps, "momentum_dependent": momentum_dependent,
+                  "form_factor": form_factor},
         "params": params.to_dict(),
         "units": UNITS,
         "nuisances": nuis,
@@ -206,7 +220,7 @@ def predict(experiment: str = typer.Argument(..., help="csi, ar or dresden2"),
     if plot is not None:
         from .report.plots import stacked_prediction
 
-        title = f"{experiments.DESCRIPTIONS[ds.name]}" + (f" [{ds.qf}, {ds.flux}]" if ds.name == "dresden2" else "") \
+        title = f"{experiments.describe(ds.name)}" + (f" [{', '.join(map(str, model_opts.values()))}]" if model_opts else "") \
             + (f"  {values}" if values else "  (SM)")
         _write_plot(plot, lambda path: stacked_prediction(ds, comps, title, path, errors=ds.observed_errors()))
     if as_json:
@@ -221,27 +235,17 @@ def predict(experiment: str = typer.Argument(..., help="csi, ar or dresden2"),
             typer.echo(f"plot written to {plot}")
 
 
-def _setup(data: str, qf, flux, no_es, es, transitions, momentum_dependent, form_factor="helm", peaks=None):
+def _setup(data: str, qf, flux, no_es, es, transitions, momentum_dependent, form_factor="helm", peaks=None,
+           option=None, grid=None):
     from . import experiments
     from .inference.analysis import Setup
 
     names = experiments.parse_list(data)
-    if (qf is not None or flux is not None or peaks is not None) and "dresden2" not in names:
-        raise ValueError("--qf, --flux and --peaks apply to the reactor data set (dresden2), which is not in --data")
-    _check_peaks(peaks)
     if no_es and es:
         raise ValueError("--es and --no-es contradict each other")
-    if qf is not None:
-        from .experiments.dresden2 import QF_MODELS
-        if qf not in QF_MODELS:
-            raise ValueError(f"unknown quenching model {qf!r}; allowed: {', '.join(QF_MODELS)}")
-    if flux is not None:
-        from .sources.reactor import MODELS
-        if flux not in MODELS:
-            raise ValueError(f"unknown flux model {flux!r}; allowed: {', '.join(MODELS)}")
-    return Setup(tuple(names), qf=qf or "fef", flux=flux or "hmve", es=False if no_es else (True if es else None),
-                 transitions=transitions, momentum_dependent=momentum_dependent, form_factor=form_factor,
-                 peaks=peaks or "fitted")
+    return Setup(tuple(names), es=False if no_es else (True if es else None), transitions=transitions,
+                 momentum_dependent=momentum_dependent, form_factor=form_factor,
+                 **_experiment_options(qf, flux, peaks, grid, option))
 
 
 def _print_warnings(result: dict) -> None:
@@ -250,11 +254,12 @@ def _print_warnings(result: dict) -> None:
 
 
 @app.command()
-def limit(data: str = typer.Option(..., help="comma-separated data sets: csi,ar,dresden2"),
+def limit(data: str = typer.Option(..., help=DATA_HELP),
           param: str = typer.Option(..., help="parameter, e.g. mu_e, r2_ee, q_ee, sin2w"),
           qf: Optional[str] = typer.Option(None, help="Dresden-II quenching: fef (default), ybe, lindhard"),
           flux: Optional[str] = typer.Option(None, help="Dresden-II flux: hmve (default), hmk, efk"),
-          peaks: Optional[str] = typer.Option(None, help="Dresden-II 71Ge peaks: fitted (default: L1 centroid and width free) or fixed (SPEC 10 literally)"),
+          peaks: Optional[str] = typer.Option(None, help="Dresden-II 71Ge peaks: fitted (default: L1 centroid and width free) or fixed (nominal energies and resolution widths)"),
+          option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
           no_es: bool = typer.Option(False, "--no-es", help="leave out nu-e scattering"),
           es: bool = typer.Option(False, "--es", help="include nu-e scattering also for Ar"),
           transitions: bool = typer.Option(False, "--transitions", help="profile the transition parameters"),
@@ -267,7 +272,7 @@ def limit(data: str = typer.Option(..., help="comma-separated data sets: csi,ar,
     from .inference.analysis import limit as run_limit
 
     try:
-        setup = _setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks)
+        setup = _setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks, option=option)
         if not (0.0 < cl < 1.0):
             raise ValueError(f"--cl must lie in (0, 1), got {cl}")
         if points < 5:
@@ -295,11 +300,12 @@ def limit(data: str = typer.Option(..., help="comma-separated data sets: csi,ar,
 
 
 @app.command()
-def contour(data: str = typer.Option(..., help="comma-separated data sets: csi,ar,dresden2"),
+def contour(data: str = typer.Option(..., help=DATA_HELP),
             param: List[str] = typer.Option(..., help="two parameters: --param A --param B"),
             qf: Optional[str] = typer.Option(None, help="Dresden-II quenching: fef (default), ybe, lindhard"),
             flux: Optional[str] = typer.Option(None, help="Dresden-II flux: hmve (default), hmk, efk"),
-            peaks: Optional[str] = typer.Option(None, help="Dresden-II 71Ge peaks: fitted (default: L1 centroid and width free) or fixed (SPEC 10 literally)"),
+            peaks: Optional[str] = typer.Option(None, help="Dresden-II 71Ge peaks: fitted (default: L1 centroid and width free) or fixed (nominal energies and resolution widths)"),
+          option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
             no_es: bool = typer.Option(False, "--no-es"),
             es: bool = typer.Option(False, "--es"),
             transitions: bool = typer.Option(False, "--transitions"),
@@ -313,7 +319,7 @@ def contour(data: str = typer.Option(..., help="comma-separated data sets: csi,a
     try:
         if len(param) != 2:
             raise ValueError("contour needs exactly two --param options")
-        setup = _setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks)
+        setup = _setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks, option=option)
         if points < 5:
             raise ValueError("--points must be at least 5")
         res = run_contour(setup, param[0], param[1], n=points)
@@ -402,6 +408,22 @@ def _report(res: dict, as_json: bool) -> None:
 
 
 @app.command()
+def options() -> None:
+    """The data sets and their model options (set them with --option NAME=VALUE or in an
+    analysis file's model: section)."""
+    from . import experiments
+
+    for n in experiments.NAMES:
+        inf = experiments.info(n)
+        typer.echo(f"{n:10s} {inf.description}; ES {'on' if inf.default_es else 'off'} by default")
+        for o in inf.options:
+            choices = f" {{{', '.join(map(str, o.choices))}}}" if o.choices else f" ({o.kind.__name__})"
+            typer.echo(f"    {o.name}{choices}, default {o.default}: {o.help}")
+    typer.echo("every data set: es (true/false), momentum_dependent (true/false), form_factor "
+               "(helm, klein_nystrand, symmetrized_fermi)")
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of analysis files."""
     from .config import json_schema
@@ -432,10 +454,11 @@ def reproduce(out: Path = typer.Option(Path("results"), help="output directory")
 
 
 @app.command()
-def scan(data: str = typer.Option(..., help="comma-separated data sets: csi,ar,dresden2"),
+def scan(data: str = typer.Option(..., help=DATA_HELP),
          param: List[str] = typer.Option(..., help="NAME=LOW:HIGH:N for each scanned parameter (repeatable)"),
          qf: Optional[str] = typer.Option(None), flux: Optional[str] = typer.Option(None),
-         peaks: Optional[str] = typer.Option(None, help="Dresden-II 71Ge peaks: fitted (default: L1 centroid and width free) or fixed (SPEC 10 literally)"),
+         peaks: Optional[str] = typer.Option(None, help="Dresden-II 71Ge peaks: fitted (default: L1 centroid and width free) or fixed (nominal energies and resolution widths)"),
+          option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
          no_es: bool = typer.Option(False, "--no-es"), es: bool = typer.Option(False, "--es"),
          transitions: bool = typer.Option(False, "--transitions", help="profile transition parameters not scanned"),
          momentum_dependent: bool = typer.Option(False, "--momentum-dependent"),
@@ -453,7 +476,7 @@ def scan(data: str = typer.Option(..., help="comma-separated data sets: csi,ar,d
     from .inference.distributed import GridSpec, grid_scan
 
     try:
-        setup = _setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks)
+        setup = _setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks, option=option)
         ranges = {}
         for item in param:
             try:

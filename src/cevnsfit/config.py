@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Literal, Optional
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
 from .experiments import NAMES as DATA_NAMES
 from .physics.form_factors import FORM_FACTORS
@@ -46,15 +46,11 @@ def _check_param(name: str) -> str:
     return name
 
 
-class Model(_Strict):
-    qf: Literal["fef", "ybe", "lindhard"] = "fef"
-    flux: Literal["hmve", "hmk", "efk"] = "hmve"
+class _CommonModel(_Strict):
     es: Optional[bool] = None
     transitions: bool = False
     momentum_dependent: bool = False
     form_factor: str = "helm"
-    ar_grid: Literal["2d", "3d"] = "2d"
-    peaks: Literal["fitted", "fixed"] = "fitted"
 
     @field_validator("form_factor")
     @classmethod
@@ -62,6 +58,22 @@ class Model(_Strict):
         if v not in FORM_FACTORS:
             raise ValueError(f"unknown form factor {v!r}; allowed: {', '.join(FORM_FACTORS)}")
         return v
+
+
+def _option_fields() -> dict:
+    """One optional field per model option that any registered data set declares (None: the
+    data set's default), typed by its declaration so that the JSON Schema lists the choices."""
+    from .experiments import all_options
+
+    fields = {}
+    for name, (opt, users) in all_options().items():
+        ann = Literal[tuple(opt.choices)] if opt.choices else opt.kind
+        fields[name] = (Optional[ann], Field(None, description=f"{opt.help} [data sets: {', '.join(users)}]"))
+    return fields
+
+
+#: the ``model:`` section: the common choices plus every data set's declared options
+Model = create_model("Model", __base__=_CommonModel, **_option_fields())
 
 
 class LimitSpec(_Strict):
@@ -135,15 +147,22 @@ class Analysis(_Strict):
             raise ValueError("an analysis needs at least one entry under 'limits' or 'contours'")
         for k in self.published:
             _check_param(k)
+        from .experiments import split_options
+
+        split_options(self.data, self.experiment_options())   # an option must belong to one of the data sets
         return self
+
+    def experiment_options(self) -> dict:
+        """The data-set options given in ``model:`` (those left at None take the data set's default)."""
+        common = set(_CommonModel.model_fields)
+        return {k: v for k, v in self.model.model_dump().items() if k not in common and v is not None}
 
     def setup(self):
         from .inference.analysis import Setup
 
         m = self.model
-        return Setup(tuple(self.data), qf=m.qf, flux=m.flux, es=m.es, transitions=m.transitions,
-                     momentum_dependent=m.momentum_dependent, form_factor=m.form_factor, ar_grid=m.ar_grid,
-                     peaks=m.peaks)
+        return Setup(tuple(self.data), es=m.es, transitions=m.transitions, momentum_dependent=m.momentum_dependent,
+                     form_factor=m.form_factor, **self.experiment_options())
 
 
 class _LineLoader(yaml.SafeLoader):

@@ -1,29 +1,59 @@
 """The data sets: one module each, registered here by name.
 
-:func:`load` builds a data set with its model choices; ``qf``, ``flux``, ``lindhard_k`` and
-``peaks`` (the Ge electron-capture peak shapes) concern the reactor experiment only (COHERENT uses its own quenching and the SNS beam) and are ignored by the others.
+Each module declares itself with ``INFO = ExperimentInfo(...)`` (:mod:`.registry`): title,
+reference, the data releases it reads, its model options and how to build it.  :data:`REGISTRY`
+maps the data-set name to its module -- adding a data set is one new module plus one line here.
+:func:`load` builds (and memoises, in memory and on disk) a data set with its model choices.
 """
 
 from __future__ import annotations
 
+import importlib
 from functools import lru_cache
 
-from ..physics.cevns import Options
+from .registry import ExperimentInfo, Option
 
-NAMES = ("csi", "ar", "dresden2")
-DESCRIPTIONS = {
-    "csi": "COHERENT CsI[Na] 2021 (PRL 129, 081801)",
-    "ar": "COHERENT CENNS-10 LAr 2020, analysis A (PRL 126, 012002)",
-    "dresden2": "Dresden-II reactor Ge (PRL 129, 211802)",
+#: data-set name -> module that defines its ``INFO``
+REGISTRY: dict[str, str] = {
+    "csi": "cevnsfit.experiments.csi",
+    "ar": "cevnsfit.experiments.ar",
+    "dresden2": "cevnsfit.experiments.dresden2",
+    "csi2017": "cevnsfit.experiments.csi2017",
 }
-#: ES on by default where SPEC section 7 says (CsI and Ge; off for Ar, removed by the F90 cut)
-DEFAULT_ES = {"csi": True, "ar": False, "dresden2": True}
+NAMES = tuple(REGISTRY)
+
+#: options every data set accepts: neutrino-electron scattering on/off (None: the data set's
+#: default), the momentum-dependent neutrino charge radius, the nuclear form factor
+COMMON_OPTIONS = ("es", "momentum_dependent", "form_factor")
+
+__all__ = ["REGISTRY", "NAMES", "COMMON_OPTIONS", "ExperimentInfo", "Option", "info", "describe", "default_es",
+           "check_name", "parse_list", "all_options", "split_options", "load"]
 
 
 def check_name(name: str) -> str:
-    if name not in NAMES:
+    if name not in REGISTRY:
         raise ValueError(f"unknown data set {name!r}; allowed: {', '.join(NAMES)}")
     return name
+
+
+def info(name: str) -> ExperimentInfo:
+    """The declaration of data set ``name``."""
+    check_name(name)
+    mod = importlib.import_module(REGISTRY[name])
+    inf = getattr(mod, "INFO", None)
+    if not isinstance(inf, ExperimentInfo) or inf.name != name:
+        raise RuntimeError(f"module {REGISTRY[name]} must define INFO = ExperimentInfo(name={name!r}, ...)")
+    return inf
+
+
+def describe(name: str) -> str:
+    """'Title (reference)' of a data set."""
+    return info(name).description
+
+
+def default_es(name: str) -> bool:
+    """Whether neutrino-electron scattering is included by default."""
+    return info(name).default_es
 
 
 def parse_list(text: str) -> list[str]:
@@ -38,32 +68,87 @@ def parse_list(text: str) -> list[str]:
     return names
 
 
+def all_options(names=None) -> dict[str, tuple[Option, tuple[str, ...]]]:
+    """Every model option declared by the data sets ``names`` (default: all registered):
+    option name -> (its declaration, the data sets declaring it).  Two data sets declaring the
+    same name with different definitions is an error in their modules."""
+    out: dict[str, tuple[Option, tuple[str, ...]]] = {}
+    for n in (NAMES if names is None else names):
+        for o in info(n).options:
+            if o.name in COMMON_OPTIONS:
+                raise RuntimeError(f"data set {n} redeclares the common option {o.name!r}")
+            if o.name in out:
+                prev, users = out[o.name]
+                if (prev.default, prev.choices, prev.kind) != (o.default, o.choices, o.kind):
+                    raise RuntimeError(f"option {o.name!r} is declared differently by {users[0]} and {n}")
+                out[o.name] = (prev, users + (n,))
+            else:
+                out[o.name] = (o, (n,))
+    return out
+
+
+def split_options(names, options: dict | None) -> dict[str, dict]:
+    """Distribute experiment options over the data sets ``names``: {data set: {option: value}}
+    (validated, defaults filled in).  An option that none of ``names`` declares is an error that
+    names the data sets which do."""
+    options = dict(options or {})
+    declared = all_options(names)
+    everywhere = all_options()
+    for k in options:
+        if k not in declared:
+            if k in everywhere:
+                users = ", ".join(everywhere[k][1])
+                raise ValueError(f"option {k!r} applies to {users}, which is not among the data sets {', '.join(names)}")
+            known = ", ".join(sorted(everywhere)) or "none"
+            raise ValueError(f"unknown option {k!r}; the data sets' options are: {known}")
+    return {n: info(n).resolve({k: v for k, v in options.items() if k in {o.name for o in info(n).options}})
+            for n in names}
+
+
 @lru_cache(maxsize=32)
-def load(name: str, qf: str = "fef", flux: str = "hmve", es: bool | None = None,
-         momentum_dependent: bool = False, form_factor: str = "helm", ar_grid: str = "2d",
-         lindhard_k: float | None = None, peaks: str = "fitted"):
-    """Build (and memoise) data set ``name`` with the given model choices.
-
-    Built data sets are also cached on disk (:mod:`cevnsfit.cache`), keyed by the arguments, the
-    package's source code and the data registry, so a change of any input rebuilds them."""
-    check_name(name)
+def _load(name: str, es, momentum_dependent: bool, form_factor: str, items: tuple):
     from .. import cache
+    from ..physics.cevns import Options
 
-    key = dict(name=name, qf=qf, flux=flux, es=es, momentum_dependent=momentum_dependent,
-               form_factor=form_factor, ar_grid=ar_grid, lindhard_k=lindhard_k,
-               peaks=peaks)
-    return cache.cached("dataset", key, lambda: _build(**key))
+    inf = info(name)
+    options = dict(items)
+    key = dict(name=name, es=es, momentum_dependent=momentum_dependent, form_factor=form_factor, **options)
+
+    def build():
+        opts = Options(form_factor=form_factor, momentum_dependent=momentum_dependent)
+        return inf.build(opts, inf.default_es if es is None else bool(es), **options)
+
+    return cache.cached("dataset", key, build, sets=inf.data_sets)
 
 
-def _build(name: str, qf: str, flux: str, es, momentum_dependent: bool, form_factor: str, ar_grid: str,
-           lindhard_k, peaks):
+def load(name: str, es: bool | None = None, momentum_dependent: bool = False, form_factor: str = "helm", **options):
+    """Build (and memoise) data set ``name`` with its model choices.
+
+    ``es``: include neutrino-electron scattering (None: the data set's default);
+    ``momentum_dependent``: running neutrino charge radius; ``form_factor``: nuclear form factor;
+    further keyword arguments are the data set's own options (:func:`info`\\ (name).options, e.g.
+    ``qf``/``flux``/``peaks`` for dresden2).  Built data sets are also cached on disk
+    (:mod:`cevnsfit.cache`), keyed by the options, the package's source code and the checksums of
+    the data releases this data set reads."""
+    from ..physics.form_factors import FORM_FACTORS
+
+    check_name(name)
+    if form_factor not in FORM_FACTORS:
+        raise ValueError(f"unknown form factor {form_factor!r}; allowed: {', '.join(FORM_FACTORS)}")
+    resolved = info(name).resolve(options)
+    return _load(name, es, bool(momentum_dependent), form_factor, tuple(sorted(resolved.items())))
+
+
+load.cache_clear = _load.cache_clear          # type: ignore[attr-defined]
+load.__wrapped__ = lambda name, **kw: _build_uncached(name, **kw)   # type: ignore[attr-defined]
+
+
+def _build_uncached(name: str, es: bool | None = None, momentum_dependent: bool = False, form_factor: str = "helm",
+                    **options):
+    """Build a data set without any memoisation (for worker processes that must control BLAS)."""
+    from ..physics.cevns import Options
+
+    inf = info(name)
+    resolved = inf.resolve(options)
     opts = Options(form_factor=form_factor, momentum_dependent=momentum_dependent)
-    es = DEFAULT_ES[name] if es is None else es
-    if name == "csi":
-        from .csi import CsI2021
-        return CsI2021(opts=opts, es=es)
-    if name == "ar":
-        from .ar import Ar2020
-        return Ar2020(opts=opts, es=es, grid=ar_grid)
-    from .dresden2 import Dresden2
-    return Dresden2(qf=qf, flux=flux, es=es, opts=opts, lindhard_k=lindhard_k, peaks=peaks)
+    return inf.build(opts, inf.default_es if es is None else bool(es), **resolved)

@@ -38,6 +38,7 @@ from ..physics import cevns
 from ..physics.parameters import Params
 from ..physics.target import zeff_edges
 from .base import Axis, DataSet, Nuisance
+from .registry import ExperimentInfo, Option
 from .snsbeam import SNSExposure, TimeBinning, nuclear_quadrature, setup_beam
 
 E_EDGES = np.arange(0.0, 121.0, 10.0)
@@ -223,3 +224,16 @@ class Ar2020(DataSet):
         return out
 
 
+
+
+def _build(opts: cevns.Options, es: bool, ar_grid: str) -> Ar2020:
+    return Ar2020(opts=opts, es=es, grid=ar_grid)
+
+
+INFO = ExperimentInfo(
+    name="ar", title="COHERENT CENNS-10 LAr 2020, analysis A", reference="PRL 126, 012002 (2021), arXiv:2003.10630",
+    data_sets=("coherent_ar_2020",),
+    # the F90 pulse-shape cut removes electron recoils: ES off by default
+    default_es=False, build=_build,
+    options=(Option("ar_grid", "2d", "Ar binning: 2d (energy x time, F90 summed) or 3d (energy x F90 x time)",
+                    choices=("2d", "3d")),))

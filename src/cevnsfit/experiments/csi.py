@@ -36,6 +36,7 @@ from ..physics import cevns
 from ..physics.parameters import Params
 from ..physics.target import zeff_edges
 from .base import Axis, DataSet, Nuisance
+from .registry import ExperimentInfo
 from .snsbeam import SNSExposure, TimeBinning, combine_energy_time, nuclear_quadrature, setup_beam
 
 PE_EDGES = np.array([0, 8, 12, 16, 20, 24, 32, 40, 50, 60], float)
@@ -256,3 +257,12 @@ class CsI2021(DataSet):
             out["es"] = norm * combine_energy_time(self._energy_counts("es", params, n), self.kinds, tp)
         out.update(self._backgrounds(n))
         return out
+
+
+def _build(opts: cevns.Options, es: bool) -> CsI2021:
+    return CsI2021(opts=opts, es=es)
+
+
+INFO = ExperimentInfo(
+    name="csi", title="COHERENT CsI[Na] 2021", reference="PRL 129, 081801 (2022), arXiv:2110.07730",
+    data_sets=("coherent_csi_2021",), default_es=True, build=_build)

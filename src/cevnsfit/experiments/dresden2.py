@@ -53,6 +53,7 @@ from ..physics.target import Target, zeff_edges
 from ..sources.reactor import MODELS as FLUX_MODELS
 from ..sources.reactor import reactor_spectrum
 from .base import Axis, DataSet, Nuisance
+from .registry import ExperimentInfo, Option
 
 QF_MODELS = ("fef", "ybe", "lindhard")
 E_EDGES = np.round(np.arange(0.200, 1.5001, 0.010), 6)
@@ -237,3 +238,28 @@ class Dresden2(DataSet):
     def events_per_unit(self) -> float:
         """Events in the full exposure per release unit summed over bins (x 2.924/3 kg x 96.4 d)."""
         return DETECTOR_MASS_KG / MASS_NORM_KG * EXPOSURE_DAYS
+
+
+def _build(opts: cevns.Options, es: bool, qf: str, flux: str, peaks: str, lindhard_k: float | None) -> Dresden2:
+    return Dresden2(qf=qf, flux=flux, es=es, opts=opts, lindhard_k=lindhard_k, peaks=peaks)
+
+
+def _check_k(k):
+    if k is not None and not 0.0 < k < 1.0:
+        raise ValueError(f"lindhard_k must lie in (0, 1), got {k}")
+
+
+INFO = ExperimentInfo(
+    name="dresden2", title="Dresden-II reactor Ge", reference="PRL 129, 211802 (2022), arXiv:2202.09672",
+    data_sets=("dresden2_2022", "ge_quenching", "reactor_spectra"), default_es=True, build=_build,
+    options=(
+        Option("qf", "fef", "Ge quenching model: fef (iron-filtered neutrons), ybe (photo-neutron source), lindhard",
+               choices=QF_MODELS),
+        Option("flux", "hmve", "reactor spectrum model: hmve (Huber-Mueller + Vogel-Engel), hmk (Huber-Mueller + "
+               "Kopeikin), efk (Estienne-Fallot + Kopeikin)", choices=FLUX_MODELS),
+        Option("peaks", "fitted", "71Ge electron-capture peaks: fitted (L1 centroid and width free; the L1 line "
+               "calibrates energy scale and resolution) or fixed (nominal energies, resolution-formula widths)",
+               choices=PEAK_MODELS),
+        Option("lindhard_k", None, "Lindhard k of the lindhard quenching model (default 0.157)", kind=float,
+               check=_check_k),
+    ))

@@ -38,32 +38,85 @@ def is_transition(name: str) -> bool:
     return name.split("_", 1)[-1] in TRANSITION_SUFFIXES
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Setup:
-    """Data sets and model choices of an analysis."""
+    """Data sets and model choices of an analysis.
+
+    ``Setup(("dresden2", "csi"), qf="ybe", es=False)``: the common choices (``es`` -- None means
+    each data set's default --, ``transitions``, ``momentum_dependent``, ``form_factor``) are
+    fields; every other keyword is a data set's own model option (declared in its module,
+    :mod:`cevnsfit.experiments.registry`) and must belong to at least one of the data sets.
+    ``model_options`` holds them validated, with defaults filled in, per data set.
+    """
 
     data: tuple[str, ...]
-    qf: str = "fef"
-    flux: str = "hmve"
-    es: bool | None = None          # None: the default of each data set (SPEC section 7)
-    transitions: bool = False
-    momentum_dependent: bool = False
-    form_factor: str = "helm"
-    ar_grid: str = "2d"
-    peaks: str = "fitted"          # Dresden-II 71Ge peak shapes: "fitted" or "fixed" (SPEC literal)
+    es: bool | None
+    transitions: bool
+    momentum_dependent: bool
+    form_factor: str
+    model_options: tuple[tuple[str, tuple[tuple[str, object], ...]], ...]
+
+    def __init__(self, data, es: bool | None = None, transitions: bool = False, momentum_dependent: bool = False,
+                 form_factor: str = "helm", model_options=None, **options):
+        names = tuple(data)
+        if not names:
+            raise ValueError(f"no data set given; allowed: {', '.join(experiments.NAMES)}")
+        for n in names:
+            experiments.check_name(n)
+        if len(set(names)) != len(names):
+            raise ValueError(f"a data set is listed twice: {list(names)}")
+        given = {}
+        for k, v in dict(model_options or {}).items():
+            given.update(v if isinstance(v, dict) else {k: v})
+        given.update(options)
+        per = experiments.split_options(names, given)
+        object.__setattr__(self, "data", names)
+        object.__setattr__(self, "es", es)
+        object.__setattr__(self, "transitions", bool(transitions))
+        object.__setattr__(self, "momentum_dependent", bool(momentum_dependent))
+        object.__setattr__(self, "form_factor", form_factor)
+        object.__setattr__(self, "model_options", tuple((n, tuple(sorted(per[n].items()))) for n in names))
+
+    def options_of(self, name: str) -> dict:
+        """The model options of data set ``name`` (validated, defaults filled in)."""
+        return dict(dict(self.model_options)[name])
+
+    def option(self, key: str, default=None):
+        """The value of a data set option, from the first data set that has it (else ``default``)."""
+        for _, items in self.model_options:
+            d = dict(items)
+            if key in d:
+                return d[key]
+        return default
 
     def datasets(self):
-        return [experiments.load(n, qf=self.qf, flux=self.flux, es=self.es,
-                                 momentum_dependent=self.momentum_dependent, form_factor=self.form_factor,
-                                 ar_grid=self.ar_grid, peaks=self.peaks) for n in self.data]
+        return [experiments.load(n, es=self.es, momentum_dependent=self.momentum_dependent,
+                                 form_factor=self.form_factor, **self.options_of(n)) for n in self.data]
+
+    def to_dict(self) -> dict:
+        """The arguments that rebuild this set-up (``Setup.from_dict``)."""
+        flat = {}
+        for _, items in self.model_options:
+            flat.update(dict(items))
+        return {"data": list(self.data), "es": self.es, "transitions": self.transitions,
+                "momentum_dependent": self.momentum_dependent, "form_factor": self.form_factor, "options": flat}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Setup":
+        d = dict(d)
+        opts = d.pop("options", {}) or {}
+        return cls(tuple(d.pop("data")), **d, **opts)
 
     def options(self) -> dict:
-        return {"data": list(self.data), "qf": self.qf if "dresden2" in self.data else None,
-                "flux": self.flux if "dresden2" in self.data else None,
-                "peaks": self.peaks if "dresden2" in self.data else None,
-                "es": {n: (experiments.DEFAULT_ES[n] if self.es is None else self.es) for n in self.data},
-                "transitions": self.transitions, "momentum_dependent": self.momentum_dependent,
-                "form_factor": self.form_factor}
+        """Every model choice, for results (JSON-able)."""
+        out = {"data": list(self.data),
+               "es": {n: (experiments.default_es(n) if self.es is None else self.es) for n in self.data},
+               "transitions": self.transitions, "momentum_dependent": self.momentum_dependent,
+               "form_factor": self.form_factor}
+        for n, items in self.model_options:
+            for k, v in items:
+                out[k] = v
+        return out
 
 
 def free_parameters(params_of_interest, datasets, transitions: bool) -> list[str]:

@@ -177,9 +177,8 @@ class GridSpec:
 
     @classmethod
     def from_dict(cls, d: dict) -> "GridSpec":
-        s = dict(d["setup"])
-        s["data"] = tuple(s["data"])
-        return cls(Setup(**s), tuple(d["params"]), tuple(tuple(a) for a in d["axes"]), tuple(d["profiled"]))
+        return cls(Setup.from_dict(d["setup"]), tuple(d["params"]), tuple(tuple(a) for a in d["axes"]),
+                   tuple(d["profiled"]))
 
     # -- derived -----------------------------------------------------------------------------
     @property
@@ -197,7 +196,7 @@ class GridSpec:
         return (*self.params, *self.profiled)
 
     def to_dict(self) -> dict:
-        return {"setup": asdict(self.setup), "params": list(self.params), "axes": [list(a) for a in self.axes],
+        return {"setup": self.setup.to_dict(), "params": list(self.params), "axes": [list(a) for a in self.axes],
                 "profiled": list(self.profiled)}
 
     def fingerprint(self) -> str:
@@ -227,8 +226,8 @@ def _datasets(setup: Setup) -> tuple:
 
     load = getattr(experiments.load, "__wrapped__", experiments.load)
     with single_thread_blas():
-        return tuple(load(n, qf=setup.qf, flux=setup.flux, es=setup.es, momentum_dependent=setup.momentum_dependent,
-                          form_factor=setup.form_factor, ar_grid=setup.ar_grid, peaks=setup.peaks)
+        return tuple(load(n, es=setup.es, momentum_dependent=setup.momentum_dependent,
+                          form_factor=setup.form_factor, **setup.options_of(n))
                      for n in setup.data)
 
 
