@@ -259,7 +259,7 @@ def _flip(p: Params, pairs, mus) -> Params:
 
 def test_modulus_only_list():
     # the mediator couplings enter as g^2 (vector) and g^4 (scalar); flavour-changing NSI are signed
-    assert set(MODULUS_ONLY) == ({"mu_e", "mu_mu", "mu_tau", "g_zp", "g_phi"}
+    assert set(MODULUS_ONLY) == ({"mu_e", "mu_mu", "mu_tau", "mu_nu", "g_zp", "g_phi"}
                                  | {f"{k}_{s}" for k in ("r2", "q") for s in PAIRS})
 
 
