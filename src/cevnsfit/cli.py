@@ -157,6 +157,8 @@ def _experiment_options(qf=None, flux=None, peaks=None, grid=None, option=None) 
 
 
 OPTION_HELP = "a data set's model option NAME=VALUE (repeatable; 'cevnsfit options' lists them)"
+#: the registered data sets, for --data (from the registry: a new data set needs no edit here)
+DATA_HELP = "comma-separated data sets: " + ",".join(__import__("cevnsfit.experiments", fromlist=["NAMES"]).NAMES)
 
 
 @app.command()
@@ -266,7 +268,7 @@ def _print_warnings(result: dict) -> None:
 
 
 @app.command()
-def limit(data: str = typer.Option(..., help="comma-separated data sets: csi,ar,dresden2"),
+def limit(data: str = typer.Option(..., help=DATA_HELP),
           param: str = typer.Option(..., help="parameter, e.g. mu_e, r2_ee, q_ee, sin2w"),
           qf: Optional[str] = typer.Option(None, help="Dresden-II quenching: fef (default), ybe, lindhard"),
           flux: Optional[str] = typer.Option(None, help="Dresden-II flux: hmve (default), hmk, efk"),
@@ -312,7 +314,7 @@ def limit(data: str = typer.Option(..., help="comma-separated data sets: csi,ar,
 
 
 @app.command()
-def contour(data: str = typer.Option(..., help="comma-separated data sets: csi,ar,dresden2"),
+def contour(data: str = typer.Option(..., help=DATA_HELP),
             param: List[str] = typer.Option(..., help="two parameters: --param A --param B"),
             qf: Optional[str] = typer.Option(None, help="Dresden-II quenching: fef (default), ybe, lindhard"),
             flux: Optional[str] = typer.Option(None, help="Dresden-II flux: hmve (default), hmk, efk"),
@@ -466,7 +468,7 @@ def reproduce(out: Path = typer.Option(Path("results"), help="output directory")
 
 
 @app.command()
-def scan(data: str = typer.Option(..., help="comma-separated data sets: csi,ar,dresden2"),
+def scan(data: str = typer.Option(..., help=DATA_HELP),
          param: List[str] = typer.Option(..., help="NAME=LOW:HIGH:N for each scanned parameter (repeatable)"),
          qf: Optional[str] = typer.Option(None), flux: Optional[str] = typer.Option(None),
          peaks: Optional[str] = typer.Option(None, help="Dresden-II 71Ge peaks: fitted (default: L1 centroid and width free) or fixed (nominal energies and resolution widths)"),
