@@ -20,6 +20,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 data_app = typer.Typer(no_args_is_help=True, help="Locate, verify and install the public data releases.")
 app.add_typer(data_app, name="data")
 _register_data_commands(app, data_app)
+cache_app = typer.Typer(no_args_is_help=True, help="Show or empty the on-disk template cache.")
+app.add_typer(cache_app, name="cache")
 
 
 def _show_version(value: bool) -> None:
@@ -82,6 +84,39 @@ def data_install(source: Path = typer.Argument(..., help="directory holding the 
     typer.echo(f"installed and verified {len(statuses)} files in {target}"
                + (f"; {missing} registered files are still missing or altered there ('cevnsfit data verify')"
                   if missing else ""))
+
+
+@cache_app.command("info")
+def cache_info(as_json: bool = typer.Option(False, "--json", help="print a JSON object")) -> None:
+    """Where the template cache is, how many entries it holds and their size."""
+    from . import cache
+
+    inf = cache.info()
+    if as_json:
+        typer.echo(json.dumps(inf))
+        return
+    if not inf["enabled"]:
+        typer.echo(f"template cache disabled (${cache.ENV_VAR}=off)")
+        return
+    typer.echo(f"template cache: {inf['directory']}")
+    typer.echo(f"{inf['entries']} entries, {inf['bytes'] / 1e6:.1f} MB")
+    for e in inf["items"]:
+        args = ", ".join(f"{k}={v}" for k, v in e["args"].items())
+        typer.echo(f"  {e['kind']:8s} {args}  (cevnsfit {e['version']}, {e['created']}, {e['bytes'] / 1e6:.1f} MB)")
+    if inf["legacy_pickles"]:
+        typer.echo(f"{inf['legacy_pickles']} pickle file(s) of an older version (never read; 'cevnsfit cache clear' removes them)")
+
+
+@cache_app.command("clear")
+def cache_clear() -> None:
+    """Remove every entry of the template cache (they are rebuilt when needed)."""
+    from . import cache
+
+    try:
+        n = cache.clear()
+    except OSError as e:
+        _fail(f"cannot clear the cache: {e}", 1)
+    typer.echo(f"removed {n} cache entr{'y' if n == 1 else 'ies'}" + (f" from {cache.cache_dir()}" if cache.cache_dir() else ""))
 
 
 @app.command()
