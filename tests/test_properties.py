@@ -257,7 +257,7 @@ def _flip(p: Params, pairs, mus) -> Params:
 
 
 def test_modulus_only_list():
-    assert set(MODULUS_ONLY) == {"mu_e", "mu_mu", "mu_tau"} | {f"{k}_{s}" for k in ("r2", "q") for s in PAIRS}
+    assert set(MODULUS_ONLY) == {"mu_e", "mu_mu", "mu_tau", "mu_nu"} | {f"{k}_{s}" for k in ("r2", "q") for s in PAIRS}
 
 
 @settings(max_examples=200, deadline=None)

@@ -6,6 +6,8 @@ name           unit            meaning
 sin2w          --              sin^2 theta_W in the tree-level couplings (default 0.23863)
 mu_e, mu_mu,   1e-10 mu_B      effective magnetic moment |mu_{nu_l}| (default 0)
 mu_tau
+mu_nu          1e-10 mu_B      one magnetic moment common to every flavour (default 0): the
+                               flavour l sees mu_eff,l^2 = mu_l^2 + mu_nu^2
 r2_ee, r2_mumu 1e-32 cm^2      *total* diagonal charge radius <r^2_{nu_l l}> (default: the SM
 r2_tautau                      value -0.8275, -0.4805, -0.2969); signed
 r2_emu, ...    1e-32 cm^2      transition charge radius; enters through its modulus (default 0)
@@ -24,7 +26,9 @@ as in SPEC section 5, so a fit's SM point sits at <r^2> = <r^2>_SM.
 
 Every rate in the package is a polynomial in these parameters (SPEC section 13): for a
 neutrino of flavour l the coherent amplitude is linear in (1, sin2w, r2_ll, q_ll), transitions
-add |Q_ll'|^2 quadratic in (r2_ll', q_ll'), and the magnetic moment adds mu_l^2.
+add |Q_ll'|^2 quadratic in (r2_ll', q_ll'), and the magnetic moment adds mu_l^2 + mu_nu^2
+(the moments add incoherently: a flavour-universal moment mu_nu is a common floor under the
+flavoured ones, so with mu_e = mu_mu = mu_tau = 0 it is the moment solar experiments quote).
 :func:`monomials` returns the 14 monomials, in the order of :data:`MONOMIALS`, that multiply the
 precomputed basis rates (templates).
 """
@@ -48,6 +52,8 @@ DESCRIPTIONS = {"sin2w": "weak mixing angle sin^2 theta_W (tree-level term)"}
 for _f in FLAVOURS:
     UNITS[f"mu_{_f}"] = "1e-10 mu_B"
     DESCRIPTIONS[f"mu_{_f}"] = f"effective magnetic moment |mu_nu_{_f}|"
+UNITS["mu_nu"] = "1e-10 mu_B"
+DESCRIPTIONS["mu_nu"] = "magnetic moment common to every flavour (mu_eff,l^2 = mu_l^2 + mu_nu^2)"
 for _s in ("ee", "mumu", "tautau", "emu", "etau", "mutau"):
     UNITS[f"r2_{_s}"] = "1e-32 cm^2"
     UNITS[f"q_{_s}"] = "e"
@@ -83,6 +89,7 @@ class Params:
     mu_e: float = 0.0
     mu_mu: float = 0.0
     mu_tau: float = 0.0
+    mu_nu: float = 0.0
     r2_ee: float = r2_sm("e")
     r2_mumu: float = r2_sm("mu")
     r2_tautau: float = r2_sm("tau")
@@ -137,7 +144,8 @@ class Params:
 
     # accessors -------------------------------------------------------------------------
     def mu(self, flavour: str) -> float:
-        return getattr(self, f"mu_{flavour}")
+        """Effective magnetic moment seen by flavour l: sqrt(mu_l^2 + mu_nu^2)."""
+        return math.hypot(getattr(self, f"mu_{flavour}"), self.mu_nu)
 
     def r2(self, a: str, b: str | None = None) -> float:
         return getattr(self, diag_name("r2", a) if b is None or a == b else transition_name("r2", a, b))
@@ -153,7 +161,8 @@ def monomials(p: Params, flavour: str) -> np.ndarray:
     tr = sum(p.r2(flavour, o) ** 2 for o in others)
     trc = sum(p.r2(flavour, o) * p.q(flavour, o) for o in others)
     tc = sum(p.q(flavour, o) ** 2 for o in others)
-    return np.array([1.0, s, R, C, s * s, s * R, s * C, R * R, R * C, C * C, tr, trc, tc, p.mu(flavour) ** 2])
+    return np.array([1.0, s, R, C, s * s, s * R, s * C, R * R, R * C, C * C, tr, trc, tc,
+                     p.mu(flavour) ** 2])
 
 
 def monomials_batch(values: dict[str, np.ndarray], flavour: str, base: Params | None = None) -> np.ndarray:
@@ -176,6 +185,6 @@ def monomials_batch(values: dict[str, np.ndarray], flavour: str, base: Params | 
     tr = sum(get(transition_name("r2", flavour, o)) ** 2 for o in others)
     trc = sum(get(transition_name("r2", flavour, o)) * get(transition_name("q", flavour, o)) for o in others)
     tc = sum(get(transition_name("q", flavour, o)) ** 2 for o in others)
-    mu2 = get(f"mu_{flavour}") ** 2
+    mu2 = get(f"mu_{flavour}") ** 2 + get("mu_nu") ** 2
     one = np.ones(n)
     return np.stack([one, s, R, C, s * s, s * R, s * C, R * R, R * C, C * C, tr, trc, tc, mu2], axis=1)
