@@ -55,8 +55,10 @@ How to add a data set
    :class:`~cevnsfit.physics.parameters.Params`: used by ``predict``, plots and totals).
 3. For speed implement :meth:`predict_points` (above) and let ``components`` call the same
    internal functions with n = 1, so there is one code path.  Physics parameters that do not
-   enter through the monomials (e.g. a parameter interpolated on a template grid) must be
-   listed by overriding :attr:`analytic_parameters`, or they are differentiated numerically.
+   enter through the monomials (e.g. a parameter interpolated on a template grid) are added to
+   :attr:`parameters` (otherwise a point that moves them is refused) and, if
+   ``predict_points`` differentiates them exactly, to :attr:`analytic_parameters` (otherwise
+   they are differentiated numerically).
 4. Declare it with ``INFO = ExperimentInfo(...)`` (:mod:`cevnsfit.experiments.registry`) and add
    it to :data:`cevnsfit.experiments.REGISTRY`; add it to the cases of the tests that compare
    ``jacobian_batch`` with finite differences and ``expected_batch`` with ``components``.
@@ -248,10 +250,23 @@ class DataSet(ABC):
         raise NotImplementedError
 
     @property
+    def parameters(self) -> frozenset:
+        """Physics parameters the prediction models (others must stay at their defaults: a
+        point that moves one is refused with a ValueError rather than silently ignored)."""
+        return MONOMIAL_PARAMETERS
+
+    @property
     def analytic_parameters(self) -> frozenset:
         """Physics parameters that :meth:`predict_points` differentiates exactly (through the
         monomial directions of ``points``); the others are differentiated numerically."""
         return MONOMIAL_PARAMETERS
+
+    def point(self, params: Params) -> Points:
+        """One validated point as :class:`Points` (refusing parameters the data set does not
+        model; see :attr:`parameters`)."""
+        pts = Points.from_params(params)
+        pts.check_only(self.parameters)
+        return pts
 
     def _fast(self) -> bool:
         return type(self).predict_points is not DataSet.predict_points
@@ -269,7 +284,7 @@ class DataSet(ABC):
         if self._fast():
             nv = self._nuis(nuis)
             arr = {k: np.full(1, float(v)) for k, v in nv.items()}
-            return self.predict_points(Points.from_params(params), arr)[0][0, 0]
+            return self.predict_points(self.point(params), arr)[0][0, 0]
         return sum(self.components(params, nuis).values())
 
     def chi2(self, params: Params, nuis: dict | None = None) -> float:
@@ -303,6 +318,7 @@ class DataSet(ABC):
         """Expected counts (n_points, n_bins) for n physics points (``values``: name -> (n,) array,
         or a :class:`Points`) and nuisances (name -> scalar or (n,) array)."""
         pts = self._points(values, base)
+        pts.check_only(self.parameters)
         nv = self.nuisance_arrays(nuis, pts.n)
         if self._fast():
             return self.predict_points(pts, nv)[0][:, 0]
@@ -336,6 +352,7 @@ class DataSet(ABC):
         wrt_n = [w for w in wrt if w in nuis_names]
         wrt_p = [w for w in wrt if w not in nuis_names]
         pts0 = self._points(values, base)
+        pts0.check_only(self.parameters)
         nv = self.nuisance_arrays(nuis, pts0.n)
         fast = self._fast()
         exact = self.analytic_parameters if fast else frozenset()

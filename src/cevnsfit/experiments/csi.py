@@ -266,7 +266,7 @@ class CsI2021(DataSet):
     # DataSet interface ------------------------------------------------------------------
     def components(self, params: Params, nuis: dict | None = None) -> dict[str, np.ndarray]:
         nv = {k: np.full(1, float(v)) for k, v in self._nuis(nuis).items()}
-        sig, bkg, _ = self._parts(Points.from_params(params), nv)
+        sig, bkg, _ = self._parts(self.point(params), nv)
         out = {ch: v[0, 0] for ch, v in sig.items()}
         out.update({k: v[0] for k, v in bkg.items()})
         return out

@@ -276,7 +276,7 @@ class Dresden2(DataSet):
 
     def components(self, params: Params, nuis: dict | None = None) -> dict[str, np.ndarray]:
         nv = {k: np.full(1, float(v)) for k, v in self._nuis(nuis).items()}
-        sig, bkg, _ = self._parts(Points.from_params(params), nv)
+        sig, bkg, _ = self._parts(self.point(params), nv)
         out = {ch: v[0, 0] for ch, v in sig.items()}
         out["background"] = bkg[0]
         return out

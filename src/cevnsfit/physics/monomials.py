@@ -179,6 +179,16 @@ class Points:
         self._init(V, wrt, curvature)
         return self
 
+    def check_only(self, allowed: frozenset) -> None:
+        """ValueError if a parameter outside ``allowed`` differs from its default at any point
+        (a prediction that does not model a parameter must refuse it, never ignore it)."""
+        cols = _outside(allowed)
+        if cols.size and np.any(self.V[:, cols] != _default_row()[cols]):
+            names = parameter_names()
+            bad = sorted({names[c - 1] for c in cols if np.any(self.V[:, c] != _default_row()[c])})
+            raise ValueError(f"parameter(s) {', '.join(bad)} are not available in this prediction "
+                             "(the EM template engine covers sin2w and the EM properties only)")
+
     def get(self, name: str) -> np.ndarray:
         """The (n,) values of one parameter."""
         return self.V[:, parameter_index()[name]]
@@ -217,13 +227,22 @@ class Points:
         return out
 
 
+@lru_cache(maxsize=64)
+def _outside(allowed: frozenset) -> np.ndarray:
+    return np.array([i for n, i in parameter_index().items() if n not in allowed], dtype=int)
+
+
 def monomials(p: Params, flavour: str) -> np.ndarray:
     """The 14 monomials (:data:`~cevnsfit.physics.parameters.MONOMIALS`) of parameter point
     ``p`` for neutrino flavour ``flavour``."""
-    return Points.from_params(p).monomials(flavour)[0, 0]
+    pts = Points.from_params(p)
+    pts.check_only(MONOMIAL_PARAMETERS)
+    return pts.monomials(flavour)[0, 0]
 
 
 def monomials_batch(values: dict, flavour: str, base: Params | None = None) -> np.ndarray:
     """Monomials for many points at once: ``values`` maps parameter names to equal-length arrays
     (missing names take ``base``'s value). Returns shape (n_points, 14)."""
-    return Points(values, base).monomials(flavour)[:, 0, :]
+    pts = Points(values, base)
+    pts.check_only(MONOMIAL_PARAMETERS)
+    return pts.monomials(flavour)[:, 0, :]
