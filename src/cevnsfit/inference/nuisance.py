@@ -63,12 +63,13 @@ class Task(NamedTuple):
 
 class Outcome(NamedTuple):
     """A finished fit: parameters (internal coordinates), chi^2, converged, how ("lm",
-    "minuit", "lm-failed")."""
+    "minuit", "lm-failed") and a message."""
 
     theta: np.ndarray
     chi2: float
     converged: bool
     method: str = "lm"
+    message: str = ""
 
 
 def squared_parameters(free, base: Params, fixed=()) -> set:
@@ -110,6 +111,7 @@ class Problem:
         self.fixed_phys = list(fixed_physics)
         self.fixed_nuis = list(fixed_nuisances)
         self.observed = {k: np.asarray(v, float) for k, v in (observed or {}).items()}
+        self.observed_src = observed
         both = set(self.free) & set(self.fixed_phys)
         if both:
             raise ValueError(f"parameter(s) {sorted(both)} both free and fixed")
