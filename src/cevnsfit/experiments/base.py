@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
@@ -99,6 +100,8 @@ class DataSet(ABC):
 
     #: "poisson" (counts; Baker-Cousins chi^2) or "gaussian" (with :meth:`observed_errors`)
     statistic: str = field(init=False, default="poisson")
+    #: the unit of the counts per bin (shown on plots and in predictions)
+    count_unit: ClassVar[str] = "events"
 
     def chi2_counts(self, expected: np.ndarray):
         """The data term of the chi^2 for total expected counts (flattened bins; a stack of
