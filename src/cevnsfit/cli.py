@@ -12,6 +12,7 @@ import typer
 
 from . import __version__
 from . import data as datamod
+from ._optional import MissingExtra
 from .cli_data import register as _register_data_commands
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -19,24 +20,25 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                        "for COHERENT CsI/Ar and Dresden-II.")
 data_app = typer.Typer(no_args_is_help=True, help="Locate, verify and install the public data releases.")
 app.add_typer(data_app, name="data")
-_register_data_commands(data_app)
+_register_data_commands(app, data_app)
 cache_app = typer.Typer(no_args_is_help=True, help="Show or empty the on-disk template cache.")
 app.add_typer(cache_app, name="cache")
 
 
-def _version(value: bool) -> None:
+def _show_version(value: bool) -> None:
     if value:
         typer.echo(f"cevnsfit {__version__}")
         raise typer.Exit()
 
 
 @app.callback()
-def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+def _main(version: bool = typer.Option(False, "--version", is_eager=True, callback=_show_version,
                                        help="print the version and exit"),
           verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="more messages (-vv: debug)"),
           quiet: bool = typer.Option(False, "--quiet", "-q", help="errors only, no progress display"),
           log_file: Optional[Path] = typer.Option(None, "--log-file", help="also write every message to this file")) -> None:
-    """CEvNS and nu-e scattering: predictions and fits of neutrino EM properties."""
+    """CEvNS and nu-e scattering: predictions and fits of neutrino EM properties for COHERENT CsI/Ar
+    and Dresden-II."""
     from .runlog import setup_logging
 
     try:
@@ -612,6 +614,9 @@ def main() -> None:  # entry point
     except datamod.DataError as e:
         typer.secho(f"error: {e}", fg=typer.colors.RED, err=True)
         sys.exit(1)
+    except MissingExtra as e:
+        typer.secho(f"error: {e}", fg=typer.colors.RED, err=True)
+        sys.exit(3)
     except OSError as e:   # an unwritable or unreadable path: one line, not a traceback
         where = f": {e.filename}" if getattr(e, "filename", None) else ""
         typer.secho(f"error: {e.strerror or e}{where}", fg=typer.colors.RED, err=True)
