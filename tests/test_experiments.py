@@ -75,7 +75,7 @@ def test_time_probabilities_cover_window(csi):
     for kind, p in tp.items():
         assert p.sum() == pytest.approx(1.0, abs=1e-9)
     tp = csi.time_probabilities()
-    assert tp["prompt"].sum() > tp["delayed"].sum()   # delayed partly beyond 6 us and time efficiency
+    assert tp["nu_mu"].sum() > tp["nu_e"].sum()   # delayed partly beyond 6 us and time efficiency
 
 
 # --- published numbers -------------------------------------------------------------------
@@ -84,7 +84,7 @@ def test_csi_published_numbers(csi):
     # SM prediction 333-341 events (COHERENT 2021, neutron radii Cs 5.01 fm, I 4.94 fm here): within 5 %
     assert 0.95 * 333 <= tot["cevns"] <= 1.05 * 341
     assert tot["brn"] == pytest.approx(18.0) and tot["nin"] == pytest.approx(5.6)
-    assert tot["observed"] == 1578 and tot["ss"] == 1295
+    assert tot["observed"] == 1578 and tot["ss"] == pytest.approx(1295, rel=1e-12)
     assert csi.target.r_neutron == {} and csi.target.isotopes()[0][0].r_neutron == 5.01
 
 
@@ -268,7 +268,8 @@ def test_nuisance_variants_reproduce_templates(csi):
     plus = csi.components(SM, {"qf0": 1.0})["cevns"]
     direct = csi.templates["cevns"][("model0+", "nominal")].per_component(SM)
     from cevnsfit.experiments.snsbeam import combine_energy_time
-    np.testing.assert_allclose(plus, combine_energy_time(direct, csi.kinds, csi.time_probabilities()), rtol=1e-12)
+    tp = csi.time_probabilities(csi.nuisance_defaults()["t_offset"])
+    np.testing.assert_allclose(plus, combine_energy_time(direct, csi.kinds, tp), rtol=1e-12)
     with pytest.raises(ValueError, match="allowed"):
         csi.components(SM, {"qf9": 1.0})
 
@@ -331,8 +332,10 @@ def test_morphing_code4p():
 
 
 @pytest.mark.parametrize("name,nuis", [
-    ("csi", {"qf0": 0.3, "qf1": -0.6, "eff": 1.4, "eta_cevns": 0.1, "t_offset": 0.05}),
-    ("csi", {"qf0": -1.7, "qf1": 0.0, "eff": -0.2}),
+    # offsets away from the 10-ns knots of the release's time table, where the offset derivative
+    # is continuous but not differentiable and a central difference straddling a knot is off by O(h)
+    ("csi", {"qf0": 0.3, "qf1": -0.6, "eff": 1.4, "eta_cevns": 0.1, "t_offset": 0.0537}),
+    ("csi", {"qf0": -1.7, "qf1": 0.0, "eff": -0.2, "t_offset": 0.0213}),
     ("ar", {"cevns_f90": 0.4, "eta_cevns": -0.1, "t_offset": -0.07}),
     ("dresden2", {"l1_centre": 1.293, "l1_width": 0.069, "bkg_exp_slope": 0.25})])
 def test_analytic_derivatives_match_finite_differences(data_available, name, nuis):

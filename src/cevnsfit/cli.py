@@ -120,7 +120,8 @@ def parse_sets(items: list[str] | None) -> dict[str, float]:
     return {k: float(v) for k, v in out.items()}
 
 
-def _experiment_options(qf=None, flux=None, peaks=None, grid=None, option=None) -> dict:
+def _experiment_options(qf=None, flux=None, peaks=None, grid=None, option=None, timing=None,
+                        reactor_norm=None) -> dict:
     """The data sets' own model options from the shortcut flags and ``--option NAME=VALUE``."""
     out = {}
     for item in option or []:
@@ -128,7 +129,8 @@ def _experiment_options(qf=None, flux=None, peaks=None, grid=None, option=None) 
             raise ValueError(f"--option expects NAME=VALUE, got {item!r}")
         k, v = item.split("=", 1)
         out[k.strip()] = v.strip()
-    for k, v in (("qf", qf), ("flux", flux), ("peaks", peaks), ("ar_grid", grid)):
+    for k, v in (("qf", qf), ("flux", flux), ("peaks", peaks), ("ar_grid", grid), ("timing", timing),
+                 ("reactor_norm", reactor_norm)):
         if v is not None:
             if k in out and out[k] != v:
                 raise ValueError(f"option {k} given twice with different values ({out[k]!r}, {v!r})")
@@ -137,6 +139,9 @@ def _experiment_options(qf=None, flux=None, peaks=None, grid=None, option=None) 
 
 
 OPTION_HELP = "a data set's model option NAME=VALUE (repeatable; 'cevnsfit options' lists them)"
+TIMING_HELP = "CsI arrival times: release (the SNS flux of the data release, default) or model (Gaussian POT trace)"
+REACTOR_NORM_HELP = ("Dresden-II flux normalisation: total (every spectrum model scaled to 4.8e13 /cm2/s, default) or "
+                     "power (fission rate from the thermal power x nu-bar per fission)")
 
 
 @app.command()
@@ -151,6 +156,8 @@ def predict(experiment: str = typer.Argument(..., help="csi, ar or dresden2"),
             form_factor: str = typer.Option("helm", help="helm, klein_nystrand, symmetrized_fermi"),
             grid: Optional[str] = typer.Option(None, help="Ar binning: 2d (energy x time, default) or 3d (with F90)"),
             option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
+            timing: Optional[str] = typer.Option(None, "--timing", help=TIMING_HELP),
+            reactor_norm: Optional[str] = typer.Option(None, "--reactor-norm", help=REACTOR_NORM_HELP),
             as_json: bool = typer.Option(False, "--json", help="print the prediction as JSON"),
             plot: Optional[Path] = typer.Option(None, help="draw the prediction against the data (PNG/PDF)")) -> None:
     """Expected counts per bin for one data set at any physics point, with the observed data."""
@@ -165,7 +172,8 @@ def predict(experiment: str = typer.Argument(..., help="csi, ar or dresden2"),
     t0 = time.perf_counter()
     try:
         experiments.check_name(experiment)
-        model_opts = experiments.split_options([experiment], _experiment_options(qf, flux, peaks, grid, option))[experiment]
+        model_opts = experiments.split_options([experiment], _experiment_options(qf, flux, peaks, grid, option, timing,
+                                                                                 reactor_norm))[experiment]
         values = parse_sets(set_)
         params = Params.from_dict(values)
         if no_es and es:
@@ -228,7 +236,7 @@ def predict(experiment: str = typer.Argument(..., help="csi, ar or dresden2"),
 
 
 def _setup(data: str, qf, flux, no_es, es, transitions, momentum_dependent, form_factor="helm", peaks=None,
-           option=None, grid=None):
+           option=None, grid=None, timing=None, reactor_norm=None):
     from . import experiments
     from .inference.analysis import Setup
 
@@ -237,7 +245,7 @@ def _setup(data: str, qf, flux, no_es, es, transitions, momentum_dependent, form
         raise ValueError("--es and --no-es contradict each other")
     return Setup(tuple(names), es=False if no_es else (True if es else None), transitions=transitions,
                  momentum_dependent=momentum_dependent, form_factor=form_factor,
-                 **_experiment_options(qf, flux, peaks, grid, option))
+                 **_experiment_options(qf, flux, peaks, grid, option, timing, reactor_norm))
 
 
 def _print_warnings(result: dict) -> None:
@@ -252,6 +260,8 @@ def limit(data: str = typer.Option(..., help="comma-separated data sets: csi,ar,
           flux: Optional[str] = typer.Option(None, help="Dresden-II flux: hmve (default), hmk, efk"),
           peaks: Optional[str] = typer.Option(None, help="Dresden-II 71Ge peaks: fitted (default: L1 centroid and width free) or fixed (nominal energies and resolution widths)"),
           option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
+          timing: Optional[str] = typer.Option(None, "--timing", help=TIMING_HELP),
+          reactor_norm: Optional[str] = typer.Option(None, "--reactor-norm", help=REACTOR_NORM_HELP),
           no_es: bool = typer.Option(False, "--no-es", help="leave out nu-e scattering"),
           es: bool = typer.Option(False, "--es", help="include nu-e scattering also for Ar"),
           transitions: bool = typer.Option(False, "--transitions", help="profile the transition parameters"),
@@ -264,7 +274,8 @@ def limit(data: str = typer.Option(..., help="comma-separated data sets: csi,ar,
     from .inference.analysis import limit as run_limit
 
     try:
-        setup = _setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks, option=option)
+        setup = _setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks, option=option,
+                       timing=timing, reactor_norm=reactor_norm)
         if not (0.0 < cl < 1.0):
             raise ValueError(f"--cl must lie in (0, 1), got {cl}")
         if points < 5:
@@ -298,6 +309,8 @@ def contour(data: str = typer.Option(..., help="comma-separated data sets: csi,a
             flux: Optional[str] = typer.Option(None, help="Dresden-II flux: hmve (default), hmk, efk"),
             peaks: Optional[str] = typer.Option(None, help="Dresden-II 71Ge peaks: fitted (default: L1 centroid and width free) or fixed (nominal energies and resolution widths)"),
           option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
+          timing: Optional[str] = typer.Option(None, "--timing", help=TIMING_HELP),
+          reactor_norm: Optional[str] = typer.Option(None, "--reactor-norm", help=REACTOR_NORM_HELP),
             no_es: bool = typer.Option(False, "--no-es"),
             es: bool = typer.Option(False, "--es"),
             transitions: bool = typer.Option(False, "--transitions"),
@@ -311,7 +324,8 @@ def contour(data: str = typer.Option(..., help="comma-separated data sets: csi,a
     try:
         if len(param) != 2:
             raise ValueError("contour needs exactly two --param options")
-        setup = _setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks, option=option)
+        setup = _setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks, option=option,
+                       timing=timing, reactor_norm=reactor_norm)
         if points < 5:
             raise ValueError("--points must be at least 5")
         res = run_contour(setup, param[0], param[1], n=points)
@@ -451,6 +465,8 @@ def scan(data: str = typer.Option(..., help="comma-separated data sets: csi,ar,d
          qf: Optional[str] = typer.Option(None), flux: Optional[str] = typer.Option(None),
          peaks: Optional[str] = typer.Option(None, help="Dresden-II 71Ge peaks: fitted (default: L1 centroid and width free) or fixed (nominal energies and resolution widths)"),
           option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
+          timing: Optional[str] = typer.Option(None, "--timing", help=TIMING_HELP),
+          reactor_norm: Optional[str] = typer.Option(None, "--reactor-norm", help=REACTOR_NORM_HELP),
          no_es: bool = typer.Option(False, "--no-es"), es: bool = typer.Option(False, "--es"),
          transitions: bool = typer.Option(False, "--transitions", help="profile transition parameters not scanned"),
          momentum_dependent: bool = typer.Option(False, "--momentum-dependent"),
@@ -468,7 +484,8 @@ def scan(data: str = typer.Option(..., help="comma-separated data sets: csi,ar,d
     from .inference.distributed import GridSpec, grid_scan
 
     try:
-        setup = _setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks, option=option)
+        setup = _setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks, option=option,
+                       timing=timing, reactor_norm=reactor_norm)
         ranges = {}
         for item in param:
             try:

@@ -51,17 +51,48 @@ class SNSExposure:
         return out
 
 
-class TimeBinning:
-    """Time-bin probabilities of each arrival-time kind as a function of the timing offset,
-    with the sub-bin grid and efficiency precomputed and the last few offsets memoised (a fit
-    varies the offset far less often than the physics parameters)."""
+class PotTraceProfile:
+    """Arrival-time distributions of the POT-trace model (:mod:`cevnsfit.sources.sns`): a Gaussian
+    proton pulse (mean ``t0``, width ``sigma`` [us]) convolved with the pion lifetime (prompt
+    nu_mu) and further with the muon lifetime (delayed nu_e, nubar_mu).  ``kinds`` are "prompt"
+    and "delayed"."""
 
-    def __init__(self, exposure: SNSExposure, edges, efficiency=None, n_sub: int | None = None):
+    kinds = sns.TIME_KINDS
+
+    def __init__(self, t0: float, sigma: float):
+        self.t0, self.sigma = float(t0), float(sigma)
+
+    @staticmethod
+    def kind_of(species: str) -> str:
+        return sns.SPECIES_TIME_KIND[species]
+
+    def cdf(self, t, kind: str) -> np.ndarray:
+        return sns.time_cdf(t, kind, self.t0, self.sigma)
+
+    def pdf(self, t, kind: str) -> np.ndarray:
+        return sns.time_pdf(t, kind, self.t0, self.sigma)
+
+
+class TimeBinning:
+    """Time-bin probabilities of each arrival-time kind as a function of a timing offset dt (the
+    distribution shifted later by dt), int_bin eff(t) p(t - dt) dt, with the sub-bin grid and
+    efficiency precomputed and the last few offsets memoised (a fit varies the offset far less
+    often than the physics parameters).
+
+    ``profile``: an object with ``kinds``, ``cdf(t, kind)`` and ``pdf(t, kind)`` -- the POT-trace
+    model (:class:`PotTraceProfile`; an :class:`SNSExposure` is accepted for it) or the CsI
+    release's flux (:class:`cevnsfit.sources.snsflux.ReleaseTimeProfile`).
+    :meth:`batch` and :meth:`batch_derivative` evaluate many offsets at once."""
+
+    def __init__(self, profile, edges, efficiency=None, n_sub: int | None = None):
+        if isinstance(profile, SNSExposure):
+            profile = PotTraceProfile(profile.t0, profile.sigma)
         edges = np.asarray(edges, float)
         # without an efficiency the bin probability is an exact CDF difference; with one, the
         # efficiency is taken at the centres of n_sub sub-bins (10: error < 1e-5 for CsI's)
         n_sub = (1 if efficiency is None else 10) if n_sub is None else n_sub
-        self.exposure = exposure
+        self.profile = profile
+        self.kinds = tuple(profile.kinds)
         self.n_bins = edges.size - 1
         self.n_sub = n_sub
         self.sub = np.concatenate([np.linspace(edges[i], edges[i + 1], n_sub + 1)[:-1]
@@ -70,38 +101,42 @@ class TimeBinning:
         self.eff = np.ones_like(mid) if efficiency is None else np.asarray(efficiency(mid), float)
         self._cache: dict = {}
 
-    def __call__(self, offset: float = 0.0) -> dict[str, np.ndarray]:
-        key = float(offset)
+    def batch(self, offsets) -> dict[str, np.ndarray]:
+        """Bin probabilities for an array of offsets [us]: {kind: (n, n_bins)}."""
+        dt = np.atleast_1d(np.asarray(offsets, float))
+        t = self.sub[None, :] - dt[:, None]
+        return {kind: (np.diff(self.profile.cdf(t, kind), axis=1) * self.eff)
+                .reshape(dt.size, self.n_bins, self.n_sub).sum(axis=2) for kind in self.kinds}
+
+    def batch_derivative(self, offsets) -> dict[str, np.ndarray]:
+        """d(bin probability)/d(offset) for an array of offsets: shifting the distribution by dt
+        moves each sub-bin's CDF difference by -(pdf(upper edge - dt) - pdf(lower edge - dt))
+        (exact; the analytic Jacobian column of a timing offset for the profiler)."""
+        dt = np.atleast_1d(np.asarray(offsets, float))
+        t = self.sub[None, :] - dt[:, None]
+        return {kind: (-np.diff(self.profile.pdf(t, kind), axis=1) * self.eff)
+                .reshape(dt.size, self.n_bins, self.n_sub).sum(axis=2) for kind in self.kinds}
+
+    def _memo(self, key, compute):
         hit = self._cache.get(key)
-        if hit is not None:
-            return hit
-        t0 = self.exposure.t0 + key
-        out = {}
-        for kind in sns.TIME_KINDS:
-            p = np.diff(sns.time_cdf(self.sub, kind, t0, self.exposure.sigma)) * self.eff
-            out[kind] = p.reshape(self.n_bins, self.n_sub).sum(axis=1)
-        if len(self._cache) > 64:
-            self._cache.clear()
-        self._cache[key] = out
-        return out
+        if hit is None:
+            if len(self._cache) > 64:
+                self._cache.clear()
+            hit = self._cache[key] = {k: v[0] for k, v in compute(key[1]).items()}
+        return hit
+
+    def __call__(self, offset: float = 0.0) -> dict[str, np.ndarray]:
+        return self._memo(("p", float(offset)), self.batch)
 
     def derivative(self, offset: float = 0.0) -> dict[str, np.ndarray]:
-        """d(bin probability)/d(offset): shifting t0 moves each sub-bin's CDF difference by
-        -(pdf(upper edge) - pdf(lower edge)) (exact; the analytic Jacobian column of a timing
-        offset for the profiler)."""
-        key = ("d", float(offset))
-        hit = self._cache.get(key)
-        if hit is not None:
-            return hit
-        t0 = self.exposure.t0 + float(offset)
-        out = {}
-        for kind in sns.TIME_KINDS:
-            d = -np.diff(sns.time_pdf(self.sub, kind, t0, self.exposure.sigma)) * self.eff
-            out[kind] = d.reshape(self.n_bins, self.n_sub).sum(axis=1)
-        if len(self._cache) > 64:
-            self._cache.clear()
-        self._cache[key] = out
-        return out
+        """d(bin probability)/d(offset) at one offset (see :meth:`batch_derivative`)."""
+        return self._memo(("d", float(offset)), self.batch_derivative)
+
+    def per_component(self, kinds, offsets, derivative: bool = False) -> np.ndarray:
+        """Bin probabilities (or their offset derivatives) of each template component, whose
+        arrival-time kinds are ``kinds``, for an array of offsets: shape (n, n_comp, n_bins)."""
+        tp = (self.batch_derivative if derivative else self.batch)(offsets)
+        return np.stack([tp[k] for k in kinds], axis=1)
 
 
 #: physics parameters the SNS beam (nu_e, nu_mu, nubar_mu) is sensitive to
