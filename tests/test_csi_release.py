@@ -94,14 +94,22 @@ def test_time_probabilities_batch_and_exact_derivatives(csi):
     np.testing.assert_allclose(d, fd, rtol=1e-5, atol=1e-6)
 
 
-def test_offset_derivative_is_continuous(csi):
-    """The interpolated CDF is C1: the offset derivative has no jumps where the offset crosses
-    the 10-ns knots of the table (a piecewise-linear CDF would jump there)."""
-    offsets = np.linspace(0.0, 0.05, 2001)        # 25 ns steps, crossing 5 knots
+def test_offset_derivative_is_smooth(csi, profile):
+    """The interpolated CDF is a C2 spline: the offset derivative has no jumps where the offset
+    crosses the 10-ns knots of the table (a piecewise-linear CDF would jump there), and even its
+    own derivative is continuous, so central differences are accurate to O(h^2) at a knot."""
+    offsets = np.linspace(0.0, 0.05, 2001)        # 25 ps steps, crossing 5 knots
     d = csi.time_probabilities_batch(offsets, derivative=True)
-    jumps = np.abs(np.diff(d, axis=0)).max()
-    scale = np.abs(d).max()
-    assert jumps < 2e-3 * scale
+    assert np.abs(np.diff(d, axis=0)).max() < 2e-3 * np.abs(d).max()
+    for dt in (0.05, 0.09, 0.1):                  # sub-bin edges minus dt on knots
+        h = 1e-5
+        fd = (csi.time_probabilities_batch([dt + h]) - csi.time_probabilities_batch([dt - h])) / (2 * h)
+        np.testing.assert_allclose(csi.time_probabilities_batch([dt], derivative=True), fd, rtol=1e-6, atol=1e-8)
+    # the spline stays a distribution: density >= -1e-10 per us, CDF from 0 to 1
+    t = np.linspace(-0.5, 16.0, 40001)
+    for k in profile.kinds:
+        assert profile.pdf(t, k).min() > -1e-10
+        assert profile.cdf(t, k)[0] == 0.0 and profile.cdf(t, k)[-1] == 1.0
 
 
 def test_timing_model_option_still_available(data_available):

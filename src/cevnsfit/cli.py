@@ -11,12 +11,30 @@ import typer
 
 from . import __version__
 from . import data as datamod
+from ._optional import MissingExtra
+from .cli_data import register as _register_data_commands
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="CEvNS and nu-e scattering: predictions and fits of neutrino EM properties "
                        "for COHERENT CsI/Ar and Dresden-II.")
 data_app = typer.Typer(no_args_is_help=True, help="Locate, verify and install the public data releases.")
 app.add_typer(data_app, name="data")
+_register_data_commands(app, data_app)
+cache_app = typer.Typer(no_args_is_help=True, help="Show or empty the on-disk template cache.")
+app.add_typer(cache_app, name="cache")
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"cevnsfit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", is_eager=True, callback=_show_version,
+                                       help="print the version and exit")) -> None:
+    """CEvNS and nu-e scattering: predictions and fits of neutrino EM properties for COHERENT CsI/Ar
+    and Dresden-II."""
 
 
 def _fail(msg: str, code: int = 2) -> None:
@@ -53,15 +71,52 @@ def data_verify(path: Optional[Path] = typer.Option(None, help="directory to che
 
 
 @data_app.command("install")
-def data_install(source: Path = typer.Argument(..., help="directory holding the data releases"),
+def data_install(source: Path = typer.Argument(..., help="directory holding the data releases (or some of their files)"),
                  dest: Optional[Path] = typer.Option(None, help="target (default: the user data directory)")) -> None:
-    """Copy the data releases into the user data directory, verifying every checksum."""
+    """Copy the data releases (or single files downloaded by hand) into the user data directory,
+    verifying every checksum."""
     try:
         statuses = datamod.install(source, dest)
     except datamod.DataError as e:
         _fail(str(e), 1)
     target = dest or datamod.user_data_dir()
-    typer.echo(f"installed and verified {len(statuses)} files in {target}")
+    missing = sum(1 for s in datamod.verify(target) if not s.ok)
+    typer.echo(f"installed and verified {len(statuses)} files in {target}"
+               + (f"; {missing} registered files are still missing or altered there ('cevnsfit data verify')"
+                  if missing else ""))
+
+
+@cache_app.command("info")
+def cache_info(as_json: bool = typer.Option(False, "--json", help="print a JSON object")) -> None:
+    """Where the template cache is, how many entries it holds and their size."""
+    from . import cache
+
+    inf = cache.info()
+    if as_json:
+        typer.echo(json.dumps(inf))
+        return
+    if not inf["enabled"]:
+        typer.echo(f"template cache disabled (${cache.ENV_VAR}=off)")
+        return
+    typer.echo(f"template cache: {inf['directory']}")
+    typer.echo(f"{inf['entries']} entries, {inf['bytes'] / 1e6:.1f} MB")
+    for e in inf["items"]:
+        args = ", ".join(f"{k}={v}" for k, v in e["args"].items())
+        typer.echo(f"  {e['kind']:8s} {args}  (cevnsfit {e['version']}, {e['created']}, {e['bytes'] / 1e6:.1f} MB)")
+    if inf["legacy_pickles"]:
+        typer.echo(f"{inf['legacy_pickles']} pickle file(s) of an older version (never read; 'cevnsfit cache clear' removes them)")
+
+
+@cache_app.command("clear")
+def cache_clear() -> None:
+    """Remove every entry of the template cache (they are rebuilt when needed)."""
+    from . import cache
+
+    try:
+        n = cache.clear()
+    except OSError as e:
+        _fail(f"cannot clear the cache: {e}", 1)
+    typer.echo(f"removed {n} cache entr{'y' if n == 1 else 'ies'}" + (f" from {cache.cache_dir()}" if cache.cache_dir() else ""))
 
 
 @app.command()
@@ -142,6 +197,8 @@ OPTION_HELP = "a data set's model option NAME=VALUE (repeatable; 'cevnsfit optio
 TIMING_HELP = "CsI arrival times: release (the SNS flux of the data release, default) or model (Gaussian POT trace)"
 REACTOR_NORM_HELP = ("Dresden-II flux normalisation: total (every spectrum model scaled to 4.8e13 /cm2/s, default) or "
                      "power (fission rate from the thermal power x nu-bar per fission)")
+#: the registered data sets, for --data (from the registry: a new data set needs no edit here)
+DATA_HELP = "comma-separated data sets: " + ",".join(__import__("cevnsfit.experiments", fromlist=["NAMES"]).NAMES)
 
 
 @app.command()
@@ -254,7 +311,7 @@ def _print_warnings(result: dict) -> None:
 
 
 @app.command()
-def limit(data: str = typer.Option(..., help="comma-separated data sets: csi,ar,dresden2"),
+def limit(data: str = typer.Option(..., help=DATA_HELP),
           param: str = typer.Option(..., help="parameter, e.g. mu_e, r2_ee, q_ee, sin2w"),
           qf: Optional[str] = typer.Option(None, help="Dresden-II quenching: fef (default), ybe, lindhard"),
           flux: Optional[str] = typer.Option(None, help="Dresden-II flux: hmve (default), hmk, efk"),
@@ -303,7 +360,7 @@ def limit(data: str = typer.Option(..., help="comma-separated data sets: csi,ar,
 
 
 @app.command()
-def contour(data: str = typer.Option(..., help="comma-separated data sets: csi,ar,dresden2"),
+def contour(data: str = typer.Option(..., help=DATA_HELP),
             param: List[str] = typer.Option(..., help="two parameters: --param A --param B"),
             qf: Optional[str] = typer.Option(None, help="Dresden-II quenching: fef (default), ybe, lindhard"),
             flux: Optional[str] = typer.Option(None, help="Dresden-II flux: hmve (default), hmk, efk"),
@@ -460,7 +517,7 @@ def reproduce(out: Path = typer.Option(Path("results"), help="output directory")
 
 
 @app.command()
-def scan(data: str = typer.Option(..., help="comma-separated data sets: csi,ar,dresden2"),
+def scan(data: str = typer.Option(..., help=DATA_HELP),
          param: List[str] = typer.Option(..., help="NAME=LOW:HIGH:N for each scanned parameter (repeatable)"),
          qf: Optional[str] = typer.Option(None), flux: Optional[str] = typer.Option(None),
          peaks: Optional[str] = typer.Option(None, help="Dresden-II 71Ge peaks: fitted (default: L1 centroid and width free) or fixed (nominal energies and resolution widths)"),
@@ -525,6 +582,9 @@ def main() -> None:  # entry point
     except datamod.DataError as e:
         typer.secho(f"error: {e}", fg=typer.colors.RED, err=True)
         sys.exit(1)
+    except MissingExtra as e:
+        typer.secho(f"error: {e}", fg=typer.colors.RED, err=True)
+        sys.exit(3)
 
 
 if __name__ == "__main__":

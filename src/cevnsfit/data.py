@@ -3,8 +3,10 @@
 The data are never shipped with the package.  cevnsfit looks for them in one place:
 
 * the directory named by the environment variable ``CEVNSFIT_DATA`` if it is set, otherwise
-* the user data directory ``~/.local/share/cevnsfit/data`` (``$XDG_DATA_HOME/cevnsfit/data``),
-  which ``cevnsfit data install SOURCE_DIR`` fills with a verified copy.
+* the user data directory (platformdirs: ``~/.local/share/cevnsfit/data`` or
+  ``$XDG_DATA_HOME/cevnsfit/data`` on Linux, ``~/Library/Application Support/cevnsfit/data`` on
+  macOS, ``%LOCALAPPDATA%\\cevnsfit\\data`` on Windows), which ``cevnsfit data fetch`` fills from the
+  official sources (:mod:`cevnsfit.fetch`) and ``cevnsfit data install SOURCE_DIR`` from a local copy.
 
 The files are grouped in *sets*, one per public data release (``coherent_csi_2021``,
 ``dresden2_2022``, ``xenonnt_8b``, ...).  Each set has a registry file
@@ -30,9 +32,9 @@ from pathlib import Path
 ENV_VAR = "CEVNSFIT_DATA"
 
 HOW_TO_GET = (
-    "Point the environment variable CEVNSFIT_DATA at a directory holding the public data releases, "
-    "or copy them into the user data directory with 'cevnsfit data install SOURCE_DIR'. "
-    "'cevnsfit data sets' lists every release with its origin; docs/data.md describes them."
+    "Download them with 'cevnsfit data fetch' (needs internet access), point the environment variable "
+    "CEVNSFIT_DATA at a directory holding the public data releases, or copy them into the user data "
+    "directory with 'cevnsfit data install SOURCE_DIR'. 'cevnsfit data sets' lists every release with its origin."
 )
 
 
@@ -70,8 +72,10 @@ def set_of(name: str) -> str:
 
 
 def user_data_dir() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(base) / "cevnsfit" / "data"
+    """The per-user data directory (platformdirs), used when ``CEVNSFIT_DATA`` is unset."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("cevnsfit", appauthor=False)) / "data"
 
 
 def data_dir() -> Path:
@@ -150,19 +154,25 @@ def path(name: str) -> Path:
     return st.path
 
 
-def install(source_dir: Path, dest: Path | None = None) -> list[FileStatus]:
-    """Copy every registered file from ``source_dir`` into ``dest`` (default: the user data dir),
-    verifying each checksum first.  Raises :class:`DataError` if any source file is missing or
-    altered (nothing is copied in that case)."""
+def install(source_dir: Path, dest: Path | None = None, sets=None) -> list[FileStatus]:
+    """Copy the registered files found in ``source_dir`` (laid out like the data directory) into
+    ``dest`` (default: the user data directory), verifying each checksum first; only the given
+    ``sets`` if any.  Files absent from ``source_dir`` are skipped, so a file downloaded by hand
+    can be installed alone.  Raises :class:`DataError` if a source file is altered or none is
+    there (nothing is copied in that case).  Returns the status of the installed files in ``dest``."""
     source_dir = Path(source_dir)
-    statuses = verify(source_dir)
-    bad = [s for s in statuses if not s.ok]
-    if bad:
-        lines = ", ".join(f"{s.name} ({s.status})" for s in bad)
+    statuses = verify(source_dir, sets)
+    altered = [s for s in statuses if s.status == "altered"]
+    present = [s for s in statuses if s.ok]
+    if altered or not present:
+        lines = (", ".join(f"{s.name} (altered)" for s in altered) if altered
+                 else f"none of the {len(statuses)} registered files is there (all missing)")
         raise DataError(f"Cannot install from {source_dir}: {lines}. {HOW_TO_GET}")
     dest = user_data_dir() if dest is None else Path(dest)
-    for s in statuses:
+    for s in present:
         target = dest / s.name
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(s.path, target)
-    return verify(dest)
+        tmp = target.with_name(f".part-{target.name}")
+        shutil.copy2(s.path, tmp)
+        os.replace(tmp, target)
+    return [check(s.name, dest) for s in present]

@@ -18,6 +18,7 @@ REGISTRY: dict[str, str] = {
     "csi": "cevnsfit.experiments.csi",
     "ar": "cevnsfit.experiments.ar",
     "dresden2": "cevnsfit.experiments.dresden2",
+    "csi2017": "cevnsfit.experiments.csi2017",
 }
 NAMES = tuple(REGISTRY)
 

@@ -101,21 +101,28 @@ class TimeBinning:
         self.eff = np.ones_like(mid) if efficiency is None else np.asarray(efficiency(mid), float)
         self._cache: dict = {}
 
+    def _sum(self, per_sub: np.ndarray) -> np.ndarray:
+        return (per_sub * self.eff).reshape(per_sub.shape[0], self.n_bins, self.n_sub).sum(axis=2)
+
     def batch(self, offsets) -> dict[str, np.ndarray]:
-        """Bin probabilities for an array of offsets [us]: {kind: (n, n_bins)}."""
+        """Bin probabilities for an array of offsets [us]: {kind: (n, n_bins)}.  Each sub-bin's
+        CDF difference is clipped at 0 (an interpolated CDF may dip by rounding-sized amounts)."""
         dt = np.atleast_1d(np.asarray(offsets, float))
         t = self.sub[None, :] - dt[:, None]
-        return {kind: (np.diff(self.profile.cdf(t, kind), axis=1) * self.eff)
-                .reshape(dt.size, self.n_bins, self.n_sub).sum(axis=2) for kind in self.kinds}
+        return {kind: self._sum(np.maximum(np.diff(self.profile.cdf(t, kind), axis=1), 0.0)) for kind in self.kinds}
 
     def batch_derivative(self, offsets) -> dict[str, np.ndarray]:
         """d(bin probability)/d(offset) for an array of offsets: shifting the distribution by dt
         moves each sub-bin's CDF difference by -(pdf(upper edge - dt) - pdf(lower edge - dt))
-        (exact; the analytic Jacobian column of a timing offset for the profiler)."""
+        (exact; the analytic Jacobian column of a timing offset for the profiler; 0 where the
+        difference was clipped)."""
         dt = np.atleast_1d(np.asarray(offsets, float))
         t = self.sub[None, :] - dt[:, None]
-        return {kind: (-np.diff(self.profile.pdf(t, kind), axis=1) * self.eff)
-                .reshape(dt.size, self.n_bins, self.n_sub).sum(axis=2) for kind in self.kinds}
+        out = {}
+        for kind in self.kinds:
+            d = -np.diff(self.profile.pdf(t, kind), axis=1)
+            out[kind] = self._sum(np.where(np.diff(self.profile.cdf(t, kind), axis=1) > 0.0, d, 0.0))
+        return out
 
     def _memo(self, key, compute):
         hit = self._cache.get(key)
@@ -140,7 +147,7 @@ class TimeBinning:
 
 
 #: physics parameters the SNS beam (nu_e, nu_mu, nubar_mu) is sensitive to
-SNS_SENSITIVE = ("sin2w", "mu_e", "mu_mu", "r2_ee", "r2_mumu", "r2_emu", "r2_etau", "r2_mutau",
+SNS_SENSITIVE = ("sin2w", "mu_e", "mu_mu", "mu_nu", "r2_ee", "r2_mumu", "r2_emu", "r2_etau", "r2_mutau",
                  "q_ee", "q_mumu", "q_emu", "q_etau", "q_mutau")
 
 

@@ -1,0 +1,341 @@
+"""`cevnsfit data fetch` against a real HTTP server on 127.0.0.1.
+
+The server serves a copy of the data releases laid out like their origins: every registered URL
+``https://HOST/PATH`` is a file ``HOST/PATH`` under the server's root (the arXiv ancillary folder,
+the Zenodo records, the pinned GitHub copies, the XENONnT repository archive), and the fetch is
+pointed at it with the mirror option (``CEVNSFIT_MIRROR``), exactly as a user's institutional
+mirror would be.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import socket
+import tarfile
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+from typer.testing import CliRunner
+
+from cevnsfit import data, fetch
+from cevnsfit.cli import app
+
+runner = CliRunner()
+SMALL = ["coherent_csi_2021", "dresden2_2022", "ge_quenching", "reactor_spectra"]
+
+
+def url_path(url: str) -> str:
+    """Where the server keeps the file of ``url``: HOST/PATH (query dropped, unquoted)."""
+    return unquote(url.split("://", 1)[1].split("?", 1)[0])
+
+
+class Handler(SimpleHTTPRequestHandler):
+    """Static files; counts GETs; ``break_once`` paths send half their bytes and drop the
+    connection the first time they are asked for."""
+
+    gets: list[str] = []
+    break_once: set[str] = set()
+
+    def log_message(self, *args):          # quiet
+        pass
+
+    def do_GET(self):
+        path = unquote(self.path.split("?", 1)[0])
+        type(self).gets.append(path)
+        if path in self.break_once:
+            self.break_once.discard(path)
+            body = Path(self.translate_path(self.path)).read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        super().do_GET()
+
+
+@pytest.fixture
+def server(tmp_path):
+    root = tmp_path / "server"
+    root.mkdir()
+    handler = type("H", (Handler,), {"gets": [], "break_once": set()})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(root)))
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield root, f"http://127.0.0.1:{httpd.server_address[1]}", handler
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join(5)
+
+
+def publish(root: Path, sets, only=None, archive_members=None) -> None:
+    """Lay the registered files of ``sets`` out under ``root`` like their origins."""
+    src = data.data_dir()
+    for s in sets:
+        meta = data.sets()[s]
+        for name, entry in meta["files"].items():
+            if only is not None and name not in only:
+                continue
+            for url in entry["urls"]:
+                p = root / url_path(url)
+                p.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(src / name, p)
+        for arch in meta.get("archives", []):
+            members = [n for n in meta["files"] if n.startswith(arch["into"])
+                       and (archive_members is None or n in archive_members)]
+            p = root / url_path(arch["url"])
+            p.parent.mkdir(parents=True, exist_ok=True)
+            top = Path(arch["url"]).name.removesuffix(".tar.gz")
+            with tarfile.open(p, "w:gz", compresslevel=1) as tar:
+                for n in members:
+                    tar.add(src / n, arcname=f"repo-{top}/{n[len(arch['into']):]}")
+
+
+def leftovers(dest: Path) -> list[Path]:
+    """Files in ``dest`` that are not registered data files (partial or temporary downloads)."""
+    reg = data.registry()
+    return [p for p in dest.rglob("*") if p.is_file() and p.relative_to(dest).as_posix() not in reg]
+
+
+def test_registry_urls_point_at_the_origins():
+    """The URLs are the official origins where known, then pinned public copies (fixed commits)."""
+    reg = data.registry()
+    assert data.sets()["coherent_csi_2021"]["files"]["coherent_csi_2021/brnPE.txt"]["urls"] == [
+        "https://arxiv.org/src/2110.07730v2/anc/brnPE.txt",
+        "https://raw.githubusercontent.com/philippeller/Newtrinos.jl/653141ba6e05dd920fd0a795eb82e3de626076ce/"
+        "src/experiments/coherent/coherent_2020/csi/brnPE.txt"]
+    ar = data.sets()["coherent_ar_2020"]["files"]["coherent_ar_2020/SystErrors/brnpdf+1sigEnergy.txt"]["urls"]
+    assert ar[0] == "https://zenodo.org/records/3903810/files/brnpdf%2B1sigEnergy.txt?download=1"
+    xe = data.sets()["xenonnt_8b"]["files"]["xenonnt_8b/cevns_data_release/data/sr0.csv"]["urls"]
+    assert xe == ["https://raw.githubusercontent.com/XENONnT/cevns_data_release/"
+                  "60d230dd7a5646fd4aa2368c5fdfba575ee0cb88/data/sr0.csv"]
+    for name, e in reg.items():
+        for u in data.sets()[e["set"]]["files"][name]["urls"]:
+            assert u.startswith("https://"), (name, u)
+            if "raw.githubusercontent.com" in u:      # pinned to a full commit hash
+                assert len(u.split("/")[5]) == 40, u
+    # files with no URL: their set explains how to obtain them
+    for s, meta in data.sets().items():
+        if any(not e["urls"] and "content" not in e for e in meta["files"].values()):
+            assert "data install" in meta["unavailable"], s
+    assert all(not e["urls"] for e in data.sets()["coherent_csi_2021_snsflux"]["files"].values())
+
+
+def test_fetch_small_sets_verifies_and_second_fetch_downloads_nothing(server, tmp_path, data_available):
+    root, url, handler = server
+    publish(root, SMALL)
+    dest = tmp_path / "data"
+    r = runner.invoke(app, ["data", "fetch", *SMALL, "--dest", str(dest), "--mirror", url, "--no-progress"])
+    assert r.exit_code == 0, r.output
+    statuses = data.verify(dest, SMALL)
+    assert statuses and all(s.ok for s in statuses)
+    # the two hand-transcribed coefficient tables are written from the registry, not downloaded
+    assert "2 written from the registry" in r.output
+    assert not leftovers(dest)
+    n_get = len(handler.gets)
+    assert n_get == sum(1 for s in SMALL for e in data.sets()[s]["files"].values() if e["urls"])
+    r = runner.invoke(app, ["data", "fetch", *SMALL, "--dest", str(dest), "--mirror", url, "--no-progress"])
+    assert r.exit_code == 0, r.output
+    assert len(handler.gets) == n_get and "0 file(s) downloaded" in r.output
+
+
+def test_experiment_names_fetch_their_releases(server, tmp_path, data_available):
+    root, url, _ = server
+    publish(root, ["dresden2_2022", "ge_quenching", "reactor_spectra"])
+    dest = tmp_path / "data"
+    rep = fetch.fetch(["dresden2_2022", "ge_quenching", "reactor_spectra"], dest=dest, mirror=url, progress=False)
+    assert rep.ok
+    r = runner.invoke(app, ["data", "fetch", "dresden2", "--dest", str(dest), "--mirror", url, "--no-progress"])
+    assert r.exit_code == 0 and "0 file(s) downloaded" in r.output
+    r = runner.invoke(app, ["data", "fetch", "nosuchset", "--dest", str(dest), "--mirror", url])
+    assert r.exit_code == 2 and "unknown data set 'nosuchset'" in r.output
+
+
+def test_official_origin_first_then_pinned_copy(server, tmp_path, data_available):
+    """A file missing at the official origin is taken from the pinned public copy."""
+    root, url, handler = server
+    publish(root, ["coherent_csi_2021"])
+    official = root / "arxiv.org/src/2110.07730v2/anc/brnPE.txt"
+    official.unlink()
+    rep = fetch.fetch(["coherent_csi_2021"], dest=tmp_path / "d", mirror=url, progress=False)
+    assert rep.ok and "coherent_csi_2021/brnPE.txt" in rep.downloaded
+    assert "/arxiv.org/src/2110.07730v2/anc/brnPE.txt" in handler.gets        # tried first
+    assert data.check("coherent_csi_2021/brnPE.txt", tmp_path / "d").ok
+
+
+def test_corrupted_file_on_server_is_refused_by_name(server, tmp_path, data_available):
+    root, url, _ = server
+    publish(root, ["dresden2_2022", "ge_quenching"])
+    (u,) = data.sets()["dresden2_2022"]["files"]["dresden2_2022/data_release.txt"]["urls"]
+    bad = root / url_path(u)
+    bad.write_bytes(bad.read_bytes().replace(b"0.", b"1.", 1))
+    dest = tmp_path / "data"
+    r = runner.invoke(app, ["data", "fetch", "dresden2_2022", "ge_quenching", "--dest", str(dest),
+                            "--mirror", url, "--no-progress", "--retries", "0"])
+    assert r.exit_code == 1
+    line = next(ln for ln in r.output.splitlines() if "data_release.txt" in ln and ln.startswith("error"))
+    assert "checksum differs" in line and u.split("://")[1] in line and "data install" in line
+    assert not (dest / "dresden2_2022" / "data_release.txt").exists()      # refused, nothing left
+    assert data.check("ge_quenching/QF_Fef_YBe.txt", dest).ok             # the others are fetched
+    assert not leftovers(dest)
+
+
+def test_interrupted_download_is_retried_and_leaves_no_partial_file(server, tmp_path, data_available):
+    root, url, handler = server
+    publish(root, ["coherent_csi_2021"])
+    # break the pinned copy of the largest file once (the official one is gone: only one source)
+    name = "coherent_csi_2021/dataBeamOnC.txt"
+    (u,) = data.sets()["coherent_csi_2021"]["files"][name]["urls"]
+    handler.break_once.add("/" + url_path(u))
+    dest = tmp_path / "data"
+    rep = fetch.fetch(["coherent_csi_2021"], dest=dest, mirror=url, progress=False, retries=1)
+    assert rep.ok, [f.message(dest) for f in rep.failed]
+    assert handler.gets.count("/" + url_path(u)) == 2                     # restarted once
+    assert data.check(name, dest).ok and not leftovers(dest)
+
+
+def test_interrupted_download_without_retry_fails_cleanly_then_resumes(server, tmp_path, data_available):
+    root, url, handler = server
+    publish(root, ["coherent_csi_2021"])
+    name = "coherent_csi_2021/dataBeamOnAC.txt"
+    (u,) = data.sets()["coherent_csi_2021"]["files"][name]["urls"]
+    handler.break_once.add("/" + url_path(u))
+    dest = tmp_path / "data"
+    rep = fetch.fetch(["coherent_csi_2021"], dest=dest, mirror=url, progress=False, retries=0)
+    assert [f.name for f in rep.failed] == [name]
+    assert "interrupted" in rep.failed[0].message(dest)
+    assert not (dest / name).exists() and not leftovers(dest)             # no half file in place
+    n_before = len(handler.gets)
+    rep = fetch.fetch(["coherent_csi_2021"], dest=dest, mirror=url, progress=False, retries=0)
+    assert rep.ok and rep.downloaded == [name]                            # only the missing file
+    assert len(handler.gets) == n_before + 1
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_offline_fetch_names_file_url_and_remedy(tmp_path):
+    dest = tmp_path / "data"
+    url = f"http://127.0.0.1:{_closed_port()}"
+    r = runner.invoke(app, ["data", "fetch", "dresden2_2022", "--dest", str(dest), "--mirror", url,
+                            "--no-progress", "--retries", "0"])
+    assert r.exit_code == 1
+    err = [ln for ln in r.output.splitlines() if ln.startswith("error")]
+    assert len(err) == 1
+    assert "dresden2_2022/data_release.txt" in err[0] and url in err[0]
+    assert "server unreachable" in err[0] and "data install" in err[0]
+    assert not dest.exists() or not leftovers(dest)
+
+
+def test_offline_with_complete_data_needs_no_network(tmp_path, data_available):
+    dest = tmp_path / "data"
+    for s in SMALL:
+        for name in data.sets()[s]["files"]:
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(data.data_dir() / name, dest / name)
+    url = f"http://127.0.0.1:{_closed_port()}"
+    rep = fetch.fetch(SMALL, dest=dest, mirror=url, progress=False, retries=0)
+    assert rep.ok and not rep.downloaded and len(rep.present) == sum(len(data.sets()[s]["files"]) for s in SMALL)
+
+
+def test_altered_local_file_is_replaced(server, tmp_path, data_available):
+    root, url, _ = server
+    publish(root, ["ge_quenching"])
+    dest = tmp_path / "data"
+    assert fetch.fetch(["ge_quenching"], dest=dest, mirror=url, progress=False).ok
+    f = dest / "ge_quenching" / "QF_Fef_YBe.txt"
+    f.write_text(f.read_text() + "\n")
+    rep = fetch.fetch(["ge_quenching"], dest=dest, mirror=url, progress=False)
+    assert rep.ok and rep.downloaded == ["ge_quenching/QF_Fef_YBe.txt"] and data.check(f.relative_to(dest).as_posix(), dest).ok
+
+
+def test_files_without_url_are_reported_with_how_to_obtain_them(server, tmp_path):
+    root, url, _ = server
+    r = runner.invoke(app, ["data", "fetch", "coherent_csi_2021_snsflux", "--dest", str(tmp_path / "d"),
+                            "--mirror", url, "--no-progress"])
+    assert r.exit_code == 1
+    assert "not downloadable" in r.output and "snsFlux2D.root" in r.output and "data install" in r.output
+
+
+def test_archive_members_are_unpacked_and_verified(server, tmp_path, data_available):
+    """The XENONnT release comes as one archive of the official repository; only registered members
+    are unpacked, each verified (a corrupted member is refused and fetched singly instead)."""
+    root, url, handler = server
+    files = data.sets()["xenonnt_8b"]["files"]
+    subset = [n for n in files if n.startswith("xenonnt_8b/cevns_data_release/") and "/mono/" not in n][:40]
+    subset += [n for n in files if "/mono/" in n][:20]
+    publish(root, ["xenonnt_8b"], only=set(subset), archive_members=set(subset))
+    # corrupt one member inside the archive only (its single-file URL stays good)
+    victim = subset[3]
+    (arch,) = data.sets()["xenonnt_8b"]["archives"]
+    apath = root / url_path(arch["url"])
+    work = tmp_path / "unpacked"
+    with tarfile.open(apath) as tar:
+        tar.extractall(work, filter="data")
+    top = next(work.iterdir())
+    member = top / victim[len(arch["into"]):]
+    member.write_bytes(member.read_bytes() + b"x")
+    with tarfile.open(apath, "w:gz", compresslevel=1) as tar:
+        tar.add(top, arcname=top.name)
+    dest = tmp_path / "data"
+    rep = fetch.fetch(["xenonnt_8b"], dest=dest, mirror=url, progress=False, only=subset, archive_min=10)
+    assert rep.ok, [f.message(dest) for f in rep.failed]
+    assert sorted(rep.downloaded) == sorted(subset)
+    singles = [g for g in handler.gets if not g.endswith(".tar.gz")]
+    assert len(singles) == 1 and singles[0].endswith(victim.split("/")[-1])
+    assert all(data.check(n, dest).ok for n in subset) and not leftovers(dest)
+
+
+def test_user_data_directory_is_the_default_target(server, tmp_path, monkeypatch, data_available):
+    root, url, _ = server
+    publish(root, ["ge_quenching"])
+    monkeypatch.delenv(data.ENV_VAR, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv(fetch.MIRROR_ENV, url)
+    r = runner.invoke(app, ["data", "fetch", "ge_quenching", "--no-progress"])
+    assert r.exit_code == 0, r.output
+    assert data.check("ge_quenching/QF_Fef_YBe.txt", tmp_path / "xdg" / "cevnsfit" / "data").ok
+    assert os.environ.get(data.ENV_VAR) is None
+
+
+@pytest.mark.slow
+def test_full_fetch_of_every_release_verifies(server, tmp_path, data_available):
+    """Every release (81 MB, ~7100 files; the XENONnT one through its repository archive)."""
+    root, url, handler = server
+    publish(root, list(data.sets()))
+    dest = tmp_path / "data"
+    rep = fetch.fetch(None, dest=dest, mirror=url, progress=False)
+    assert not rep.failed
+    lacking = {n for n, e in data.registry().items()
+               if not data.sets()[e["set"]]["files"][n]["urls"] and "content" not in data.sets()[e["set"]]["files"][n]}
+    assert {n for names in rep.unavailable.values() for n in names} == lacking
+    ok = [s for s in data.verify(dest) if s.ok]
+    assert len(ok) == len(data.registry()) - len(lacking)
+    assert sum(g.endswith(".tar.gz") for g in handler.gets) == 1
+    assert hashlib.sha256(b"").hexdigest() not in {data.registry()[s.name]["sha256"] for s in ok}
+
+
+def test_a_file_downloaded_by_hand_is_installed_alone(tmp_path, data_available):
+    """The remedy the errors name: download by hand, then 'cevnsfit data install DIR'."""
+    hand = tmp_path / "by_hand" / "dresden2_2022"
+    hand.mkdir(parents=True)
+    shutil.copyfile(data.data_dir() / "dresden2_2022" / "data_release.txt", hand / "data_release.txt")
+    dest = tmp_path / "data"
+    r = runner.invoke(app, ["data", "install", str(tmp_path / "by_hand"), "--dest", str(dest)])
+    assert r.exit_code == 0, r.output
+    assert "installed and verified 1 files" in r.output and "still missing" in r.output
+    assert data.check("dresden2_2022/data_release.txt", dest).ok
+    (hand / "data_release.txt").write_text("0 0 0\n")
+    r = runner.invoke(app, ["data", "install", str(tmp_path / "by_hand"), "--dest", str(dest)])
+    assert r.exit_code == 1 and "data_release.txt (altered)" in r.output
