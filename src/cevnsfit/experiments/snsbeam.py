@@ -75,14 +75,26 @@ class PotTraceProfile:
 
 class TimeBinning:
     """Time-bin probabilities of each arrival-time kind as a function of a timing offset dt (the
-    distribution shifted later by dt), int_bin eff(t) p(t - dt) dt, with the sub-bin grid and
-    efficiency precomputed and the last few offsets memoised (a fit varies the offset far less
-    often than the physics parameters).
+    distribution arrives later by dt): int_bin eff(t) p(t - dt) dt, with the sub-bin grid and
+    efficiency precomputed.
 
-    ``profile``: an object with ``kinds``, ``cdf(t, kind)`` and ``pdf(t, kind)`` -- the POT-trace
-    model (:class:`PotTraceProfile`; an :class:`SNSExposure` is accepted for it) or the CsI
-    release's flux (:class:`cevnsfit.sources.snsflux.ReleaseTimeProfile`).
-    :meth:`batch` and :meth:`batch_derivative` evaluate many offsets at once."""
+    ``profile`` gives the arrival-time distributions: an object with ``kinds``,
+    ``cdf(t, kind)`` and ``pdf(t, kind)`` (t in us, any array shape) -- the POT-trace model
+    (:class:`PotTraceProfile`; an :class:`SNSExposure` is accepted for it) or the CsI release's
+    SNS flux (:class:`cevnsfit.sources.snsflux.ReleaseTimeProfile`).
+
+    The interface the data sets use (any other timing model provides the same two members):
+
+    ``kinds``
+        the arrival-time kinds, in the order of axis 1 below;
+    ``batch(offsets) -> (p, dp)``
+        for an array of n timing offsets [us], the probability of each kind to be recorded in
+        each time bin, shape (n, len(kinds), n_time_bins), and its exact derivative with respect
+        to the offset (same shape).
+
+    Calling the object (``timing(offset)`` / ``timing.derivative(offset)``) gives one offset as
+    ``{kind: (n_time_bins,)}``; the last offsets are memoised.
+    """
 
     def __init__(self, profile, edges, efficiency=None, n_sub: int | None = None):
         if isinstance(profile, SNSExposure):
@@ -101,49 +113,58 @@ class TimeBinning:
         self.eff = np.ones_like(mid) if efficiency is None else np.asarray(efficiency(mid), float)
         self._cache: dict = {}
 
-    def _sum(self, per_sub: np.ndarray) -> np.ndarray:
-        return (per_sub * self.eff).reshape(per_sub.shape[0], self.n_bins, self.n_sub).sum(axis=2)
-
-    def batch(self, offsets) -> dict[str, np.ndarray]:
-        """Bin probabilities for an array of offsets [us]: {kind: (n, n_bins)}.  Each sub-bin's
-        CDF difference is clipped at 0 (an interpolated CDF may dip by rounding-sized amounts)."""
-        dt = np.atleast_1d(np.asarray(offsets, float))
-        t = self.sub[None, :] - dt[:, None]
-        return {kind: self._sum(np.maximum(np.diff(self.profile.cdf(t, kind), axis=1), 0.0)) for kind in self.kinds}
-
-    def batch_derivative(self, offsets) -> dict[str, np.ndarray]:
-        """d(bin probability)/d(offset) for an array of offsets: shifting the distribution by dt
-        moves each sub-bin's CDF difference by -(pdf(upper edge - dt) - pdf(lower edge - dt))
-        (exact; the analytic Jacobian column of a timing offset for the profiler; 0 where the
-        difference was clipped)."""
-        dt = np.atleast_1d(np.asarray(offsets, float))
-        t = self.sub[None, :] - dt[:, None]
-        out = {}
-        for kind in self.kinds:
-            d = -np.diff(self.profile.pdf(t, kind), axis=1)
-            out[kind] = self._sum(np.where(np.diff(self.profile.cdf(t, kind), axis=1) > 0.0, d, 0.0))
-        return out
-
-    def _memo(self, key, compute):
-        hit = self._cache.get(key)
-        if hit is None:
+    def batch(self, offsets, derivatives: bool = True):
+        """``(p, dp)``, each (n, len(kinds), n_time_bins), for n offsets [us]: the binned
+        probabilities (sums over sub-bins of CDF differences times the efficiency; a difference
+        is clipped at 0, since an interpolated CDF may dip by rounding-sized amounts) and their
+        derivatives -(pdf(upper edge - dt) - pdf(lower edge - dt)) (exact: shifting the offset
+        moves every sub-bin; 0 where a difference was clipped); ``dp`` is None without
+        ``derivatives``."""
+        off = np.asarray(offsets, float).reshape(-1)
+        key = float(off[0]) if off.size == 1 else None
+        if key is not None:
+            hit = self._cache.get(key)
+            if hit is not None and (hit[1] is not None or not derivatives):
+                return hit
+        n = off.size
+        t = self.sub[None, :] - off[:, None]
+        p = np.empty((n, len(self.kinds), self.n_bins))
+        dp = np.empty_like(p) if derivatives else None
+        for j, kind in enumerate(self.kinds):
+            c = np.diff(self.profile.cdf(t, kind), axis=1)
+            p[:, j] = (np.maximum(c, 0.0) * self.eff).reshape(n, self.n_bins, self.n_sub).sum(axis=2)
+            if derivatives:
+                f = -np.diff(self.profile.pdf(t, kind), axis=1)
+                dp[:, j] = (np.where(c > 0.0, f, 0.0) * self.eff).reshape(n, self.n_bins, self.n_sub).sum(axis=2)
+        if key is not None:
             if len(self._cache) > 64:
                 self._cache.clear()
-            hit = self._cache[key] = {k: v[0] for k, v in compute(key[1]).items()}
-        return hit
+            self._cache[key] = (p, dp)
+        return p, dp
 
     def __call__(self, offset: float = 0.0) -> dict[str, np.ndarray]:
-        return self._memo(("p", float(offset)), self.batch)
+        p = self.batch(offset, derivatives=False)[0][0]
+        return dict(zip(self.kinds, p))
 
     def derivative(self, offset: float = 0.0) -> dict[str, np.ndarray]:
-        """d(bin probability)/d(offset) at one offset (see :meth:`batch_derivative`)."""
-        return self._memo(("d", float(offset)), self.batch_derivative)
+        """d(bin probability)/d(offset) per kind at one offset."""
+        return dict(zip(self.kinds, self.batch(offset)[1][0]))
 
-    def per_component(self, kinds, offsets, derivative: bool = False) -> np.ndarray:
-        """Bin probabilities (or their offset derivatives) of each template component, whose
-        arrival-time kinds are ``kinds``, for an array of offsets: shape (n, n_comp, n_bins)."""
-        tp = (self.batch_derivative if derivative else self.batch)(offsets)
-        return np.stack([tp[k] for k in kinds], axis=1)
+    def per_component(self, kinds, offsets, derivatives: bool = False) -> np.ndarray:
+        """Bin probabilities (or, with ``derivatives``, their offset derivatives) of template
+        components whose arrival-time kinds are ``kinds``, for an array of offsets:
+        shape (n, len(kinds), n_time_bins)."""
+        p, dp = self.batch(offsets, derivatives)
+        return (dp if derivatives else p)[:, [self.kinds.index(k) for k in kinds]]
+
+
+def combine_energy_time_batch(energy: np.ndarray, tprob: np.ndarray) -> np.ndarray:
+    """Flattened (energy, time) counts sum_k energy_k x tprob_k for many points:
+    ``energy`` (n, D, K, n_E) per component, ``tprob`` (n, K, n_T) the time probabilities of each
+    component's kind -> (n, D, n_E n_T)."""
+    n, D, K, E = energy.shape
+    out = np.matmul(np.swapaxes(energy, 2, 3), tprob[:, None])          # (n, D, E, T)
+    return out.reshape(n, D, E * tprob.shape[-1])
 
 
 #: physics parameters the SNS beam (nu_e, nu_mu, nubar_mu) is sensitive to
