@@ -85,7 +85,7 @@ def test_template_cache_is_keyed_and_verifies_data(tmp_path, monkeypatch, data_c
     a = experiments.load("dresden2", qf="ybe")
     experiments.load.cache_clear()
     b = experiments.load("dresden2", qf="ybe")
-    assert len(calls) == 1 and len(list((tmp_path / "cache").glob("*.pkl"))) == 1
+    assert len(calls) == 1 and len(list((tmp_path / "cache").glob("*.npz"))) == 1
     from cevnsfit.physics.parameters import Params
     assert (a.expected(Params()) == b.expected(Params())).all()
     experiments.load.cache_clear()

@@ -1,11 +1,18 @@
 """On-disk cache of built data sets (their templates), keyed by everything they depend on.
 
 The key is a SHA-256 of: the arguments (model choices), the source code of the package (every
-``.py`` file) and the SHA-256 of every data file, verified on disk each time (so a missing or
-altered file is reported even when cached templates exist).  Changing any of them gives
-a new key, so stale templates are never used.  Location: ``$CEVNSFIT_CACHE`` or
+``.py`` file) and the SHA-256 of the data files of the releases the object is built from,
+verified on disk each time (so a missing or altered file is reported even when cached templates
+exist, and an altered file of another release never blocks it).  Changing any of them gives a
+new key, so stale templates are never used.  Location: ``$CEVNSFIT_CACHE`` or
 ``$XDG_CACHE_HOME/cevnsfit`` (default ``~/.cache/cevnsfit``); ``CEVNSFIT_CACHE=off`` disables it.
-Entries are written atomically (temporary file + rename); an unreadable entry is rebuilt.
+
+An entry is two files, ``<kind>-<key>.npz`` (the arrays, read with ``allow_pickle=False``) and
+``<kind>-<key>.json`` (what the object is made of, plus the kind, the arguments, the package
+version and the date; :mod:`cevnsfit.state`).  Nothing is pickled: reading an entry never runs
+code, so a cache directory may be shared (e.g. by the users of a cluster).  Entries are written
+atomically (temporary file + rename); an unreadable or invalid entry is rebuilt.
+``cevnsfit cache info`` and ``cevnsfit cache clear`` show and empty the cache.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
+import time
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -63,38 +70,88 @@ def key_of(kind: str, args: dict, sets=None) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
+def _entry(kind: str, args: dict, sets=None) -> Path | None:
+    d = cache_dir()
+    return None if d is None else d / f"{kind}-{key_of(kind, args, sets)}"
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
 def cached(kind: str, args: dict, build, sets=None):
     """``build()`` unless an entry for (kind, args, code, data) exists; store what is built.
-    ``sets`` are the data releases the object is built from (default: all)."""
-    d = cache_dir()
-    if d is None:
+    ``sets`` are the data releases the object is built from (default: all).  Objects that cannot
+    be stored as arrays + metadata (:mod:`cevnsfit.state`) are simply not cached."""
+    from . import __version__, state
+
+    base = _entry(kind, args, sets)
+    if base is None:
         return build()
-    path = d / f"{kind}-{key_of(kind, args, sets)}.pkl"
-    if path.is_file():
+    npz, meta = base.with_suffix(".npz"), base.with_suffix(".json")
+    if npz.is_file() and meta.is_file():
         try:
-            with open(path, "rb") as fh:
-                return pickle.load(fh)
-        except Exception:   # a damaged or incompatible entry: rebuild it
+            head = json.loads(meta.read_text())
+            return state.decode(head["state"], state.read_npz(npz))
+        except Exception:   # a damaged, incompatible or refused entry: rebuild it
             pass
     obj = build()
     try:
-        d.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        with open(tmp, "wb") as fh:
-            pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:
-        pass   # an unwritable cache only costs time
+        desc, arrays = state.encode(obj)
+        head = {"kind": kind, "args": args, "sets": list(sets) if sets is not None else None,
+                "version": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "state": desc}
+        base.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomic(npz, state.npz_bytes(arrays))
+        _write_atomic(meta, json.dumps(head, default=str).encode())
+    except (OSError, state.StateError):
+        pass   # an unwritable cache or an object that is not plain data only costs time
     return obj
 
 
+def entries() -> list[dict]:
+    """The cache entries: one dict per entry (name, kind, args, version, created, bytes)."""
+    d = cache_dir()
+    if d is None or not d.is_dir():
+        return []
+    out = []
+    for meta in sorted(d.glob("*.json")):
+        npz = meta.with_suffix(".npz")
+        size = meta.stat().st_size + (npz.stat().st_size if npz.exists() else 0)
+        try:
+            head = json.loads(meta.read_text())
+        except (OSError, ValueError):
+            head = {}
+        out.append({"name": meta.stem, "kind": head.get("kind", "?"), "args": head.get("args", {}),
+                    "version": head.get("version", "?"), "created": head.get("created", "?"), "bytes": size})
+    return out
+
+
+def info() -> dict:
+    """Location, number of entries and total size of the cache."""
+    d = cache_dir()
+    ents = entries()
+    stale = [p for p in d.glob("*.pkl")] if d is not None and d.is_dir() else []
+    return {"directory": None if d is None else str(d), "enabled": d is not None, "entries": len(ents),
+            "bytes": sum(e["bytes"] for e in ents) + sum(p.stat().st_size for p in stale),
+            "legacy_pickles": len(stale), "items": ents}
+
+
 def clear() -> int:
-    """Remove every cache entry; returns how many were removed."""
+    """Remove every cache entry (and pickles left by older versions); returns how many entries
+    were removed."""
     d = cache_dir()
     if d is None or not d.is_dir():
         return 0
     n = 0
-    for p in d.glob("*.pkl"):
-        p.unlink()
+    for p in list(d.glob("*.json")) + list(d.glob("*.pkl")):
+        p.unlink(missing_ok=True)
         n += 1
+    for p in list(d.glob("*.npz")) + list(d.glob(".*.tmp*")):
+        p.unlink(missing_ok=True)
     return n

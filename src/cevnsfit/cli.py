@@ -11,6 +11,7 @@ import typer
 
 from . import __version__
 from . import data as datamod
+from ._optional import MissingExtra
 from .cli_data import register as _register_data_commands
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -18,7 +19,22 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                        "for COHERENT CsI/Ar and Dresden-II.")
 data_app = typer.Typer(no_args_is_help=True, help="Locate, verify and install the public data releases.")
 app.add_typer(data_app, name="data")
-_register_data_commands(data_app)
+_register_data_commands(app, data_app)
+cache_app = typer.Typer(no_args_is_help=True, help="Show or empty the on-disk template cache.")
+app.add_typer(cache_app, name="cache")
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"cevnsfit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", is_eager=True, callback=_show_version,
+                                       help="print the version and exit")) -> None:
+    """CEvNS and nu-e scattering: predictions and fits of neutrino EM properties for COHERENT CsI/Ar
+    and Dresden-II."""
 
 
 def _fail(msg: str, code: int = 2) -> None:
@@ -68,6 +84,39 @@ def data_install(source: Path = typer.Argument(..., help="directory holding the 
     typer.echo(f"installed and verified {len(statuses)} files in {target}"
                + (f"; {missing} registered files are still missing or altered there ('cevnsfit data verify')"
                   if missing else ""))
+
+
+@cache_app.command("info")
+def cache_info(as_json: bool = typer.Option(False, "--json", help="print a JSON object")) -> None:
+    """Where the template cache is, how many entries it holds and their size."""
+    from . import cache
+
+    inf = cache.info()
+    if as_json:
+        typer.echo(json.dumps(inf))
+        return
+    if not inf["enabled"]:
+        typer.echo(f"template cache disabled (${cache.ENV_VAR}=off)")
+        return
+    typer.echo(f"template cache: {inf['directory']}")
+    typer.echo(f"{inf['entries']} entries, {inf['bytes'] / 1e6:.1f} MB")
+    for e in inf["items"]:
+        args = ", ".join(f"{k}={v}" for k, v in e["args"].items())
+        typer.echo(f"  {e['kind']:8s} {args}  (cevnsfit {e['version']}, {e['created']}, {e['bytes'] / 1e6:.1f} MB)")
+    if inf["legacy_pickles"]:
+        typer.echo(f"{inf['legacy_pickles']} pickle file(s) of an older version (never read; 'cevnsfit cache clear' removes them)")
+
+
+@cache_app.command("clear")
+def cache_clear() -> None:
+    """Remove every entry of the template cache (they are rebuilt when needed)."""
+    from . import cache
+
+    try:
+        n = cache.clear()
+    except OSError as e:
+        _fail(f"cannot clear the cache: {e}", 1)
+    typer.echo(f"removed {n} cache entr{'y' if n == 1 else 'ies'}" + (f" from {cache.cache_dir()}" if cache.cache_dir() else ""))
 
 
 @app.command()
@@ -516,6 +565,9 @@ def main() -> None:  # entry point
     except datamod.DataError as e:
         typer.secho(f"error: {e}", fg=typer.colors.RED, err=True)
         sys.exit(1)
+    except MissingExtra as e:
+        typer.secho(f"error: {e}", fg=typer.colors.RED, err=True)
+        sys.exit(3)
 
 
 if __name__ == "__main__":

@@ -165,3 +165,24 @@ class DataSet(ABC):
         out = {k: float(np.sum(v)) for k, v in comps.items()}
         out["observed"] = float(np.sum(self.observed))
         return out
+
+    # -- the template cache ------------------------------------------------------------------
+    def to_state(self) -> tuple[dict, dict]:
+        """(JSON-able description, numpy arrays) of this built data set -- its templates,
+        axes, nuisances and inputs -- as the on-disk template cache stores it
+        (:mod:`cevnsfit.state`: no pickle, reading it runs no code).  Every data set gets this
+        for free, as long as it holds data (arrays, numbers, strings, containers, cevnsfit
+        objects), not functions."""
+        from ..state import encode
+
+        return encode(self)
+
+    @classmethod
+    def from_state(cls, desc: dict, arrays: dict) -> "DataSet":
+        """The data set stored by :meth:`to_state`."""
+        from ..state import StateError, decode
+
+        obj = decode(desc, arrays)
+        if not isinstance(obj, cls):
+            raise StateError(f"stored state holds a {type(obj).__name__}, not a {cls.__name__}")
+        return obj

@@ -182,7 +182,7 @@ class Dresden2(DataSet):
                 Nuisance("l1_width", float(resolution(PEAKS_KEV["L1"])), None,
                          "71Ge L1 (and L2) peak width [keV], free (resolution at 1.3 keV)", (0.03, 0.15)),
             )
-        self.sensitive_to = ("sin2w", "mu_e", "r2_ee", "r2_emu", "r2_etau", "q_ee", "q_emu", "q_etau")
+        self.sensitive_to = ("sin2w", "mu_e", "mu_nu", "r2_ee", "r2_emu", "r2_etau", "q_ee", "q_emu", "q_etau")
 
     def _tmin(self) -> float:
         """Lowest recoil [MeV] with E_ee >= eee_min (E_ee(T) is monotonic in this region for every

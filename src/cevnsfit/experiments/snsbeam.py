@@ -105,7 +105,7 @@ class TimeBinning:
 
 
 #: physics parameters the SNS beam (nu_e, nu_mu, nubar_mu) is sensitive to
-SNS_SENSITIVE = ("sin2w", "mu_e", "mu_mu", "r2_ee", "r2_mumu", "r2_emu", "r2_etau", "r2_mutau",
+SNS_SENSITIVE = ("sin2w", "mu_e", "mu_mu", "mu_nu", "r2_ee", "r2_mumu", "r2_emu", "r2_etau", "r2_mutau",
                  "q_ee", "q_mumu", "q_emu", "q_etau", "q_mutau")
 
 

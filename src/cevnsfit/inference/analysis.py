@@ -19,15 +19,17 @@ from .fit import Likelihood
 from .profile import (Contour, Profiler, delta_chi2_threshold, intervals_from_scan, modulus_only,
                       profile_grid_2d, sigma_to_cl)
 
-FAMILIES = ("sin2w", "mu", "r2", "q")
+#: parameter families; the flavour-universal moment mu_nu is a family of its own (a limit on it
+#: keeps the flavoured moments at zero, and a limit on mu_e does not profile mu_nu)
+FAMILIES = ("sin2w", "mu", "mu_nu", "r2", "q")
 #: scan range of a diagonal charge radius [1e-32 cm^2]: wide enough for the second interval near -60
 R2_DIAG_RANGE = (-120.0, 80.0)
 TRANSITION_SUFFIXES = ("emu", "etau", "mutau")
 
 
 def family(name: str) -> str:
-    if name == "sin2w":
-        return "sin2w"
+    if name in ("sin2w", "mu_nu"):
+        return name
     fam = name.split("_", 1)[0]
     if fam not in FAMILIES or name not in Params.names():
         raise ValueError(f"unknown parameter {name!r}; allowed: {', '.join(Params.names())}")
@@ -146,7 +148,7 @@ def _scan_range(prof: Profiler, param: str, level: float, lo_phys: float | None)
         return R2_DIAG_RANGE
     best = prof.best.values[param]
     err = prof.best.errors.get(param, 0.0)
-    scale = {"sin2w": 0.005, "mu": 0.2, "r2": 0.5, "q": 1e-13}[family(param)]
+    scale = {"sin2w": 0.005, "mu": 0.2, "mu_nu": 0.2, "r2": 0.5, "q": 1e-13}[family(param)]
     step = max(err if np.isfinite(err) and err > 0 else 0.0, scale)
     ends = []
     for direction in (-1.0, 1.0):

@@ -48,11 +48,9 @@ FREE_NUISANCE_SPAN = 10.0
 
 
 def _need_dynesty():
-    try:
-        import dynesty
-    except ImportError:
-        raise ImportError("--method bayes needs the sampler dynesty: pip install 'cevnsfit[bayes]'") from None
-    return dynesty
+    from .._optional import require
+
+    return require("dynesty", "bayes", "--method bayes (Bayesian posteriors)")
 
 
 class Posterior:

@@ -11,7 +11,7 @@ Marinova, At. Data Nucl. Data Tables 99 (2013) 69; the values SPEC section 2 giv
                                                          the proton's own r_p^2 = 0.7071 fm^2)
 
 with <r_n^2> = -0.1161 fm^2.  Neutron radii are inputs: nuclear-shell-model values for Cs and I
-(5.01, 4.94 fm; Hoferichter et al., PRD 102 (2020) 074018), R_n = R_p + 0.1 fm for Ar and Ge.
+(5.01, 4.94 fm; Hoferichter et al., PRD 102 (2020) 074018), R_n = R_p + 0.1 fm for Ar, Ge and Xe.
 """
 
 from __future__ import annotations
@@ -38,6 +38,17 @@ _ISOTOPES = {
                 (73, 0.0775, 72.923458956, 4.0632),
                 (74, 0.3650, 73.921177761, 4.0742),
                 (76, 0.0773, 75.921402726, 4.0811)]),
+    # natural xenon: IUPAC abundances (Meija et al., Pure Appl. Chem. 88 (2016) 293), AME2020
+    # masses, charge radii of Angeli & Marinova (2013)
+    "Xe": (54, [(124, 0.000952, 123.905892, 4.7661),
+                (126, 0.000890, 125.9042983, 4.7722),
+                (128, 0.019102, 127.903531, 4.7774),
+                (129, 0.264006, 128.9047808611, 4.7775),
+                (130, 0.040710, 129.903509349, 4.7818),
+                (131, 0.212324, 130.90508406, 4.7808),
+                (132, 0.269086, 131.9041550856, 4.7859),
+                (134, 0.104357, 133.90539466, 4.7899),
+                (136, 0.088573, 135.907214484, 4.7964)]),
 }
 
 #: Default neutron rms radii [fm] for Cs and I (nuclear shell model); others: R_p + 0.1 fm.
