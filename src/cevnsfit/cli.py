@@ -192,6 +192,9 @@ def _experiment_options(qf=None, flux=None, peaks=None, grid=None, option=None) 
 
 
 OPTION_HELP = "a data set's model option NAME=VALUE (repeatable; 'cevnsfit options' lists them)"
+METHOD_HELP = ("wilks (profile likelihood, Delta chi^2 quantile), fc (Feldman-Cousins pseudo-experiments) or "
+               "bayes (posterior credible interval; needs cevnsfit[bayes])")
+PRIOR_HELP = "bayes: prior on the tested parameter: flat, or flat-square (flat in mu^2, for moduli)"
 #: the registered data sets, for --data (from the registry: a new data set needs no edit here)
 DATA_HELP = "comma-separated data sets: " + ",".join(__import__("cevnsfit.experiments", fromlist=["NAMES"]).NAMES)
 
@@ -316,9 +319,20 @@ def limit(data: str = typer.Option(..., help=DATA_HELP),
           cl: float = typer.Option(0.9, help="confidence level in (0, 1)"),
           points: int = typer.Option(61, help="scan points"),
           range_: Optional[str] = typer.Option(None, "--range", help="scan range LOW,HIGH (default: automatic)"),
+          method: str = typer.Option("wilks", help=METHOD_HELP),
+          toys: int = typer.Option(1000, help="fc: pseudo-experiments per tested value"),
+          seed: int = typer.Option(0, help="fc, bayes: random seed (results are reproducible with it)"),
+          prior: str = typer.Option("flat", help=PRIOR_HELP),
+          backend: str = typer.Option("serial", help="fc: serial, processes or dask"),
+          workers: Optional[int] = typer.Option(None, help="fc: worker processes (default: all cores)"),
+          scheduler: Optional[str] = typer.Option(None, help="fc: address of a running dask scheduler"),
+          out: Optional[Path] = typer.Option(None, help="fc: directory for resumable pseudo-experiments"),
+          plot: Optional[Path] = typer.Option(None, help="fc: critical Delta chi^2 against Wilks; bayes: posterior"),
           as_json: bool = typer.Option(False, "--json", help="print the result as JSON")) -> None:
-    """Allowed interval(s) of one parameter, the others of its family and all nuisances profiled."""
-    from .inference.analysis import limit as run_limit
+    """Allowed interval(s) of one parameter, the others of its family and all nuisances profiled
+    (--method wilks, default), by Feldman-Cousins pseudo-experiments (fc) or as a Bayesian
+    credible interval (bayes).  PARAM may be a data set's nuisance, e.g. csi2017.eta_cevns."""
+    from .inference.methods import limit as run_limit
 
     try:
         setup = _setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks, option=option)
@@ -334,18 +348,51 @@ def limit(data: str = typer.Option(..., help=DATA_HELP),
                 raise ValueError(f"--range expects LOW,HIGH, got {range_!r}") from None
             if len(rng) != 2:
                 raise ValueError(f"--range expects LOW,HIGH, got {range_!r}")
-        res = run_limit(setup, param, cl=cl, n_points=points, scan_range=rng)
+        if toys < 1:
+            raise ValueError(f"--toys must be a positive number, got {toys}")
+        res = run_limit(setup, param, method=method, cl=cl, n_points=points if method == "wilks" or points != 61
+                        else None, scan_range=rng, toys=toys, seed=seed, prior=prior, backend=backend,
+                        n_workers=workers, scheduler=scheduler, out_dir=out)
     except ValueError as e:
         _fail(str(e))
+    except ImportError as e:     # an optional extra (dynesty, dask) is missing
+        _fail(str(e), 1)
+    if plot is not None and method != "wilks":
+        from .report.interval_plots import interval_plot
+
+        _write_plot(plot, lambda path: interval_plot(res, path))
     if as_json:
         typer.echo(json.dumps(res))
     else:
-        unit = f" [{res['unit']}]" if res["unit"] else ""
-        typer.echo(f"{param}{unit}: best fit {res['best_fit']:.5g}, chi2_min {res['chi2_min']:.3f}")
-        for a, b in res["intervals"]:
-            typer.echo(f"  {cl:.0%} CL allowed: [{a:.5g}, {b:.5g}]")
-        typer.echo(f"  profiled: {', '.join(res['profiled'])}")
+        _print_interval(res)
+        if plot is not None and method != "wilks":
+            typer.echo(f"plot written to {plot}")
     _print_warnings(res)
+
+
+def _print_interval(res: dict) -> None:
+    param, cl = res["param"], res["cl"]
+    unit = f" [{res['unit']}]" if res["unit"] else ""
+    if res["method"] == "bayes":
+        typer.echo(f"{param}{unit}: posterior mean {res['mean']:.5g}, prior {res['prior']} on {res['prior_range']}")
+        for a, b in res["hpd_intervals"]:
+            typer.echo(f"  {cl:.0%} highest-density credible interval: [{a:.5g}, {b:.5g}]")
+        a, b = res["equal_tailed"]
+        typer.echo(f"  {cl:.0%} equal-tailed credible interval: [{a:.5g}, {b:.5g}]; upper limit {res['upper_limit']:.5g}")
+        typer.echo(f"  sampled: {', '.join(res['sampled'])}")
+        return
+    typer.echo(f"{param}{unit}: best fit {res['best_fit']:.5g}, chi2_min {res['chi2_min']:.3f}")
+    label = "Feldman-Cousins" if res["method"] == "fc" else "Wilks"
+    for a, b in res["intervals"]:
+        typer.echo(f"  {cl:.0%} CL allowed ({label}): [{a:.5g}, {b:.5g}]")
+    if res["method"] == "fc":
+        for a, b in res["wilks_intervals"]:
+            typer.echo(f"  {cl:.0%} CL allowed (Wilks, same scan): [{a:.5g}, {b:.5g}]")
+        crit = res["scan"]["critical_delta_chi2"]
+        typer.echo(f"  critical Delta chi^2 {min(crit):.3g} .. {max(crit):.3g} over {len(crit)} tested values "
+                   f"(Wilks {res['wilks_delta_chi2']:.3g}); {res['n_toys']} toys each, seed {res['seed']}, "
+                   f"{res['toys']['seconds']:.0f} s on {res['toys']['backend']}")
+    typer.echo(f"  profiled: {', '.join(res['profiled']) or 'nuisances only'}")
 
 
 @app.command()
@@ -361,9 +408,19 @@ def contour(data: str = typer.Option(..., help=DATA_HELP),
             momentum_dependent: bool = typer.Option(False, "--momentum-dependent"),
             points: int = typer.Option(25, help="grid points per axis"),
             plot: Optional[Path] = typer.Option(None, help="draw the 90% CL and 1/2/3 sigma contours"),
+            method: str = typer.Option("wilks", help=METHOD_HELP),
+            toys: int = typer.Option(500, help="fc: pseudo-experiments per grid point"),
+            seed: int = typer.Option(0, help="fc, bayes: random seed"),
+            prior: str = typer.Option("flat", help=PRIOR_HELP),
+            backend: str = typer.Option("serial", help="fc: serial, processes or dask"),
+            workers: Optional[int] = typer.Option(None, help="fc: worker processes (default: all cores)"),
+            scheduler: Optional[str] = typer.Option(None, help="fc: address of a running dask scheduler"),
+            out: Optional[Path] = typer.Option(None, help="fc: directory for resumable pseudo-experiments"),
             as_json: bool = typer.Option(False, "--json")) -> None:
-    """Profiled 2D contours (90 % CL and 1/2/3 sigma) of two parameters."""
-    from .inference.analysis import contour as run_contour
+    """Profiled 2D contours (90 % CL and 1/2/3 sigma) of two parameters (--method wilks); the
+    Feldman-Cousins 90 % region (fc) or the highest-posterior-density region with a corner plot
+    (bayes)."""
+    from .inference.methods import contour as run_contour
 
     try:
         if len(param) != 2:
@@ -371,17 +428,38 @@ def contour(data: str = typer.Option(..., help=DATA_HELP),
         setup = _setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks, option=option)
         if points < 5:
             raise ValueError("--points must be at least 5")
-        res = run_contour(setup, param[0], param[1], n=points)
+        if method == "wilks":
+            res = run_contour(setup, param[0], param[1], n=points)
+        else:
+            res = run_contour(setup, param[0], param[1], method=method, n=points if points != 25 else None, toys=toys,
+                              seed=seed, prior=prior, backend=backend, n_workers=workers, scheduler=scheduler,
+                              out_dir=out)
     except ValueError as e:
         _fail(str(e))
+    except ImportError as e:
+        _fail(str(e), 1)
     if plot is not None:
-        from .report.plots import contour_plot
+        if method == "wilks":
+            from .report.plots import contour_plot
 
-        _write_plot(plot, lambda path: contour_plot([res], path))
+            _write_plot(plot, lambda path: contour_plot([res], path))
+        else:
+            from .report.interval_plots import region_plot
+
+            _write_plot(plot, lambda path: region_plot(res, path))
     if as_json:
         typer.echo(json.dumps(res))
     else:
-        typer.echo(f"best fit {res['best_fit']}, chi2_min {res['chi2_min']:.3f}")
+        if res.get("method") == "bayes":
+            for p_, m in res["marginals"].items():
+                typer.echo(f"{p_}: {res['cl']:.0%} HPD " + " U ".join(f"[{a:.4g}, {b:.4g}]" for a, b in m["hpd_intervals"])
+                           + f"; equal-tailed [{m['equal_tailed'][0]:.4g}, {m['equal_tailed'][1]:.4g}] (prior {res['prior']})")
+        else:
+            typer.echo(f"best fit {res['best_fit']}, chi2_min {res['chi2_min']:.3f}")
+            if res.get("method") == "fc":
+                n_fc = sum(map(sum, res["accepted"]))
+                n_w = sum(map(sum, res["wilks_accepted"]))
+                typer.echo(f"  {res['cl']:.0%} CL region: {n_fc} grid points (Feldman-Cousins), {n_w} (Wilks)")
         if plot is not None:
             typer.echo(f"plot written to {plot}")
     _print_warnings(res)
@@ -453,7 +531,7 @@ def _report(res: dict, as_json: bool) -> None:
     for r in res["rows"]:
         iv = " U ".join(f"[{a:.4g}, {b:.4g}]" for a, b in r["intervals"]) or "none"
         flag = "" if r["converged"] and not r["warnings"] else "  (!) " + "; ".join(r["warnings"])
-        typer.echo(f"{r['analysis']:30s} {r['param']:9s} CL {r['cl']:.3g}: {iv}{flag}")
+        typer.echo(f"{r['analysis']:30s} {r['param']:9s} {r.get('method', 'wilks'):12s} CL {r['cl']:.3g}: {iv}{flag}")
 
 
 @app.command()

@@ -30,7 +30,6 @@ from .fit import Likelihood, default_limits
 from .neyman import Problem, critical_value, critical_value_band, neyman_scan
 from .profile import Profiler, delta_chi2_threshold, intervals_from_scan
 
-METHODS = ("wilks", "fc", "bayes")
 #: observed and toy statistics equal to this (absolute, in chi^2) count as ties, which are
 #: accepted as in the discrete construction of Feldman & Cousins (the same counts give the same
 #: statistic up to the minimiser's tolerance)
@@ -117,17 +116,11 @@ def _ordered(n: int, i0: int) -> list[int]:
     return list(range(i0, n)) + list(range(i0 - 1, -1, -1))
 
 
-def fc_limit(source, param: str, cl: float = 0.9, n_toys: int = 1000, n_points: int = 40, scan_range=None,
-             seed: int = 0, backend: str = "serial", n_workers: int | None = None, scheduler: str | None = None,
-             chunk_size: int = 250, out_dir=None, progress=None, grid=None) -> dict:
-    """Feldman-Cousins interval(s) of ``param`` at ``cl`` (see the module docstring).
-
-    ``source``: a :class:`Setup` or a list of data sets; ``n_points`` tested values over
-    ``scan_range`` (default: where the observed Delta chi^2 stays below twice the Wilks level, at
-    least 3 (1 dof)) or the explicit ``grid``; ``n_toys`` pseudo-experiments per value; the
-    back-end arguments as in :func:`cevnsfit.inference.distributed.grid_scan`.
-    """
-    t0 = time.perf_counter()
+def profile_scan(source, param: str, cl: float = 0.9, n_points: int = 40, scan_range=None, grid=None) -> dict:
+    """The observed profile of ``param`` on the tested grid (the first half of :func:`fc_limit`,
+    and the Wilks interval of a tested nuisance): ``grid``, ``delta`` (Delta chi^2), ``gens``
+    (the best-fit values at each point: the toys' generating points), ``best``, ``chi2_min``,
+    ``problem``, ``data sets`` and the physical lower end ``lo_phys``."""
     if not (0.0 < cl < 1.0):
         raise ValueError(f"confidence level must lie in (0, 1), got {cl}")
     problem, dss = problem_for(source, [param])
@@ -167,7 +160,39 @@ def fc_limit(source, param: str, cl: float = 0.9, n_toys: int = 1000, n_points: 
         prof.best = lik.fit(start=gens[int(np.argmin(chi2))])
         best = prof.best
     chi2_min = min(best.chi2, float(chi2.min()))
-    delta = chi2 - chi2_min
+    return {"grid": grid, "delta": chi2 - chi2_min, "gens": gens, "best": best, "chi2_min": chi2_min,
+            "problem": problem, "datasets": dss, "lo_phys": lo_phys, "wilks": wilks}
+
+
+def wilks_scan_limit(source, param: str, cl: float = 0.9, n_points: int = 61, scan_range=None) -> dict:
+    """Wilks interval(s) from :func:`profile_scan` (for tested nuisances, which
+    :func:`cevnsfit.inference.analysis.limit` does not take)."""
+    t0 = time.perf_counter()
+    ps = profile_scan(source, param, cl, n_points, scan_range)
+    grid, delta = ps["grid"], ps["delta"]
+    return {"method": "wilks", "param": param, "unit": UNITS.get(param, ""), "cl": cl, "delta_chi2": ps["wilks"],
+            "best_fit": ps["best"].values[param], "chi2_min": ps["chi2_min"],
+            "intervals": intervals_from_scan(grid, delta, ps["wilks"]), "converged": bool(ps["best"].converged),
+            "profiled": [p for p in ps["problem"].poi if p != param],
+            "scan": {"grid": grid.tolist(), "delta_chi2": delta.tolist()},
+            "options": source.options() if isinstance(source, Setup) else {"data": [d.name for d in ps["datasets"]]},
+            "warnings": [], "seconds": time.perf_counter() - t0}
+
+
+def fc_limit(source, param: str, cl: float = 0.9, n_toys: int = 1000, n_points: int = 40, scan_range=None,
+             seed: int = 0, backend: str = "serial", n_workers: int | None = None, scheduler: str | None = None,
+             chunk_size: int = 250, out_dir=None, progress=None, grid=None) -> dict:
+    """Feldman-Cousins interval(s) of ``param`` at ``cl`` (see the module docstring).
+
+    ``source``: a :class:`Setup` or a list of data sets; ``n_points`` tested values over
+    ``scan_range`` (default: where the observed Delta chi^2 stays below max(2 x Wilks, Wilks + 3))
+    or the explicit ``grid``; ``n_toys`` pseudo-experiments per value; the back-end arguments as in
+    :func:`cevnsfit.inference.distributed.grid_scan`.
+    """
+    t0 = time.perf_counter()
+    ps = profile_scan(source, param, cl, n_points, scan_range, grid)
+    grid, delta, gens, best, chi2_min = ps["grid"], ps["delta"], ps["gens"], ps["best"], ps["chi2_min"]
+    problem, dss, lo_phys, wilks = ps["problem"], ps["datasets"], ps["lo_phys"], ps["wilks"]
     toys = neyman_scan(problem, (param,), gens, n_toys, seed, backend, n_workers, scheduler, chunk_size,
                        out_dir, progress)
     crit = np.array([critical_value(t, cl) for t in toys["t"]])
