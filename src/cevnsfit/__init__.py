@@ -1,5 +1,6 @@
 """cevnsfit: CEvNS and neutrino-electron scattering with neutrino electromagnetic properties."""
 
+
 def _version() -> str:
     """The version: written from the git tag by setuptools-scm at install (``_version.py``), else the
     installed distribution's metadata, else a placeholder for an uninstalled source tree."""
@@ -9,7 +10,8 @@ def _version() -> str:
         return version
     except ImportError:
         pass
-    from importlib.metadata import PackageNotFoundError, version as _dist_version
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as _dist_version
 
     try:
         return _dist_version("cevnsfit")
