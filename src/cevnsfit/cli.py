@@ -207,8 +207,9 @@ def _experiment_options(qf=None, flux=None, peaks=None, grid=None, option=None, 
 
 OPTION_HELP = "a data set's model option NAME=VALUE (repeatable; 'cevnsfit options' lists them)"
 TIMING_HELP = "CsI arrival times: release (the SNS flux of the data release, default) or model (Gaussian POT trace)"
-REACTOR_NORM_HELP = ("Dresden-II flux normalisation: total (every spectrum model scaled to 4.8e13 /cm2/s, default) or "
-                     "power (fission rate from the thermal power x nu-bar per fission)")
+REACTOR_NORM_HELP = ("Dresden-II flux normalisation: total (every spectrum model scaled to 4.8e13 /cm2/s, default), "
+                     "power (fission rate from the thermal power x nu-bar per fission) or fission (4.8e13 for the "
+                     "fission nu-bar, capture nu-bar on top)")
 #: the registered data sets, for --data (from the registry: a new data set needs no edit here)
 DATA_HELP = "comma-separated data sets: " + ",".join(__import__("cevnsfit.experiments", fromlist=["NAMES"]).NAMES)
 
