@@ -44,7 +44,9 @@ add |Q_ll'|^2 quadratic in (r2_ll', q_ll'), and the magnetic moment adds mu_l^2 
 (the moments add incoherently: a flavour-universal moment mu_nu is a common floor under the
 flavoured ones, so with mu_e = mu_mu = mu_tau = 0 it is the moment solar experiments quote).
 :func:`monomials` returns the 14 monomials, in the order of :data:`MONOMIALS`, that multiply the
-precomputed basis rates (templates).
+precomputed basis rates (templates); the table below (:data:`AMPLITUDE_VARIABLES` ...) defines
+them and :class:`cevnsfit.physics.monomials.Points` evaluates them, with their derivatives, for
+arrays of parameter points (the fast path of the fits).
 """
 
 from __future__ import annotations
@@ -112,8 +114,26 @@ BOUNDS = {"sin2w": (0.0, 1.0), "m_zp": (1e-6, None), "m_phi": (1e-6, None), "dm2
 NEW_PHYSICS = tuple(n for n in UNITS if n.startswith("eps_")) + (
     "g_zp", "m_zp", "g_phi", "m_phi", "rn_cs", "rn_i", "rn_ar", "rn_ge", "dm2_41", "ue4sq", "umu4sq", "utau4sq")
 
-#: Order of the 14 monomials multiplying the basis rates of a neutrino of flavour l.
-#: Amplitude variables: 1, s = sin2w, R = r2_ll, C = q_ll; transitions T**: sum over l' != l.
+# --- the monomial table ------------------------------------------------------------------
+# A rate is sum_m monomial_m(params) x basis_m.  The monomials are products of the variables
+# below; this table is the only place that says how parameters enter the rates, and
+# :mod:`cevnsfit.physics.monomials` compiles it into index arrays evaluated for arrays of points.
+# Adding a family that enters an amplitude linearly is adding variables here and monomial names
+# to MONOMIALS (and the matching rows to the basis rates of physics/cevns.py and electron.py).
+
+#: The coherent amplitude of a neutrino of flavour l is linear in these variables: symbol ->
+#: parameter ("{ll}": the flavour's diagonal suffix ee/mumu/tautau; None: the constant 1).
+AMPLITUDE_VARIABLES = {"1": None, "s": "sin2w", "R": "r2_{ll}", "C": "q_{ll}"}
+#: The transition amplitude l -> x (x != l) is linear in these ("{lx}": the pair's suffix,
+#: emu/etau/mutau); its square is summed over x.
+TRANSITION_VARIABLES = {"R": "r2_{lx}", "C": "q_{lx}"}
+#: Terms of the rate that do not interfere with the amplitudes: name -> the parameters whose
+#: squares add up to it ("{l}": the flavour): the effective magnetic moment squared
+#: mu_l^2 + mu_nu^2.
+SQUARED_TERMS = {"mu2": ("mu_{l}", "mu_nu")}
+#: Order of the monomials multiplying the basis rates of a neutrino of flavour l.  A name is a
+#: product of amplitude variables ("1" alone is the constant, "sR" = s R), "T" + two transition
+#: variables (summed over the other flavours), or a key of SQUARED_TERMS.
 MONOMIALS = ("1", "s", "R", "C", "ss", "sR", "sC", "RR", "RC", "CC", "TRR", "TRC", "TCC", "mu2")
 #: index pairs (j, k) of the amplitude variables (0: 1, 1: s, 2: R, 3: C) for the first 10 monomials
 AMPLITUDE_PAIRS = ((0, 0), (0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3), (2, 2), (2, 3), (3, 3))
@@ -265,43 +285,39 @@ def check_em_only(p: "Params") -> None:
                          "(the EM template engine covers sin2w and the EM properties only)")
 
 
+def default_limits(name: str) -> tuple[float | None, float | None]:
+    """Physical ranges: sin2w in [0, 1]; moduli (magnetic moments, transition parameters) >= 0."""
+    if name == "sin2w":
+        return (0.0, 1.0)
+    if name in MODULUS_ONLY:
+        return (0.0, None)
+    return (None, None)
+
+
+def step_size(name: str) -> float:
+    """Natural scale of a parameter (starting steps of fits, finite-difference steps)."""
+    if name == "sin2w":
+        return 0.01
+    if name.startswith("mu_"):
+        return 1.0
+    if name.startswith("r2_"):
+        return 1.0
+    if name.startswith("q_"):
+        return 1e-10
+    return 0.1
+
+
 def monomials(p: Params, flavour: str) -> np.ndarray:
-    """The 14 monomials (:data:`MONOMIALS`) of parameter point ``p`` for neutrino flavour ``flavour``."""
-    check_em_only(p)
-    s, R, C = p.sin2w, p.r2(flavour), p.q(flavour)
-    others = [f for f in FLAVOURS if f != flavour]
-    tr = sum(p.r2(flavour, o) ** 2 for o in others)
-    trc = sum(p.r2(flavour, o) * p.q(flavour, o) for o in others)
-    tc = sum(p.q(flavour, o) ** 2 for o in others)
-    return np.array([1.0, s, R, C, s * s, s * R, s * C, R * R, R * C, C * C, tr, trc, tc,
-                     p.mu(flavour) ** 2])
+    """The 14 monomials (:data:`MONOMIALS`) of parameter point ``p`` for neutrino flavour
+    ``flavour`` (evaluated by :mod:`cevnsfit.physics.monomials`)."""
+    from .monomials import monomials as _monomials
+
+    return _monomials(p, flavour)
 
 
-def monomials_batch(values: dict[str, np.ndarray], flavour: str, base: Params | None = None) -> np.ndarray:
+def monomials_batch(values: dict, flavour: str, base: Params | None = None) -> np.ndarray:
     """Monomials for many points at once: ``values`` maps parameter names to equal-length arrays
     (missing names take ``base``'s value). Returns shape (n_points, 14)."""
-    base = base or Params()
-    unknown = sorted(set(values) - set(Params.names()))
-    if unknown:
-        raise ValueError(f"unknown parameter(s) {unknown}; allowed: {', '.join(Params.names())}")
-    n = max((np.size(v) for v in values.values()), default=1)
+    from .monomials import monomials_batch as _batch
 
-    def get(name):
-        v = np.asarray(values.get(name, getattr(base, name)), float)
-        if not np.all(np.isfinite(v)):
-            raise ValueError(f"parameter {name} must be finite")
-        return np.broadcast_to(v, (n,))
-
-    moved = sorted(n for n in NEW_PHYSICS if n in values and np.any(np.asarray(values[n], float) != getattr(Params(), n)))
-    if moved:
-        raise ValueError(f"parameter(s) {', '.join(moved)} are not available in this prediction "
-                         "(the EM template engine covers sin2w and the EM properties only)")
-    check_em_only(base)
-    s, R, C = get("sin2w"), get(diag_name("r2", flavour)), get(diag_name("q", flavour))
-    others = [f for f in FLAVOURS if f != flavour]
-    tr = sum(get(transition_name("r2", flavour, o)) ** 2 for o in others)
-    trc = sum(get(transition_name("r2", flavour, o)) * get(transition_name("q", flavour, o)) for o in others)
-    tc = sum(get(transition_name("q", flavour, o)) ** 2 for o in others)
-    mu2 = get(f"mu_{flavour}") ** 2 + get("mu_nu") ** 2
-    one = np.ones(n)
-    return np.stack([one, s, R, C, s * s, s * R, s * C, R * R, R * C, C * C, tr, trc, tc, mu2], axis=1)
+    return _batch(values, flavour, base)
