@@ -10,7 +10,7 @@ from scipy.special import spherical_jn
 
 from cevnsfit.physics import cevns, electron, mediators, neutron_radii, nsi, nuclei
 from cevnsfit.physics.couplings import gvn, gvp_no_radius
-from cevnsfit.physics.parameters import NEW_PHYSICS, Params, check_em_only
+from cevnsfit.physics.parameters import NEW_PHYSICS, Params
 
 # independent constants (PDG / CODATA)
 GF = 1.1663787e-5 * 1e-6            # MeV^-2
@@ -68,11 +68,12 @@ def test_new_parameters_at_defaults_give_the_sm_exactly():
     assert neutron_radii.neutron_radius(AR, Params()) == AR.r_neutron
 
 
-def test_em_template_engine_refuses_new_physics():
-    check_em_only(Params(r2_ee=3.0, mu_e=2.0))
-    for name, value in (("eps_u_ee", 0.1), ("g_zp", 1e-4), ("rn_cs", 5.5), ("ue4sq", 0.1)):
+def test_a_prediction_refuses_parameters_it_does_not_model():
+    from cevnsfit.physics.monomials import MONOMIAL_PARAMETERS, Points
+    Points.from_params(Params(r2_ee=3.0, mu_e=2.0, eps_u_ee=0.1, g_zp=1e-4)).check_only(MONOMIAL_PARAMETERS)
+    for name, value in (("m_zp", 20.0), ("rn_cs", 5.5), ("ue4sq", 0.1)):
         with pytest.raises(ValueError, match=name):
-            check_em_only(Params.from_dict({name: value}))
+            Points.from_params(Params.from_dict({name: value})).check_only(MONOMIAL_PARAMETERS)
 
 
 @pytest.mark.parametrize("name,value", [("m_zp", 0.0), ("m_phi", -1.0), ("ue4sq", 1.5), ("dm2_41", -1.0),

@@ -30,11 +30,13 @@ import numpy as np
 from .. import data
 from ..detectors.quenching import CSI_VARIANTS, CsIPolynomial
 from ..detectors.response import binned_with_efficiency, gamma_cdf, recoil_quadrature
-from ..inference.templates import TemplateBank, VariantStack, build_templates, morph_weights
+from ..inference.templates import VariantStack, build_templates, morph_weights
 from ..physics import cevns
 from ..physics.monomials import Points
 from ..physics.parameters import Params
 from ..physics.target import zeff_edges
+from ..sources.oscillation import sns_baseline
+from . import menu
 from .base import Axis, DataSet, Nuisance
 from .registry import ExperimentInfo
 from .snsbeam import SNSExposure, TimeBinning, combine_energy_time_batch, nuclear_quadrature, setup_beam
@@ -127,6 +129,8 @@ class CsI2021(DataSet):
     r_neutron: dict = field(default_factory=dict)
     t0: float = POT_T0_US
     per_decade: int = 24
+    tie_csi_radius: bool = False
+    keyed_templates = True
 
     def __post_init__(self):
         self.name = "csi"
@@ -137,6 +141,8 @@ class CsI2021(DataSet):
         self.brn = background_template("brn").ravel()
         self.nin = background_template("nin").ravel()
         setup_beam(self, SNSExposure(t0=self.t0, sigma=POT_SIGMA_US, **EXPOSURE), (("Cs", 1), ("I", 1)), MASS_KG)
+        self.baseline = sns_baseline(EXPOSURE["distance_m"])
+        self.sensitive_to += menu.measured(self, ("e", "mu"))
         self.nuisances = (
             Nuisance("eta_cevns", 0.0, 0.10, "neutrino flux: r = 0.0848 +- 10% (COHERENT 2021)"),
             Nuisance("eta_brn", 0.0, 0.25, "BRN normalisation, 25% (SPEC 9)"),
@@ -186,12 +192,6 @@ class CsI2021(DataSet):
         self._timing = TimeBinning(self.exposure, TIME_EDGES, time_efficiency)
 
     # predictions ----------------------------------------------------------------------------
-    def _bank(self) -> TemplateBank:
-        bank = self.__dict__.get("_bank_cache")
-        if bank is None:
-            bank = self.__dict__["_bank_cache"] = TemplateBank(self._stacks)
-        return bank
-
     def _channels(self) -> tuple[str, ...]:
         return ("cevns", "es") if self.es else ("cevns",)
 
@@ -233,7 +233,7 @@ class CsI2021(DataSet):
     def _parts(self, points: Points, nv: dict, derivatives: bool = False):
         """Signal per channel (n, D, B) (normalisation applied), backgrounds {name: (n, B)} and,
         with ``derivatives``, the exact derivatives of the expected counts by nuisance."""
-        raw = self._bank().contract(points)                  # channel -> (n, D, V, K, E)
+        raw = self.contract_templates(points)                # channel -> (n, D, V, K, E)
         p, dp = self._timing.batch(nv["t_offset"], derivatives)
         kidx = [self._timing.kinds.index(k) for k in self.kinds]
         tk = p[:, kidx]
@@ -272,10 +272,16 @@ class CsI2021(DataSet):
         return out
 
 
-def _build(opts: cevns.Options, es: bool) -> CsI2021:
-    return CsI2021(opts=opts, es=es)
+    def radius_parameters(self) -> dict[str, str]:
+        """Cs and I each with its radius, or both with rn_cs (option ``tie_csi_radius``)."""
+        return {"Cs": "rn_cs", "I": "rn_cs"} if self.tie_csi_radius else {"Cs": "rn_cs", "I": "rn_i"}
+
+
+def _build(opts: cevns.Options, es: bool, zp_model: str = "universal", tie_csi_radius: bool = False) -> CsI2021:
+    return CsI2021(opts=menu.with_zp_model(opts, zp_model), es=es, tie_csi_radius=tie_csi_radius)
 
 
 INFO = ExperimentInfo(
     name="csi", title="COHERENT CsI[Na] 2021", reference="PRL 129, 081801 (2022), arXiv:2110.07730",
-    data_sets=("coherent_csi_2021",), default_es=True, build=_build)
+    data_sets=("coherent_csi_2021",), default_es=True, build=_build,
+    options=(menu.ZP_MODEL, menu.TIE_CSI_RADIUS))

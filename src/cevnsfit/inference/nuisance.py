@@ -148,7 +148,7 @@ def lm_minimise(datasets, base: Params, free_physics=(), start: dict | None = No
     squared = set()
     for p in free:
         if p in MODULUS_ONLY:
-            if p.startswith("mu_"):
+            if p.startswith("mu_") or p in ("g_zp", "g_phi"):   # no partner multiplies them
                 squared.add(p)
             else:
                 kind, suffix = p.split("_", 1)
