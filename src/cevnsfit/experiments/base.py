@@ -326,6 +326,7 @@ class DataSet(ABC):
             nv = self._nuis(nuis)
             arr = {k: np.full(1, float(v)) for k, v in nv.items()}
             return self.predict_points(self.point(params), arr)[0][0, 0]
+        self.point(params)              # refuse what the prediction does not model
         return sum(self.components(params, nuis).values())
 
     def chi2(self, params: Params, nuis: dict | None = None) -> float:
@@ -337,6 +338,7 @@ class DataSet(ABC):
         return float(sum(n.penalty(values[n.name]) for n in self.nuisances))
 
     def totals(self, params: Params, nuis: dict | None = None) -> dict[str, float]:
+        self.point(params)              # refuse what the prediction does not model
         comps = self.components(params, nuis)
         out = {k: float(np.sum(v)) for k, v in comps.items()}
         out["observed"] = float(np.sum(self.observed))
