@@ -6,7 +6,7 @@ import pytest
 
 from cevnsfit.constants import FLAVOURS
 from cevnsfit.physics.monomials import MONOMIAL_PARAMETERS, Points, monomial_terms, parameter_index
-from cevnsfit.physics.parameters import MONOMIALS, Params, monomials
+from cevnsfit.physics.parameters import MONOMIALS, NEW_PHYSICS, Params, monomials
 
 
 def _by_hand(p: Params, f: str) -> np.ndarray:
@@ -22,7 +22,7 @@ def _by_hand(p: Params, f: str) -> np.ndarray:
 def _random_params(rng) -> Params:
     """Random values for every parameter of the monomial table (the others keep their defaults:
     masses, radii and mixings have physical ranges)."""
-    vals = {n: float(rng.normal(0, 3)) for n in Params.names() if n in MONOMIAL_PARAMETERS}
+    vals = {n: float(rng.normal(0, 3)) for n in sorted(MONOMIAL_PARAMETERS)}
     vals["sin2w"] = float(rng.uniform(0.2, 0.3))
     return Params(**vals)
 
@@ -33,7 +33,7 @@ def test_table_reproduces_the_monomials(flavour):
     ps = [_random_params(rng) for _ in range(5)]
     for p in ps:
         np.testing.assert_allclose(monomials(p, flavour)[:14], _by_hand(p, flavour), rtol=1e-15, atol=0)
-    values = {n: np.array([getattr(p, n) for p in ps]) for n in Params.names()}
+    values = {n: np.array([getattr(p, n) for p in ps]) for n in MONOMIAL_PARAMETERS}
     batch = Points(values).monomials(flavour)[:, 0, :14]
     np.testing.assert_allclose(batch, np.stack([_by_hand(p, flavour) for p in ps]), rtol=1e-15)
 
@@ -61,8 +61,8 @@ def test_derivative_directions(flavour):
     for the quadratic monomials up to rounding)."""
     rng = np.random.default_rng(3)
     ps = [_random_params(rng) for _ in range(3)]
-    values = {n: np.array([getattr(p, n) for p in ps]) for n in Params.names()}
-    names = Params.names()
+    values = {n: np.array([getattr(p, n) for p in ps]) for n in MONOMIAL_PARAMETERS}
+    names = tuple(sorted(MONOMIAL_PARAMETERS))
     pts = Points(values, wrt=names, curvature=names)
     m = pts.monomials(flavour)
     assert m.shape == (3, 1 + 2 * len(names), len(MONOMIALS))
@@ -104,3 +104,13 @@ def test_new_physics_monomials_by_hand(flavour):
     o = [x for x in FLAVOURS if x != flavour]
     assert m["TRu"] == pytest.approx(sum(p.r2(flavour, x) * p.eps("u", flavour, x) for x in o))
     assert m["Tdd"] == pytest.approx(sum(p.eps("d", flavour, x) ** 2 for x in o))
+
+
+def test_unmodelled_parameters_are_refused():
+    """A parameter outside the table (a new-physics one) away from its default is an error, never
+    silently ignored; at its default it is fine."""
+    Points({"m_zp": 10.0}).check_only(MONOMIAL_PARAMETERS)
+    with pytest.raises(ValueError, match="rn_cs"):
+        Points({"rn_cs": np.array([5.01, 5.2])}).check_only(MONOMIAL_PARAMETERS)
+    with pytest.raises(ValueError, match="not modelled"):
+        monomials(Params(m_zp=20.0), "e")

@@ -111,7 +111,7 @@ def test_csi_radius_tie(data_available):
 
 
 def test_parameters_a_data_set_does_not_measure(data_available):
-    from cevnsfit.inference.analysis import Setup, free_parameters
+    from cevnsfit.inference.analysis import Setup, free_parameters, physics_parameters
 
     dss = Setup(("dresden2",)).datasets()
     with pytest.raises(ValueError, match="umu4sq is not measured"):
@@ -119,7 +119,7 @@ def test_parameters_a_data_set_does_not_measure(data_available):
     with pytest.raises(ValueError, match="eps_u_mumu is not measured"):
         free_parameters(["eps_u_mumu"], dss, False)
     assert free_parameters(["eps_u_ee"], dss, False) == ["eps_u_ee"]          # others fixed
-    assert free_parameters(["rn_ge"], dss, False, profile=("sin2w",)) == ["rn_ge", "sin2w"]
+    assert physics_parameters(["rn_ge"], dss, False, free=["sin2w"]) == (["rn_ge", "sin2w"], {})
     # the 2017 CsI data set has no keyed templates: it refuses what it cannot model
     with pytest.raises(ValueError, match="rn_cs"):
         experiments.load("csi2017").expected(Params(rn_cs=5.5))

@@ -26,7 +26,7 @@ from .profile import (Contour, Profiler, delta_chi2_threshold, intervals_from_sc
 FAMILIES = ("sin2w", "mu", "mu_nu", "r2", "q", "eps", "zp", "phi", "rn", "sterile")
 #: families whose members are not profiled together by default: each limit or contour varies its
 #: own parameters with the rest of the family fixed (e.g. a 1D limit on eps_u_ee with every other
-#: eps at 0, the convention of the NSI literature); ``profile`` adds parameters explicitly
+#: eps at 0, the convention of the NSI literature); ``free`` adds parameters explicitly
 SOLO_FAMILIES = ("eps", "zp", "phi", "rn", "sterile")
 _FAMILY_OF = {"g_zp": "zp", "m_zp": "zp", "g_phi": "phi", "m_phi": "phi", "dm2_41": "sterile", "ue4sq": "sterile",
               "umu4sq": "sterile", "utau4sq": "sterile"}
@@ -149,10 +149,16 @@ def subsetup(setup: Setup, names) -> Setup:
                  form_factor=setup.form_factor, **opts)
 
 
-def free_parameters(params_of_interest, datasets, transitions: bool, profile=()) -> list[str]:
+def _options(setup: Setup, fixed: dict) -> dict:
+    out = setup.options()
+    if fixed:
+        out["fixed"] = dict(fixed)
+    return out
+
+
+def free_parameters(params_of_interest, datasets, transitions: bool) -> list[str]:
     """The parameters of interest plus every parameter of the same families that the data sets
-    measure (transitions only if ``transitions``; none for the :data:`SOLO_FAMILIES`), plus the
-    parameters listed in ``profile``."""
+    measure (transitions only if ``transitions``; none for the :data:`SOLO_FAMILIES`)."""
     measured = set()
     for d in datasets:
         measured.update(d.sensitive_to)
@@ -164,27 +170,89 @@ def free_parameters(params_of_interest, datasets, transitions: bool, profile=())
         if is_transition(p) and not transitions:
             continue
         out.append(p)
-    for p in profile:
-        family(p)
-        if p in params_of_interest:
-            raise ValueError(f"parameter {p} is scanned; it cannot also be profiled")
-        if p not in out:
-            out.append(p)
-    for p in [*params_of_interest, *profile]:
+    for p in params_of_interest:
         if p not in measured:
             raise ValueError(f"parameter {p} is not measured by {[d.name for d in datasets]}; "
                              f"they measure: {', '.join(sorted(measured))}")
     return out
 
 
-def _fixed_values(fixed, free) -> dict:
-    """Validated fixed physics values (a dict name -> value) that are not also free."""
-    fixed = dict(fixed or {})
-    both = sorted(set(fixed) & set(free))
-    if both:
-        raise ValueError(f"parameter(s) {', '.join(both)} cannot be both fixed and free")
-    Params.from_dict(fixed)          # names, finiteness and physical ranges
-    return {k: float(v) for k, v in fixed.items()}
+def resolve_fixed(fixed) -> dict[str, float]:
+    """``{name: value or "sm"/None}`` -> ``{name: value}`` (SM values filled in); unknown names
+    are a ValueError listing the allowed ones."""
+    out = {}
+    sm = Params.sm()
+    for k, v in dict(fixed or {}).items():
+        if k not in Params.names():
+            raise ValueError(f"cannot fix {k!r}: not a physics parameter; allowed: {', '.join(Params.names())}")
+        if v is None or (isinstance(v, str) and v.strip().lower() == "sm"):
+            out[k] = float(getattr(sm, k))
+        else:
+            try:
+                out[k] = float(v)
+            except (TypeError, ValueError):
+                raise ValueError(f"fixed value of {k} must be a number or 'sm', got {v!r}") from None
+    Params.from_dict(out)   # validates the values (e.g. sin2w in [0, 1])
+    return out
+
+
+def physics_parameters(params_of_interest, datasets, transitions: bool, fixed=None, free=None):
+    """(free physics parameters, fixed values): :func:`free_parameters` with the user's choices --
+    ``fixed`` ({name: value or 'sm'}) removed from the free ones and held at that value, ``free``
+    (names) added.  A parameter both fixed and free, or a fixed parameter of interest, is an error."""
+    fixed = resolve_fixed(fixed)
+    free = list(free or [])
+    for p in free:
+        family(p)
+        if p in fixed:
+            raise ValueError(f"parameter {p} is both fixed and free")
+    for p in params_of_interest:
+        if p in fixed:
+            raise ValueError(f"parameter {p} is scanned: it cannot also be fixed")
+    out = free_parameters(params_of_interest, datasets, transitions)
+    measured = set().union(*(d.sensitive_to for d in datasets))
+    for p in free:
+        if p not in measured:
+            raise ValueError(f"parameter {p} is not measured by {[d.name for d in datasets]}: it cannot be free")
+        if p not in out:
+            out.append(p)
+    return [p for p in out if p not in fixed], fixed
+
+
+def check_range(param: str, rng, what: str = "scan range") -> tuple[tuple[float, float] | None, list[str]]:
+    """A user's (low, high) for ``param``: finite, high > low; for a parameter that enters only
+    through its modulus (magnetic moments, transition radii and charges) a range below 0 is
+    refused and one reaching below 0 is clipped at 0 with a warning (returned)."""
+    if rng is None:
+        return None, []
+    try:
+        lo, hi = (float(v) for v in rng)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} of {param} must be two numbers (low, high), got {rng!r}") from None
+    if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
+        raise ValueError(f"{what} of {param} must be finite with high > low, got [{lo:g}, {hi:g}]")
+    warns = []
+    if modulus_only(param):
+        if hi <= 0:
+            raise ValueError(f"{param} enters only through its modulus (>= 0): the {what} [{lo:g}, {hi:g}] "
+                             "holds no allowed value")
+        if lo < 0:
+            warns.append(f"{param} enters only through its modulus: the {what} is clipped at 0 "
+                         f"([{lo:g}, {hi:g}] -> [0, {hi:g}])")
+            lo = 0.0
+    if param == "sin2w" and (lo < 0 or hi > 1):
+        raise ValueError(f"sin2w lies in [0, 1]; the {what} [{lo:g}, {hi:g}] reaches outside")
+    blo, bhi = default_limits(param)
+    if param != "sin2w" and ((blo is not None and lo < blo) or (bhi is not None and hi > bhi)):
+        raise ValueError(f"{param} lies in [{blo if blo is not None else '-inf'}, {bhi if bhi is not None else 'inf'}]; "
+                         f"the {what} [{lo:g}, {hi:g}] reaches outside")
+    return (lo, hi), warns
+
+
+def _lo_phys(param: str) -> float | None:
+    """The physical boundary a scan starts at: 0 for a modulus, a mixing or Delta m^2."""
+    lo = default_limits(param)[0]
+    return 0.0 if (modulus_only(param) or (lo == 0.0 and param != "sin2w")) else None
 
 
 def _scan_range(prof: Profiler, param: str, level: float, lo_phys: float | None) -> tuple[float, float]:
@@ -241,23 +309,16 @@ def _scan_range(prof: Profiler, param: str, level: float, lo_phys: float | None)
     return ends[0], ends[1]
 
 
-def _lo_phys(param: str) -> float | None:
-    """The physical boundary a scan starts at: 0 for a modulus, a mixing or Delta m^2."""
-    lo = default_limits(param)[0]
-    return 0.0 if (modulus_only(param) or (lo == 0.0 and param != "sin2w")) else None
-
-
 def limit(setup: Setup, param: str, cl: float = 0.9, n_points: int = 61, scan_range=None,
-          refine: bool = True, fixed: dict | None = None, profile=()) -> dict:
+          refine: bool = True, fixed=None, free=None) -> dict:
     """1D profiled allowed intervals of ``param`` at confidence level ``cl``; a JSON-able dict.
-
-    ``fixed`` pins other physics parameters (e.g. the mediator mass of a coupling limit, the
-    sterile Delta m^2); ``profile`` frees further parameters (e.g. sin2w in a neutron-radius fit)."""
+    ``fixed``/``free``: see :func:`physics_parameters`."""
     t0 = time.perf_counter()
     level = delta_chi2_threshold(cl, 1)
+    family(param)
+    scan_range, range_warnings = check_range(param, scan_range)
     dss = setup.datasets()
-    free = free_parameters([param], dss, setup.transitions, profile)
-    fixed = _fixed_values(fixed, free)
+    free, fixed = physics_parameters([param], dss, setup.transitions, fixed, free)
     lik = Likelihood(dss, poi=free, fixed=fixed)
     prof = Profiler(lik)
     best = prof.global_fit()
@@ -280,7 +341,7 @@ def limit(setup: Setup, param: str, cl: float = 0.9, n_points: int = 61, scan_ra
         return prof.refine_crossing(param, a, b, level, warm, n_iter=6)
 
     intervals = intervals_from_scan(grid, delta, level, _refine if refine else None)
-    warnings_ = []
+    warnings_ = list(range_warnings)
     if not best.converged:
         warnings_.append(f"global fit: {best.message}")
     if not np.all(scan.converged):
@@ -296,28 +357,29 @@ def limit(setup: Setup, param: str, cl: float = 0.9, n_points: int = 61, scan_ra
         "param": param, "unit": UNITS[param], "cl": cl, "delta_chi2": level,
         "best_fit": best.values[param], "chi2_min": best.chi2,
         "intervals": intervals, "converged": bool(best.converged and np.all(scan.converged)),
-        "profiled": [p for p in free if p != param], "fixed": fixed, "options": setup.options(),
+        "profiled": [p for p in free if p != param], "options": _options(setup, fixed),
         "scan": {"grid": grid.tolist(), "delta_chi2": delta.tolist()},
         "best_fit_all": best.values, "n_bins": int(sum(d.observed.size for d in dss)),
         "warnings": warnings_, "seconds": time.perf_counter() - t0,
     }
 
 
-def contour(setup: Setup, px: str, py: str, x_range=None, y_range=None, n: int = 25, fixed: dict | None = None,
-            profile=(), scales=("linear", "linear")) -> dict:
+def contour(setup: Setup, px: str, py: str, x_range=None, y_range=None, n: int = 25, fixed=None,
+            free=None, scales=("linear", "linear")) -> dict:
     """Profiled Δχ² on an n x n grid of (px, py) with 90 % CL and 1/2/3 sigma levels (2 dof).
-
-    ``fixed`` / ``profile`` as in :func:`limit`; ``scales`` "linear" or "log" per axis (a log axis
-    needs a positive range, e.g. Delta m^2 or a mediator mass)."""
+    ``fixed``/``free``: see :func:`physics_parameters`; ``scales`` "linear" or "log" per axis (a
+    log axis needs an explicit positive range, e.g. Delta m^2 or a mediator mass)."""
     t0 = time.perf_counter()
     if px == py:
         raise ValueError("contour needs two different parameters")
-    for sc in scales:
-        if sc not in ("linear", "log"):
-            raise ValueError(f"unknown axis scale {sc!r}; allowed: linear, log")
+    scales = tuple(scales)
+    if len(scales) != 2 or any(sc not in ("linear", "log") for sc in scales):
+        raise ValueError(f"axis scales must be two of linear, log; got {scales}")
+    family(px), family(py)
+    x_range, wx = check_range(px, x_range, "x range")
+    y_range, wy = check_range(py, y_range, "y range")
     dss = setup.datasets()
-    free = free_parameters([px, py], dss, setup.transitions, profile)
-    fixed = _fixed_values(fixed, free)
+    free, fixed = physics_parameters([px, py], dss, setup.transitions, fixed, free)
     lik = Likelihood(dss, poi=free, fixed=fixed)
     prof = Profiler(lik)
     prof.global_fit()
@@ -331,18 +393,15 @@ def contour(setup: Setup, px: str, py: str, x_range=None, y_range=None, n: int =
         ranges.append(r)
     axes = []
     for (lo, hi), sc, p in zip(ranges, scales, (px, py)):
-        if sc == "log":
-            if not (lo > 0 and hi > lo):
-                raise ValueError(f"a log axis of {p} needs 0 < low < high, got [{lo}, {hi}]")
-            axes.append(np.geomspace(lo, hi, n))
-        else:
-            axes.append(np.linspace(lo, hi, n))
+        if sc == "log" and not (lo > 0 and hi > lo):
+            raise ValueError(f"a log axis of {p} needs 0 < low < high, got [{lo:g}, {hi:g}]")
+        axes.append(np.geomspace(lo, hi, n) if sc == "log" else np.linspace(lo, hi, n))
     x, y = axes
     c: Contour = profile_grid_2d(prof, px, py, x, y)
     levels = {"90%": level, "1sigma": delta_chi2_threshold(sigma_to_cl(1), 2),
               "2sigma": delta_chi2_threshold(sigma_to_cl(2), 2), "3sigma": delta_chi2_threshold(sigma_to_cl(3), 2)}
     # the projection of the 90 % region onto each axis (for comparison with 1D limits use 1-dof levels)
-    warnings_ = []
+    warnings_ = wx + wy
     if not c.best.converged:
         warnings_.append(f"global fit: {c.best.message}")
     if not np.all(c.converged):
@@ -361,6 +420,6 @@ def contour(setup: Setup, px: str, py: str, x_range=None, y_range=None, n: int =
         "params": [px, py], "units": [UNITS[px], UNITS[py]], "x": x.tolist(), "y": y.tolist(),
         "delta_chi2": c.delta.tolist(), "levels": levels, "best_fit": {px: c.best.values[px], py: c.best.values[py]},
         "chi2_min": c.best.chi2, "converged": bool(c.best.converged and np.all(c.converged)),
-        "profiled": [p for p in free if p not in (px, py)], "fixed": fixed, "scales": list(scales),
-        "options": setup.options(), "warnings": warnings_, "seconds": time.perf_counter() - t0,
+        "profiled": [p for p in free if p not in (px, py)], "options": _options(setup, fixed),
+        "scales": list(scales), "warnings": warnings_, "seconds": time.perf_counter() - t0,
     }

@@ -128,12 +128,12 @@ def mass_scan(datasets, coupling: str, masses, cl: float = 0.9, fixed: dict | No
             "converged": conv}
 
 
-def exclusion(setup, coupling: str, masses, cl: float = 0.9, fixed: dict | None = None, profile=(),
+def exclusion(setup, coupling: str, masses, cl: float = 0.9, fixed: dict | None = None, free=None,
               each: bool = True, n_grid: int = 17) -> dict:
     """Exclusion curves of ``coupling`` over ``masses`` [MeV] for the combined data sets of
     ``setup`` and, with ``each``, for every data set alone (the same model options): a JSON-able
     dict with one curve per data-set combination."""
-    from .analysis import free_parameters, subsetup
+    from .analysis import physics_parameters, subsetup
 
     t0 = time.perf_counter()
     combos = [tuple(setup.data)]
@@ -143,13 +143,15 @@ def exclusion(setup, coupling: str, masses, cl: float = 0.9, fixed: dict | None 
     for combo in combos:
         s = subsetup(setup, combo)
         dss = s.datasets()
-        free = free_parameters([coupling], dss, s.transitions, profile)
+        others, fixed_values = physics_parameters([coupling], dss, s.transitions, fixed, free)
+        if MASS_OF[coupling] in fixed_values:
+            raise ValueError(f"the exclusion curve scans {MASS_OF[coupling]}: it cannot also be fixed")
         t1 = time.perf_counter()
-        res = mass_scan(dss, coupling, masses, cl, fixed, [p for p in free if p != coupling], n_grid)
+        res = mass_scan(dss, coupling, masses, cl, fixed_values, [p for p in others if p != coupling], n_grid)
         res.update(data=list(combo), seconds=time.perf_counter() - t1)
         curves.append(res)
     return {"coupling": coupling, "mass": MASS_OF[coupling], "units": [UNITS[MASS_OF[coupling]], UNITS[coupling]],
-            "cl": cl, "delta_chi2": delta_chi2_threshold(cl, 1), "fixed": dict(fixed or {}), "profiled": list(profile),
+            "cl": cl, "delta_chi2": delta_chi2_threshold(cl, 1), "fixed": dict(fixed or {}), "free": list(free or []),
             "curves": curves, "options": setup.options(), "seconds": time.perf_counter() - t0,
             "warnings": [f"{'+'.join(c['data'])}: not converged at {sum(not x for x in c['converged'])} mass(es)"
                          for c in curves if not all(c["converged"])]}
