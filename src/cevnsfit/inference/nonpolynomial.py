@@ -32,7 +32,6 @@ with respect to the non-polynomial parameters are taken numerically by the data-
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -115,20 +114,20 @@ class KeyedBanks:
         self.templates = templates
         self.baseline = baseline
         self.size = size
-        self._banks: OrderedDict = OrderedDict()
+        self._banks: dict = {}        # insertion-ordered: the first entry is the least recently used
         self.builds = 0
 
     def bank(self, key: Key) -> TemplateBank:
-        hit = self._banks.get(key)
+        hit = self._banks.pop(key, None)
         if hit is not None:
-            self._banks.move_to_end(key)
+            self._banks[key] = hit
             return hit
         t = self.templates if key.nominal else rebuild(self.templates, key, self.baseline)
         bank = TemplateBank(bank_entries(t))
         self.builds += 0 if key.nominal else 1
         self._banks[key] = bank
         if len(self._banks) > self.size:
-            self._banks.popitem(last=False)
+            self._banks.pop(next(iter(self._banks)))
         return bank
 
 
