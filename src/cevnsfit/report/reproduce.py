@@ -254,7 +254,7 @@ def write_summary_plots(results: list[dict], outdir: Path) -> list[str]:
             if lim["param"] != "sin2w" or abs(lim["cl"] - 0.6827) > 1e-3 or not lim["intervals"]:
                 continue
             iv = min(lim["intervals"], key=lambda ab: abs(0.5 * (ab[0] + ab[1]) - lim["best_fit"]))
-            opts = {k: v for k, v in r["model"].items() if k in experiments.all_options(r["data"])}
+            opts = {k: v for k, v in r["model"].items() if v is not None and k in experiments.all_options(r["data"])}
             setup_q = [typical_momentum(experiments.load(n, **experiments.split_options(r["data"], opts)[n]))
                        for n in r["data"]]
             points.append({"label": r["name"].replace("sin2w_", ""), "q": float(np.exp(np.mean(np.log(setup_q)))),
