@@ -187,7 +187,8 @@ def parse_sets(items: list[str] | None) -> dict[str, float]:
     return {k: float(v) for k, v in out.items()}
 
 
-def _experiment_options(qf=None, flux=None, peaks=None, grid=None, option=None) -> dict:
+def _experiment_options(qf=None, flux=None, peaks=None, grid=None, option=None, timing=None,
+                        reactor_norm=None) -> dict:
     """The data sets' own model options from the shortcut flags and ``--option NAME=VALUE``."""
     out = {}
     for item in option or []:
@@ -195,7 +196,8 @@ def _experiment_options(qf=None, flux=None, peaks=None, grid=None, option=None) 
             raise ValueError(f"--option expects NAME=VALUE, got {item!r}")
         k, v = item.split("=", 1)
         out[k.strip()] = v.strip()
-    for k, v in (("qf", qf), ("flux", flux), ("peaks", peaks), ("ar_grid", grid)):
+    for k, v in (("qf", qf), ("flux", flux), ("peaks", peaks), ("ar_grid", grid), ("timing", timing),
+                 ("reactor_norm", reactor_norm)):
         if v is not None:
             if k in out and out[k] != v:
                 raise ValueError(f"option {k} given twice with different values ({out[k]!r}, {v!r})")
@@ -204,6 +206,9 @@ def _experiment_options(qf=None, flux=None, peaks=None, grid=None, option=None) 
 
 
 OPTION_HELP = "a data set's model option NAME=VALUE (repeatable; 'cevnsfit options' lists them)"
+TIMING_HELP = "CsI arrival times: release (the SNS flux of the data release, default) or model (Gaussian POT trace)"
+REACTOR_NORM_HELP = ("Dresden-II flux normalisation: total (every spectrum model scaled to 4.8e13 /cm2/s, default) or "
+                     "power (fission rate from the thermal power x nu-bar per fission)")
 #: the registered data sets, for --data (from the registry: a new data set needs no edit here)
 DATA_HELP = "comma-separated data sets: " + ",".join(__import__("cevnsfit.experiments", fromlist=["NAMES"]).NAMES)
 
@@ -220,6 +225,8 @@ def predict(experiment: str = typer.Argument(..., help="csi, ar or dresden2"),
             form_factor: str = typer.Option("helm", help="helm, klein_nystrand, symmetrized_fermi"),
             grid: Optional[str] = typer.Option(None, help="Ar binning: 2d (energy x time, default) or 3d (with F90)"),
             option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
+            timing: Optional[str] = typer.Option(None, "--timing", help=TIMING_HELP),
+            reactor_norm: Optional[str] = typer.Option(None, "--reactor-norm", help=REACTOR_NORM_HELP),
             as_json: bool = typer.Option(False, "--json", help="print the prediction as JSON"),
             plot: Optional[Path] = typer.Option(None, help="draw the prediction against the data (PNG/PDF)")) -> None:
     """Expected counts per bin for one data set at any physics point, with the observed data
@@ -231,7 +238,8 @@ def predict(experiment: str = typer.Argument(..., help="csi, ar or dresden2"),
     t0 = time.perf_counter()
     try:
         experiments.check_name(experiment)
-        model_opts = experiments.split_options([experiment], _experiment_options(qf, flux, peaks, grid, option))[experiment]
+        model_opts = experiments.split_options([experiment], _experiment_options(qf, flux, peaks, grid, option, timing,
+                                                                                 reactor_norm))[experiment]
         values = parse_sets(set_)
         if no_es and es:
             raise ValueError("--es and --no-es contradict each other")
@@ -260,7 +268,7 @@ def predict(experiment: str = typer.Argument(..., help="csi, ar or dresden2"),
 
 
 def _setup(data: str, qf, flux, no_es, es, transitions, momentum_dependent, form_factor="helm", peaks=None,
-           option=None, grid=None):
+           option=None, grid=None, timing=None, reactor_norm=None):
     from . import experiments
     from .inference.analysis import Setup
 
@@ -269,7 +277,7 @@ def _setup(data: str, qf, flux, no_es, es, transitions, momentum_dependent, form
         raise ValueError("--es and --no-es contradict each other")
     return Setup(tuple(names), es=False if no_es else (True if es else None), transitions=transitions,
                  momentum_dependent=momentum_dependent, form_factor=form_factor,
-                 **_experiment_options(qf, flux, peaks, grid, option))
+                 **_experiment_options(qf, flux, peaks, grid, option, timing, reactor_norm))
 
 
 def _print_warnings(result: dict) -> None:
@@ -284,6 +292,8 @@ def limit(data: str = typer.Option(..., help=DATA_HELP),
           flux: Optional[str] = typer.Option(None, help="Dresden-II flux: hmve (default), hmk, efk"),
           peaks: Optional[str] = typer.Option(None, help="Dresden-II 71Ge peaks: fitted (default: L1 centroid and width free) or fixed (nominal energies and resolution widths)"),
           option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
+          timing: Optional[str] = typer.Option(None, "--timing", help=TIMING_HELP),
+          reactor_norm: Optional[str] = typer.Option(None, "--reactor-norm", help=REACTOR_NORM_HELP),
           no_es: bool = typer.Option(False, "--no-es", help="leave out nu-e scattering"),
           es: bool = typer.Option(False, "--es", help="include nu-e scattering also for Ar"),
           transitions: bool = typer.Option(False, "--transitions", help="profile the transition parameters"),
@@ -299,7 +309,8 @@ def limit(data: str = typer.Option(..., help=DATA_HELP),
 
     try:
         ana = Analysis.from_setup(_setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks,
-                                         option=option))
+                                         option=option,
+                                         timing=timing, reactor_norm=reactor_norm))
         if not (0.0 < cl < 1.0):
             raise ValueError(f"--cl must lie in (0, 1), got {cl}")
         if points < 5:
@@ -352,6 +363,8 @@ def contour(data: str = typer.Option(..., help=DATA_HELP),
             flux: Optional[str] = typer.Option(None, help="Dresden-II flux: hmve (default), hmk, efk"),
             peaks: Optional[str] = typer.Option(None, help="Dresden-II 71Ge peaks: fitted (default: L1 centroid and width free) or fixed (nominal energies and resolution widths)"),
             option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
+            timing: Optional[str] = typer.Option(None, "--timing", help=TIMING_HELP),
+            reactor_norm: Optional[str] = typer.Option(None, "--reactor-norm", help=REACTOR_NORM_HELP),
             no_es: bool = typer.Option(False, "--no-es", help="leave out nu-e scattering"),
             es: bool = typer.Option(False, "--es", help="include nu-e scattering also for Ar"),
             transitions: bool = typer.Option(False, "--transitions", help="profile the transition parameters"),
@@ -369,7 +382,8 @@ def contour(data: str = typer.Option(..., help=DATA_HELP),
         if len(param) != 2:
             raise ValueError("contour needs exactly two --param options")
         ana = Analysis.from_setup(_setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks,
-                                         option=option))
+                                         option=option,
+                                         timing=timing, reactor_norm=reactor_norm))
         if points < 5:
             raise ValueError("--points must be at least 5")
         if not (0.0 < cl < 1.0):
@@ -538,6 +552,8 @@ def scan(data: str = typer.Option(..., help=DATA_HELP),
          qf: Optional[str] = typer.Option(None), flux: Optional[str] = typer.Option(None),
          peaks: Optional[str] = typer.Option(None, help="Dresden-II 71Ge peaks: fitted (default: L1 centroid and width free) or fixed (nominal energies and resolution widths)"),
           option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
+          timing: Optional[str] = typer.Option(None, "--timing", help=TIMING_HELP),
+          reactor_norm: Optional[str] = typer.Option(None, "--reactor-norm", help=REACTOR_NORM_HELP),
          no_es: bool = typer.Option(False, "--no-es"), es: bool = typer.Option(False, "--es"),
          transitions: bool = typer.Option(False, "--transitions", help="profile transition parameters not scanned"),
          momentum_dependent: bool = typer.Option(False, "--momentum-dependent"),
@@ -557,7 +573,8 @@ def scan(data: str = typer.Option(..., help=DATA_HELP),
 
     try:
         ana = Analysis.from_setup(_setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks,
-                                         option=option))
+                                         option=option,
+                                         timing=timing, reactor_norm=reactor_norm))
         ranges = {}
         for item in param:
             try:
