@@ -89,5 +89,30 @@ def test_sigterm_stops_a_limit(tmp_path, data_available):
     time.sleep(4)
     t1 = time.time()
     p.send_signal(signal.SIGTERM)
-    p.communicate(timeout=30)
-    assert time.time() - t1 < 10 and p.returncode != 0
+    _, err = p.communicate(timeout=30)
+    assert time.time() - t1 < 10 and p.returncode == 130
+    assert "interrupted" in err and "Traceback" not in err
+
+
+def test_sigint_stops_a_process_scan_and_it_resumes(tmp_path, data_available):
+    out = tmp_path / "scan"
+    args = [sys.executable, "-m", "cevnsfit.cli", "scan", "--data", "csi", "--param", "mu_mu=0:40:40", "--param",
+            "mu_e=0:40:20", "--workers", "2", "--chunk-size", "8", "--out", str(out), "--json"]
+    p = subprocess.Popen(args, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    t0 = time.time()
+    while time.time() - t0 < 300 and len(list(out.glob("chunk_*.npz"))) < 2:
+        assert p.poll() is None, p.communicate()
+        time.sleep(0.05)
+    kids = psutil.Process(p.pid).children(recursive=True)
+    t1 = time.time()
+    os.killpg(p.pid, signal.SIGINT)
+    _, err = p.communicate(timeout=30)
+    assert time.time() - t1 < 10 and p.returncode == 130, err[-2000:]
+    _, alive = psutil.wait_procs(kids, timeout=2)
+    assert not [k for k in alive if k.status() != psutil.STATUS_ZOMBIE]
+    kept = len(list(out.glob("chunk_*.npz")))
+    assert 2 <= kept < 100
+    r = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    stats = json.loads(r.stdout)["stats"]
+    assert stats["chunks_reused"] >= kept and stats["chunks_reused"] + stats["chunks_computed"] == 100

@@ -204,30 +204,51 @@ class Interrupted(KeyboardInterrupt):
 
 @contextmanager
 def stoppable():
-    """SIGTERM raises :class:`Interrupted` in the main thread while the block runs; when the block
-    is left by an interruption, every child process is terminated (none is orphaned)."""
-    def on_term(signum, frame):
-        raise Interrupted(f"signal {signum}")
-
-    old = signal.signal(signal.SIGTERM, on_term) if _main_thread() else None
-    try:
-        yield
-    except KeyboardInterrupt:
-        # a second Ctrl-C while we clean up must not leave workers behind either
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """While the block runs, SIGINT and SIGTERM first stop every child process (worker pools,
+    whatever their back-end: a pool would otherwise wait for its running tasks) and then raise
+    :class:`Interrupted` (a ``KeyboardInterrupt``) in the main thread, so that the caller keeps
+    what is finished and exits; no worker is orphaned."""
+    def on_signal(signum, frame):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)      # a second Ctrl-C must not cut the clean-up
         n = kill_children()
         if n:
             log.info("stopped %d worker process(es)", n)
+        raise Interrupted(f"signal {signum}")
+
+    olds = {}
+    if _main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            olds[sig] = signal.signal(sig, on_signal)
+    try:
+        yield
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        kill_children()
         raise
     finally:
-        if old is not None:
-            signal.signal(signal.SIGTERM, old)
+        for sig, old in olds.items():
+            signal.signal(sig, old)
 
 
 def _main_thread() -> bool:
     import threading
 
     return threading.current_thread() is threading.main_thread()
+
+
+@contextmanager
+def sigint_ignored():
+    """SIGINT ignored while the block runs (in the main thread): processes started inside inherit
+    the ignored disposition from their first instruction, so a Ctrl-C sent to the process group
+    while they are still importing cannot print their tracebacks; the parent stops them."""
+    if not _main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 def ignore_sigint() -> None:
