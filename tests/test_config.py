@@ -25,7 +25,8 @@ def test_parse_good():
     assert a.data == ["dresden2"] and a.limits[0].param == "mu_e" and a.model.qf == "fef"
     s = a.setup()
     assert s.data == ("dresden2",) and s.es is True
-    assert s.options_of("dresden2") == {"qf": "fef", "flux": "hmve", "peaks": "fitted", "lindhard_k": None}
+    assert s.options_of("dresden2") == {"qf": "fef", "flux": "hmve", "peaks": "fitted", "lindhard_k": None,
+                                        "zp_model": "universal", "reactor_norm": "total"}
     from cevnsfit.inference.analysis import Setup
     assert Setup.from_dict(s.to_dict()) == s
 
@@ -57,7 +58,7 @@ def test_shipped_analyses_are_valid():
     names = [config.load(f).name for f in files]
     assert len(set(names)) == len(names)
     fams = {n.split("_")[0] for n in names}
-    assert fams == {"sin2w", "mu", "r2", "q"}
+    assert fams == {"sin2w", "mu", "r2", "q", "cevns"}   # cevns: fitted event-rate normalisations
 
 
 def test_json_schema_published(tmp_path):

@@ -10,6 +10,7 @@ mirror would be.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
 import socket
@@ -18,6 +19,7 @@ import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import unquote
 
 import pytest
@@ -39,10 +41,10 @@ class Handler(SimpleHTTPRequestHandler):
     """Static files; counts GETs; ``break_once`` paths send half their bytes and drop the
     connection the first time they are asked for."""
 
-    gets: list[str] = []
-    break_once: set[str] = set()
+    gets: ClassVar[list[str]] = []
+    break_once: ClassVar[set[str]] = set()
 
-    def log_message(self, *args):          # quiet
+    def log_message(self, *args):  # quiet
         pass
 
     def do_GET(self):
@@ -89,14 +91,17 @@ def publish(root: Path, sets, only=None, archive_members=None) -> None:
                 p.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(src / name, p)
         for arch in meta.get("archives", []):
-            members = [n for n in meta["files"] if n.startswith(arch["into"])
-                       and (archive_members is None or n in archive_members)]
+            members = [
+                n
+                for n in meta["files"]
+                if n.startswith(arch["into"]) and (archive_members is None or n in archive_members)
+            ]
             p = root / url_path(arch["url"])
             p.parent.mkdir(parents=True, exist_ok=True)
             top = Path(arch["url"]).name.removesuffix(".tar.gz")
             with tarfile.open(p, "w:gz", compresslevel=1) as tar:
                 for n in members:
-                    tar.add(src / n, arcname=f"repo-{top}/{n[len(arch['into']):]}")
+                    tar.add(src / n, arcname=f"repo-{top}/{n[len(arch['into']) :]}")
 
 
 def leftovers(dest: Path) -> list[Path]:
@@ -111,16 +116,19 @@ def test_registry_urls_point_at_the_origins():
     assert data.sets()["coherent_csi_2021"]["files"]["coherent_csi_2021/brnPE.txt"]["urls"] == [
         "https://arxiv.org/src/2110.07730v2/anc/brnPE.txt",
         "https://raw.githubusercontent.com/philippeller/Newtrinos.jl/653141ba6e05dd920fd0a795eb82e3de626076ce/"
-        "src/experiments/coherent/coherent_2020/csi/brnPE.txt"]
+        "src/experiments/coherent/coherent_2020/csi/brnPE.txt",
+    ]
     ar = data.sets()["coherent_ar_2020"]["files"]["coherent_ar_2020/SystErrors/brnpdf+1sigEnergy.txt"]["urls"]
     assert ar[0] == "https://zenodo.org/records/3903810/files/brnpdf%2B1sigEnergy.txt?download=1"
     xe = data.sets()["xenonnt_8b"]["files"]["xenonnt_8b/cevns_data_release/data/sr0.csv"]["urls"]
-    assert xe == ["https://raw.githubusercontent.com/XENONnT/cevns_data_release/"
-                  "60d230dd7a5646fd4aa2368c5fdfba575ee0cb88/data/sr0.csv"]
+    assert xe == [
+        "https://raw.githubusercontent.com/XENONnT/cevns_data_release/"
+        "60d230dd7a5646fd4aa2368c5fdfba575ee0cb88/data/sr0.csv"
+    ]
     for name, e in reg.items():
         for u in data.sets()[e["set"]]["files"][name]["urls"]:
             assert u.startswith("https://"), (name, u)
-            if "raw.githubusercontent.com" in u:      # pinned to a full commit hash
+            if "raw.githubusercontent.com" in u:  # pinned to a full commit hash
                 assert len(u.split("/")[5]) == 40, u
     # files with no URL: their set explains how to obtain them
     for s, meta in data.sets().items():
@@ -167,7 +175,7 @@ def test_official_origin_first_then_pinned_copy(server, tmp_path, data_available
     official.unlink()
     rep = fetch.fetch(["coherent_csi_2021"], dest=tmp_path / "d", mirror=url, progress=False)
     assert rep.ok and "coherent_csi_2021/brnPE.txt" in rep.downloaded
-    assert "/arxiv.org/src/2110.07730v2/anc/brnPE.txt" in handler.gets        # tried first
+    assert "/arxiv.org/src/2110.07730v2/anc/brnPE.txt" in handler.gets  # tried first
     assert data.check("coherent_csi_2021/brnPE.txt", tmp_path / "d").ok
 
 
@@ -178,13 +186,27 @@ def test_corrupted_file_on_server_is_refused_by_name(server, tmp_path, data_avai
     bad = root / url_path(u)
     bad.write_bytes(bad.read_bytes().replace(b"0.", b"1.", 1))
     dest = tmp_path / "data"
-    r = runner.invoke(app, ["data", "fetch", "dresden2_2022", "ge_quenching", "--dest", str(dest),
-                            "--mirror", url, "--no-progress", "--retries", "0"])
+    r = runner.invoke(
+        app,
+        [
+            "data",
+            "fetch",
+            "dresden2_2022",
+            "ge_quenching",
+            "--dest",
+            str(dest),
+            "--mirror",
+            url,
+            "--no-progress",
+            "--retries",
+            "0",
+        ],
+    )
     assert r.exit_code == 1
     line = next(ln for ln in r.output.splitlines() if "data_release.txt" in ln and ln.startswith("error"))
     assert "checksum differs" in line and u.split("://")[1] in line and "data install" in line
-    assert not (dest / "dresden2_2022" / "data_release.txt").exists()      # refused, nothing left
-    assert data.check("ge_quenching/QF_Fef_YBe.txt", dest).ok             # the others are fetched
+    assert not (dest / "dresden2_2022" / "data_release.txt").exists()  # refused, nothing left
+    assert data.check("ge_quenching/QF_Fef_YBe.txt", dest).ok  # the others are fetched
     assert not leftovers(dest)
 
 
@@ -198,7 +220,7 @@ def test_interrupted_download_is_retried_and_leaves_no_partial_file(server, tmp_
     dest = tmp_path / "data"
     rep = fetch.fetch(["coherent_csi_2021"], dest=dest, mirror=url, progress=False, retries=1)
     assert rep.ok, [f.message(dest) for f in rep.failed]
-    assert handler.gets.count("/" + url_path(u)) == 2                     # restarted once
+    assert handler.gets.count("/" + url_path(u)) == 2  # restarted once
     assert data.check(name, dest).ok and not leftovers(dest)
 
 
@@ -212,10 +234,10 @@ def test_interrupted_download_without_retry_fails_cleanly_then_resumes(server, t
     rep = fetch.fetch(["coherent_csi_2021"], dest=dest, mirror=url, progress=False, retries=0)
     assert [f.name for f in rep.failed] == [name]
     assert "interrupted" in rep.failed[0].message(dest)
-    assert not (dest / name).exists() and not leftovers(dest)             # no half file in place
+    assert not (dest / name).exists() and not leftovers(dest)  # no half file in place
     n_before = len(handler.gets)
     rep = fetch.fetch(["coherent_csi_2021"], dest=dest, mirror=url, progress=False, retries=0)
-    assert rep.ok and rep.downloaded == [name]                            # only the missing file
+    assert rep.ok and rep.downloaded == [name]  # only the missing file
     assert len(handler.gets) == n_before + 1
 
 
@@ -228,8 +250,9 @@ def _closed_port() -> int:
 def test_offline_fetch_names_file_url_and_remedy(tmp_path):
     dest = tmp_path / "data"
     url = f"http://127.0.0.1:{_closed_port()}"
-    r = runner.invoke(app, ["data", "fetch", "dresden2_2022", "--dest", str(dest), "--mirror", url,
-                            "--no-progress", "--retries", "0"])
+    r = runner.invoke(
+        app, ["data", "fetch", "dresden2_2022", "--dest", str(dest), "--mirror", url, "--no-progress", "--retries", "0"]
+    )
     assert r.exit_code == 1
     err = [ln for ln in r.output.splitlines() if ln.startswith("error")]
     assert len(err) == 1
@@ -257,15 +280,112 @@ def test_altered_local_file_is_replaced(server, tmp_path, data_available):
     f = dest / "ge_quenching" / "QF_Fef_YBe.txt"
     f.write_text(f.read_text() + "\n")
     rep = fetch.fetch(["ge_quenching"], dest=dest, mirror=url, progress=False)
-    assert rep.ok and rep.downloaded == ["ge_quenching/QF_Fef_YBe.txt"] and data.check(f.relative_to(dest).as_posix(), dest).ok
+    assert (
+        rep.ok
+        and rep.downloaded == ["ge_quenching/QF_Fef_YBe.txt"]
+        and data.check(f.relative_to(dest).as_posix(), dest).ok
+    )
 
 
-def test_files_without_url_are_reported_with_how_to_obtain_them(server, tmp_path):
+def test_files_without_url_are_reported_with_how_to_obtain_them(server, tmp_path, data_available):
     root, url, _ = server
-    r = runner.invoke(app, ["data", "fetch", "coherent_csi_2021_snsflux", "--dest", str(tmp_path / "d"),
-                            "--mirror", url, "--no-progress"])
+    publish(root, ["solar"])
+    r = runner.invoke(app, ["data", "fetch", "solar", "--dest", str(tmp_path / "d"), "--mirror", url, "--no-progress"])
     assert r.exit_code == 1
-    assert "not downloadable" in r.output and "snsFlux2D.root" in r.output and "data install" in r.output
+    line = next(ln for ln in r.output.splitlines() if ln.startswith("not downloadable"))
+    assert "solar/fluxes/b16_fluxes.csv" in line or "and 18 more" in line
+    assert "derived tables" in line and "data install" in line
+    assert "error" not in r.output  # every file with a source came
+    lacking = [n for n, e in data.sets()["solar"]["files"].items() if not e["urls"]]
+    assert sum(1 for s in data.verify(tmp_path / "d", ["solar"]) if s.ok) == len(data.sets()["solar"]["files"]) - len(
+        lacking
+    )
+
+
+SNSFLUX = "coherent_csi_2021_snsflux"
+FLAV = (("nu_e", "nuE"), ("nu_mu", "nuMu"), ("anti_nu_mu", "nuMuBar"), ("anti_nu_e", "nuEBar"))
+
+
+def _table(name: str):
+    import numpy as np
+
+    path = data.data_dir() / f"coherent_csi_2021/snsflux/{name}"
+    lines = [ln for ln in path.read_text().splitlines() if not ln.startswith("#")]
+    cols = lines[0].split(",")
+    arr = np.array([[float(v) for v in ln.split(",")] for ln in lines[1:]])
+    return {c: arr[:, i] for i, c in enumerate(cols)}
+
+
+def publish_snsflux_inputs(root: Path, monkeypatch, tamper=None) -> None:
+    """Serve stand-ins for the two public flux files the SNS flux tables are derived from (the
+    real ones are not part of the data directory): .npy dicts of arrays built from the registered
+    tables, with the same structure; their SHA-256 is put in the registry for this test."""
+    import numpy as np
+
+    e = _table("snsflux_energy_1MeV_nu_per_POT.csv")
+    t = _table("snsflux_time_10ns_fraction.csv")
+    two = _table("snsflux_2d_125ns_1MeV_nu_per_POT.csv")
+    t_edges = np.append(t["t_lo_ns"], t["t_hi_ns"][-1])
+    labels = np.unique(two["E_label_MeV"])
+    t2 = np.append(np.unique(two["t_lo_ns"]), two["t_hi_ns"].max())
+    one = {k: {"energy": (e["E_label_MeV"], e[c]), "time": (t_edges, t[c])} for c, k in FLAV}
+    twod = {k: ((t2, labels), two[c].reshape(len(t2) - 1, len(labels))) for c, k in FLAV}
+    if tamper is not None:
+        tamper(one)
+    recipe = data.sets()[SNSFLUX]["derive"]
+    for key, obj in (("1d", one), ("2d", twod)):
+        buf = io.BytesIO()
+        np.save(buf, np.array(obj, dtype=object), allow_pickle=True)
+        blob = buf.getvalue()
+        spec = recipe["inputs"][key]
+        p = root / url_path(spec["url"])
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(blob)
+        monkeypatch.setitem(
+            recipe["inputs"], key, {**spec, "sha256": hashlib.sha256(blob).hexdigest(), "size": len(blob)}
+        )
+
+
+def test_snsflux_tables_are_derived_from_public_files(server, tmp_path, monkeypatch, data_available):
+    """The CsI SNS flux tables have no URL of their own: fetch derives them from the public flux
+    files and keeps them only if they are byte for byte the registered tables."""
+    root, url, handler = server
+    publish_snsflux_inputs(root, monkeypatch)
+    dest = tmp_path / "data"
+    r = runner.invoke(app, ["data", "fetch", SNSFLUX, "--dest", str(dest), "--mirror", url, "--no-progress"])
+    assert r.exit_code == 0, r.output
+    assert "3 derived from public files" in r.output
+    assert all(s.ok for s in data.verify(dest, [SNSFLUX])) and not leftovers(dest)
+    assert sorted(g.rsplit("/", 3)[-3] for g in handler.gets) == sorted(
+        u["url"].split("/")[5] for u in data.sets()[SNSFLUX]["derive"]["inputs"].values()
+    )
+
+
+def test_snsflux_input_with_other_objects_is_refused(server, tmp_path, monkeypatch, data_available):
+    """A flux file that would build anything but arrays is refused (never unpickled), by name."""
+    import datetime
+
+    root, url, _ = server
+    publish_snsflux_inputs(root, monkeypatch, tamper=lambda one: one.update(when=datetime.date(2024, 1, 1)))
+    dest = tmp_path / "data"
+    rep = fetch.fetch([SNSFLUX], dest=dest, mirror=url, progress=False)
+    assert sorted(f.name for f in rep.failed) == sorted(data.sets()[SNSFLUX]["files"])
+    assert "refusing to build datetime.date" in rep.failed[0].message(dest)
+    assert not any((dest / n).exists() for n in data.sets()[SNSFLUX]["files"]) and not leftovers(dest)
+
+
+def test_snsflux_derivation_differing_from_the_registry_is_refused(server, tmp_path, monkeypatch, data_available):
+    def shift(one):
+        one["nuE"]["energy"][1][3] *= 1.0000001
+
+    root, url, _ = server
+    publish_snsflux_inputs(root, monkeypatch, tamper=shift)
+    dest = tmp_path / "data"
+    rep = fetch.fetch([SNSFLUX], dest=dest, mirror=url, progress=False)
+    assert [f.name for f in rep.failed] == ["coherent_csi_2021/snsflux/snsflux_energy_1MeV_nu_per_POT.csv"]
+    assert "differs from the registered one" in rep.failed[0].message(dest)
+    assert not (dest / rep.failed[0].name).exists()
+    assert len(rep.derived) == 2
 
 
 def test_archive_members_are_unpacked_and_verified(server, tmp_path, data_available):
@@ -284,7 +404,7 @@ def test_archive_members_are_unpacked_and_verified(server, tmp_path, data_availa
     with tarfile.open(apath) as tar:
         tar.extractall(work, filter="data")
     top = next(work.iterdir())
-    member = top / victim[len(arch["into"]):]
+    member = top / victim[len(arch["into"]) :]
     member.write_bytes(member.read_bytes() + b"x")
     with tarfile.open(apath, "w:gz", compresslevel=1) as tar:
         tar.add(top, arcname=top.name)
@@ -310,15 +430,22 @@ def test_user_data_directory_is_the_default_target(server, tmp_path, monkeypatch
 
 
 @pytest.mark.slow
-def test_full_fetch_of_every_release_verifies(server, tmp_path, data_available):
+def test_full_fetch_of_every_release_verifies(server, tmp_path, monkeypatch, data_available):
     """Every release (81 MB, ~7100 files; the XENONnT one through its repository archive)."""
     root, url, handler = server
     publish(root, list(data.sets()))
+    publish_snsflux_inputs(root, monkeypatch)
     dest = tmp_path / "data"
     rep = fetch.fetch(None, dest=dest, mirror=url, progress=False)
     assert not rep.failed
-    lacking = {n for n, e in data.registry().items()
-               if not data.sets()[e["set"]]["files"][n]["urls"] and "content" not in data.sets()[e["set"]]["files"][n]}
+    lacking = {
+        n
+        for n, e in data.registry().items()
+        if not data.sets()[e["set"]]["files"][n]["urls"]
+        and "content" not in data.sets()[e["set"]]["files"][n]
+        and n not in data.sets()[e["set"]].get("derive", {}).get("headers", {})
+    }
+    assert len(rep.derived) == 3
     assert {n for names in rep.unavailable.values() for n in names} == lacking
     ok = [s for s in data.verify(dest) if s.ok]
     assert len(ok) == len(data.registry()) - len(lacking)

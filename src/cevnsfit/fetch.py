@@ -14,8 +14,10 @@ A set may also name an archive of its official repository (the XENONnT 8B releas
 instead of ~6900); its members are unpacked only if they are registered files, each verified
 before it is moved into place.  If the archive cannot be had, the files are downloaded one by one.
 
-Some files have no public URL (the derived CsI SNS flux tables, the curators' derived solar
-tables); their set's ``unavailable`` text says how to obtain them.  The two coefficient tables
+The CsI 2021 SNS flux tables have no URL of their own: they are derived from public files by a
+recipe of :mod:`cevnsfit.derived` and kept only if byte for byte the registered tables.  Some
+files have no public source at all (the curators' derived solar tables); their set's
+``unavailable`` text says how to obtain them.  The two coefficient tables
 transcribed by hand from published papers are written from the registry itself.
 
 ``mirror`` (or the environment variable ``CEVNSFIT_MIRROR``) fetches every URL
@@ -31,9 +33,10 @@ import os
 import tarfile
 import tempfile
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Callable, Iterable
 
 from . import data as datamod
 
@@ -47,26 +50,31 @@ class Failure:
     """One file that could not be fetched: the URLs tried and why each failed."""
 
     name: str
-    attempts: list[tuple[str, str]] = field(default_factory=list)   # (url, reason)
+    attempts: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
 
     def message(self, dest: Path) -> str:
         tried = "; ".join(f"{url}: {why}" for url, why in self.attempts) or "no public download URL"
         first = self.attempts[0][0] if self.attempts else None
-        by_hand = (f"download it by hand from {first} to {dest / self.name}"
-                   if first else f"put it at {dest / self.name}")
-        return (f"{self.name}: {tried}. What to do: {by_hand}, or place the release in a directory and run "
-                f"'cevnsfit data install DIR'")
+        by_hand = (
+            f"download it by hand from {first} to {dest / self.name}" if first else f"put it at {dest / self.name}"
+        )
+        return (
+            f"{self.name}: {tried}. What to do: {by_hand}, or place the release in a directory and run "
+            f"'cevnsfit data install DIR'"
+        )
 
 
 @dataclass
 class Report:
-    """What a fetch did: files downloaded, already present, written from the registry, failed,
-    and files with no public URL (per set, with the set's explanation)."""
+    """What a fetch did: files downloaded, already present, written from the registry, derived
+    from public files (:mod:`cevnsfit.derived`), failed, and files with no public URL (per set, with
+    the set's explanation)."""
 
     dest: Path
     downloaded: list[str] = field(default_factory=list)
     present: list[str] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
+    derived: list[str] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
     unavailable: dict[str, list[str]] = field(default_factory=dict)
     bytes_downloaded: int = 0
@@ -94,7 +102,8 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, requests.exceptions.HTTPError) and exc.response is not None:
         return f"HTTP {exc.response.status_code}"
     if isinstance(exc, requests.exceptions.ConnectionError) and not isinstance(
-            exc, requests.exceptions.ChunkedEncodingError):
+        exc, requests.exceptions.ChunkedEncodingError
+    ):
         return "server unreachable (no network, or the host is down)"
     if isinstance(exc, requests.exceptions.Timeout):
         return f"no answer within {TIMEOUT:g} s"
@@ -108,8 +117,14 @@ def _transient(exc: BaseException) -> bool:
     """Worth retrying at once: a transfer broken off, a timeout, a server error (5xx)."""
     import requests
 
-    if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError,
-                        requests.exceptions.Timeout)):
+    if isinstance(
+        exc,
+        (
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+            requests.exceptions.Timeout,
+        ),
+    ):
         return True
     if isinstance(exc, requests.exceptions.HTTPError) and exc.response is not None:
         return exc.response.status_code >= 500 or exc.response.status_code == 429
@@ -119,8 +134,9 @@ def _transient(exc: BaseException) -> bool:
 def _unreachable(exc: BaseException) -> bool:
     import requests
 
-    return (isinstance(exc, requests.exceptions.ConnectionError)
-            and not isinstance(exc, requests.exceptions.ChunkedEncodingError))
+    return isinstance(exc, requests.exceptions.ConnectionError) and not isinstance(
+        exc, requests.exceptions.ChunkedEncodingError
+    )
 
 
 class _Bar:
@@ -150,14 +166,23 @@ def _download(url: str, target: Path, sha256: str, retries: int, bar: _Bar | Non
 
     from . import __version__
 
-    downloader = pooch.HTTPDownloader(progressbar=bar if bar is not None else False, timeout=TIMEOUT,
-                                      headers={"User-Agent": f"cevnsfit/{__version__} (pooch)"})
+    downloader = pooch.HTTPDownloader(
+        progressbar=bar if bar is not None else False,
+        timeout=TIMEOUT,
+        headers={"User-Agent": f"cevnsfit/{__version__} (pooch)"},
+    )
     for attempt in range(retries + 1):
         try:
-            pooch.retrieve(url, known_hash=f"sha256:{sha256}", fname=target.name, path=target.parent,
-                           downloader=downloader, progressbar=False)
+            pooch.retrieve(
+                url,
+                known_hash=f"sha256:{sha256}",
+                fname=target.name,
+                path=target.parent,
+                downloader=downloader,
+                progressbar=False,
+            )
             if bar is not None:
-                bar.update(bar.size)      # complete even without a Content-Length
+                bar.update(bar.size)  # complete even without a Content-Length
             return
         except Exception as exc:
             if bar is not None:
@@ -186,7 +211,7 @@ def _extract_archive(archive: Path, into: str, wanted: dict[str, dict], dest: Pa
             name = into + member.name.split("/", 1)[1]
             entry = wanted.get(name)
             if entry is None:
-                continue            # not a registered file (or a path outside the set): skipped
+                continue  # not a registered file (or a path outside the set): skipped
             target = dest / name
             target.parent.mkdir(parents=True, exist_ok=True)
             src = tar.extractfile(member)
@@ -196,11 +221,11 @@ def _extract_archive(archive: Path, into: str, wanted: dict[str, dict], dest: Pa
             try:
                 h = hashlib.sha256()
                 with os.fdopen(fd, "wb") as out:
-                    for chunk in iter(lambda: src.read(1 << 20), b""):
+                    for chunk in iter(partial(src.read, 1 << 20), b""):
                         h.update(chunk)
                         out.write(chunk)
                 if h.hexdigest() != entry["sha256"]:
-                    continue        # left for the per-file download, which reports it
+                    continue  # left for the per-file download, which reports it
                 os.replace(tmp, target)
                 done.append(name)
             finally:
@@ -209,9 +234,15 @@ def _extract_archive(archive: Path, into: str, wanted: dict[str, dict], dest: Pa
     return done
 
 
-def fetch(sets: Iterable[str] | None = None, dest: Path | None = None, mirror: str | None = None,
-          retries: int = 2, progress: bool = True, only: Iterable[str] | None = None,
-          archive_min: int = 50) -> Report:
+def fetch(
+    sets: Iterable[str] | None = None,
+    dest: Path | None = None,
+    mirror: str | None = None,
+    retries: int = 2,
+    progress: bool = True,
+    only: Iterable[str] | None = None,
+    archive_min: int = 50,
+) -> Report:
     """Download the data releases ``sets`` (default: all) into ``dest`` (default: the data
     directory, :func:`cevnsfit.data.data_dir`), verifying every file by its SHA-256.
 
@@ -221,9 +252,8 @@ def fetch(sets: Iterable[str] | None = None, dest: Path | None = None, mirror: s
     missing.  Returns a :class:`Report`; raises nothing for download failures (they are in
     ``report.failed``), KeyError for an unknown set or file.
     """
-    import requests  # noqa: F401  (pooch's dependency; imported here so a missing install fails early)
-
     import pooch
+    import requests  # noqa: F401  (pooch's dependency; imported here so a missing install fails early)
 
     pooch.get_logger().setLevel(logging.WARNING)
     all_sets = datamod.sets()
@@ -240,7 +270,7 @@ def fetch(sets: Iterable[str] | None = None, dest: Path | None = None, mirror: s
         if bad:
             raise KeyError(f"not registered data file(s): {', '.join(bad[:5])}")
 
-    todo: list[tuple[str, str, dict]] = []       # (set, name, entry) still to get
+    todo: list[tuple[str, str, dict]] = []  # (set, name, entry) still to get
     for s in names:
         for name, entry in all_sets[s]["files"].items():
             if only_set is not None and name not in only_set:
@@ -269,6 +299,12 @@ def fetch(sets: Iterable[str] | None = None, dest: Path | None = None, mirror: s
                     report.downloaded.append(n)
                     report.bytes_downloaded += remaining[n]["size"]
                     del remaining[n]
+            recipe = all_sets[s].get("derive")
+            if recipe:
+                covered = {n: e for n, e in remaining.items() if n in recipe["headers"]}
+                if covered:
+                    _fetch_derived(recipe, covered, dest, mirror, retries, dead_hosts, report)
+                    remaining = {n: e for n, e in remaining.items() if n not in covered}
             for name, entry in remaining.items():
                 _fetch_one(s, name, entry, dest, mirror, retries, advance, dead_hosts, report)
     return report
@@ -285,8 +321,14 @@ def _fetch_archive(arch: dict, covered: dict, dest: Path, mirror, retries, advan
         try:
             for attempt in range(retries + 1):
                 try:
-                    path = pooch.retrieve(url, known_hash=None, fname="release.tar.gz", path=tmp,
-                                          downloader=pooch.HTTPDownloader(timeout=TIMEOUT), progressbar=False)
+                    path = pooch.retrieve(
+                        url,
+                        known_hash=None,
+                        fname="release.tar.gz",
+                        path=tmp,
+                        downloader=pooch.HTTPDownloader(timeout=TIMEOUT),
+                        progressbar=False,
+                    )
                     break
                 except Exception as exc:
                     if attempt == retries or not _transient(exc):
@@ -296,9 +338,51 @@ def _fetch_archive(arch: dict, covered: dict, dest: Path, mirror, retries, advan
         except Exception as exc:
             if _unreachable(exc):
                 dead_hosts.add(host)
-            return []               # fall back to single files, which report any error
+            return []  # fall back to single files, which report any error
     advance(sum(covered[n]["size"] for n in got))
     return got
+
+
+def _fetch_derived(recipe: dict, covered: dict, dest: Path, mirror, retries, dead_hosts, report: Report) -> None:
+    """Download a recipe's inputs (verified), derive the tables, and keep those whose SHA-256 is
+    the registered one (:mod:`cevnsfit.derived`)."""
+    from . import derived
+
+    attempts: list[tuple[str, str]] = []
+    with tempfile.TemporaryDirectory(prefix=".cevnsfit-derive-", dir=_existing_parent(dest)) as tmp:
+        inputs = {}
+        for key, spec in recipe["inputs"].items():
+            url = mirror_url(spec["url"], mirror)
+            host = url.split("/")[2]
+            if host in dead_hosts:
+                attempts.append((url, "server unreachable (no network, or the host is down)"))
+                continue
+            target = Path(tmp) / f"{key}.input"
+            try:
+                _download(url, target, spec["sha256"], retries, None)
+                inputs[key] = target
+            except Exception as exc:
+                if _unreachable(exc):
+                    dead_hosts.add(host)
+                attempts.append((url, _checksum_error(exc) or _reason(exc)))
+        tables: dict[str, bytes] = {}
+        if not attempts:
+            try:
+                tables = derived.derive(recipe["recipe"], inputs, recipe["headers"])
+            except Exception as exc:  # a malformed input: reported, never a partial table
+                attempts.append((recipe["recipe"], f"derivation failed: {exc}"))
+    for name, entry in covered.items():
+        blob = tables.get(name)
+        if blob is None or hashlib.sha256(blob).hexdigest() != entry["sha256"]:
+            why = attempts or [(recipe["recipe"], "the derived table differs from the registered one")]
+            report.failed.append(Failure(name, list(why)))
+            continue
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp_file = target.with_name(f".part-{target.name}")
+        tmp_file.write_bytes(blob)
+        os.replace(tmp_file, target)
+        report.derived.append(name)
 
 
 def _existing_parent(p: Path) -> Path:
@@ -340,7 +424,7 @@ def _fetch_one(s, name, entry, dest, mirror, retries, advance, dead_hosts, repor
         report.bytes_downloaded += entry["size"]
         return
     report.failed.append(failure)
-    advance(entry["size"])          # keep the bar honest about what is left
+    advance(entry["size"])  # keep the bar honest about what is left
 
 
 def _progress(show: bool, total: int):
@@ -349,11 +433,16 @@ def _progress(show: bool, total: int):
 
     if not show:
         return contextlib.nullcontext(), (lambda n: None)
-    from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn,
-                               TransferSpeedColumn)
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
-    prog = Progress(TextColumn("fetching data"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-                    TimeRemainingColumn(), transient=False)
+    prog = Progress(
+        TextColumn("fetching data"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        transient=False,
+    )
     task = prog.add_task("fetch", total=total)
     return prog, (lambda n: prog.advance(task, n))
 
@@ -368,4 +457,4 @@ def describe_unavailable(report: Report) -> list[str]:
     return out
 
 
-__all__ = ["fetch", "Report", "Failure", "mirror_url", "describe_unavailable", "MIRROR_ENV"]
+__all__ = ["MIRROR_ENV", "Failure", "Report", "describe_unavailable", "fetch", "mirror_url"]

@@ -3,7 +3,10 @@
 Pipeline (docs/physics.md):
 
 * Reactor antineutrinos: HMVE, HMK or EFK spectrum model (:mod:`cevnsfit.sources.reactor`),
-  total flux 4.8e13 /cm^2/s, with a 2 % flux-normalisation nuisance (thermal power and distance;
+  normalised (option ``reactor_norm``) to a total flux of 4.8e13 /cm^2/s (``total``, the
+  reference analyses' procedure), from the thermal power, 2.96 GW, and the energy per fission
+  (``power``), or with 4.8e13 for the fission nu-bar alone (``fission``), with a 2 %
+  flux-normalisation nuisance (thermal power and distance;
   spectrum-model differences are separate analyses).
 * Natural Ge (5 isotopes); the release is normalised per 3 kg and per day, so templates are
   computed for 3 kg x 1 day and compared in the release's units, counts / (10 eV 3 kg day).
@@ -45,13 +48,15 @@ import numpy as np
 from .. import data
 from ..detectors.quenching import GeTable, Lindhard
 from ..detectors.response import gaussian_bin_matrix, recoil_quadrature
-from ..inference.templates import TemplateBank, build_templates
+from ..inference.templates import build_templates
 from ..physics import cevns
 from ..physics.monomials import Points
 from ..physics.parameters import Params
 from ..physics.target import Target, zeff_edges
+from ..sources.oscillation import reactor_baseline
 from ..sources.reactor import MODELS as FLUX_MODELS
-from ..sources.reactor import reactor_spectrum
+from ..sources.reactor import NORMALISATIONS, reactor_spectrum
+from . import menu
 from .base import Axis, DataSet, Nuisance
 from .registry import ExperimentInfo, Option
 
@@ -64,6 +69,8 @@ SIGMA_N_KEV, ETA_KEV, FANO = 0.0685, 0.00296, 0.11
 PEAKS_KEV = {"L1": 1.297, "L2": 1.142, "M": 0.158}
 PEAK_RATIOS = {"L1": 1.0, "L2": 0.008, "M": 0.16}
 FLUX_SIGMA = 0.02
+#: reactor core centre to detector [m] (Colaresi et al. 2022)
+DISTANCE_M = 10.39
 PEAK_MODELS = ("fitted", "fixed")
 
 
@@ -178,6 +185,8 @@ class Dresden2(DataSet):
     eee_min_kev: float = 0.00296
     per_decade: int = 40
     peaks: str = "fitted"
+    reactor_norm: str = "total"
+    keyed_templates = True
 
     def __post_init__(self):
         if self.qf not in QF_MODELS:
@@ -203,7 +212,7 @@ class Dresden2(DataSet):
         self.quenching = quenching(self.qf, self.lindhard_k)
         self.target = Target((("Ge", 1),))
         self.n_atoms = self.target.molecules(MASS_NORM_KG)
-        self.spectrum = reactor_spectrum(self.flux)
+        self.spectrum = reactor_spectrum(self.flux, normalisation=self.reactor_norm)
         scale = self.n_atoms * 86400.0           # per 3 kg per day
         # nuclear recoils
         t_lo = self._tmin()
@@ -235,7 +244,9 @@ class Dresden2(DataSet):
                 Nuisance("l1_width", float(resolution(PEAKS_KEV["L1"])), None,
                          "71Ge L1 (and L2) peak width [keV], free (resolution at 1.3 keV)", (0.03, 0.15)),
             )
-        self.sensitive_to = ("sin2w", "mu_e", "mu_nu", "r2_ee", "r2_emu", "r2_etau", "q_ee", "q_emu", "q_etau")
+        self.baseline = reactor_baseline(DISTANCE_M)
+        self.sensitive_to = ("sin2w", "mu_e", "mu_nu", "r2_ee", "r2_emu", "r2_etau", "q_ee", "q_emu", "q_etau") \
+            + menu.measured(self, ("e",))
 
     def _tmin(self) -> float:
         """Lowest recoil [MeV] with E_ee >= eee_min (E_ee(T) is monotonic in this region for every
@@ -250,17 +261,11 @@ class Dresden2(DataSet):
         # kinematic end points of each isotope at the spectrum's end (steps of the integrand)
         return [float(cevns.t_max(self.spectrum.emax, iso.mass)) for iso, _ in self.target.isotopes()]
 
-    def _bank(self) -> TemplateBank:
-        bank = self.__dict__.get("_bank_cache")
-        if bank is None:
-            bank = self.__dict__["_bank_cache"] = TemplateBank(self.templates)
-        return bank
-
     def _parts(self, points: Points, nv: dict, derivatives: bool = False):
         """Signal per channel (n, D, B) (flux normalisation applied), background (n, B) and, with
         ``derivatives``, the exact derivatives of the expected counts by nuisance."""
         norm = 1.0 + nv["eta_flux"]
-        raw = self._bank().contract(points)                    # channel -> (n, D, 1, B)
+        raw = self.contract_templates(points)                  # channel -> (n, D, 1, B)
         sig = {ch: norm[:, None, None] * v[:, :, 0, :] for ch, v in raw.items()}
         fitted = self.peaks == "fitted"
         bkg, d = background_batch(E_EDGES, nv["bkg_flat"], nv["bkg_exp_amp"], nv["bkg_exp_slope"], nv["bkg_l1"],
@@ -292,8 +297,10 @@ class Dresden2(DataSet):
         return DETECTOR_MASS_KG / MASS_NORM_KG * EXPOSURE_DAYS
 
 
-def _build(opts: cevns.Options, es: bool, qf: str, flux: str, peaks: str, lindhard_k: float | None) -> Dresden2:
-    return Dresden2(qf=qf, flux=flux, es=es, opts=opts, lindhard_k=lindhard_k, peaks=peaks)
+def _build(opts: cevns.Options, es: bool, qf: str, flux: str, peaks: str, lindhard_k: float | None,
+           reactor_norm: str = "total", zp_model: str = "universal") -> Dresden2:
+    return Dresden2(qf=qf, flux=flux, es=es, opts=menu.with_zp_model(opts, zp_model), lindhard_k=lindhard_k,
+                    peaks=peaks, reactor_norm=reactor_norm)
 
 
 def _check_k(k):
@@ -314,4 +321,9 @@ INFO = ExperimentInfo(
                choices=PEAK_MODELS),
         Option("lindhard_k", None, "Lindhard k of the lindhard quenching model (default 0.157)", kind=float,
                check=_check_k),
+        menu.ZP_MODEL,
+        Option("reactor_norm", "total", "reactor flux normalisation: total (every spectrum model scaled to "
+               "4.8e13 nu-bar/cm2/s), power (fission rate from 2.96 GW_th and the energy per fission x nu-bar "
+               "per fission of the model) or fission (4.8e13 for the fission nu-bar, capture nu-bar on top)",
+               choices=NORMALISATIONS),
     ))
