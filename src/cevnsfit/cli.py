@@ -11,6 +11,7 @@ import typer
 
 from . import __version__
 from . import data as datamod
+from ._optional import MissingExtra
 from .cli_data import register as _register_data_commands
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -18,9 +19,22 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                        "for COHERENT CsI/Ar and Dresden-II.")
 data_app = typer.Typer(no_args_is_help=True, help="Locate, verify and install the public data releases.")
 app.add_typer(data_app, name="data")
-_register_data_commands(data_app)
+_register_data_commands(app, data_app)
 cache_app = typer.Typer(no_args_is_help=True, help="Show or empty the on-disk template cache.")
 app.add_typer(cache_app, name="cache")
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"cevnsfit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", is_eager=True, callback=_show_version,
+                                       help="print the version and exit")) -> None:
+    """CEvNS and nu-e scattering: predictions and fits of neutrino EM properties for COHERENT CsI/Ar
+    and Dresden-II."""
 
 
 def _fail(msg: str, code: int = 2) -> None:
@@ -551,6 +565,9 @@ def main() -> None:  # entry point
     except datamod.DataError as e:
         typer.secho(f"error: {e}", fg=typer.colors.RED, err=True)
         sys.exit(1)
+    except MissingExtra as e:
+        typer.secho(f"error: {e}", fg=typer.colors.RED, err=True)
+        sys.exit(3)
 
 
 if __name__ == "__main__":

@@ -100,6 +100,19 @@ def data_sets(as_json: bool = typer.Option(False, "--json", help="print JSON")) 
                    f"    cite: {r['cite']}")
 
 
-def register(data_app: typer.Typer) -> None:
+def cite(target: Optional[str] = typer.Argument(
+        None, help="a shipped analysis (e.g. r2_coherent), an analysis file, a data set (csi, dresden2, ...), "
+                   "a data release, or 'all'; none: the package only")) -> None:
+    """BibTeX of cevnsfit and of every experiment paper and data release an analysis uses."""
+    from . import references
+
+    try:
+        typer.echo(references.cite(target), nl=False)
+    except ValueError as e:
+        _fail(str(e))
+
+
+def register(app: typer.Typer, data_app: typer.Typer) -> None:
     data_app.command("fetch")(data_fetch)
     data_app.command("sets")(data_sets)
+    app.command("cite")(cite)

@@ -33,13 +33,14 @@ import numpy as np
 from .. import data
 from ..detectors.quenching import ArgonLinear
 from ..detectors.response import binned_with_efficiency, recoil_quadrature
-from ..inference.templates import build_templates, interpolate_variants
+from ..inference.templates import TemplateBank, build_templates, morph_weights
 from ..physics import cevns
+from ..physics.monomials import Points
 from ..physics.parameters import Params
 from ..physics.target import zeff_edges
 from .base import Axis, DataSet, Nuisance
 from .registry import ExperimentInfo, Option
-from .snsbeam import SNSExposure, TimeBinning, nuclear_quadrature, setup_beam
+from .snsbeam import SNSExposure, TimeBinning, combine_energy_time_batch, nuclear_quadrature, setup_beam
 
 E_EDGES = np.arange(0.0, 121.0, 10.0)
 F90_EDGES = np.linspace(0.5, 0.9, 9)
@@ -162,68 +163,97 @@ class Ar2020(DataSet):
     def electron_quadrature(self):
         return recoil_quadrature(1e-4, 0.2, zeff_edges(self.target), per_decade=self.per_decade)
 
-    def _shapes(self, n: dict, d_offset: bool = False) -> np.ndarray:
-        """Per component kind, the (F90 x) time distribution that multiplies each energy bin:
-        (K, T) on the 2D grid, (K, E, F, T) on the 3D grid (the F90 shape depends on energy);
-        with ``d_offset`` its derivative with respect to the timing offset."""
-        tp = (self._timing.derivative if d_offset else self._timing)(n["t_offset"])
-        times = np.stack([tp[kind] for kind in self.kinds])
-        if self.grid == "2d":
-            return times
-        f90 = np.maximum(interpolate_variants(self.f90["nominal"], self.f90["+"], self.f90["-"], n["cevns_f90"]), 0.0)
-        return f90[None, :, :, None] * times[:, None, None, :]
+    # predictions ----------------------------------------------------------------------------
+    def _bank(self) -> TemplateBank:
+        bank = self.__dict__.get("_bank_cache")
+        if bank is None:
+            bank = self.__dict__["_bank_cache"] = TemplateBank(self.templates)
+        return bank
 
-    def _signal(self, energy: np.ndarray, n: dict) -> np.ndarray:
-        """Flattened signal counts from per-component energy counts (K, E)."""
-        return self._signal_batch(energy[None], n)[0]
+    def _brn_variants(self):
+        """The BRN morphing variants stacked: names, nominal (B,), plus (3, B), minus (3, B)."""
+        keys = tuple(self.brn_var)
+        return (keys, self.bkg["brn"], np.stack([self.brn_var[k][0] for k in keys]),
+                np.stack([self.brn_var[k][1] for k in keys]))
 
-    def _signal_batch(self, energy: np.ndarray, n: dict, d_offset: bool = False) -> np.ndarray:
-        """The same for many physics points: energy counts (N, K, E) -> (N, bins)."""
-        sh = self._shapes(n, d_offset)
-        if self.grid == "2d":
-            out = np.einsum("nke,kt->net", energy, sh)
-        else:
-            out = np.einsum("nke,keft->neft", energy, sh)
-        return out.reshape(energy.shape[0], -1)
+    def _backgrounds(self, nv: dict, derivatives: bool = False):
+        """Backgrounds (name -> (n, B)) at (n,) nuisance arrays, and their exact derivatives."""
+        keys, nom, plus, minus = self._brn_variants()
+        w, dw = zip(*(morph_weights(nv[k]) for k in keys))          # per key: ((n,) x 3), ((n,) x 3)
+        wn = np.stack([x[0] for x in w], axis=1)                    # (n, 3)
+        wp = np.stack([x[1] for x in w], axis=1)
+        wm = np.stack([x[2] for x in w], axis=1)
+        morphed = (1.0 + (wn - 1.0).sum(axis=1))[:, None] * nom + wp @ plus + wm @ minus
+        brn_norm = 1.0 + nv["eta_brn"]
+        brn = np.maximum(morphed, 0.0)                              # morphing may cross zero
+        out = {"brn": brn_norm[:, None] * brn, "delbrn": (1.0 + nv["eta_delbrn"])[:, None] * self.bkg["delbrn"],
+               "ss": (1.0 + nv["eta_ss"])[:, None] * self.bkg["ss"]}
+        if not derivatives:
+            return out, None
+        pos = (morphed > 0.0) * brn_norm[:, None]
+        d = {"eta_brn": brn, "eta_delbrn": np.broadcast_to(self.bkg["delbrn"], brn.shape),
+             "eta_ss": np.broadcast_to(self.bkg["ss"], brn.shape)}
+        for j, k in enumerate(keys):
+            dn, dp_, dm = dw[j]
+            d[k] = pos * (dn[:, None] * nom + dp_[:, None] * plus[j] + dm[:, None] * minus[j])
+        return out, d
 
-    def _backgrounds(self, n: dict) -> dict[str, np.ndarray]:
-        brn = self.bkg["brn"]
-        for key, (plus, minus) in self.brn_var.items():
-            if n[key] != 0.0:
-                brn = brn + interpolate_variants(self.bkg["brn"], plus, minus, n[key]) - self.bkg["brn"]
-        return {"brn": (1.0 + n["eta_brn"]) * np.maximum(brn, 0.0),    # morphing may cross zero
-                "delbrn": (1.0 + n["eta_delbrn"]) * self.bkg["delbrn"],
-                "ss": (1.0 + n["eta_ss"]) * self.bkg["ss"]}
+    def _f90(self, x, derivatives: bool = False):
+        """P(F90 bin | energy bin) (n, E, F) at the F90 nuisance values, and d/dx."""
+        (wn, wp, wm), (dn, dp_, dm) = morph_weights(x)
+        nom, plus, minus = self.f90["nominal"], self.f90["+"], self.f90["-"]
+        m = wn[:, None, None] * nom + wp[:, None, None] * plus + wm[:, None, None] * minus
+        f = np.maximum(m, 0.0)
+        if not derivatives:
+            return f, None
+        return f, (m > 0.0) * (dn[:, None, None] * nom + dp_[:, None, None] * plus + dm[:, None, None] * minus)
 
-    def expected_batch(self, values: dict, nuis: dict | None = None, base: Params | None = None) -> np.ndarray:
-        """Vectorised expected counts for many physics points (nuisances fixed)."""
-        n = self._nuis(nuis)
-        energy = sum(self.templates[ch].per_component_batch(values, base) for ch in self.templates)
-        bkg = sum(self._backgrounds(n).values())
-        return (1.0 + n["eta_cevns"]) * self._signal_batch(energy, n) + bkg[None, :]
+    def _parts(self, points: Points, nv: dict, derivatives: bool = False):
+        """Signal per channel (n, D, B) (normalisation applied), backgrounds {name: (n, B)} and,
+        with ``derivatives``, the exact derivatives of the expected counts by nuisance."""
+        n = points.n
+        norm = (1.0 + nv["eta_cevns"])[:, None, None]
+        raw = self._bank().contract(points)                        # channel -> (n, D, K, E)
+        p, dp = self._timing.batch(nv["t_offset"], derivatives)
+        kidx = [self._timing.kinds.index(k) for k in self.kinds]
+        tk = p[:, kidx]
+        f90 = df90 = None
+        if self.grid == "3d":
+            f90, df90 = self._f90(nv["cevns_f90"], derivatives)
 
-    def linear_derivatives(self, params, nuis, comps):
-        n = self._nuis(nuis)
-        sig = comps["cevns"] + comps.get("es", 0.0)
-        out = {"eta_delbrn": self.bkg["delbrn"], "eta_ss": self.bkg["ss"]}
-        if abs(1.0 + n["eta_cevns"]) > 1e-9:   # at -1 the shapes are unknown here: numeric
-            out["eta_cevns"] = sig / (1.0 + n["eta_cevns"])
-        if abs(1.0 + n["eta_brn"]) > 1e-9:
-            out["eta_brn"] = comps["brn"] / (1.0 + n["eta_brn"])
-        energy = sum(t.per_component(params) for t in self.templates.values())
-        out["t_offset"] = (1.0 + n["eta_cevns"]) * self._signal_batch(energy[None], n, d_offset=True)[0]
-        return out
+        def spread(energy, tprob, f):
+            et = combine_energy_time_batch(energy, tprob)           # (n, D, E T)
+            if f is None:
+                return et
+            nT = tprob.shape[-1]
+            et = et.reshape(n, energy.shape[1], -1, 1, nT) * f[:, None, :, :, None]
+            return et.reshape(n, energy.shape[1], -1)
+
+        sig = {ch: norm * spread(v, tk, f90) for ch, v in raw.items()}
+        bkg, d = self._backgrounds(nv, derivatives)
+        if derivatives:
+            e0 = sum(v[:, :1] for v in raw.values())                # (n, 1, K, E)
+            unnorm = spread(e0, tk, f90)[:, 0]
+            d["eta_cevns"] = unnorm
+            d["t_offset"] = norm[:, 0] * spread(e0, dp[:, kidx], f90)[:, 0]
+            if self.grid == "3d":
+                d["cevns_f90"] = norm[:, 0] * spread(e0, tk, df90)[:, 0]
+            else:     # the F90 shape is summed over on the 2D grid
+                d["cevns_f90"] = np.zeros_like(unnorm)
+        return sig, bkg, d
+
+    def predict_points(self, points: Points, nuis: dict, derivatives: bool = False):
+        sig, bkg, d = self._parts(points, nuis, derivatives)
+        out = sum(sig.values())
+        out[:, 0] += sum(bkg.values())
+        return out, d
 
     def components(self, params: Params, nuis: dict | None = None) -> dict[str, np.ndarray]:
-        n = self._nuis(nuis)
-        norm = 1.0 + n["eta_cevns"]
-        out = {"cevns": norm * self._signal(self.templates["cevns"].per_component(params), n)}
-        if self.es:
-            out["es"] = norm * self._signal(self.templates["es"].per_component(params), n)
-        out.update(self._backgrounds(n))
+        nv = {k: np.full(1, float(v)) for k, v in self._nuis(nuis).items()}
+        sig, bkg, _ = self._parts(self.point(params), nv)
+        out = {ch: v[0, 0] for ch, v in sig.items()}
+        out.update({k: v[0] for k, v in bkg.items()})
         return out
-
-
 
 
 def _build(opts: cevns.Options, es: bool, ar_grid: str) -> Ar2020:

@@ -30,14 +30,14 @@ import numpy as np
 from .. import data
 from ..detectors.quenching import CSI_VARIANTS, CsIPolynomial
 from ..detectors.response import binned_with_efficiency, gamma_cdf, recoil_quadrature
-from ..inference.templates import (VariantStack, build_templates, interpolate_variants,
-                                   interpolate_variants_derivative)
+from ..inference.templates import TemplateBank, VariantStack, build_templates, morph_weights
 from ..physics import cevns
+from ..physics.monomials import Points
 from ..physics.parameters import Params
 from ..physics.target import zeff_edges
 from .base import Axis, DataSet, Nuisance
 from .registry import ExperimentInfo
-from .snsbeam import SNSExposure, TimeBinning, combine_energy_time, nuclear_quadrature, setup_beam
+from .snsbeam import SNSExposure, TimeBinning, combine_energy_time_batch, nuclear_quadrature, setup_beam
 
 PE_EDGES = np.array([0, 8, 12, 16, 20, 24, 32, 40, 50, 60], float)
 TIME_EDGES = np.array([0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1, 2, 4, 6], float)
@@ -185,77 +185,90 @@ class CsI2021(DataSet):
         self._stacks = {ch: VariantStack(t) for ch, t in self.templates.items()}
         self._timing = TimeBinning(self.exposure, TIME_EDGES, time_efficiency)
 
-    def _energy_counts(self, channel: str, params: Params, n: dict, derivatives: bool = False):
-        """Energy counts (n_comp, n_E) of a channel with the quenching (qf0, qf1; CEvNS only) and
-        efficiency (eff) variants morphed in; with ``derivatives`` also their exact derivatives
-        with respect to those nuisances, ``(counts, {name: d counts / d name})``."""
-        return self._morphed(channel, self._stacks[channel].per_component(params), n, derivatives)
+    # predictions ----------------------------------------------------------------------------
+    def _bank(self) -> TemplateBank:
+        bank = self.__dict__.get("_bank_cache")
+        if bank is None:
+            bank = self.__dict__["_bank_cache"] = TemplateBank(self._stacks)
+        return bank
 
-    def _morphed(self, channel: str, v: np.ndarray, n: dict, derivatives: bool = False):
-        """Morph the template variants ``v`` (..., n_variants, n_comp, n_E) -- one physics point or
-        a stack of them -- at the nuisances ``n``; see :meth:`_energy_counts`."""
-        ix = self._stacks[channel].index
-        nom = v[..., ix[("nominal", "nominal")], :, :]
-        out = nom.copy()
-        morphs = [("eff", v[..., ix[("nominal", "+")], :, :], v[..., ix[("nominal", "-")], :, :])]
+    def _channels(self) -> tuple[str, ...]:
+        return ("cevns", "es") if self.es else ("cevns",)
+
+    def _morphs(self, channel: str) -> list[tuple[str, tuple, tuple]]:
+        """(nuisance, plus variant key, minus variant key) of the template morphing of a channel:
+        the energy efficiency (both channels) and the two quenching models (CEvNS only)."""
+        out = [("eff", ("nominal", "+"), ("nominal", "-"))]
         if channel == "cevns":
-            morphs += [(key, v[..., ix[(f"model{i}+", "nominal")], :, :], v[..., ix[(f"model{i}-", "nominal")], :, :])
-                       for i, key in enumerate(("qf0", "qf1"))]
-        for key, plus, minus in morphs:
-            if n[key] != 0.0:
-                out += interpolate_variants(nom, plus, minus, n[key]) - nom
-        # additive morphing can cross zero far out (or at +-1 sigma corners): counts cannot
-        counts = np.maximum(out, 0.0)
-        if not derivatives:
-            return counts
-        positive = out > 0.0
-        return counts, {key: np.where(positive, interpolate_variants_derivative(nom, plus, minus, n[key]), 0.0)
-                        for key, plus, minus in morphs}
+            out += [(key, (f"model{i}+", "nominal"), (f"model{i}-", "nominal")) for i, key in enumerate(("qf0", "qf1"))]
+        return out
 
-    def _backgrounds(self, n: dict) -> dict[str, np.ndarray]:
-        return {"brn": (1.0 + n["eta_brn"]) * self.brn, "nin": (1.0 + n["eta_nin"]) * self.nin,
-                "ss": (1.0 + n["eta_ss"]) * self.ss}
+    def _morphed(self, channel: str, v: np.ndarray, nv: dict, derivatives: bool = False):
+        """Morph the template variants ``v`` (n, D, n_variants, n_comp, n_E) at the (n,) nuisance
+        arrays ``nv``: energy counts (n, D, n_comp, n_E), clipped at zero (additive morphing can
+        cross zero far out); with ``derivatives`` also their exact derivatives (n, n_comp, n_E)
+        with respect to the morphing nuisances."""
+        ix = self._stacks[channel].index
+        nom = v[:, :, ix[("nominal", "nominal")]]
+        out = nom.copy()
+        grads = {}
+        for key, kp, km in self._morphs(channel):
+            plus, minus = v[:, :, ix[kp]], v[:, :, ix[km]]
+            (wn, wp, wm), (dn, dp_, dm) = morph_weights(nv[key])
+            out += ((wn - 1.0)[:, None, None, None] * nom + wp[:, None, None, None] * plus
+                    + wm[:, None, None, None] * minus)
+            if derivatives:
+                grads[key] = dn[:, None, None] * nom[:, 0] + dp_[:, None, None] * plus[:, 0] + dm[:, None, None] * minus[:, 0]
+        positive = out[:, :1] > 0.0
+        counts = out * positive             # = max(out, 0) for the value, and its directions
+        return counts, {k: g * positive[:, 0] for k, g in grads.items()}
+
+    def _backgrounds(self, nv: dict) -> dict[str, np.ndarray]:
+        return {"brn": (1.0 + nv["eta_brn"])[:, None] * self.brn, "nin": (1.0 + nv["eta_nin"])[:, None] * self.nin,
+                "ss": (1.0 + nv["eta_ss"])[:, None] * self.ss}
 
     def time_probabilities(self, offset: float = 0.0):
         return self._timing(offset)
 
-    def expected_batch(self, values: dict, nuis: dict | None = None, base: Params | None = None) -> np.ndarray:
-        """Vectorised expected counts for many physics points (nuisances fixed)."""
-        n = self._nuis(nuis)
-        tp = self._timing(n["t_offset"])
-        tmat = np.stack([tp[k] for k in self.kinds])                       # (K, T)
-        total = 0.0
-        for ch in (("cevns", "es") if self.es else ("cevns",)):
-            energy = self._morphed(ch, self._stacks[ch].per_component_batch(values, base), n)   # (n, K, E)
-            total = total + (1.0 + n["eta_cevns"]) * np.einsum("nke,kt->net", energy, tmat).reshape(energy.shape[0], -1)
-        return total + sum(self._backgrounds(n).values())[None, :]
+    def _parts(self, points: Points, nv: dict, derivatives: bool = False):
+        """Signal per channel (n, D, B) (normalisation applied), backgrounds {name: (n, B)} and,
+        with ``derivatives``, the exact derivatives of the expected counts by nuisance."""
+        raw = self._bank().contract(points)                  # channel -> (n, D, V, K, E)
+        p, dp = self._timing.batch(nv["t_offset"], derivatives)
+        kidx = [self._timing.kinds.index(k) for k in self.kinds]
+        tk = p[:, kidx]
+        norm = 1.0 + nv["eta_cevns"]
+        sig, d = {}, {}
+        counts0 = 0.0
+        for ch in self._channels():
+            counts, grads = self._morphed(ch, raw[ch], nv, derivatives)
+            sig[ch] = norm[:, None, None] * combine_energy_time_batch(counts, tk)
+            if derivatives:
+                counts0 = counts0 + counts[:, :1]
+                for key, g in grads.items():
+                    dk = norm[:, None] * combine_energy_time_batch(g[:, None], tk)[:, 0]
+                    d[key] = d[key] + dk if key in d else dk
+        bkg = self._backgrounds(nv)
+        if derivatives:
+            d["eta_cevns"] = combine_energy_time_batch(counts0, tk)[:, 0]
+            d["t_offset"] = norm[:, None] * combine_energy_time_batch(counts0, dp[:, kidx])[:, 0]
+            shape = d["eta_cevns"].shape
+            d.update({"eta_brn": np.broadcast_to(self.brn, shape), "eta_nin": np.broadcast_to(self.nin, shape),
+                      "eta_ss": np.broadcast_to(self.ss, shape)})
+        return sig, bkg, d
 
-    def linear_derivatives(self, params, nuis, comps):
-        n = self._nuis(nuis)
-        sig = comps["cevns"] + comps.get("es", 0.0)
-        out = {"eta_brn": self.brn, "eta_nin": self.nin, "eta_ss": self.ss}
-        if abs(1.0 + n["eta_cevns"]) > 1e-9:   # at -1 the signal shape is unknown here: numeric
-            out["eta_cevns"] = sig / (1.0 + n["eta_cevns"])
-        # the morphing nuisances: exact derivatives of the (nonlinear, smooth) morphing
-        tp = self._timing(n["t_offset"])
-        norm = 1.0 + n["eta_cevns"]
-        dtp = self._timing.derivative(n["t_offset"])
-        for ch in (("cevns", "es") if self.es else ("cevns",)):
-            counts, d = self._energy_counts(ch, params, n, derivatives=True)
-            for key, dk in d.items():
-                out[key] = out.get(key, 0.0) + norm * combine_energy_time(dk, self.kinds, tp)
-            out["t_offset"] = out.get("t_offset", 0.0) + norm * combine_energy_time(counts, self.kinds, dtp)
-        return out
+    def predict_points(self, points: Points, nuis: dict, derivatives: bool = False):
+        sig, bkg, d = self._parts(points, nuis, derivatives)
+        out = sum(sig.values())
+        out[:, 0] += sum(bkg.values())
+        return out, d
 
     # DataSet interface ------------------------------------------------------------------
     def components(self, params: Params, nuis: dict | None = None) -> dict[str, np.ndarray]:
-        n = self._nuis(nuis)
-        tp = self._timing(n["t_offset"])
-        norm = 1.0 + n["eta_cevns"]
-        out = {"cevns": norm * combine_energy_time(self._energy_counts("cevns", params, n), self.kinds, tp)}
-        if self.es:
-            out["es"] = norm * combine_energy_time(self._energy_counts("es", params, n), self.kinds, tp)
-        out.update(self._backgrounds(n))
+        nv = {k: np.full(1, float(v)) for k, v in self._nuis(nuis).items()}
+        sig, bkg, _ = self._parts(self.point(params), nv)
+        out = {ch: v[0, 0] for ch, v in sig.items()}
+        out.update({k: v[0] for k, v in bkg.items()})
         return out
 
 

@@ -41,13 +41,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
-from scipy.special import ndtr
 
 from .. import data
 from ..detectors.quenching import GeTable, Lindhard
 from ..detectors.response import gaussian_bin_matrix, recoil_quadrature
-from ..inference.templates import build_templates
+from ..inference.templates import TemplateBank, build_templates
 from ..physics import cevns
+from ..physics.monomials import Points
 from ..physics.parameters import Params
 from ..physics.target import Target, zeff_edges
 from ..sources.reactor import MODELS as FLUX_MODELS
@@ -90,26 +90,77 @@ def quenching(name: str, k: float | None = None):
     raise ValueError(f"unknown quenching model {name!r}; allowed: {', '.join(QF_MODELS)}")
 
 
+def _ndtr(x):
+    from scipy.special import ndtr     # imported on first use: scipy.special is slow to import
+
+    return ndtr(x)
+
+
+def _peak(edges, centre, width, derivatives: bool = False):
+    """Counts per bin of a unit Gaussian peak (``centre``, ``width``: scalars or (n, 1) arrays),
+    with d/dcentre and d/dwidth when ``derivatives``."""
+    z = (edges - centre) / width
+    cdf = _ndtr(z)
+    p = cdf[..., 1:] - cdf[..., :-1]
+    if not derivatives:
+        return p, None, None
+    phi = np.exp(-0.5 * z * z) * (1.0 / np.sqrt(2.0 * np.pi))
+    zphi = z * phi
+    return p, -(phi[..., 1:] - phi[..., :-1]) / width, -(zphi[..., 1:] - zphi[..., :-1]) / width
+
+
+def background_batch(edges, n_flat, a_exp, t_exp, a_l1, ratios=None, l1_centre=None, l1_width=None,
+                     derivatives: bool = False):
+    """The background of :func:`background_shape` for (n,) arrays of its parameters: (n, bins),
+    and with ``derivatives`` its exact derivatives with respect to each parameter (keys
+    ``bkg_flat``, ``bkg_exp_amp``, ``bkg_exp_slope``, ``bkg_l1`` and, when given, ``l1_centre``,
+    ``l1_width``)."""
+    edges = np.asarray(edges, float)
+    lo, hi = edges[:-1], edges[1:]
+    col = [np.asarray(v, float)[..., None] if v is not None else None
+           for v in (n_flat, a_exp, t_exp, a_l1, l1_centre, l1_width)]
+    flat, amp, slope, l1, centre, width = col
+    unit_flat = (hi - lo) / 0.010
+    e = np.exp(-edges / slope)
+    de = e[..., :-1] - e[..., 1:]
+    unit_exp = slope / 0.010 * de
+    ratios = ratios or PEAK_RATIOS
+    unit_peaks = 0.0
+    dc = dw = 0.0
+    for name, e0 in PEAKS_KEV.items():
+        c, s = e0, float(resolution(e0))
+        free_c = name == "L1" and centre is not None
+        free_w = name in ("L1", "L2") and width is not None
+        c = centre if free_c else c
+        s = width if free_w else s
+        p, pc, pw = _peak(edges, c, s, derivatives and (free_c or free_w))
+        unit_peaks = unit_peaks + ratios[name] * p
+        if derivatives and free_c:
+            dc = dc + ratios[name] * pc
+        if derivatives and free_w:
+            dw = dw + ratios[name] * pw
+    out = flat * unit_flat + amp * unit_exp + l1 * unit_peaks
+    if not derivatives:
+        return out, None
+    shape = out.shape
+    d = {"bkg_flat": np.broadcast_to(unit_flat, shape), "bkg_exp_amp": np.broadcast_to(unit_exp, shape),
+         "bkg_exp_slope": amp / 0.010 * (de + (lo * e[..., :-1] - hi * e[..., 1:]) / slope),
+         "bkg_l1": np.broadcast_to(unit_peaks, shape)}
+    if centre is not None:
+        d["l1_centre"] = l1 * dc
+    if width is not None:
+        d["l1_width"] = l1 * dw
+    return out, d
+
+
 def background_shape(edges, n_flat, a_exp, t_exp, a_l1, ratios=None, l1_centre=None, l1_width=None) -> np.ndarray:
     """Background counts per bin (same units as the amplitudes: n_flat per 10 eV, a_exp per 10 eV
-    at T = 0, peak amplitudes = counts in the whole peak).
+    at T = 0, peak amplitudes = counts in the whole peak): flat + a_exp exp(-E/t_exp) + the 71Ge
+    peaks, each bin the integral over the bin.
 
     ``l1_centre`` / ``l1_width`` [keV] replace the nominal L1 energy and its resolution width
     (the L2 peak then shares ``l1_width``); None keeps the nominal values of SPEC section 10."""
-    lo, hi = edges[:-1], edges[1:]
-    width = (hi - lo) / 0.010
-    flat = n_flat * width
-    expo = a_exp * t_exp / 0.010 * (np.exp(-lo / t_exp) - np.exp(-hi / t_exp))
-    ratios = ratios or PEAK_RATIOS
-    peaks = 0.0
-    for name, e0 in PEAKS_KEV.items():
-        s = resolution(e0)
-        if name == "L1" and l1_centre is not None:
-            e0 = l1_centre
-        if name in ("L1", "L2") and l1_width is not None:
-            s = l1_width
-        peaks = peaks + a_l1 * ratios[name] * (ndtr((hi - e0) / s) - ndtr((lo - e0) / s))
-    return flat + expo + peaks
+    return background_batch(edges, n_flat, a_exp, t_exp, a_l1, ratios, l1_centre, l1_width)[0]
 
 
 @dataclass(eq=False)
@@ -197,39 +248,38 @@ class Dresden2(DataSet):
         # kinematic end points of each isotope at the spectrum's end (steps of the integrand)
         return [float(cevns.t_max(self.spectrum.emax, iso.mass)) for iso, _ in self.target.isotopes()]
 
+    def _bank(self) -> TemplateBank:
+        bank = self.__dict__.get("_bank_cache")
+        if bank is None:
+            bank = self.__dict__["_bank_cache"] = TemplateBank(self.templates)
+        return bank
+
+    def _parts(self, points: Points, nv: dict, derivatives: bool = False):
+        """Signal per channel (n, D, B) (flux normalisation applied), background (n, B) and, with
+        ``derivatives``, the exact derivatives of the expected counts by nuisance."""
+        norm = 1.0 + nv["eta_flux"]
+        raw = self._bank().contract(points)                    # channel -> (n, D, 1, B)
+        sig = {ch: norm[:, None, None] * v[:, :, 0, :] for ch, v in raw.items()}
+        fitted = self.peaks == "fitted"
+        bkg, d = background_batch(E_EDGES, nv["bkg_flat"], nv["bkg_exp_amp"], nv["bkg_exp_slope"], nv["bkg_l1"],
+                                  dict(self.peak_ratios), nv["l1_centre"] if fitted else None,
+                                  nv["l1_width"] if fitted else None, derivatives)
+        if derivatives:
+            d["eta_flux"] = sum(v[:, 0, 0, :] for v in raw.values())
+        return sig, bkg, d
+
+    def predict_points(self, points: Points, nuis: dict, derivatives: bool = False):
+        sig, bkg, d = self._parts(points, nuis, derivatives)
+        out = sum(sig.values())
+        out[:, 0] += bkg
+        return out, d
+
     def components(self, params: Params, nuis: dict | None = None) -> dict[str, np.ndarray]:
-        n = self._nuis(nuis)
-        norm = 1.0 + n["eta_flux"]
-        out = {"cevns": norm * self.templates["cevns"].per_component(params)[0]}
-        if self.es:
-            out["es"] = norm * self.templates["es"].per_component(params)[0]
-        out["background"] = self._background(n)
+        nv = {k: np.full(1, float(v)) for k, v in self._nuis(nuis).items()}
+        sig, bkg, _ = self._parts(self.point(params), nv)
+        out = {ch: v[0, 0] for ch, v in sig.items()}
+        out["background"] = bkg[0]
         return out
-
-    def _background(self, n: dict, flat=None, amp=None, l1=None) -> np.ndarray:
-        """The background of SPEC section 10 at nuisance values ``n``; ``flat``, ``amp``, ``l1``
-        override the three linear amplitudes (for the derivatives)."""
-        return background_shape(E_EDGES, n["bkg_flat"] if flat is None else flat,
-                                 n["bkg_exp_amp"] if amp is None else amp, n["bkg_exp_slope"],
-                                 n["bkg_l1"] if l1 is None else l1, dict(self.peak_ratios),
-                                 n.get("l1_centre"), n.get("l1_width"))
-
-    def linear_derivatives(self, params, nuis, comps):
-        n = self._nuis(nuis)
-        sig = comps["cevns"] + comps.get("es", 0.0)
-        out = {"bkg_flat": self._background(n, 1.0, 0.0, 0.0),
-               "bkg_exp_amp": self._background(n, 0.0, 1.0, 0.0),
-               "bkg_l1": self._background(n, 0.0, 0.0, 1.0)}
-        if abs(1.0 + n["eta_flux"]) > 1e-9:   # at -1 the signal shape is unknown here: numeric
-            out["eta_flux"] = sig / (1.0 + n["eta_flux"])
-        return out
-
-    def expected_batch(self, values: dict, nuis: dict | None = None, base: Params | None = None) -> np.ndarray:
-        """Vectorised expected counts for many physics points (nuisances fixed)."""
-        n = self._nuis(nuis)
-        sig = sum(self.templates[ch].per_component_batch(values, base)[:, 0, :] for ch in self.templates)
-        bkg = self._background(n)
-        return (1.0 + n["eta_flux"]) * sig + bkg[None, :]
 
     def observed_errors(self) -> np.ndarray:
         return self.errors

@@ -52,9 +52,23 @@ class SNSExposure:
 
 
 class TimeBinning:
-    """Time-bin probabilities of each arrival-time kind as a function of the timing offset,
-    with the sub-bin grid and efficiency precomputed and the last few offsets memoised (a fit
-    varies the offset far less often than the physics parameters)."""
+    """Time-bin probabilities of each arrival-time kind as a function of the timing offset, with
+    the sub-bin grid and efficiency precomputed.
+
+    The interface the data sets use (any other timing model provides the same two members):
+
+    ``kinds``
+        the arrival-time kinds, in the order of axis 1 below;
+    ``batch(offsets) -> (p, dp)``
+        for an array of n timing offsets [us], the probability of each kind to be recorded in
+        each time bin, shape (n, len(kinds), n_time_bins), and its exact derivative with respect
+        to the offset (same shape).
+
+    Calling the object (``timing(offset)`` / ``timing.derivative(offset)``) gives one offset as
+    ``{kind: (n_time_bins,)}``; the last offsets are memoised.
+    """
+
+    kinds = sns.TIME_KINDS
 
     def __init__(self, exposure: SNSExposure, edges, efficiency=None, n_sub: int | None = None):
         edges = np.asarray(edges, float)
@@ -70,38 +84,50 @@ class TimeBinning:
         self.eff = np.ones_like(mid) if efficiency is None else np.asarray(efficiency(mid), float)
         self._cache: dict = {}
 
+    def batch(self, offsets, derivatives: bool = True):
+        """``(p, dp)``, each (n, len(kinds), n_time_bins), for n offsets [us]: the binned
+        probabilities (sums over sub-bins of CDF differences times the efficiency) and their
+        derivatives -(pdf(upper edge) - pdf(lower edge)) (exact: shifting the offset moves every
+        sub-bin); ``dp`` is None without ``derivatives``."""
+        off = np.asarray(offsets, float).reshape(-1)
+        key = float(off[0]) if off.size == 1 else None
+        if key is not None:
+            hit = self._cache.get(key)
+            if hit is not None and (hit[1] is not None or not derivatives):
+                return hit
+        n = off.size
+        t0 = (self.exposure.t0 + off)[:, None]
+        sigma = self.exposure.sigma
+        p = np.empty((n, len(self.kinds), self.n_bins))
+        dp = np.empty_like(p) if derivatives else None
+        for j, kind in enumerate(self.kinds):
+            c = sns.time_cdf(self.sub, kind, t0, sigma)
+            p[:, j] = ((c[:, 1:] - c[:, :-1]) * self.eff).reshape(n, self.n_bins, self.n_sub).sum(axis=2)
+            if derivatives:
+                f = sns.time_pdf(self.sub, kind, t0, sigma)
+                dp[:, j] = (-(f[:, 1:] - f[:, :-1]) * self.eff).reshape(n, self.n_bins, self.n_sub).sum(axis=2)
+        if key is not None:
+            if len(self._cache) > 64:
+                self._cache.clear()
+            self._cache[key] = (p, dp)
+        return p, dp
+
     def __call__(self, offset: float = 0.0) -> dict[str, np.ndarray]:
-        key = float(offset)
-        hit = self._cache.get(key)
-        if hit is not None:
-            return hit
-        t0 = self.exposure.t0 + key
-        out = {}
-        for kind in sns.TIME_KINDS:
-            p = np.diff(sns.time_cdf(self.sub, kind, t0, self.exposure.sigma)) * self.eff
-            out[kind] = p.reshape(self.n_bins, self.n_sub).sum(axis=1)
-        if len(self._cache) > 64:
-            self._cache.clear()
-        self._cache[key] = out
-        return out
+        p = self.batch(offset, derivatives=False)[0][0]
+        return dict(zip(self.kinds, p))
 
     def derivative(self, offset: float = 0.0) -> dict[str, np.ndarray]:
-        """d(bin probability)/d(offset): shifting t0 moves each sub-bin's CDF difference by
-        -(pdf(upper edge) - pdf(lower edge)) (exact; the analytic Jacobian column of a timing
-        offset for the profiler)."""
-        key = ("d", float(offset))
-        hit = self._cache.get(key)
-        if hit is not None:
-            return hit
-        t0 = self.exposure.t0 + float(offset)
-        out = {}
-        for kind in sns.TIME_KINDS:
-            d = -np.diff(sns.time_pdf(self.sub, kind, t0, self.exposure.sigma)) * self.eff
-            out[kind] = d.reshape(self.n_bins, self.n_sub).sum(axis=1)
-        if len(self._cache) > 64:
-            self._cache.clear()
-        self._cache[key] = out
-        return out
+        """d(bin probability)/d(offset) per kind at one offset."""
+        return dict(zip(self.kinds, self.batch(offset)[1][0]))
+
+
+def combine_energy_time_batch(energy: np.ndarray, tprob: np.ndarray) -> np.ndarray:
+    """Flattened (energy, time) counts sum_k energy_k x tprob_k for many points:
+    ``energy`` (n, D, K, n_E) per component, ``tprob`` (n, K, n_T) the time probabilities of each
+    component's kind -> (n, D, n_E n_T)."""
+    n, D, K, E = energy.shape
+    out = np.matmul(np.swapaxes(energy, 2, 3), tprob[:, None])          # (n, D, E, T)
+    return out.reshape(n, D, E * tprob.shape[-1])
 
 
 #: physics parameters the SNS beam (nu_e, nu_mu, nubar_mu) is sensitive to

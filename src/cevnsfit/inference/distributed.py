@@ -355,10 +355,10 @@ def _iter_processes(tasks, n_workers: int) -> Iterator[dict]:
 
 
 def _iter_dask(tasks, n_workers: int, scheduler: str | None) -> Iterator[dict]:
-    try:
-        from distributed import Client, LocalCluster, as_completed
-    except ImportError as exc:   # pragma: no cover
-        raise ImportError("backend 'dask' needs dask[distributed]: pip install 'dask[distributed]'") from exc
+    from .._optional import require
+
+    require("distributed", "dask", "the 'dask' backend")
+    from distributed import Client, LocalCluster, as_completed
 
     cluster = None
     if scheduler is None:

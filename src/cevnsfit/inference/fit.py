@@ -15,29 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from iminuit import Minuit
 
-from ..physics.parameters import MODULUS_ONLY, Params
-
-
-def default_limits(name: str) -> tuple[float | None, float | None]:
-    """Physical ranges: sin2w in [0, 1]; moduli (magnetic moments, transition parameters) >= 0."""
-    if name == "sin2w":
-        return (0.0, 1.0)
-    if name in MODULUS_ONLY:
-        return (0.0, None)
-    return (None, None)
-
-
-#: starting step sizes per parameter family (their natural scale)
-def step_size(name: str) -> float:
-    if name == "sin2w":
-        return 0.01
-    if name.startswith("mu_"):
-        return 1.0
-    if name.startswith("r2_"):
-        return 1.0
-    if name.startswith("q_"):
-        return 1e-10
-    return 0.1
+from ..physics.parameters import MODULUS_ONLY, Params, default_limits, step_size  # noqa: F401
 
 
 @dataclass

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..physics.parameters import N_MONOMIALS, Params, monomials, monomials_batch
+from ..physics.monomials import Points
+from ..physics.parameters import N_MONOMIALS, Params
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,20 +40,17 @@ class ComponentTemplates:
 
     def monomial_matrix(self, params: Params) -> np.ndarray:
         """(n_components, 14) monomials of ``params``."""
-        if len(self.flavours) == 1:
-            return monomials(params, self.flavours[0])[None, :]
-        cache = {f: monomials(params, f) for f in set(self.flavours)}
-        return np.stack([cache[f] for f in self.flavours])
+        pts = Points.from_params(params)
+        return np.stack([pts.monomials(f)[0, 0] for f in self.flavours])
 
     def per_component(self, params: Params) -> np.ndarray:
         """Expected counts per component: (n_components, n_bins)."""
-        return np.einsum("km,kmb->kb", self.monomial_matrix(params), self.data)
+        return TemplateBank({"t": self}).contract(Points.from_params(params))["t"][0, 0]
 
-    def per_component_batch(self, values: dict, base: Params | None = None) -> np.ndarray:
+    def per_component_batch(self, values, base: Params | None = None) -> np.ndarray:
         """Many points: ``values`` maps names to arrays of length n -> (n, n_components, n_bins)."""
-        cache = {f: monomials_batch(values, f, base) for f in set(self.flavours)}
-        m = np.stack([cache[f] for f in self.flavours], axis=1)       # (n, k, 14)
-        return np.einsum("nkm,kmb->nkb", m, self.data)
+        pts = values if isinstance(values, Points) else Points(values, base)
+        return TemplateBank({"t": self}).contract(pts)["t"][:, 0]
 
     def __add__(self, other: "ComponentTemplates") -> "ComponentTemplates":
         if self.flavours != other.flavours:
@@ -64,9 +62,8 @@ class ComponentTemplates:
 
 
 class VariantStack:
-    """Several :class:`ComponentTemplates` of the same components (nominal and nuisance variants),
-    contracted with the monomials in one operation: ``per_component(params)`` has shape
-    (n_variants, n_components, n_bins)."""
+    """Several :class:`ComponentTemplates` of the same components (nominal and nuisance variants):
+    ``data`` has shape (n_variants, n_components, 14, n_bins), ``index[key]`` the variant's row."""
 
     def __init__(self, variants: dict):
         self.keys = list(variants)
@@ -74,21 +71,90 @@ class VariantStack:
         self.flavours = first.flavours
         self.index = {k: i for i, k in enumerate(self.keys)}
         self.data = np.stack([variants[k].data for k in self.keys])       # (V, K, 14, B)
-        self._unique = sorted(set(self.flavours))
-        self._fidx = np.array([self._unique.index(f) for f in self.flavours])
-
-    def monomial_matrix(self, params: Params) -> np.ndarray:
-        m = np.stack([monomials(params, f) for f in self._unique])
-        return m[self._fidx]
 
     def per_component(self, params: Params) -> np.ndarray:
-        return np.einsum("km,vkmb->vkb", self.monomial_matrix(params), self.data)
+        """(n_variants, n_components, n_bins) at one point."""
+        return TemplateBank({"t": self}).contract(Points.from_params(params))["t"][0, 0]
 
-    def per_component_batch(self, values: dict, base: Params | None = None) -> np.ndarray:
+    def per_component_batch(self, values, base: Params | None = None) -> np.ndarray:
         """Many parameter points: (n_points, n_variants, n_components, n_bins)."""
-        m = {f: monomials_batch(values, f, base) for f in self._unique}
-        mm = np.stack([m[f] for f in self.flavours], axis=1)           # (n, K, 14)
-        return np.einsum("nkm,vkmb->nvkb", mm, self.data)
+        pts = values if isinstance(values, Points) else Points(values, base)
+        return TemplateBank({"t": self}).contract(pts)["t"][:, 0]
+
+
+class TemplateBank:
+    """Template arrays contracted with the monomials of their components' flavours in one matrix
+    product.
+
+    ``entries`` maps a key to a :class:`ComponentTemplates` (data (K, 14, B)), a
+    :class:`VariantStack` (data (V, K, 14, B)) or a pair ``(flavours, data)``.  The templates are
+    laid out once as a block matrix with one block of 14 rows per neutrino flavour, so that for
+    n points with D derivative directions (:class:`~cevnsfit.physics.monomials.Points`)
+
+        (n D, n_flavours 14) @ (n_flavours 14, sum of the entries' sizes)
+
+    gives every entry at once; :meth:`contract` returns views of shape (n, D, *entry shape without
+    the monomial axis), e.g. (n, D, V, K, B).
+    """
+
+    def __init__(self, entries: dict):
+        self.keys = list(entries)
+        items = []
+        for k in self.keys:
+            e = entries[k]
+            flavours, data = (e if isinstance(e, tuple) else (e.flavours, e.data))
+            data = np.asarray(data, float)
+            if data.ndim == 3:
+                data = data[None]
+            if data.shape[1] != len(flavours) or data.shape[2] != N_MONOMIALS:
+                raise ValueError(f"templates {k!r}: shape {data.shape} does not match {len(flavours)} components "
+                                 f"x {N_MONOMIALS} monomials")
+            items.append((k, tuple(flavours), data, np.asarray(e.data if not isinstance(e, tuple) else e[1]).ndim))
+        self.flavours = tuple(sorted({f for _, fl, _, _ in items for f in fl}))
+        fpos = {f: i for i, f in enumerate(self.flavours)}
+        blocks, self._slices = [], {}
+        col = 0
+        for k, fl, data, ndim in items:
+            V, K, M, B = data.shape
+            block = np.zeros((len(self.flavours) * M, V, K, B))
+            for j, f in enumerate(fl):
+                r = fpos[f] * M
+                block[r:r + M, :, j, :] = np.moveaxis(data[:, j], 1, 0)
+            blocks.append(block.reshape(block.shape[0], -1))
+            shape = (V, K, B) if ndim == 4 else (K, B)
+            self._slices[k] = (col, col + V * K * B, shape)
+            col += V * K * B
+        self.matrix = np.ascontiguousarray(np.concatenate(blocks, axis=1))
+
+    def contract(self, points: Points) -> dict:
+        """{key: (n, D, *shape)} for the points and their directions."""
+        if len(self.flavours) == 1:
+            m = points.monomials(self.flavours[0])
+        else:
+            m = np.concatenate([points.monomials(f) for f in self.flavours], axis=-1)
+        n, D = m.shape[:2]
+        out = (m.reshape(n * D, -1) @ self.matrix).reshape(n, D, -1)
+        return {k: out[:, :, a:b].reshape(n, D, *shape) for k, (a, b, shape) in self._slices.items()}
+
+
+def morph_weights(x):
+    """Weights of :func:`interpolate_variants` for arrays of nuisance values ``x``:
+    ``(w, dw)`` with ``w = (w_nominal, w_plus, w_minus)`` such that the morphed template is
+    w_nominal nominal + w_plus plus + w_minus minus, and ``dw`` their derivatives in x."""
+    x = np.asarray(x, float)
+    x2 = x * x
+    q = x2 * (15.0 + x2 * (3.0 * x2 - 10.0)) / 16.0
+    dq = x * (30.0 + x2 * (18.0 * x2 - 40.0)) / 16.0
+    alpha, beta = 0.5 * x + q, 0.5 * x - q
+    da, db = 0.5 + dq, 0.5 - dq
+    hi, lo = x > 1.0, x < -1.0
+    w_nom = np.where(hi, 1.0 - x, np.where(lo, 1.0 + x, 1.0 - alpha + beta))
+    w_plus = np.where(hi, x, np.where(lo, 0.0, alpha))
+    w_minus = np.where(hi, 0.0, np.where(lo, -x, -beta))
+    d_nom = np.where(hi, -1.0, np.where(lo, 1.0, db - da))
+    d_plus = np.where(hi, 1.0, np.where(lo, 0.0, da))
+    d_minus = np.where(hi, 0.0, np.where(lo, -1.0, -db))
+    return (w_nom, w_plus, w_minus), (d_nom, d_plus, d_minus)
 
 
 def interpolate_variants(nominal: np.ndarray, plus: np.ndarray, minus: np.ndarray, x: float) -> np.ndarray:
@@ -101,27 +167,16 @@ def interpolate_variants(nominal: np.ndarray, plus: np.ndarray, minus: np.ndarra
         nominal + x (S + x A (15 - 10 x^2 + 3 x^4)),
 
     which meets the linear pieces at +-1 with equal first and second derivatives.  (Piecewise-
-    linear morphing has a kink at x = 0 that stalls gradient-based profiling there.)"""
-    if x > 1.0:
-        return plus + (x - 1.0) * (plus - nominal)
-    if x < -1.0:
-        return minus + (x + 1.0) * (nominal - minus)
-    # = nominal + alpha d+ + beta d-, with scalar weights (fewer array operations)
-    q = x * x * (15.0 + x * x * (3.0 * x * x - 10.0)) / 16.0
-    alpha, beta = 0.5 * x + q, 0.5 * x - q
-    return (1.0 - alpha + beta) * nominal + alpha * plus - beta * minus
+    linear morphing has a kink at x = 0 that stalls gradient-based profiling there.)  The
+    weights of the three templates are :func:`morph_weights`."""
+    (wn, wp, wm), _ = morph_weights(x)
+    return wn * nominal + wp * plus + wm * minus
 
 
 def interpolate_variants_derivative(nominal: np.ndarray, plus: np.ndarray, minus: np.ndarray, x: float) -> np.ndarray:
-    """d/dx of :func:`interpolate_variants` (exact: the analytic Jacobian column of a morphing
-    nuisance for the profiler)."""
-    if x > 1.0:
-        return plus - nominal
-    if x < -1.0:
-        return nominal - minus
-    dq = x * (30.0 + x * x * (18.0 * x * x - 40.0)) / 16.0
-    da, db = 0.5 + dq, 0.5 - dq
-    return (db - da) * nominal + da * plus - db * minus
+    """d/dx of :func:`interpolate_variants` (exact)."""
+    _, (dn, dp, dm) = morph_weights(x)
+    return dn * nominal + dp * plus + dm * minus
 
 
 def build_templates(spectra, target, scale: float, nodes, weights, response: np.ndarray,

@@ -12,6 +12,20 @@ with Q_ll' = Q~ <r^2_{nu_ll'}> [x F_nu(T) for the diagonal radius with momentum 
 g~_V^p is g_V^p(nu_l) without the SM charge-radius term: the radius is a parameter (its SM value
 is the default, see :mod:`cevnsfit.physics.parameters`).  Antineutrinos: same formula.
 
+The new-physics menu extends the amplitudes (:func:`dsigma_dT`; formulas and references in
+:mod:`cevnsfit.physics.nsi` and :mod:`cevnsfit.physics.mediators`):
+
+    A_ll  = (g~_V^p - Q_ll + 2 eps^u_ll + eps^d_ll + dg^p_Z'(q)) Z F_Z
+            + (g_V^n + eps^u_ll + 2 eps^d_ll + dg^n_Z'(q)) N F_N(R_n)
+    A_ll' = (2 eps^u_ll' + eps^d_ll' - Q_ll') Z F_Z + (eps^u_ll' + 2 eps^d_ll') N F_N(R_n)
+    dsigma/dT = G_F^2 M/pi (1 - MT/2E^2) [A_ll^2 + sum_{l' != l} A_ll'^2] + (magnetic moment)
+              + g_phi^4 (Z C_p F_Z + N C_n F_N)^2 M^2 T / (4 pi E^2 (2MT + m_phi^2)^2)
+
+with the neutron radius of :mod:`cevnsfit.physics.neutron_radii` in F_N.  For nubar the vector
+amplitudes change sign as a whole (SM, EM, NSI and Z' alike) and the scalar term does not depend
+on it, so nu and nubar scatter alike.  Sterile oscillations act on the flux
+(:mod:`cevnsfit.sources.oscillation`), not here.
+
 Two implementations live here and are tested against each other:
 
 * :func:`dsigma_dT` - the formula above, directly, for given (E, T) and parameters;
@@ -32,9 +46,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..constants import ALPHA, FLAVOURS, G_F, HBARC2_MEV2_CM2, M_E, MU_UNIT, QTILDE_PER_R2_UNIT, RHO_NC
+from . import mediators, nsi
 from .charge_radius import radius_form_factor
 from .couplings import gvn, gvp_no_radius
 from .form_factors import form_factor, momentum_transfer
+from .neutron_radii import neutron_radius
 from .nuclei import Isotope
 from .parameters import AMPLITUDE_PAIRS, N_MONOMIALS, Params
 
@@ -51,11 +67,14 @@ class Options:
     form_factor : "helm", "klein_nystrand" or "symmetrized_fermi"
     momentum_dependent : multiply the diagonal radius by F_nu(q) (arXiv:2402.16709)
     radiative : radiative corrections in the couplings (False: tree level, rho = 1)
+    zp_model : charges of the light vector mediator, "universal" or "b-l"
+        (:data:`cevnsfit.physics.mediators.VECTOR_MODELS`)
     """
 
     form_factor: str = "helm"
     momentum_dependent: bool = False
     radiative: bool = True
+    zp_model: str = "universal"
 
 
 def t_max(E, mass: float) -> np.ndarray:
@@ -95,8 +114,10 @@ def dsigma_dT(E, T, iso: Isotope, flavour: str, params: Params | None = None,
               antineutrino: bool = False, opts: Options = Options()) -> np.ndarray:
     """dsigma/dT [cm^2/MeV] for nu_l (or nubar_l) of energy E [MeV] giving a recoil T [MeV].
 
-    ``antineutrino`` is accepted for symmetry: the CEvNS formula is the same for nubar_l with the
-    nu_l parameters (SPEC section 6). Zero above T_max and at T = 0.
+    The reference implementation of every term (module docstring): SM, EM properties, vector
+    NSI, light vector and scalar mediators, the neutron radius.  For ``antineutrino`` the vector
+    amplitudes are computed with the opposite overall sign (SPEC section 6; nsi module), which
+    leaves the rate unchanged.  Zero above T_max and at T = 0.
     """
     if flavour not in FLAVOURS:
         raise ValueError(f"unknown flavour {flavour!r}; allowed: {FLAVOURS}")
@@ -106,19 +127,36 @@ def dsigma_dT(E, T, iso: Isotope, flavour: str, params: Params | None = None,
     ok = (T > 0) & (T <= t_max(E, iso.mass))
     Ts = np.where(ok, T, 1.0)
     Es = np.where(ok, E, 1.0)
-    fz, fn = _form_factors(iso, Ts, opts)
+    q = momentum_transfer(Ts, iso.mass)
+    fz = form_factor(opts.form_factor, q, iso.r_proton)
+    fn = form_factor(opts.form_factor, q, neutron_radius(iso, p))
     ffnu = _radius_ff(flavour, iso, Ts, opts)
+    xi = -1.0 if antineutrino else 1.0          # the vector amplitude's overall sign
 
-    def q_shift(r2, q, ff):
-        return QTILDE_PER_R2_UNIT * r2 * ff - CHARGE_PREF * q / (iso.mass * Ts)
+    def q_shift(r2, qnu, ff):
+        return QTILDE_PER_R2_UNIT * r2 * ff - CHARGE_PREF * qnu / (iso.mass * Ts)
 
-    gp = gvp_no_radius(p.sin2w, opts.radiative)
-    amp = (gp - q_shift(p.r2(flavour), p.q(flavour), ffnu)) * iso.Z * fz + gvn(opts.radiative) * iso.N * fn
-    trans = sum(q_shift(p.r2(flavour, o), p.q(flavour, o), 1.0) ** 2 for o in FLAVOURS if o != flavour)
+    dp, dn = nsi.nucleon_shifts(*nsi.couplings(p, flavour))
+    if p.g_zp != 0.0:
+        zp, zn = mediators.vector_shift_nucleon(p.g_zp, p.m_zp, q * q, opts.zp_model)
+        dp, dn = dp + zp, dn + zn
+    gp = gvp_no_radius(p.sin2w, opts.radiative) - q_shift(p.r2(flavour), p.q(flavour), ffnu) + dp
+    amp = xi * (gp * iso.Z * fz + (gvn(opts.radiative) + dn) * iso.N * fn)
+    trans = 0.0
+    for o in FLAVOURS:
+        if o == flavour:
+            continue
+        tp, tn = nsi.nucleon_shifts(*nsi.couplings(p, flavour, o))
+        a_t = xi * ((tp - q_shift(p.r2(flavour, o), p.q(flavour, o), 1.0)) * iso.Z * fz + tn * iso.N * fn)
+        trans = trans + a_t**2
     weak = G_F**2 * iso.mass / math.pi * HBARC2_MEV2_CM2 * (1.0 - iso.mass * Ts / (2.0 * Es**2))
-    weak = weak * (amp**2 + (iso.Z * fz) ** 2 * trans)
+    weak = weak * (amp**2 + trans)
     mag = MAG_PREF * (1.0 / Ts - 1.0 / Es) * (iso.Z * fz) ** 2 * p.mu(flavour) ** 2
-    return np.where(ok, weak + mag, 0.0)
+    out = weak + mag
+    if p.g_phi != 0.0:
+        charge = p.g_phi**2 * mediators.scalar_charge(iso.Z, iso.N, fz, fn)
+        out = out + charge**2 * mediators.scalar_kernel(Es, Ts, iso.mass, p.m_phi)
+    return np.where(ok, out, 0.0)
 
 
 def basis_rates(T, moments, iso: Isotope, flavour: str, opts: Options = Options()) -> np.ndarray:

@@ -26,6 +26,7 @@ import numpy as np
 from ..constants import ALPHA, FLAVOURS, G_F, HBARC2_MEV2_CM2, M_E, MU_UNIT, QTILDE_PER_R2_UNIT
 from .charge_radius import radius_form_factor
 from .couplings import electron_couplings
+from . import mediators
 from .form_factors import momentum_transfer
 from .parameters import AMPLITUDE_PAIRS, N_MONOMIALS, Params
 
@@ -89,8 +90,14 @@ def _radius_ff(flavour, T, momentum_dependent):
 
 
 def dsigma_dT(E, T_e, element: str, flavour: str, params: Params | None = None,
-              antineutrino: bool = False, momentum_dependent: bool = False) -> np.ndarray:
-    """dsigma/dT_e [cm^2/MeV per atom] for nu_l (nubar_l) of energy E on the electrons of ``element``."""
+              antineutrino: bool = False, momentum_dependent: bool = False,
+              zp_model: str = "universal") -> np.ndarray:
+    """dsigma/dT_e [cm^2/MeV per atom] for nu_l (nubar_l) of energy E on the electrons of ``element``.
+
+    With the light mediators of :mod:`cevnsfit.physics.mediators`: a Z' shifts g_V by
+    g^2 Q'_nu Q'_e / (sqrt2 G_F (2 m_e T_e + m^2)) (model ``zp_model``), a scalar adds
+    Z_eff g_phi^4 m_e^2 T_e / (4 pi E^2 (2 m_e T_e + m^2)^2) without interference.  The quark
+    NSI do not act on electrons."""
     if flavour not in FLAVOURS:
         raise ValueError(f"unknown flavour {flavour!r}; allowed: {FLAVOURS}")
     p = params or Params()
@@ -107,6 +114,8 @@ def dsigma_dT(E, T_e, element: str, flavour: str, params: Params | None = None,
         return QTILDE_PER_R2_UNIT * r2 * ff - CHARGE_PREF * q / (M_E * Ts)
 
     gv = gv + shift(p.r2(flavour), p.q(flavour), _radius_ff(flavour, Ts, momentum_dependent))
+    if p.g_zp != 0.0:
+        gv = gv + mediators.vector_shift_electron(p.g_zp, p.m_zp, Ts, zp_model)
     y = 1.0 - Ts / Es
     x = M_E * Ts / Es**2
     weak = (gv + ga) ** 2 + (gv - ga) ** 2 * y**2 - (gv**2 - ga**2) * x
@@ -114,6 +123,8 @@ def dsigma_dT(E, T_e, element: str, flavour: str, params: Params | None = None,
     zeff = z_eff(_element_check(element), Ts)
     out = zeff * (ES_PREF * (weak + trans * (1.0 + y**2 - x))
                   + MAG_PREF * (1.0 / Ts - 1.0 / Es) * p.mu(flavour) ** 2)
+    if p.g_phi != 0.0:
+        out = out + zeff * p.g_phi**4 * mediators.scalar_es_kernel(Es, Ts, p.m_phi)
     return np.where(ok, out, 0.0)
 
 

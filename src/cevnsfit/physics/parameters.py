@@ -14,6 +14,20 @@ r2_emu, ...    1e-32 cm^2      transition charge radius; enters through its modu
 q_ee, q_mumu,  e               diagonal millicharge (default 0); signed
 q_tautau
 q_emu, ...     e               transition millicharge; enters through its modulus (default 0)
+eps_u_ee, ...  --              vector NSI with u / d quarks, eps^{qV}_{ab} (default 0); signed.
+                               Diagonal ee, mumu, tautau and flavour-changing emu, etau, mutau
+                               (:mod:`cevnsfit.physics.nsi`)
+g_zp, m_zp     --, MeV         light vector mediator Z': coupling (enters as g^2) and mass
+                               (default 0, 10 MeV); charges from the model option
+                               (:mod:`cevnsfit.physics.mediators`)
+g_phi, m_phi   --, MeV         light scalar mediator: coupling g_phi^2 = g^nu g^q = g^nu g^e
+                               (enters as g^4) and mass (default 0, 10 MeV)
+rn_cs, rn_i,   fm              neutron rms radius of each element (default: the shell-model
+rn_ar, rn_ge                   values 5.01, 4.94 fm, and R_p + 0.1 fm for Ar, Ge, abundance-
+                               weighted; :mod:`cevnsfit.physics.neutron_radii`)
+dm2_41         eV^2            3+1 sterile mass splitting (default 0)
+ue4sq, umu4sq, --              |U_e4|^2, |U_mu4|^2, |U_tau4|^2 (default 0); sum <= 1
+utau4sq                        (:mod:`cevnsfit.sources.oscillation`)
 =============  ==============  ================================================================
 
 A transition radius and the transition charge of the same pair add coherently in Q_ll', so
@@ -30,7 +44,9 @@ add |Q_ll'|^2 quadratic in (r2_ll', q_ll'), and the magnetic moment adds mu_l^2 
 (the moments add incoherently: a flavour-universal moment mu_nu is a common floor under the
 flavoured ones, so with mu_e = mu_mu = mu_tau = 0 it is the moment solar experiments quote).
 :func:`monomials` returns the 14 monomials, in the order of :data:`MONOMIALS`, that multiply the
-precomputed basis rates (templates).
+precomputed basis rates (templates); the table below (:data:`AMPLITUDE_VARIABLES` ...) defines
+them and :class:`cevnsfit.physics.monomials.Points` evaluates them, with their derivatives, for
+arrays of parameter points (the fast path of the fits).
 """
 
 from __future__ import annotations
@@ -42,6 +58,8 @@ import numpy as np
 
 from ..constants import FLAVOURS, SIN2W_0
 from .charge_radius import r2_sm
+from .neutron_radii import DEFAULTS as RN_DEFAULTS
+from .neutron_radii import RN_RANGE
 
 _PAIR = {("e", "mu"): "emu", ("mu", "e"): "emu", ("e", "tau"): "etau", ("tau", "e"): "etau",
          ("mu", "tau"): "mutau", ("tau", "mu"): "mutau"}
@@ -61,12 +79,61 @@ for _s in ("ee", "mumu", "tautau", "emu", "etau", "mutau"):
     DESCRIPTIONS[f"r2_{_s}"] = f"{kind} neutrino charge radius <r^2_{_s}>"
     DESCRIPTIONS[f"q_{_s}"] = f"{kind} neutrino millicharge q_{_s}"
 
+# --- the new-physics menu beyond EM properties (NSI, mediators, neutron radii, sterile) -------
+NSI_PAIRS = ("ee", "mumu", "tautau", "emu", "etau", "mutau")
+for _s in NSI_PAIRS:
+    for _q in ("u", "d"):
+        UNITS[f"eps_{_q}_{_s}"] = ""
+        DESCRIPTIONS[f"eps_{_q}_{_s}"] = (f"vector NSI with {_q} quarks, "
+                                          f"{'diagonal' if _s in _DIAG.values() else 'flavour-changing'} "
+                                          f"eps^{_q}V_{_s}")
+UNITS.update(g_zp="", m_zp="MeV", g_phi="", m_phi="MeV", rn_cs="fm", rn_i="fm", rn_ar="fm", rn_ge="fm",
+             dm2_41="eV^2", ue4sq="", umu4sq="", utau4sq="")
+DESCRIPTIONS.update(
+    g_zp="light vector mediator Z' coupling g (model charges: analysis option)",
+    m_zp="light vector mediator Z' mass",
+    g_phi="light scalar mediator coupling g_phi (g_phi^2 = g^nu g^q = g^nu g^e)",
+    m_phi="light scalar mediator mass",
+    rn_cs="neutron rms radius of Cs", rn_i="neutron rms radius of I",
+    rn_ar="neutron rms radius of Ar (abundance-weighted)", rn_ge="neutron rms radius of Ge (abundance-weighted)",
+    dm2_41="3+1 sterile mass splitting Delta m^2_41", ue4sq="active-sterile mixing |U_e4|^2",
+    umu4sq="active-sterile mixing |U_mu4|^2", utau4sq="active-sterile mixing |U_tau4|^2")
+#: default mediator mass [MeV] (irrelevant while the coupling is 0)
+DEFAULT_MEDIATOR_MASS = 10.0
+
 #: parameters entering only through their modulus (sign-symmetric)
 MODULUS_ONLY = tuple(n for n in UNITS if n.startswith("mu_")
-                     or n.split("_", 1)[-1] in ("emu", "etau", "mutau"))
+                     or (n.split("_", 1)[-1] in ("emu", "etau", "mutau") and not n.startswith("eps_"))) \
+    + ("g_zp", "g_phi")
+#: physical ranges of parameters that have one (None: unbounded on that side)
+BOUNDS = {"sin2w": (0.0, 1.0), "m_zp": (1e-6, None), "m_phi": (1e-6, None), "dm2_41": (0.0, None),
+          "ue4sq": (0.0, 1.0), "umu4sq": (0.0, 1.0), "utau4sq": (0.0, 1.0),
+          "rn_cs": RN_RANGE, "rn_i": RN_RANGE, "rn_ar": RN_RANGE, "rn_ge": RN_RANGE}
+#: the parameters of the new-physics menu (the EM template engine does not implement them:
+#: :func:`check_em_only`)
+NEW_PHYSICS = tuple(n for n in UNITS if n.startswith("eps_")) + (
+    "g_zp", "m_zp", "g_phi", "m_phi", "rn_cs", "rn_i", "rn_ar", "rn_ge", "dm2_41", "ue4sq", "umu4sq", "utau4sq")
 
-#: Order of the 14 monomials multiplying the basis rates of a neutrino of flavour l.
-#: Amplitude variables: 1, s = sin2w, R = r2_ll, C = q_ll; transitions T**: sum over l' != l.
+# --- the monomial table ------------------------------------------------------------------
+# A rate is sum_m monomial_m(params) x basis_m.  The monomials are products of the variables
+# below; this table is the only place that says how parameters enter the rates, and
+# :mod:`cevnsfit.physics.monomials` compiles it into index arrays evaluated for arrays of points.
+# Adding a family that enters an amplitude linearly is adding variables here and monomial names
+# to MONOMIALS (and the matching rows to the basis rates of physics/cevns.py and electron.py).
+
+#: The coherent amplitude of a neutrino of flavour l is linear in these variables: symbol ->
+#: parameter ("{ll}": the flavour's diagonal suffix ee/mumu/tautau; None: the constant 1).
+AMPLITUDE_VARIABLES = {"1": None, "s": "sin2w", "R": "r2_{ll}", "C": "q_{ll}"}
+#: The transition amplitude l -> x (x != l) is linear in these ("{lx}": the pair's suffix,
+#: emu/etau/mutau); its square is summed over x.
+TRANSITION_VARIABLES = {"R": "r2_{lx}", "C": "q_{lx}"}
+#: Terms of the rate that do not interfere with the amplitudes: name -> the parameters whose
+#: squares add up to it ("{l}": the flavour): the effective magnetic moment squared
+#: mu_l^2 + mu_nu^2.
+SQUARED_TERMS = {"mu2": ("mu_{l}", "mu_nu")}
+#: Order of the monomials multiplying the basis rates of a neutrino of flavour l.  A name is a
+#: product of amplitude variables ("1" alone is the constant, "sR" = s R), "T" + two transition
+#: variables (summed over the other flavours), or a key of SQUARED_TERMS.
 MONOMIALS = ("1", "s", "R", "C", "ss", "sR", "sC", "RR", "RC", "CC", "TRR", "TRC", "TCC", "mu2")
 #: index pairs (j, k) of the amplitude variables (0: 1, 1: s, 2: R, 3: C) for the first 10 monomials
 AMPLITUDE_PAIRS = ((0, 0), (0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3), (2, 2), (2, 3), (3, 3))
@@ -102,6 +169,30 @@ class Params:
     q_emu: float = 0.0
     q_etau: float = 0.0
     q_mutau: float = 0.0
+    eps_u_ee: float = 0.0
+    eps_d_ee: float = 0.0
+    eps_u_mumu: float = 0.0
+    eps_d_mumu: float = 0.0
+    eps_u_tautau: float = 0.0
+    eps_d_tautau: float = 0.0
+    eps_u_emu: float = 0.0
+    eps_d_emu: float = 0.0
+    eps_u_etau: float = 0.0
+    eps_d_etau: float = 0.0
+    eps_u_mutau: float = 0.0
+    eps_d_mutau: float = 0.0
+    g_zp: float = 0.0
+    m_zp: float = DEFAULT_MEDIATOR_MASS
+    g_phi: float = 0.0
+    m_phi: float = DEFAULT_MEDIATOR_MASS
+    rn_cs: float = RN_DEFAULTS["rn_cs"]
+    rn_i: float = RN_DEFAULTS["rn_i"]
+    rn_ar: float = RN_DEFAULTS["rn_ar"]
+    rn_ge: float = RN_DEFAULTS["rn_ge"]
+    dm2_41: float = 0.0
+    ue4sq: float = 0.0
+    umu4sq: float = 0.0
+    utau4sq: float = 0.0
 
     def __post_init__(self):
         for f in fields(self):
@@ -110,6 +201,7 @@ class Params:
                 raise ValueError(f"parameter {f.name} must be a finite number, got {v!r}")
         if not 0.0 <= self.sin2w <= 1.0:
             raise ValueError(f"sin2w must lie in [0, 1], got {self.sin2w}")
+        check_bounds({f.name: getattr(self, f.name) for f in fields(self)})
 
     @classmethod
     def sm(cls) -> "Params":
@@ -153,38 +245,79 @@ class Params:
     def q(self, a: str, b: str | None = None) -> float:
         return getattr(self, diag_name("q", a) if b is None or a == b else transition_name("q", a, b))
 
+    def eps(self, quark: str, a: str, b: str | None = None) -> float:
+        """Vector NSI eps^{qV}_{ab} (``quark`` "u" or "d"; symmetric in a, b)."""
+        return getattr(self, diag_name(f"eps_{quark}", a) if b is None or a == b
+                       else transition_name(f"eps_{quark}", a, b))
+
+    def mixing(self, flavour: str) -> float:
+        """|U_{l4}|^2 of the sterile state."""
+        return getattr(self, {"e": "ue4sq", "mu": "umu4sq", "tau": "utau4sq"}[flavour])
+
+    def non_default(self) -> dict[str, float]:
+        """The parameters that differ from their defaults."""
+        d = Params()
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) != getattr(d, f.name)}
+
+
+def check_bounds(values: dict) -> None:
+    """Every value inside its physical range (:data:`BOUNDS`); arrays are checked elementwise.
+    The mixings must also satisfy |U_e4|^2 + |U_mu4|^2 + |U_tau4|^2 <= 1."""
+    for name, (lo, hi) in BOUNDS.items():
+        if name not in values or name == "sin2w":
+            continue
+        v = np.asarray(values[name], float)
+        if (lo is not None and np.any(v < lo)) or (hi is not None and np.any(v > hi)):
+            rng = f"[{lo if lo is not None else '-inf'}, {hi if hi is not None else 'inf'}]"
+            raise ValueError(f"parameter {name} must lie in {rng} {UNITS[name]}".rstrip() + f", got {values[name]}")
+    if all(k in values for k in ("ue4sq", "umu4sq", "utau4sq")):
+        tot = np.asarray(values["ue4sq"], float) + np.asarray(values["umu4sq"], float) + np.asarray(values["utau4sq"], float)
+        if np.any(tot > 1.0 + 1e-12):
+            raise ValueError(f"the sterile mixings must satisfy ue4sq + umu4sq + utau4sq <= 1, got {tot}")
+
+
+def check_em_only(p: "Params") -> None:
+    """The 14-monomial template engine covers sin2w and the EM parameters only: a new-physics
+    parameter away from its default is a clear error there, never a silently ignored one."""
+    bad = sorted(k for k in p.non_default() if k in NEW_PHYSICS)
+    if bad:
+        raise ValueError(f"parameter(s) {', '.join(bad)} are not available in this prediction "
+                         "(the EM template engine covers sin2w and the EM properties only)")
+
+
+def default_limits(name: str) -> tuple[float | None, float | None]:
+    """Physical ranges: sin2w in [0, 1]; moduli (magnetic moments, transition parameters) >= 0."""
+    if name == "sin2w":
+        return (0.0, 1.0)
+    if name in MODULUS_ONLY:
+        return (0.0, None)
+    return (None, None)
+
+
+def step_size(name: str) -> float:
+    """Natural scale of a parameter (starting steps of fits, finite-difference steps)."""
+    if name == "sin2w":
+        return 0.01
+    if name.startswith("mu_"):
+        return 1.0
+    if name.startswith("r2_"):
+        return 1.0
+    if name.startswith("q_"):
+        return 1e-10
+    return 0.1
+
 
 def monomials(p: Params, flavour: str) -> np.ndarray:
-    """The 14 monomials (:data:`MONOMIALS`) of parameter point ``p`` for neutrino flavour ``flavour``."""
-    s, R, C = p.sin2w, p.r2(flavour), p.q(flavour)
-    others = [f for f in FLAVOURS if f != flavour]
-    tr = sum(p.r2(flavour, o) ** 2 for o in others)
-    trc = sum(p.r2(flavour, o) * p.q(flavour, o) for o in others)
-    tc = sum(p.q(flavour, o) ** 2 for o in others)
-    return np.array([1.0, s, R, C, s * s, s * R, s * C, R * R, R * C, C * C, tr, trc, tc,
-                     p.mu(flavour) ** 2])
+    """The 14 monomials (:data:`MONOMIALS`) of parameter point ``p`` for neutrino flavour
+    ``flavour`` (evaluated by :mod:`cevnsfit.physics.monomials`)."""
+    from .monomials import monomials as _monomials
+
+    return _monomials(p, flavour)
 
 
-def monomials_batch(values: dict[str, np.ndarray], flavour: str, base: Params | None = None) -> np.ndarray:
+def monomials_batch(values: dict, flavour: str, base: Params | None = None) -> np.ndarray:
     """Monomials for many points at once: ``values`` maps parameter names to equal-length arrays
     (missing names take ``base``'s value). Returns shape (n_points, 14)."""
-    base = base or Params()
-    unknown = sorted(set(values) - set(Params.names()))
-    if unknown:
-        raise ValueError(f"unknown parameter(s) {unknown}; allowed: {', '.join(Params.names())}")
-    n = max((np.size(v) for v in values.values()), default=1)
+    from .monomials import monomials_batch as _batch
 
-    def get(name):
-        v = np.asarray(values.get(name, getattr(base, name)), float)
-        if not np.all(np.isfinite(v)):
-            raise ValueError(f"parameter {name} must be finite")
-        return np.broadcast_to(v, (n,))
-
-    s, R, C = get("sin2w"), get(diag_name("r2", flavour)), get(diag_name("q", flavour))
-    others = [f for f in FLAVOURS if f != flavour]
-    tr = sum(get(transition_name("r2", flavour, o)) ** 2 for o in others)
-    trc = sum(get(transition_name("r2", flavour, o)) * get(transition_name("q", flavour, o)) for o in others)
-    tc = sum(get(transition_name("q", flavour, o)) ** 2 for o in others)
-    mu2 = get(f"mu_{flavour}") ** 2 + get("mu_nu") ** 2
-    one = np.ones(n)
-    return np.stack([one, s, R, C, s * s, s * R, s * C, R * R, R * C, C * C, tr, trc, tc, mu2], axis=1)
+    return _batch(values, flavour, base)
