@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -32,9 +33,18 @@ def _show_version(value: bool) -> None:
 
 @app.callback()
 def _main(version: bool = typer.Option(False, "--version", is_eager=True, callback=_show_version,
-                                       help="print the version and exit")) -> None:
+                                       help="print the version and exit"),
+          verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="more messages (-vv: debug)"),
+          quiet: bool = typer.Option(False, "--quiet", "-q", help="errors only, no progress display"),
+          log_file: Optional[Path] = typer.Option(None, "--log-file", help="also write every message to this file")) -> None:
     """CEvNS and nu-e scattering: predictions and fits of neutrino EM properties for COHERENT CsI/Ar
     and Dresden-II."""
+    from .runlog import setup_logging
+
+    try:
+        setup_logging(verbose, quiet, log_file)
+    except OSError as e:
+        _fail(f"cannot write log file {log_file}: {e.strerror or e}", 1)
 
 
 def _fail(msg: str, code: int = 2) -> None:
@@ -53,6 +63,8 @@ def info() -> None:
     typer.echo(f"data directory: {root} (from {src})")
     typer.echo(f"data files: {len(statuses) - len(bad)}/{len(statuses)} verified"
                + ("" if not bad else f"; {len(bad)} missing or altered (run 'cevnsfit data verify')"))
+    if bad:
+        raise typer.Exit(1)
 
 
 @data_app.command("verify")
@@ -210,75 +222,38 @@ def predict(experiment: str = typer.Argument(..., help="csi, ar or dresden2"),
             option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
             as_json: bool = typer.Option(False, "--json", help="print the prediction as JSON"),
             plot: Optional[Path] = typer.Option(None, help="draw the prediction against the data (PNG/PDF)")) -> None:
-    """Expected counts per bin for one data set at any physics point, with the observed data."""
+    """Expected counts per bin for one data set at any physics point, with the observed data
+    (the Python API's ``cevnsfit.load(...).predict(...)``)."""
     import time
 
-    import numpy as np
-
-    from . import experiments
-    from .inference.fit import profile_nuisances
-    from .physics.parameters import UNITS, Params
+    from . import api, experiments
 
     t0 = time.perf_counter()
     try:
         experiments.check_name(experiment)
         model_opts = experiments.split_options([experiment], _experiment_options(qf, flux, peaks, grid, option))[experiment]
         values = parse_sets(set_)
-        params = Params.from_dict(values)
         if no_es and es:
             raise ValueError("--es and --no-es contradict each other")
         es_flag = False if no_es else (True if es else None)
-        ds = experiments.load(experiment, es=es_flag, momentum_dependent=momentum_dependent, form_factor=form_factor,
-                              **model_opts)
+        data = api.load(experiment, es=es_flag, momentum_dependent=momentum_dependent, form_factor=form_factor,
+                        **model_opts)
+        t_build = time.perf_counter() - t0
+        pred = data.predict(**values)
     except ValueError as e:
         _fail(str(e))
-    t_build = time.perf_counter() - t0
-    nuis = ds.nuisance_defaults()
-    free = [n.name for n in ds.nuisances if n.sigma is None]
-    warnings_ = []
-    if free:  # free background parameters: fit them with the physics fixed
-        res = profile_nuisances(ds, params)
-        nuis = res.values
-        if not res.converged:
-            warnings_.append(f"background fit: {res.message}")
-    t1 = time.perf_counter()
-    comps = ds.components(params, nuis)
-    t_eval = time.perf_counter() - t1
-    totals = {k: float(np.sum(v)) for k, v in comps.items()}
-    totals["observed"] = float(np.sum(ds.observed))
-    out = {
-        "experiment": ds.name,
-        "description": experiments.describe(ds.name),
-        "model": {**model_opts, "es": "es" in comps, "momentum_dependent": momentum_dependent,
-                  "form_factor": form_factor},
-        "params": params.to_dict(),
-        "units": UNITS,
-        "nuisances": nuis,
-        "profiled_nuisances": free,
-        "totals": totals,
-        "count_unit": ("counts/(10 eV 3 kg day) summed over bins" if ds.name == "dresden2" else "events"),
-        "axes": [{"name": a.name, "unit": a.unit, "edges": a.edges.tolist()} for a in ds.axes],
-        "bins": {k: np.asarray(v).reshape(ds.shape).tolist() for k, v in comps.items()},
-        "observed": np.asarray(ds.observed).reshape(ds.shape).tolist(),
-        "observed_errors": np.asarray(ds.observed_errors()).reshape(ds.shape).tolist(),
-        "timing_s": {"build": t_build, "evaluate": t_eval},
-        "warnings": warnings_,
-    }
-    if ds.name == "dresden2":
-        out["events_in_exposure"] = {k: v * ds.events_per_unit for k, v in totals.items()}
+    pred.extra["timing_s"] = {"build": t_build, **pred.extra.get("timing_s", {})}
     if plot is not None:
         from .report.plots import stacked_prediction
 
-        title = f"{experiments.describe(ds.name)}" + (f" [{', '.join(map(str, model_opts.values()))}]" if model_opts else "") \
-            + (f"  {values}" if values else "  (SM)")
-        _write_plot(plot, lambda path: stacked_prediction(ds, comps, title, path, errors=ds.observed_errors()))
+        _write_plot(plot, lambda path: stacked_prediction(pred, path))
     if as_json:
-        typer.echo(json.dumps(out))
+        typer.echo(pred.to_json())
     else:
-        typer.echo(f"{out['description']}  ({out['count_unit']})")
-        for k, v in totals.items():
+        typer.echo(f"{pred.description}  ({pred.count_unit})")
+        for k, v in pred.totals.items():
             typer.echo(f"  {k:10s} {v:12.4f}")
-        for w in warnings_:
+        for w in pred.warnings:
             typer.secho(f"warning: {w}", fg=typer.colors.YELLOW, err=True)
         if plot is not None:
             typer.echo(f"plot written to {plot}")
@@ -316,36 +291,58 @@ def limit(data: str = typer.Option(..., help=DATA_HELP),
           cl: float = typer.Option(0.9, help="confidence level in (0, 1)"),
           points: int = typer.Option(61, help="scan points"),
           range_: Optional[str] = typer.Option(None, "--range", help="scan range LOW,HIGH (default: automatic)"),
+          plot: Optional[Path] = typer.Option(None, help="draw the profiled Delta chi^2 (PNG/PDF)"),
           as_json: bool = typer.Option(False, "--json", help="print the result as JSON")) -> None:
-    """Allowed interval(s) of one parameter, the others of its family and all nuisances profiled."""
-    from .inference.analysis import limit as run_limit
+    """Allowed interval(s) of one parameter, the others of its family and all nuisances profiled
+    (the Python API's ``cevnsfit.Analysis(...).limit(...)``)."""
+    from .api import Analysis
 
     try:
-        setup = _setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks, option=option)
+        ana = Analysis.from_setup(_setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks,
+                                         option=option))
         if not (0.0 < cl < 1.0):
             raise ValueError(f"--cl must lie in (0, 1), got {cl}")
         if points < 5:
             raise ValueError("--points must be at least 5")
-        rng = None
-        if range_ is not None:
-            try:
-                rng = tuple(float(v) for v in range_.split(","))
-            except ValueError:
-                raise ValueError(f"--range expects LOW,HIGH, got {range_!r}") from None
-            if len(rng) != 2:
-                raise ValueError(f"--range expects LOW,HIGH, got {range_!r}")
-        res = run_limit(setup, param, cl=cl, n_points=points, scan_range=rng)
+        rng = _parse_range(range_, "--range")
+        with _busy(f"{param}: profiled scan of {points} points"):
+            res = ana.limit(param, cl=cl, points=points, range=rng)
     except ValueError as e:
         _fail(str(e))
+    if plot is not None:
+        from .report.plots import profile_plot
+
+        _write_plot(plot, lambda path: profile_plot([res], path))
     if as_json:
-        typer.echo(json.dumps(res))
+        typer.echo(res.to_json())
     else:
-        unit = f" [{res['unit']}]" if res["unit"] else ""
-        typer.echo(f"{param}{unit}: best fit {res['best_fit']:.5g}, chi2_min {res['chi2_min']:.3f}")
-        for a, b in res["intervals"]:
-            typer.echo(f"  {cl:.0%} CL allowed: [{a:.5g}, {b:.5g}]")
-        typer.echo(f"  profiled: {', '.join(res['profiled'])}")
-    _print_warnings(res)
+        unit = f" [{res.unit}]" if res.unit else ""
+        typer.echo(f"{param}{unit}: best fit {res.best_fit:.5g}, chi2_min {res.chi2_min:.3f}")
+        for lo, hi in res.intervals:
+            typer.echo(f"  {cl:.0%} CL allowed: [{lo:.5g}, {hi:.5g}]")
+        typer.echo(f"  profiled: {', '.join(res.profiled) or 'nuisances only'}")
+        if plot is not None:
+            typer.echo(f"plot written to {plot}")
+    _print_warnings(res.to_dict())
+
+
+def _parse_range(text: str | None, flag: str):
+    if text is None:
+        return None
+    try:
+        rng = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise ValueError(f"{flag} expects LOW,HIGH, got {text!r}") from None
+    if len(rng) != 2:
+        raise ValueError(f"{flag} expects LOW,HIGH, got {text!r}")
+    return rng
+
+
+def _busy(text: str):
+    """A spinner with the elapsed time while a fit runs (on a terminal), a log line otherwise."""
+    from .runlog import busy
+
+    return busy(text)
 
 
 @app.command()
@@ -354,24 +351,35 @@ def contour(data: str = typer.Option(..., help=DATA_HELP),
             qf: Optional[str] = typer.Option(None, help="Dresden-II quenching: fef (default), ybe, lindhard"),
             flux: Optional[str] = typer.Option(None, help="Dresden-II flux: hmve (default), hmk, efk"),
             peaks: Optional[str] = typer.Option(None, help="Dresden-II 71Ge peaks: fitted (default: L1 centroid and width free) or fixed (nominal energies and resolution widths)"),
-          option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
-            no_es: bool = typer.Option(False, "--no-es"),
-            es: bool = typer.Option(False, "--es"),
-            transitions: bool = typer.Option(False, "--transitions"),
-            momentum_dependent: bool = typer.Option(False, "--momentum-dependent"),
+            option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
+            no_es: bool = typer.Option(False, "--no-es", help="leave out nu-e scattering"),
+            es: bool = typer.Option(False, "--es", help="include nu-e scattering also for Ar"),
+            transitions: bool = typer.Option(False, "--transitions", help="profile the transition parameters"),
+            momentum_dependent: bool = typer.Option(False, "--momentum-dependent", help="running charge radius"),
             points: int = typer.Option(25, help="grid points per axis"),
-            plot: Optional[Path] = typer.Option(None, help="draw the 90% CL and 1/2/3 sigma contours"),
-            as_json: bool = typer.Option(False, "--json")) -> None:
-    """Profiled 2D contours (90 % CL and 1/2/3 sigma) of two parameters."""
-    from .inference.analysis import contour as run_contour
+            range_: Optional[List[str]] = typer.Option(None, "--range", help="LOW,HIGH of each parameter, in the order of --param (default: the 3 sigma region, found automatically)"),
+            cl: float = typer.Option(0.9, help="confidence level of the solid contour (2 dof), in (0, 1)"),
+            plot: Optional[Path] = typer.Option(None, help="draw the filled 1/2/3 sigma regions and the CL contour"),
+            as_json: bool = typer.Option(False, "--json", help="print the result as JSON")) -> None:
+    """Profiled 2D regions (the CL contour and 1/2/3 sigma) of two parameters (the Python API's
+    ``cevnsfit.Analysis(...).contour(a, b)``)."""
+    from .api import Analysis
 
     try:
         if len(param) != 2:
             raise ValueError("contour needs exactly two --param options")
-        setup = _setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks, option=option)
+        ana = Analysis.from_setup(_setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks,
+                                         option=option))
         if points < 5:
             raise ValueError("--points must be at least 5")
-        res = run_contour(setup, param[0], param[1], n=points)
+        if not (0.0 < cl < 1.0):
+            raise ValueError(f"--cl must lie in (0, 1), got {cl}")
+        ranges = [_parse_range(r, "--range") for r in (range_ or [])]
+        if len(ranges) not in (0, 2):
+            raise ValueError("give --range twice (one per --param) or not at all")
+        xr, yr = ranges if ranges else (None, None)
+        with _busy(f"{param[0]} x {param[1]}: profiled {points} x {points} grid"):
+            res = ana.contour(param[0], param[1], points=points, x_range=xr, y_range=yr, cl=cl)
     except ValueError as e:
         _fail(str(e))
     if plot is not None:
@@ -379,54 +387,54 @@ def contour(data: str = typer.Option(..., help=DATA_HELP),
 
         _write_plot(plot, lambda path: contour_plot([res], path))
     if as_json:
-        typer.echo(json.dumps(res))
+        typer.echo(res.to_json())
     else:
-        typer.echo(f"best fit {res['best_fit']}, chi2_min {res['chi2_min']:.3f}")
+        typer.echo(f"best fit {res.best_fit}, chi2_min {res.chi2_min:.3f}")
+        for p, iv in res.intervals.items():
+            typer.echo(f"  {p}: {cl:.0%} CL region spans " + " U ".join(f"[{a:.4g}, {b:.4g}]" for a, b in iv))
         if plot is not None:
             typer.echo(f"plot written to {plot}")
-    _print_warnings(res)
+    _print_warnings(res.to_dict())
 
 
-def _run_analyses(analyses, out: Path, quick: bool, workers: int | None = None) -> dict:
-    """Run analyses (in parallel worker processes when ``workers`` > 1), with a progress bar."""
+def _run_analyses(analyses, out: Path, quick: bool, workers: int | None = None, force: bool = False) -> dict:
+    """Run analyses (in worker processes when ``workers`` > 1) with progress; finished results are
+    kept and reused (see :func:`cevnsfit.report.reproduce.run_many`); Ctrl-C or SIGTERM stop
+    the run within seconds, keeping what is finished."""
     import os
-    from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from .report.reproduce import n_steps, run_many
+    from .runlog import Progress, stoppable
 
-    from .report.reproduce import estimated_cost, n_steps, run_analysis, write_all
-
+    _check_writable(out, "output directory")
+    workers = max(1, workers or os.cpu_count() or 1)
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".write-test"
+        with stoppable(), Progress(sum(n_steps(a) for a in analyses), "analysis steps") as prog:
+            res = run_many(analyses, out, quick=quick, workers=workers, force=force, progress=prog)
+    except KeyboardInterrupt:
+        from .report.reproduce import stored_results
+
+        n = len(stored_results(out))
+        typer.secho(f"interrupted: {n} finished analysis result(s) kept in {out}; run the same command again "
+                    "to resume", fg=typer.colors.YELLOW, err=True)
+        raise typer.Exit(130)
+    except OSError as e:
+        _fail(f"cannot write results in {out}: {e}", 1)
+    if res["reused"]:
+        typer.echo(f"reused {len(res['reused'])} finished analysis result(s) from {out} (--force recomputes them)",
+                   err=True)
+    return res
+
+
+def _check_writable(path: Path, what: str) -> None:
+    """Create ``path`` (a directory) and check that files can be written in it: one-line error otherwise."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / f".write-test-{os.getpid()}"
         probe.write_text("")
         probe.unlink()
     except OSError as e:
-        _fail(f"cannot write to output directory {out}: {e}")
-    workers = max(1, min(workers or os.cpu_count() or 1, len(analyses)))
-    results = {}
-    total = sum(n_steps(a) for a in analyses)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  transient=False) as prog:
-        task = prog.add_task("analyses", total=total)
-        if workers == 1:
-            for a in analyses:
-                prog.update(task, description=f"{a.name:34s}")
-                results[a.name] = run_analysis(a, quick=quick, progress=lambda: prog.advance(task))
-        else:
-            # heaviest first, so that the workers finish together
-            order = sorted(analyses, key=estimated_cost, reverse=True)
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                futs = {pool.submit(run_analysis, a, quick): a for a in order}
-                for f in as_completed(futs):
-                    a = futs[f]
-                    results[a.name] = f.result()
-                    # keep each finished analysis, whatever happens to the others
-                    (out / f"{a.name}.json").write_text(json.dumps(results[a.name]))
-                    prog.update(task, advance=n_steps(a), description=f"{a.name:34s}")
-    ordered = [results[a.name] for a in analyses]
-    summary = write_all(ordered, out)
-    return {"results": ordered, **summary}
+        _fail(f"cannot write to {what} {path}: {e.strerror or e}", 1)
 
 
 @app.command()
@@ -434,23 +442,35 @@ def run(file: Path = typer.Argument(..., help="analysis file (YAML)"),
         out: Path = typer.Option(Path("results"), help="output directory"),
         quick: bool = typer.Option(False, help="thinner scans (for tests)"),
         workers: int = typer.Option(1, help="worker processes"),
+        force: bool = typer.Option(False, "--force", help="recompute even if a finished result with the same inputs is in OUT"),
         as_json: bool = typer.Option(False, "--json", help="print the summary rows as JSON")) -> None:
-    """Run one analysis file: limits and contours, tables and plots in OUT."""
+    """Run one analysis file: limits and contours, tables and plots in OUT.  Exits 1 if any of
+    its fits failed (no plot is drawn for a failed analysis)."""
     from .config import ConfigError, load
 
     try:
         a = load(file)
     except ConfigError as e:
         _fail(str(e))
-    res = _run_analyses([a], out, quick, workers)
-    _report(res, as_json)
+    res = _run_analyses([a], out, quick, workers, force)
+    _report(res, as_json, names={a.name})
+    _exit_on_failure(res)
 
 
-def _report(res: dict, as_json: bool) -> None:
+def _exit_on_failure(res: dict) -> None:
+    if res["failed"]:
+        for f in res["failed"]:
+            typer.secho(f"error: {f}", fg=typer.colors.RED, err=True)
+        typer.secho(f"error: {len(res['failed'])} fit(s) failed", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)
+
+
+def _report(res: dict, as_json: bool, names=None) -> None:
+    rows = [r for r in res["rows"] if names is None or r["analysis"] in names]
     if as_json:
-        typer.echo(json.dumps(res["rows"]))
+        typer.echo(json.dumps(rows))
         return
-    for r in res["rows"]:
+    for r in rows:
         iv = " U ".join(f"[{a:.4g}, {b:.4g}]" for a, b in r["intervals"]) or "none"
         flag = "" if r["converged"] and not r["warnings"] else "  (!) " + "; ".join(r["warnings"])
         typer.echo(f"{r['analysis']:30s} {r['param']:9s} CL {r['cl']:.3g}: {iv}{flag}")
@@ -482,24 +502,34 @@ def schema() -> None:
 
 @app.command()
 def reproduce(out: Path = typer.Option(Path("results"), help="output directory"),
-              only: Optional[str] = typer.Option(None, help="run only analyses whose name contains this text"),
+              only: Optional[str] = typer.Option(None, help="run only analyses whose name contains this text (the summary still covers every result in OUT)"),
               quick: bool = typer.Option(False, help="thinner scans (for CI)"),
               workers: Optional[int] = typer.Option(None, help="worker processes (default: all cores)"),
-              as_json: bool = typer.Option(False, "--json")) -> None:
-    """Run every published analysis (SPEC section 12) and write the results table and plots."""
-    from .config import load, shipped
+              force: bool = typer.Option(False, "--force", help="recompute analyses whose finished results are in OUT with unchanged inputs"),
+              as_json: bool = typer.Option(False, "--json", help="print the summary rows as JSON")) -> None:
+    """Run every shipped analysis (the published results of the reference papers; docs/analyses)
+    and write the results table and plots.  Finished results are kept in OUT as they come and
+    reused by the next run while their inputs (package version and code, data checksums, analysis
+    file, options) are unchanged; Ctrl-C stops the run cleanly."""
+    import time as _t
 
-    analyses = [load(p) for p in shipped()]
+    from .config import ConfigError, load, shipped
+
+    try:
+        analyses = [load(p) for p in shipped()]
+    except ConfigError as e:
+        _fail(str(e))
     if only:
         analyses = [a for a in analyses if only in a.name]
         if not analyses:
             _fail(f"no shipped analysis matches {only!r}")
-    import time as _t
     t0 = _t.perf_counter()
-    res = _run_analyses(analyses, out, quick, workers)
-    _report(res, as_json)
+    res = _run_analyses(analyses, out, quick, workers, force)
+    _report(res, as_json, names=None)
     if not as_json:
-        typer.echo(f"{len(analyses)} analyses in {_t.perf_counter() - t0:.0f} s; tables and plots in {out}")
+        typer.echo(f"{len(res['ran'])} analyses run, {len(res['reused'])} reused, in {_t.perf_counter() - t0:.0f} s; "
+                   f"{len(res['results'])} results in the tables and plots in {out}")
+    _exit_on_failure(res)
 
 
 @app.command()
@@ -517,15 +547,17 @@ def scan(data: str = typer.Option(..., help=DATA_HELP),
          chunk_size: int = typer.Option(64, help="grid points per task"),
          out: Optional[Path] = typer.Option(None, help="directory for resumable partial results"),
          cl: float = typer.Option(0.9, help="CL of the projected 1D intervals"),
-         as_json: bool = typer.Option(False, "--json")) -> None:
+         plot: Optional[Path] = typer.Option(None, help="draw the projected profile (one parameter) or 2D regions (first two)"),
+         as_json: bool = typer.Option(False, "--json", help="print the result as JSON")) -> None:
     """Profiled grid scan over several parameters, split in chunks over a process pool or a dask
-    cluster; resumable from the partial results in OUT."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from .inference.distributed import GridSpec, grid_scan
+    cluster; resumable from the partial results in OUT (the Python API's
+    ``cevnsfit.Analysis(...).scan(...)``).  Ctrl-C stops it, keeping the finished chunks."""
+    from .api import Analysis
+    from .runlog import Progress, stoppable
 
     try:
-        setup = _setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks, option=option)
+        ana = Analysis.from_setup(_setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks,
+                                         option=option))
         ranges = {}
         for item in param:
             try:
@@ -534,29 +566,46 @@ def scan(data: str = typer.Option(..., help=DATA_HELP),
                 ranges[name.strip()] = (float(lo), float(hi), int(n))
             except ValueError:
                 raise ValueError(f"--param expects NAME=LOW:HIGH:N, got {item!r}") from None
+        if not (0.0 < cl < 1.0):
+            raise ValueError(f"--cl must lie in (0, 1), got {cl}")
         if scheduler is not None and backend != "dask":
             backend = "dask"
-        spec = GridSpec.from_ranges(setup, ranges)
-        with Progress(TextColumn("grid scan"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as prog:
-            task = prog.add_task("scan", total=spec.size)
-            res = grid_scan(spec, backend=backend, n_workers=workers, scheduler=scheduler, chunk_size=chunk_size,
-                            out_dir=out, progress=lambda k: prog.update(task, completed=k))
+        if out is not None:
+            _check_writable(out, "scan directory")
+        size = 1
+        for _, _, n in ranges.values():
+            size *= max(int(n), 1)
+        try:
+            with stoppable(), Progress(size, "grid points") as prog:
+                state = {"done": 0}
+
+                def advance(k):
+                    if k > state["done"]:
+                        prog.finish(f"{k}/{size} points", k - state["done"], note="done")
+                        state["done"] = k
+
+                res = ana.scan(ranges, cl=cl, backend=backend, workers=workers, scheduler=scheduler,
+                               chunk_size=chunk_size, out=out, progress=advance)
+        except KeyboardInterrupt:
+            typer.secho("interrupted" + (f": finished chunks kept in {out}; run the same command to resume"
+                                         if out is not None else ""), fg=typer.colors.YELLOW, err=True)
+            raise typer.Exit(130)
     except ValueError as e:
         _fail(str(e))
-    summary = {"params": list(res.params), "best_fit": {p: res.best.values[p] for p in res.params},
-               "chi2_min": res.best.chi2, "converged": bool(res.converged.all()),
-               "intervals": {p: res.intervals_1d(p, cl) for p in res.params}, "cl": cl, "stats": res.stats}
     if out is not None:
-        res.save(Path(out) / "result.json")
+        res.grid_result().save(Path(out) / "result.json")
+    if plot is not None:
+        from .report.style import save
+
+        _write_plot(plot, lambda path: save(res.plot(), path))
     if as_json:
-        typer.echo(json.dumps(summary, default=float))
+        typer.echo(res.to_json())
     else:
-        typer.echo(f"best fit {summary['best_fit']}, chi2_min {res.best.chi2:.3f}")
-        for p, iv in summary["intervals"].items():
+        typer.echo(f"best fit {({p: res.best_fit[p] for p in res.params})}, chi2_min {res.chi2_min:.3f}")
+        for p, iv in res.intervals.items():
             typer.echo(f"  {p}: {cl:.0%} CL (grid projection) " + " U ".join(f"[{a:.4g}, {b:.4g}]" for a, b in iv))
-        if not summary["converged"]:
-            typer.secho(f"warning: {int((~res.converged).sum())} grid point(s) did not converge",
-                        fg=typer.colors.YELLOW, err=True)
+        for w in res.warnings:
+            typer.secho(f"warning: {w}", fg=typer.colors.YELLOW, err=True)
 
 
 def main() -> None:  # entry point
@@ -568,6 +617,10 @@ def main() -> None:  # entry point
     except MissingExtra as e:
         typer.secho(f"error: {e}", fg=typer.colors.RED, err=True)
         sys.exit(3)
+    except OSError as e:   # an unwritable or unreadable path: one line, not a traceback
+        where = f": {e.filename}" if getattr(e, "filename", None) else ""
+        typer.secho(f"error: {e.strerror or e}{where}", fg=typer.colors.RED, err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

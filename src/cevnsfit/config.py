@@ -252,14 +252,17 @@ def _allowed_keys(parent) -> list[str]:
 def load(path) -> Analysis:
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{path}: not UTF-8 text (byte 0x{e.object[e.start]:02x} at position {e.start}); "
+                          "save the analysis file as UTF-8") from None
     except OSError as e:
-        raise ConfigError(f"cannot read analysis file {path}: {e}") from None
+        raise ConfigError(f"cannot read analysis file {path}: {e.strerror or e}") from None
     return parse(text, str(path))
 
 
 def shipped() -> list[Path]:
-    """The analysis files shipped with the package (the published analyses of SPEC section 12)."""
+    """The analysis files shipped with the package (the published analyses of the reference papers)."""
     root = resources.files("cevnsfit").joinpath("analyses")
     return sorted(Path(str(p)) for p in root.iterdir() if str(p).endswith(".yaml"))
 

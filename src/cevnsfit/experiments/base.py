@@ -68,7 +68,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 
@@ -188,6 +188,8 @@ class DataSet(ABC):
 
     #: "poisson" (counts; Baker-Cousins chi^2) or "gaussian" (with :meth:`observed_errors`)
     statistic: str = field(init=False, default="poisson")
+    #: the unit of the counts per bin (shown on plots and in predictions)
+    count_unit: ClassVar[str] = "events"
 
     # --- the likelihood of the counts ---------------------------------------------------------
     def chi2_counts(self, expected: np.ndarray, observed: np.ndarray | None = None):

@@ -167,6 +167,8 @@ def background_shape(edges, n_flat, a_exp, t_exp, a_l1, ratios=None, l1_centre=N
 class Dresden2(DataSet):
     """Dresden-II Rx-ON data with a chosen quenching and flux model; see the module docstring."""
 
+    count_unit = "counts / (10 eV 3 kg day)"   # the release's unit (not a dataclass field)
+
     qf: str = "fef"
     flux: str = "hmve"
     es: bool = True

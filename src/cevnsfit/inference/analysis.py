@@ -121,6 +121,13 @@ class Setup:
         return out
 
 
+def _options(setup: Setup, fixed: dict) -> dict:
+    out = setup.options()
+    if fixed:
+        out["fixed"] = dict(fixed)
+    return out
+
+
 def free_parameters(params_of_interest, datasets, transitions: bool) -> list[str]:
     """The parameters of interest plus every parameter of the same families that the data sets
     measure (transitions only if ``transitions``)."""
@@ -140,6 +147,74 @@ def free_parameters(params_of_interest, datasets, transitions: bool) -> list[str
             raise ValueError(f"parameter {p} is not measured by {[d.name for d in datasets]}; "
                              f"they measure: {', '.join(sorted(measured))}")
     return out
+
+
+def resolve_fixed(fixed) -> dict[str, float]:
+    """``{name: value or "sm"/None}`` -> ``{name: value}`` (SM values filled in); unknown names
+    are a ValueError listing the allowed ones."""
+    out = {}
+    sm = Params.sm()
+    for k, v in dict(fixed or {}).items():
+        if k not in Params.names():
+            raise ValueError(f"cannot fix {k!r}: not a physics parameter; allowed: {', '.join(Params.names())}")
+        if v is None or (isinstance(v, str) and v.strip().lower() == "sm"):
+            out[k] = float(getattr(sm, k))
+        else:
+            try:
+                out[k] = float(v)
+            except (TypeError, ValueError):
+                raise ValueError(f"fixed value of {k} must be a number or 'sm', got {v!r}") from None
+    Params.from_dict(out)   # validates the values (e.g. sin2w in [0, 1])
+    return out
+
+
+def physics_parameters(params_of_interest, datasets, transitions: bool, fixed=None, free=None):
+    """(free physics parameters, fixed values): :func:`free_parameters` with the user's choices --
+    ``fixed`` ({name: value or 'sm'}) removed from the free ones and held at that value, ``free``
+    (names) added.  A parameter both fixed and free, or a fixed parameter of interest, is an error."""
+    fixed = resolve_fixed(fixed)
+    free = list(free or [])
+    for p in free:
+        family(p)
+        if p in fixed:
+            raise ValueError(f"parameter {p} is both fixed and free")
+    for p in params_of_interest:
+        if p in fixed:
+            raise ValueError(f"parameter {p} is scanned: it cannot also be fixed")
+    out = free_parameters(params_of_interest, datasets, transitions)
+    measured = set().union(*(d.sensitive_to for d in datasets))
+    for p in free:
+        if p not in measured:
+            raise ValueError(f"parameter {p} is not measured by {[d.name for d in datasets]}: it cannot be free")
+        if p not in out:
+            out.append(p)
+    return [p for p in out if p not in fixed], fixed
+
+
+def check_range(param: str, rng, what: str = "scan range") -> tuple[tuple[float, float] | None, list[str]]:
+    """A user's (low, high) for ``param``: finite, high > low; for a parameter that enters only
+    through its modulus (magnetic moments, transition radii and charges) a range below 0 is
+    refused and one reaching below 0 is clipped at 0 with a warning (returned)."""
+    if rng is None:
+        return None, []
+    try:
+        lo, hi = (float(v) for v in rng)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} of {param} must be two numbers (low, high), got {rng!r}") from None
+    if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
+        raise ValueError(f"{what} of {param} must be finite with high > low, got [{lo:g}, {hi:g}]")
+    warns = []
+    if modulus_only(param):
+        if hi <= 0:
+            raise ValueError(f"{param} enters only through its modulus (>= 0): the {what} [{lo:g}, {hi:g}] "
+                             "holds no allowed value")
+        if lo < 0:
+            warns.append(f"{param} enters only through its modulus: the {what} is clipped at 0 "
+                         f"([{lo:g}, {hi:g}] -> [0, {hi:g}])")
+            lo = 0.0
+    if param == "sin2w" and (lo < 0 or hi > 1):
+        raise ValueError(f"sin2w lies in [0, 1]; the {what} [{lo:g}, {hi:g}] reaches outside")
+    return (lo, hi), warns
 
 
 def _scan_range(prof: Profiler, param: str, level: float, lo_phys: float | None) -> tuple[float, float]:
@@ -191,13 +266,16 @@ def _scan_range(prof: Profiler, param: str, level: float, lo_phys: float | None)
 
 
 def limit(setup: Setup, param: str, cl: float = 0.9, n_points: int = 61, scan_range=None,
-          refine: bool = True) -> dict:
-    """1D profiled allowed intervals of ``param`` at confidence level ``cl``; a JSON-able dict."""
+          refine: bool = True, fixed=None, free=None) -> dict:
+    """1D profiled allowed intervals of ``param`` at confidence level ``cl``; a JSON-able dict.
+    ``fixed``/``free``: see :func:`physics_parameters`."""
     t0 = time.perf_counter()
     level = delta_chi2_threshold(cl, 1)
+    family(param)
+    scan_range, range_warnings = check_range(param, scan_range)
     dss = setup.datasets()
-    free = free_parameters([param], dss, setup.transitions)
-    lik = Likelihood(dss, poi=free)
+    free, fixed = physics_parameters([param], dss, setup.transitions, fixed, free)
+    lik = Likelihood(dss, poi=free, fixed=fixed)
     prof = Profiler(lik)
     best = prof.global_fit()
     lo_phys = 0.0 if modulus_only(param) else None
@@ -219,7 +297,7 @@ def limit(setup: Setup, param: str, cl: float = 0.9, n_points: int = 61, scan_ra
         return prof.refine_crossing(param, a, b, level, warm, n_iter=6)
 
     intervals = intervals_from_scan(grid, delta, level, _refine if refine else None)
-    warnings_ = []
+    warnings_ = list(range_warnings)
     if not best.converged:
         warnings_.append(f"global fit: {best.message}")
     if not np.all(scan.converged):
@@ -235,21 +313,26 @@ def limit(setup: Setup, param: str, cl: float = 0.9, n_points: int = 61, scan_ra
         "param": param, "unit": UNITS[param], "cl": cl, "delta_chi2": level,
         "best_fit": best.values[param], "chi2_min": best.chi2,
         "intervals": intervals, "converged": bool(best.converged and np.all(scan.converged)),
-        "profiled": [p for p in free if p != param], "options": setup.options(),
+        "profiled": [p for p in free if p != param], "options": _options(setup, fixed),
         "scan": {"grid": grid.tolist(), "delta_chi2": delta.tolist()},
         "best_fit_all": best.values, "n_bins": int(sum(d.observed.size for d in dss)),
         "warnings": warnings_, "seconds": time.perf_counter() - t0,
     }
 
 
-def contour(setup: Setup, px: str, py: str, x_range=None, y_range=None, n: int = 25) -> dict:
-    """Profiled Δχ² on an n x n grid of (px, py) with 90 % CL and 1/2/3 sigma levels (2 dof)."""
+def contour(setup: Setup, px: str, py: str, x_range=None, y_range=None, n: int = 25, fixed=None,
+            free=None) -> dict:
+    """Profiled Δχ² on an n x n grid of (px, py) with 90 % CL and 1/2/3 sigma levels (2 dof).
+    ``fixed``/``free``: see :func:`physics_parameters`."""
     t0 = time.perf_counter()
     if px == py:
         raise ValueError("contour needs two different parameters")
+    family(px), family(py)
+    x_range, wx = check_range(px, x_range, "x range")
+    y_range, wy = check_range(py, y_range, "y range")
     dss = setup.datasets()
-    free = free_parameters([px, py], dss, setup.transitions)
-    lik = Likelihood(dss, poi=free)
+    free, fixed = physics_parameters([px, py], dss, setup.transitions, fixed, free)
+    lik = Likelihood(dss, poi=free, fixed=fixed)
     prof = Profiler(lik)
     prof.global_fit()
     level = delta_chi2_threshold(0.9, 2)
@@ -265,7 +348,7 @@ def contour(setup: Setup, px: str, py: str, x_range=None, y_range=None, n: int =
     levels = {"90%": level, "1sigma": delta_chi2_threshold(sigma_to_cl(1), 2),
               "2sigma": delta_chi2_threshold(sigma_to_cl(2), 2), "3sigma": delta_chi2_threshold(sigma_to_cl(3), 2)}
     # the projection of the 90 % region onto each axis (for comparison with 1D limits use 1-dof levels)
-    warnings_ = []
+    warnings_ = wx + wy
     if not c.best.converged:
         warnings_.append(f"global fit: {c.best.message}")
     if not np.all(c.converged):
@@ -284,6 +367,6 @@ def contour(setup: Setup, px: str, py: str, x_range=None, y_range=None, n: int =
         "params": [px, py], "units": [UNITS[px], UNITS[py]], "x": x.tolist(), "y": y.tolist(),
         "delta_chi2": c.delta.tolist(), "levels": levels, "best_fit": {px: c.best.values[px], py: c.best.values[py]},
         "chi2_min": c.best.chi2, "converged": bool(c.best.converged and np.all(c.converged)),
-        "profiled": [p for p in free if p not in (px, py)], "options": setup.options(),
+        "profiled": [p for p in free if p not in (px, py)], "options": _options(setup, fixed),
         "warnings": warnings_, "seconds": time.perf_counter() - t0,
     }

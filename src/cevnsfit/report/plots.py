@@ -1,130 +1,328 @@
-"""Plots: predicted components stacked against the data, per observable axis."""
+"""Plots of predictions and results; each draws on matplotlib Axes and returns them.
+
+* :func:`plot_prediction` -- expected components stacked against the data, one column per
+  observable axis, with a background-subtracted residual panel below (data minus every
+  background component against the predicted signal, as the COHERENT and Dresden-II papers
+  show their steady-state- or background-subtracted spectra);
+* :func:`plot_profile` -- profiled Δχ² of 1D limits, with the CL line, the allowed intervals
+  and the expected (Asimov) curve dashed when the result carries one;
+* :func:`plot_contour` -- filled 1σ/2σ/3σ regions and the 90 % CL contour (2 dof), the best fit
+  and the Standard-Model point;
+* :func:`plot_comparison` -- 90 % CL intervals beside other experiments', on a log scale for
+  moduli and a symmetric-log scale for signed millicharges.
+
+No function selects a backend or writes a file: :func:`cevnsfit.report.style.save` does, and the
+command line calls it.  All draw in the project style (:mod:`cevnsfit.report.style`).
+Results may be the API's result objects or their ``to_dict()`` form.
+"""
 
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from .style import (COLOURS, COMPONENT_LABELS, SIGMA_FILLS, axis_label, experiment_label, new_axes,
+                    param_label, save, style)
 
-COLOURS = {"ss": "#bbbbbb", "background": "#bbbbbb", "brn": "#8c6d31", "delbrn": "#e7ba52",
-           "nin": "#bd9e39", "es": "#6baed6", "cevns": "#d6616b"}
-LABELS = {"ss": "steady state", "background": "background", "brn": "BRN", "delbrn": "delayed BRN",
-          "nin": "NIN", "es": r"$\nu$–e ES", "cevns": "CEvNS"}
+__all__ = ["plot_prediction", "plot_profile", "plot_contour", "plot_comparison", "stacked_prediction",
+           "contour_plot", "profile_plot", "comparison_plot"]
+
+BACKGROUND_ORDER = ("ss", "background", "brn", "delbrn", "nin")
+
+
+def _d(res) -> dict:
+    return res.to_dict() if hasattr(res, "to_dict") else res
 
 
 def _project(arr, shape, axis):
-    a = np.asarray(arr).reshape(shape)
+    a = np.asarray(arr, float).reshape(shape)
     other = tuple(i for i in range(len(shape)) if i != axis)
     return a.sum(axis=other) if other else a
 
 
-def _wrap(title: str, width: int = 70) -> str:
-    """Long titles (analysis descriptions) on several lines, so that none is cut at the frame."""
+def _wrap(title: str, width: int = 72) -> str:
     import textwrap
 
-    return "\n".join(textwrap.wrap(title, width)) or title
+    return "\n".join("\n".join(textwrap.wrap(line, width)) for line in title.split("\n")) or title
 
 
-def stacked_prediction(dataset, components: dict, title: str, path: str, errors=None) -> None:
-    """One panel per observable axis: components stacked (backgrounds first), data with errors.
+def _signal_region(edges, signal, frac=0.9):
+    """Smallest central range holding ``frac`` of the predicted signal (for shading)."""
+    s = np.clip(np.asarray(signal, float), 0, None)
+    if s.sum() <= 0:
+        return None
+    c = np.concatenate([[0.0], np.cumsum(s)]) / s.sum()
+    lo = np.interp((1 - frac) / 2, c, edges)
+    hi = np.interp(1 - (1 - frac) / 2, c, edges)
+    return lo, hi
 
-    Counts are shown per bin divided by the bin width, so unequal bins read correctly."""
-    shape = dataset.shape
-    n_ax = len(dataset.axes)
-    fig, axes = plt.subplots(1, n_ax, figsize=(5.2 * n_ax, 4.2), squeeze=False)
-    order = [k for k in ("ss", "background", "brn", "delbrn", "nin", "es", "cevns") if k in components]
-    for ax_i, (ax, axis) in enumerate(zip(axes[0], dataset.axes)):
-        edges = axis.edges
-        width = np.diff(edges)
-        uniform = np.allclose(width, width[0])
-        if uniform:   # equal bins: show counts per bin, in the data set's own units
-            width = np.ones_like(width)
-        bottom = np.zeros(len(edges) - 1)
-        for k in order:
-            v = _project(components[k], shape, ax_i) / width
-            ax.stairs(bottom + v, edges, baseline=bottom, fill=True, color=COLOURS.get(k, None),
-                      label=f"{LABELS.get(k, k)} ({np.sum(components[k]):.4g})", alpha=0.9)
-            bottom = bottom + v
-        ax.stairs(bottom, edges, color="k", lw=1.0)
-        obs = _project(dataset.observed, shape, ax_i)
-        if errors is None:
-            err = np.sqrt(np.maximum(obs, 1.0))
+
+def plot_prediction(pred, axes=None, title: str | None = None):
+    """Components stacked (backgrounds first, then the signal) against the observed counts, one
+    column per observable axis (multi-dimensional data projected), and below each the data minus
+    every background component with the predicted signal.  Unequal bins are shown per unit of the
+    axis, equal bins per bin, in the data set's count unit.  The band holding 90 % of the
+    predicted signal is shaded.  ``pred``: a :class:`cevnsfit.api.Prediction` (or its dict).
+    Returns the (2, n_axes) array of Axes."""
+    import matplotlib.pyplot as plt
+
+    d = _d(pred)
+    ax_info = d["axes"]
+    shape = tuple(len(a["edges"]) - 1 for a in ax_info)
+    comps = {k: np.asarray(v, float).reshape(shape) for k, v in d["bins"].items()}
+    obs = np.asarray(d["observed"], float).reshape(shape)
+    err2 = np.asarray(d["observed_errors"], float).reshape(shape) ** 2
+    signal = [k for k in d.get("signal_components", ("cevns", "es")) if k in comps]
+    backgrounds = [k for k in comps if k not in signal]
+    backgrounds.sort(key=lambda k: BACKGROUND_ORDER.index(k) if k in BACKGROUND_ORDER else 99)
+    unit = d.get("count_unit", "events")
+    n_ax = len(ax_info)
+    with style():
+        if axes is None:
+            fig, axes = plt.subplots(2, n_ax, figsize=(max(5.4 * n_ax, 6.6), 5.8), squeeze=False, sharex="col",
+                                     gridspec_kw={"height_ratios": [3, 1.6], "hspace": 0.06})
         else:
-            err = np.sqrt(_project(np.asarray(errors) ** 2, shape, ax_i))
-        centres = 0.5 * (edges[1:] + edges[:-1])
-        ax.errorbar(centres, obs / width, yerr=err / width, fmt="o", ms=3, color="k",
-                    label=f"data ({np.sum(dataset.observed):.4g})")
-        ax.set_xlabel(f"{axis.name} [{axis.unit}]" if axis.unit else axis.name)
-        ax.set_ylabel("counts per bin" if uniform else f"counts / {axis.unit or 'unit'}")
-        ax.set_xlim(edges[0], edges[-1])
-        ax.set_ylim(bottom=0)
-    axes[0][0].legend(fontsize=8, loc="best")
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+            axes = np.asarray(axes).reshape(2, n_ax)
+            fig = axes[0, 0].figure
+        for i, a in enumerate(ax_info):
+            top, bot = axes[0, i], axes[1, i]
+            edges = np.asarray(a["edges"], float)
+            width = np.diff(edges)
+            uniform = np.allclose(width, width[0])
+            per = np.ones_like(width) if uniform else width
+            bottom = np.zeros(len(edges) - 1)
+            for k in backgrounds + signal:
+                v = _project(comps[k], shape, i) / per
+                tot = float(comps[k].sum())
+                if tot < 1e-3 * max(float(obs.sum()), 1.0) and k in signal and k != "cevns":
+                    label = f"{COMPONENT_LABELS.get(k, k)} ({tot:.2g})"
+                else:
+                    label = f"{COMPONENT_LABELS.get(k, k)} ({tot:.4g})"
+                top.stairs(bottom + v, edges, baseline=bottom, fill=True, color=COLOURS.get(k), label=label,
+                           alpha=0.85, lw=0)
+                bottom = bottom + v
+            top.stairs(bottom, edges, color="k", lw=1.0, label="total prediction")
+            o = _project(obs, shape, i)
+            e = np.sqrt(_project(err2, shape, i))
+            centres = 0.5 * (edges[1:] + edges[:-1])
+            top.errorbar(centres, o / per, yerr=e / per, fmt="o", ms=3, color="k", elinewidth=1,
+                         label=f"data ({obs.sum():.4g})")
+            ylab = f"{unit} per bin" if uniform else f"{unit} / {a['unit'] or 'unit'}"
+            if unit != "events" and uniform:
+                ylab = unit
+            elif not uniform:
+                from .style import unit_tex
+
+                ylab = f"{unit} / {unit_tex(a['unit'])}"
+            top.set_ylabel(ylab)
+            top.set_ylim(bottom=0, top=1.6 * max(float(np.max(bottom)), float(np.max((o + e) / per))))
+            # residual: data minus every background component, against the predicted signal
+            bkg = sum((_project(comps[k], shape, i) for k in backgrounds), np.zeros(len(edges) - 1))
+            sig = sum((_project(comps[k], shape, i) for k in signal), np.zeros(len(edges) - 1))
+            bot.axhline(0, color="0.4", lw=0.8)
+            bot.stairs(sig / per, edges, color=COLOURS["cevns"], lw=1.6, label="predicted signal")
+            bot.errorbar(centres, (o - bkg) / per, yerr=e / per, fmt="o", ms=3, color="k", elinewidth=1,
+                         label="data − background")
+            bot.set_ylabel("data − bkg.")
+            bot.set_xlabel(axis_label(a["name"], a["unit"]))
+            bot.set_xlim(edges[0], edges[-1])
+            region = _signal_region(edges, sig)
+            if region is not None and (region[1] - region[0]) < 0.45 * (edges[-1] - edges[0]):
+                for ax_ in (top, bot):
+                    ax_.axvspan(*region, color="#fff3c4", zorder=-10, lw=0,
+                                label="90 % of predicted signal" if ax_ is top else None)
+        axes[0, 0].legend(loc="upper right", ncol=2, fontsize=7.5)
+        axes[1, 0].legend(loc="upper right", fontsize=7.5)
+        if title is None:
+            title = d.get("title") or d.get("description", "")
+            given = (d.get("given") or {})
+            point = ", ".join(f"{k} = {v:g}" for k, v in given.items()) if given else "Standard Model"
+            opts = ", ".join(f"{k}={v}" for k, v in (d.get("model") or {}).items()
+                             if k not in ("es", "momentum_dependent", "form_factor") and v is not None)
+            title = f"{title}\n{point}" + (f"  ({opts})" if opts else "")
+        if title:
+            fig.suptitle(_wrap(title, 60 * n_ax), fontsize=10.5)
+    return axes
 
 
-def contour_plot(results: list[dict], path: str, labels: list[str] | None = None, title: str = "") -> None:
-    """90 % CL (solid) and 1/2/3 sigma (dashed) contours of one or more 2D results."""
-    fig, ax = plt.subplots(figsize=(5.5, 4.6))
-    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for k, res in enumerate(results):
-        x, y, d = np.array(res["x"]), np.array(res["y"]), np.array(res["delta_chi2"])
-        c = colours[k % len(colours)]
-        lv = res["levels"]
-        ax.contour(x, y, d, levels=[lv["1sigma"], lv["2sigma"], lv["3sigma"]], colors=[c], linestyles="dashed",
-                   linewidths=0.8)
-        ax.contour(x, y, d, levels=[lv["90%"]], colors=[c], linewidths=1.8)
-        bf = res["best_fit"]
-        ax.plot([bf[res["params"][0]]], [bf[res["params"][1]]], "+", color=c,
-                label=(labels[k] if labels else ", ".join(res["options"]["data"])) + " (90% CL)")
-    px, py = results[0]["params"]
-    ux, uy = results[0]["units"]
-    ax.set_xlabel(f"{px} [{ux}]" if ux else px)
-    ax.set_ylabel(f"{py} [{uy}]" if uy else py)
-    ax.legend(fontsize=8)
-    ax.set_title(_wrap(title or "profiled Δχ²: 90% CL (solid), 1/2/3σ (dashed)"), fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+def _expected_scan(d: dict):
+    e = d.get("expected")
+    if isinstance(e, dict) and isinstance(e.get("scan"), dict):
+        return e["scan"]
+    if isinstance(d.get("expected_scan"), dict):
+        return d["expected_scan"]
+    return None
 
 
-def profile_plot(results: list[dict], path: str, labels: list[str] | None = None, title: str = "") -> None:
-    """Δχ² profiles of 1D limit results with the CL line."""
-    fig, ax = plt.subplots(figsize=(5.5, 4.0))
-    for k, res in enumerate(results):
-        g, d = np.array(res["scan"]["grid"]), np.array(res["scan"]["delta_chi2"])
-        ax.plot(g, d, label=labels[k] if labels else ", ".join(res["options"]["data"]))
-    ax.axhline(results[0]["delta_chi2"], color="k", ls=":", lw=1, label=f"{results[0]['cl']:.0%} CL")
-    ax.set_ylim(0, max(3 * results[0]["delta_chi2"], 1.0))
-    p, u = results[0]["param"], results[0]["unit"]
-    ax.set_xlabel(f"{p} [{u}]" if u else p)
-    ax.set_ylabel("Δχ²")
-    ax.legend(fontsize=8)
-    if title:
-        ax.set_title(_wrap(title), fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+def plot_profile(results, ax=None, labels=None, title: str | None = None, intervals: bool = True):
+    """Profiled Δχ² of one or more 1D limits (same parameter) with the CL line; the expected
+    (Asimov) curve, when present, dashed in the same colour; the allowed intervals of the first
+    result shaded.  Returns the Axes."""
+    if not isinstance(results, (list, tuple)):
+        results = [results]
+    ds = [_d(r) for r in results]
+    with style():
+        ax = new_axes(ax)
+        level = ds[0]["delta_chi2"]
+        top = max(3.0 * level, 1.0)
+        for k, d in enumerate(ds):
+            g, y = np.asarray(d["scan"]["grid"]), np.asarray(d["scan"]["delta_chi2"])
+            label = labels[k] if labels else experiment_label(d["options"]["data"])
+            (line,) = ax.plot(g, y, label=f"{label}: observed")
+            ex = _expected_scan(d)
+            if ex:
+                ax.plot(ex["grid"], ex["delta_chi2"], ls="--", color=line.get_color(), label=f"{label}: expected")
+            if intervals and k == 0:
+                for a, b in d["intervals"]:
+                    ax.axvspan(a, b, color=line.get_color(), alpha=0.08, lw=0)
+        ax.axhline(level, color="k", ls=":", lw=1, label=f"{ds[0]['cl']:.0%} CL ($\\Delta\\chi^2$ = {level:.2f})")
+        ax.set_ylim(0, top)
+        grid = np.asarray(ds[0]["scan"]["grid"])
+        if grid.size:
+            ax.set_xlim(grid.min(), grid.max())
+        ax.set_xlabel(param_label(ds[0]["param"]))
+        ax.set_ylabel(r"$\Delta\chi^2$")
+        ax.legend(loc="upper center")
+        if title:
+            ax.set_title(_wrap(title))
+    return ax
 
 
-def comparison_plot(param: str, ours: list[tuple[str, list]], others: list[tuple[str, float, float]], path: str) -> None:
-    """Horizontal bars: our 90 % CL intervals (every disjoint piece) beside other experiments'."""
-    rows = [(name, iv, "C3") for name, iv in ours] + [(name, [[lo, hi]], "0.5") for name, lo, hi in others]
-    fig, ax = plt.subplots(figsize=(6.5, 0.35 * len(rows) + 1.2))
-    for k, (name, ivs, colour) in enumerate(rows):
-        for a, b in ivs:
-            ax.plot([a, b], [k, k], lw=6, color=colour, solid_capstyle="butt")
-    ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels([r[0] for r in rows], fontsize=7)
-    ax.invert_yaxis()
-    from ..physics.parameters import UNITS
-    ax.set_xlabel(f"{param} [{UNITS[param]}]" if UNITS[param] else param)
-    ax.axvline(0, color="k", lw=0.5)
-    ax.set_title("90% CL: this work (red) and other experiments (grey)", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+def _sm_value(param: str) -> float:
+    from ..physics.parameters import Params
+
+    return float(getattr(Params.sm(), param))
+
+
+def plot_contour(results, ax=None, labels=None, title: str | None = None, sm: bool = True, filled=None):
+    """2D profiled regions.  One result: filled 1σ, 2σ and 3σ regions (Δχ² ≤ 2.30, 6.18, 11.83)
+    and the 90 % CL contour (Δχ² ≤ 4.61) as a solid line; several: their 90 % CL (solid) and 1σ
+    (dashed) lines in one colour each.  The best fit is marked (+) and the Standard-Model point
+    (★) when ``sm``; the axes cover the scanned grid and the best fit.  Returns the Axes."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    if not isinstance(results, (list, tuple)):
+        results = [results]
+    ds = [_d(r) for r in results]
+    filled = len(ds) == 1 if filled is None else filled
+    with style():
+        ax = new_axes(ax, figsize=(6.0, 4.8))
+        colours = [c["color"] for c in __import__("matplotlib").rcParams["axes.prop_cycle"]]
+        handles = []
+        xs, ys, gx, gy = [], [], [], []
+        for k, d in enumerate(ds):
+            x, y, z = np.asarray(d["x"]), np.asarray(d["y"]), np.asarray(d["delta_chi2"], float)
+            z = np.where(np.isfinite(z), z, np.nanmax(z) if np.isfinite(z).any() else 1e9)
+            lv = d["levels"]
+            main = lv.get("cl", lv["90%"])
+            cl_text = f"{100 * d.get('cl', 0.9):.4g} % CL"
+            px, py = d["params"]
+            label = labels[k] if labels else experiment_label(d["options"]["data"])
+            c = "k" if filled else colours[k % len(colours)]
+            if filled:
+                ax.contourf(x, y, z, levels=[-1e-9, lv["1sigma"], lv["2sigma"], lv["3sigma"]],
+                            colors=list(SIGMA_FILLS), extend="neither")
+                handles += [Patch(color=SIGMA_FILLS[0], label=r"1$\sigma$"),
+                            Patch(color=SIGMA_FILLS[1], label=r"2$\sigma$"),
+                            Patch(color=SIGMA_FILLS[2], label=r"3$\sigma$")]
+                ax.contour(x, y, z, levels=[main], colors=["#d62728"], linewidths=2.0)
+                handles.append(Line2D([], [], color="#d62728", lw=2, label=f"{label}: {cl_text}"))
+            else:
+                ax.contour(x, y, z, levels=[main], colors=[c], linewidths=2.0)
+                ax.contour(x, y, z, levels=[lv["1sigma"]], colors=[c], linewidths=1.0, linestyles="dashed")
+                handles.append(Line2D([], [], color=c, lw=2, label=f"{label}: {cl_text}"))
+            bf = d["best_fit"]
+            ax.plot([bf[px]], [bf[py]], marker="+", ms=11, mew=2, color="k" if filled else c, ls="none",
+                    clip_on=False, zorder=5)
+            gx += [x.min(), x.max()]
+            gy += [y.min(), y.max()]
+            xs.append(bf[px])
+            ys.append(bf[py])
+        handles.append(Line2D([], [], marker="+", ms=10, mew=2, color="k", ls="none", label="best fit"))
+        if not filled and len(ds) > 1:
+            handles.append(Line2D([], [], color="0.3", lw=1, ls="--", label=r"1$\sigma$"))
+        px, py = ds[0]["params"]
+        if sm:
+            sx, sy = _sm_value(px), _sm_value(py)
+            ax.plot([sx], [sy], marker="*", ms=13, color="#ffbf00", mec="k", mew=0.8, ls="none", zorder=6,
+                    clip_on=False, label="SM")
+            handles.append(Line2D([], [], marker="*", ms=12, color="#ffbf00", mec="k", ls="none", label="SM"))
+            xs.append(sx)
+            ys.append(sy)
+        # the grid, widened just enough to show a best fit or SM point outside it (never clipped)
+        for grid, pts, setter in ((gx, xs, ax.set_xlim), (gy, ys, ax.set_ylim)):
+            lo, hi = min(grid + pts), max(grid + pts)
+            span = (hi - lo) or 1.0
+            setter(lo - 0.04 * span if lo < min(grid) else lo, hi + 0.04 * span if hi > max(grid) else hi)
+        ax.set_xlabel(param_label(px))
+        ax.set_ylabel(param_label(py))
+        ax.legend(handles=handles, loc="best", title="profiled $\\Delta\\chi^2$, 2 dof", title_fontsize=8)
+        if title:
+            ax.set_title(_wrap(title))
+    return ax
+
+
+def plot_comparison(param: str, ours, others, ax=None, title: str | None = None):
+    """Horizontal bars: the 90 % CL intervals of this work (every disjoint piece; ``ours`` is a
+    list of (label, intervals)) beside other experiments' (``others``: (label, low, high)).
+    Moduli (magnetic moments, transition radii and charges) on a log scale, signed millicharges on
+    a symmetric-log scale, so that bounds orders of magnitude apart are all visible."""
+    from ..physics.parameters import MODULUS_ONLY
+
+    rows = [(name, [list(iv) for iv in ivs], "#D55E00") for name, ivs in ours] + \
+           [(name, [[lo, hi]], "0.45") for name, lo, hi in others]
+    modulus = param in MODULUS_ONLY
+    signed_q = param.startswith("q_") and not modulus
+    with style():
+        ax = new_axes(ax, figsize=(6.6, 0.36 * len(rows) + 1.5))
+        ends = [abs(v) for _, ivs, _ in rows for iv in ivs for v in iv if v != 0]
+        if modulus and ends:
+            floor = min(ends) / 10.0
+            ax.set_xscale("log")
+            for k, (name, ivs, colour) in enumerate(rows):
+                for a, b in ivs:
+                    ax.plot([max(a, floor), b], [k, k], lw=6, color=colour, solid_capstyle="butt")
+                    ax.annotate(f"{b:.3g}", (b, k), xytext=(4, 0), textcoords="offset points", va="center",
+                                fontsize=7.5)
+            ax.set_xlim(floor, max(ends) * 8)
+        else:
+            if signed_q and ends:
+                ax.set_xscale("symlog", linthresh=min(ends) / 3.0)
+            for k, (name, ivs, colour) in enumerate(rows):
+                for a, b in ivs:
+                    ax.plot([a, b], [k, k], lw=6, color=colour, solid_capstyle="butt")
+            ax.axvline(0, color="k", lw=0.6)
+            if not signed_q:
+                ax.axvline(_sm_value(param), color="#009E73", lw=1, ls="--", label="SM")
+                ax.legend(loc="lower right")
+            if signed_q and ends:
+                m = max(ends) * 3
+                ax.set_xlim(-m, m)
+        ax.set_yticks(range(len(rows)))
+        ax.set_yticklabels([r[0] for r in rows])
+        ax.tick_params(axis="y", which="both", length=0)
+        ax.invert_yaxis()
+        ax.set_xlabel(param_label(param))
+        ax.set_title(title or "90 % CL: this work (orange) and other experiments (grey)")
+    return ax
+
+
+# -- file-writing wrappers (the command line and reproduce) -------------------------------------
+def stacked_prediction(pred, path, title: str | None = None) -> str:
+    """:func:`plot_prediction` written to ``path``."""
+    return save(plot_prediction(pred, title=title)[0, 0], path)
+
+
+def contour_plot(results, path, labels=None, title: str = "") -> str:
+    """:func:`plot_contour` written to ``path``."""
+    return save(plot_contour(results, labels=labels, title=title), path)
+
+
+def profile_plot(results, path, labels=None, title: str = "") -> str:
+    """:func:`plot_profile` written to ``path``."""
+    return save(plot_profile(results, labels=labels, title=title), path)
+
+
+def comparison_plot(param: str, ours, others, path) -> str:
+    """:func:`plot_comparison` written to ``path``."""
+    return save(plot_comparison(param, ours, others), path)

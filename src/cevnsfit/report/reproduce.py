@@ -13,7 +13,8 @@ import numpy as np
 from ..config import Analysis
 from ..inference.analysis import contour, limit
 
-#: Other experiments' 90 % CL bounds (SPEC section 12.5), in the package's units.
+#: Other experiments' 90 % CL bounds in the package's units, as compiled by Atzori Corona et al.,
+#: JHEP 09 (2022) 164 and JHEP 05 (2024) 271 (original references in docs/physics.md).
 OTHER_BOUNDS = {
     "r2_ee": [("TEXONO", -4.2, 6.6), ("LSND", -5.94, 8.28), ("LAMPF", -7.12, 10.88), ("Krasnoyarsk", -7.3, 7.3)],
     "r2_mumu": [("BNL-E734", -5.7, 1.1), ("CHARM-II", -1.2, 1.2)],
@@ -29,31 +30,86 @@ ENDROW = "\\\\"
 
 
 def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
-    """Run every limit and contour of an analysis file. ``quick`` thins the scans (for CI)."""
+    """Run every limit and contour of an analysis file. ``quick`` thins the scans (for CI).
+    ``progress(text, advance)`` is told each step before (advance 0) and after (advance 1) it."""
+    from ..provenance import metadata
+
     setup = a.setup()
     out = {"name": a.name, "description": a.description, "data": a.data, "model": a.model.model_dump(),
            "limits": [], "contours": [], "published": {k: v.model_dump() for k, v in a.published.items()}}
     t0 = time.perf_counter()
+    n_total = n_steps(a)
+    k = 0
     for spec in a.limits:
         n = max(11, spec.points // 3) if quick else spec.points
+        k += 1
+        if progress:
+            progress(f"limit on {spec.param} ({k}/{n_total}, {n} points)", 0)
         try:
             res = limit(setup, spec.param, cl=spec.cl, n_points=n, scan_range=spec.range, refine=not quick)
         except Exception as e:   # one failed analysis must not lose the others: flag it
             res = failed_limit(spec, setup, e)
         out["limits"].append(res)
         if progress:
-            progress()
+            progress(f"limit on {spec.param} done", 1)
     for spec in a.contours:
         n = max(7, spec.points // 3) if quick else spec.points
+        k += 1
+        if progress:
+            progress(f"contour {spec.params[0]} x {spec.params[1]} ({k}/{n_total}, {n}x{n} grid)", 0)
         try:
             xr, yr = spec.ranges if spec.ranges else (None, None)
             out["contours"].append(contour(setup, spec.params[0], spec.params[1], x_range=xr, y_range=yr, n=n))
         except Exception as e:
             out.setdefault("errors", []).append(f"contour {spec.params}: {type(e).__name__}: {e}")
         if progress:
-            progress()
+            progress(f"contour {spec.params[0]} x {spec.params[1]} done", 1)
     out["seconds"] = time.perf_counter() - t0
+    out["meta"] = metadata({"quick": quick, **setup.options()})
     return out
+
+
+def failed(result: dict) -> list[str]:
+    """What failed in an analysis result (empty: nothing)."""
+    out = [f"{result['name']}: {w}" for lim in result.get("limits", []) for w in lim.get("warnings", [])
+           if w.startswith("FAILED")]
+    return out + [f"{result['name']}: {e}" for e in result.get("errors", [])]
+
+
+def input_fingerprint(a: Analysis, quick: bool) -> str:
+    """SHA-256 of everything an analysis result depends on: the package version and source code,
+    the checksums of the data releases its data sets read, the analysis (as parsed from its file)
+    and the quick flag.  A stored result with the same fingerprint is reused by ``reproduce``."""
+    import hashlib
+
+    from .. import __version__, cache, experiments
+
+    sets = sorted({s for n in a.data for s in experiments.info(n).data_sets})
+    blob = json.dumps({"version": __version__, "code": cache.code_fingerprint(), "data": cache.data_fingerprint(sets),
+                       "analysis": a.model_dump(mode="json"), "quick": bool(quick)}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def stored_results(outdir: Path) -> dict[str, dict]:
+    """The analysis results present in ``outdir`` (``<name>.json`` files written by a run), by name."""
+    out = {}
+    for f in sorted(Path(outdir).glob("*.json")):
+        try:
+            d = json.loads(f.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(d, dict) and "limits" in d and "contours" in d and d.get("name") == f.stem:
+            out[d["name"]] = d
+    return out
+
+
+def write_result(outdir: Path, result: dict) -> Path:
+    """Write one analysis result atomically (``<name>.json``)."""
+    path = Path(outdir) / f"{result['name']}.json"
+    tmp = path.with_name(f".{path.name}.tmp{__import__('os').getpid()}")
+    tmp.write_text(json.dumps(result))
+    tmp.replace(path)
+    return path
 
 
 def failed_limit(spec, setup, err: Exception) -> dict:
@@ -153,8 +209,10 @@ def write_plots(results: list[dict], outdir: Path) -> list[str]:
             contour_plot([c], str(f), [r["name"]], title=r["description"])
             made.append(str(f))
     rows = summary_rows(results)
+    labels = {r["name"]: analysis_label(r) for r in results}
     for p in OTHER_BOUNDS:
-        ours = [(f"{r['analysis']}", r["intervals"]) for r in rows if r["param"] == p and abs(r["cl"] - 0.9) < 1e-9]
+        ours = [(labels.get(r["analysis"], r["analysis"]), r["intervals"]) for r in rows
+                if r["param"] == p and abs(r["cl"] - 0.9) < 1e-9 and r["intervals"]]
         if ours:
             f = pdir / f"comparison_{p}.png"
             comparison_plot(p, ours, OTHER_BOUNDS[p], str(f))
@@ -162,8 +220,28 @@ def write_plots(results: list[dict], outdir: Path) -> list[str]:
     return made
 
 
+def analysis_label(r: dict) -> str:
+    """How an analysis is named on comparison plots: its experiments and the model choices that
+    tell it apart (quenching, flux, ES, transitions), e.g. 'Dresden-II (Fef, HMVE), CEvNS + ES'."""
+    from .style import experiment_label
+
+    m = r.get("model", {}) or {}
+    bits = [str(m[k]).upper() if k == "flux" else str(m[k]).capitalize()
+            for k in ("qf", "flux") if m.get(k) and ("dresden2" in r["data"])]
+    label = experiment_label(r["data"]) + (f" ({', '.join(bits)})" if bits else "")
+    if m.get("es") is False:
+        label += ", CEvNS only"
+    elif m.get("es") is True:
+        label += ", CEvNS + ES"
+    if m.get("transitions"):
+        label += ", transitions profiled"
+    if m.get("momentum_dependent"):
+        label += ", running radius"
+    return label
+
+
 def write_summary_plots(results: list[dict], outdir: Path) -> list[str]:
-    """SPEC 12.6: sin^2 theta_W values on the SM running curve; CEvNS rates against N."""
+    """sin^2 theta_W values on the SM running curve; CEvNS rates against N."""
     from .. import experiments
     from .summary_plots import rate_vs_n, rate_vs_n_plot, sin2w_plot, typical_momentum
 
@@ -197,12 +275,12 @@ def write_summary_plots(results: list[dict], outdir: Path) -> list[str]:
 
 
 def write_all(results: list[dict], outdir: Path) -> dict:
+    """Tables and plots of ``results`` (plots only of the analyses that did not fail)."""
     outdir.mkdir(parents=True, exist_ok=True)
-    for r in results:
-        (outdir / f"{r['name']}.json").write_text(json.dumps(r))
     rows = summary_rows(results)
     write_tables(rows, outdir)
-    plots = write_plots(results, outdir) + write_summary_plots(results, outdir)
+    ok = [r for r in results if not failed(r)]
+    plots = write_plots(ok, outdir) + write_summary_plots(ok, outdir)
     return {"rows": rows, "plots": plots}
 
 
@@ -215,6 +293,106 @@ def estimated_cost(a: Analysis) -> float:
 
 def n_steps(a: Analysis) -> int:
     return len(a.limits) + len(a.contours)
+
+
+# -- running many analyses: worker processes, progress, resume ---------------------------------
+_QUEUE = None
+
+
+def _init_worker(queue) -> None:
+    from ..runlog import ignore_sigint
+
+    global _QUEUE
+    _QUEUE = queue
+    ignore_sigint()
+
+
+def _worker(a: Analysis, quick: bool) -> dict:
+    def tell(text, advance):
+        if _QUEUE is not None:
+            _QUEUE.put((a.name, text, advance))
+
+    return run_analysis(a, quick, progress=tell)
+
+
+def run_many(analyses, outdir: Path, quick: bool = False, workers: int = 1, force: bool = False,
+             progress=None) -> dict:
+    """Run analyses, keep each result in ``outdir`` as soon as it is finished, and write the
+    summary (tables, plots) of *every* result present in ``outdir``.
+
+    A stored result whose :func:`input_fingerprint` matches is reused (``force``: recompute).
+    ``workers`` > 1 runs analyses in worker processes, at most ``workers`` at a time (so that
+    the progress display knows which are running); workers ignore SIGINT and are stopped by the
+    caller (:func:`cevnsfit.runlog.stoppable`).  ``progress``: a :class:`cevnsfit.runlog.Progress`.
+    Returns {"ran", "reused", "failed", "results", "rows", "plots"}."""
+    import multiprocessing as mp
+    import queue as queue_mod
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    outdir = Path(outdir)
+    stored = stored_results(outdir)
+    todo, reused = [], []
+    fps = {}
+    for a in analyses:
+        fps[a.name] = input_fingerprint(a, quick)
+        old = stored.get(a.name)
+        if not force and old is not None and old.get("inputs") == fps[a.name] and not failed(old):
+            reused.append(a.name)
+            if progress:
+                progress.skip(a.name, n_steps(a), note=f"reused (finished {old.get('finished', '?')})")
+        else:
+            todo.append(a)
+
+    def keep(a, res):
+        res["inputs"] = fps[a.name]
+        res["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+        write_result(outdir, res)
+        if progress:
+            bad = failed(res)
+            progress.finish(a.name, n_steps(a), note="FAILED" if bad else f"finished in {res['seconds']:.0f} s")
+
+    workers = max(1, min(workers, len(todo) or 1))
+    if workers == 1:
+        for a in todo:
+            if progress:
+                progress.start(a.name, n_steps(a))
+            res = run_analysis(a, quick, progress=(lambda t, adv, n=a.name: progress.step(n, t, adv)) if progress
+                               else None)
+            keep(a, res)
+    elif todo:
+        ctx = mp.get_context("spawn")
+        q = ctx.Queue()
+        pending = sorted(todo, key=estimated_cost, reverse=True)     # heaviest first
+        running = {}
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                                 initargs=(q,)) as pool:
+            try:
+                while pending or running:
+                    while pending and len(running) < workers:
+                        a = pending.pop(0)
+                        running[pool.submit(_worker, a, quick)] = a
+                        if progress:
+                            progress.start(a.name, n_steps(a))
+                    done, _ = wait(list(running), timeout=0.25, return_when=FIRST_COMPLETED)
+                    while True:
+                        try:
+                            name, text, adv = q.get_nowait()
+                        except (queue_mod.Empty, OSError, ValueError):
+                            break
+                        if progress:
+                            progress.step(name, text, adv)
+                    for f in done:
+                        a = running.pop(f)
+                        keep(a, f.result())
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+    present = stored_results(outdir)
+    results = [present[n] for n in sorted(present)]
+    summary = write_all(results, outdir)
+    return {"ran": [a.name for a in todo], "reused": reused,
+            "failed": [x for r in results if r["name"] in {a.name for a in analyses} for x in failed(r)],
+            "results": results, **summary}
 
 
 def quantile(values, q):

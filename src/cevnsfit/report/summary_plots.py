@@ -1,4 +1,4 @@
-"""The two summary plots of SPEC section 12.6.
+"""The two summary plots: the running of sin^2 theta_W and CEvNS rates against neutron number.
 
 (a) sin^2 theta_W(q^2) running (one loop, Erler & Ramsey-Musolf, PRD 72 (2005) 073003):
 
@@ -86,26 +86,28 @@ def typical_momentum(dataset) -> float:
     return float(np.sum(w * np.sqrt(2 * m * nodes)) / np.sum(w))
 
 
-def sin2w_plot(points: list[dict], path: str) -> None:
-    """points: [{label, q, value, low, high}] (1 sigma errors) on the SM running curves."""
-    import matplotlib.pyplot as plt
+def sin2w_plot(points: list[dict], path=None, ax=None):
+    """points: [{label, q, value, low, high}] (1 sigma errors) on the SM running curves; returns the
+    Axes (and writes ``path`` when given)."""
+    from .style import new_axes, save, style
 
     q = np.geomspace(0.1, 1e5, 400)
-    fig, ax = plt.subplots(figsize=(6.4, 4.3))
-    ax.plot(q, sin2w_running(q), "k-", lw=1.2, label="SM (universal)")
-    ax.plot(q, sin2w_running(q, "e"), "k--", lw=0.8, label=r"SM, $\nu_e$ probe")
-    ax.plot(q, sin2w_running(q, "mu"), "k:", lw=0.8, label=r"SM, $\nu_\mu$ probe")
-    for k, p in enumerate(points):
-        ax.errorbar([p["q"] * (1 + 0.04 * k)], [p["value"]], yerr=[[p["value"] - p["low"]], [p["high"] - p["value"]]],
-                    fmt="o", ms=4, capsize=2, label=p["label"])
-    ax.set_xscale("log")
-    ax.set_xlabel("|q| [MeV]")
-    ax.set_ylabel(r"$\sin^2\theta_W$")
-    ax.set_ylim(0.1, 0.4)
-    ax.legend(fontsize=7, ncol=2)
-    fig.tight_layout()
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    with style():
+        ax = new_axes(ax, figsize=(6.4, 4.4))
+        ax.plot(q, sin2w_running(q), "k-", lw=1.2, label=r"SM, $\overline{\rm MS}$ running")
+        ax.plot(q, sin2w_running(q, "e"), "k--", lw=0.8, label=r"SM, $\nu_e$ probe")
+        ax.plot(q, sin2w_running(q, "mu"), "k:", lw=0.8, label=r"SM, $\nu_\mu$ probe")
+        for k, p in enumerate(points):
+            ax.errorbar([p["q"] * (1 + 0.04 * k)], [p["value"]], yerr=[[p["value"] - p["low"]], [p["high"] - p["value"]]],
+                        fmt="o", ms=4, capsize=2, label=p["label"])
+        ax.set_xscale("log")
+        ax.set_xlabel(r"$|q|$ [MeV]")
+        ax.set_ylabel(r"$\sin^2\theta_W(q)$")
+        ax.set_ylim(0.1, 0.4)
+        ax.legend(fontsize=7, ncol=2)
+    if path is not None:
+        save(ax, path, close=True)
+    return ax
 
 
 def rate_vs_n(datasets) -> list[dict]:
@@ -131,21 +133,25 @@ def rate_vs_n(datasets) -> list[dict]:
     return out
 
 
-def rate_vs_n_plot(rows: list[dict], path: str) -> None:
-    import matplotlib.pyplot as plt
+def rate_vs_n_plot(rows: list[dict], path=None, ax=None):
+    """Measured CEvNS rate x Q_W^2/4 against neutron number with the SM N^2/4; returns the Axes."""
+    from .style import EXPERIMENT_LABELS, new_axes, save, style
 
     n = np.linspace(10, 90, 200)
-    fig, ax = plt.subplots(figsize=(5.8, 4.2))
-    ax.plot(n, n**2 / 4, "k-", lw=1, label=r"$N^2/4$")
-    for r in rows:
-        y = r["ratio"] * r["qw2_over_4"]
-        ax.errorbar([r["N"]], [y], yerr=[r["ratio_error"] * r["qw2_over_4"]], fmt="o", capsize=3,
-                    label=f"{r['data']}: {r['ratio']:.2f} ± {r['ratio_error']:.2f} × SM")
-        ax.plot([r["N"]], [r["qw2_over_4"]], "kx")
-    ax.set_xlabel("neutron number N")
-    ax.set_ylabel(r"measured rate / SM $\times\ Q_W^2/4$")
-    ax.legend(fontsize=8)
-    ax.set_title("CEvNS rates against N (x: SM)", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    with style():
+        ax = new_axes(ax, figsize=(5.8, 4.3))
+        ax.plot(n, n**2 / 4, "k-", lw=1, label=r"$N^2/4$")
+        for r in rows:
+            y = r["ratio"] * r["qw2_over_4"]
+            ax.errorbar([r["N"]], [y], yerr=[r["ratio_error"] * r["qw2_over_4"]], fmt="o", capsize=3,
+                        label=f"{EXPERIMENT_LABELS.get(r['data'], r['data'])}: {r['ratio']:.2f} ± "
+                              f"{r['ratio_error']:.2f} × SM")
+            ax.plot([r["N"]], [r["qw2_over_4"]], "kx")
+        ax.plot([], [], "kx", label=r"SM: $Q_W^2/4$ of the target")
+        ax.set_xlabel(r"neutron number $N$")
+        ax.set_ylabel(r"measured rate / SM $\times\ Q_W^2/4$")
+        ax.legend(fontsize=8)
+        ax.set_title("CEvNS rates against neutron number")
+    if path is not None:
+        save(ax, path, close=True)
+    return ax

@@ -1,0 +1,8 @@
+"""The Python API (``import cevnsfit as cf``): :func:`load`, :class:`Data`, :class:`Analysis`
+and the result objects.  See :mod:`cevnsfit.api.core` and :mod:`cevnsfit.api.results`."""
+
+from .core import Analysis, Data, load
+from .results import ContourResult, FitResult, LimitResult, Prediction, Result, ScanResult, from_dict
+
+__all__ = ["Analysis", "Data", "load", "Result", "LimitResult", "ContourResult", "FitResult", "ScanResult",
+           "Prediction", "from_dict"]

@@ -1,0 +1,209 @@
+"""Logging, progress and stopping of long runs (the command line's side of running things).
+
+* :func:`setup_logging` -- the ``cevnsfit`` logger: warnings by default, ``-v`` info, ``-vv``
+  debug, ``-q`` errors only; ``--log-file`` adds a file with every message at debug level.
+* :func:`busy` -- while one fit runs: a spinner with the elapsed time on a terminal, one log line
+  at the start and one at the end otherwise (CI logs, ``nohup``).
+* :class:`Progress` -- many tasks (analyses, grid chunks): on a terminal a rich display with one
+  line per *running* task (its current step) above an overall bar with an ETA; otherwise plain
+  one-line-per-event log lines.
+* :func:`stoppable` -- SIGTERM is turned into ``KeyboardInterrupt`` (as SIGINT already is), and on
+  the way out every child process still alive is terminated (then killed), so that an
+  interrupted run leaves no orphaned worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import time
+from contextlib import contextmanager
+
+log = logging.getLogger("cevnsfit")
+
+_state = {"quiet": False, "verbosity": 0}
+
+
+def setup_logging(verbose: int = 0, quiet: bool = False, log_file=None) -> None:
+    """Configure the ``cevnsfit`` logger (stderr, and ``log_file`` when given)."""
+    _state["quiet"], _state["verbosity"] = quiet, verbose
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    for h in list(log.handlers):
+        log.removeHandler(h)
+    err = logging.StreamHandler(sys.stderr)
+    err.setLevel(level)
+    err.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
+    log.addHandler(err)
+    if log_file is not None:
+        fh = logging.FileHandler(log_file)
+        fh.setLevel(logging.DEBUG)
+        fh.setFormatter(logging.Formatter("%(asctime)s %(process)d %(levelname)s %(message)s"))
+        log.addHandler(fh)
+    log.setLevel(logging.DEBUG if log_file is not None else level)
+    log.propagate = False
+
+
+def interactive() -> bool:
+    """Whether progress may be drawn (stderr is a terminal and not ``-q``)."""
+    return sys.stderr.isatty() and not _state["quiet"]
+
+
+def _fmt_s(s: float) -> str:
+    s = max(0.0, s)
+    return f"{s:.0f} s" if s < 90 else (f"{s / 60:.1f} min" if s < 5400 else f"{s / 3600:.1f} h")
+
+
+@contextmanager
+def busy(text: str):
+    """A spinner with the elapsed time while the block runs (terminal); log lines otherwise."""
+    t0 = time.perf_counter()
+    if interactive():
+        from rich.console import Console
+
+        with Console(stderr=True).status(f"{text} ...", spinner="dots") as st:
+            def tick():
+                st.update(f"{text} ... {_fmt_s(time.perf_counter() - t0)}")
+            yield tick
+    else:
+        log.info("%s ...", text)
+        yield lambda: None
+    log.info("%s: done in %s", text, _fmt_s(time.perf_counter() - t0))
+
+
+class Progress:
+    """Progress of ``total`` units of work split in named tasks.
+
+    ``start(name, steps)``, ``step(name, text)``, ``finish(name, units, note)``; ``skip(name, units)``
+    for work reused from an earlier run.  On a terminal: one line per running task and an overall
+    bar with the ETA (from the rate of the work done in this run); otherwise one log line per event.
+    """
+
+    def __init__(self, total: float, what: str = "analyses"):
+        self.total = float(total)
+        self.what = what
+        self.done = 0.0
+        self.done_here = 0.0
+        self.t0 = time.perf_counter()
+        self.running: dict[str, int] = {}
+        self._rich = None
+        if interactive():
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress as RP, SpinnerColumn, TextColumn,
+                                       TimeElapsedColumn, TimeRemainingColumn)
+
+            self._rich = RP(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), transient=False,
+                            redirect_stdout=False, redirect_stderr=False)
+            self._overall = self._rich.add_task(f"[bold]{what}", total=self.total)
+
+    def __enter__(self):
+        if self._rich is not None:
+            self._rich.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self._rich is not None:
+            self._rich.stop()
+        return False
+
+    def eta(self) -> float | None:
+        if self.done_here <= 0:
+            return None
+        rate = self.done_here / (time.perf_counter() - self.t0)
+        return (self.total - self.done) / rate if rate > 0 else None
+
+    def _line(self) -> str:
+        eta = self.eta()
+        return f"[{self.done:.0f}/{self.total:.0f} {self.what}" + (f", ETA {_fmt_s(eta)}]" if eta is not None else "]")
+
+    def skip(self, name: str, units: float = 1.0, note: str = "reused") -> None:
+        self.done += units
+        if self._rich is not None:
+            self._rich.update(self._overall, completed=self.done)
+        log.info("%s: %s %s", name, note, self._line())
+
+    def start(self, name: str, steps: int = 1) -> None:
+        if self._rich is not None:
+            self.running[name] = self._rich.add_task(f"  {name}", total=max(steps, 1))
+        log.info("%s: started (%d step%s) %s", name, steps, "" if steps == 1 else "s", self._line())
+
+    def step(self, name: str, text: str, advance: float = 0.0) -> None:
+        if self._rich is not None and name in self.running:
+            self._rich.update(self.running[name], description=f"  {name}: {text}", advance=advance)
+        log.info("%s: %s", name, text)
+
+    def finish(self, name: str, units: float = 1.0, note: str = "finished") -> None:
+        self.done += units
+        self.done_here += units
+        if self._rich is not None:
+            tid = self.running.pop(name, None)
+            if tid is not None:
+                self._rich.remove_task(tid)
+            self._rich.update(self._overall, completed=self.done)
+            self._rich.console.print(f"  {note}: {name}")
+        log.log(logging.INFO if self._rich is not None else logging.WARNING, "%s: %s %s", name, note, self._line())
+
+
+def kill_children(timeout: float = 3.0) -> int:
+    """Terminate every descendant process still alive (then kill those that do not exit within
+    ``timeout`` seconds); returns how many there were."""
+    try:
+        import psutil
+    except ImportError:   # pragma: no cover - psutil is a dependency
+        return 0
+    try:
+        kids = psutil.Process(os.getpid()).children(recursive=True)
+    except psutil.Error:
+        return 0
+    for k in kids:
+        try:
+            k.terminate()
+        except psutil.Error:
+            pass
+    _, alive = psutil.wait_procs(kids, timeout=timeout)
+    for k in alive:
+        try:
+            k.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(alive, timeout=timeout)
+    return len(kids)
+
+
+class Interrupted(KeyboardInterrupt):
+    """Raised in the main thread on SIGTERM (SIGINT raises KeyboardInterrupt itself)."""
+
+
+@contextmanager
+def stoppable():
+    """SIGTERM raises :class:`Interrupted` in the main thread while the block runs; when the block
+    is left by an interruption, every child process is terminated (none is orphaned)."""
+    def on_term(signum, frame):
+        raise Interrupted(f"signal {signum}")
+
+    old = signal.signal(signal.SIGTERM, on_term) if _main_thread() else None
+    try:
+        yield
+    except KeyboardInterrupt:
+        # a second Ctrl-C while we clean up must not leave workers behind either
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        n = kill_children()
+        if n:
+            log.info("stopped %d worker process(es)", n)
+        raise
+    finally:
+        if old is not None:
+            signal.signal(signal.SIGTERM, old)
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def ignore_sigint() -> None:
+    """Worker-process initialiser: leave SIGINT to the parent, which stops the workers itself
+    (otherwise Ctrl-C -- sent to the whole process group -- prints a traceback per worker)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
