@@ -29,7 +29,8 @@ __version__ = _version()
 
 _API = ("load", "Analysis", "Data", "Result", "LimitResult", "ContourResult", "FitResult", "ScanResult",
         "Prediction", "from_dict")
-__all__ = ["__version__", *_API]
+#: the package's own public name; the API names above are documented in :mod:`cevnsfit.api`
+__all__ = ["__version__"]
 
 
 def __getattr__(name):
