@@ -57,7 +57,7 @@ def test_shipped_analyses_are_valid():
     names = [config.load(f).name for f in files]
     assert len(set(names)) == len(names)
     fams = {n.split("_")[0] for n in names}
-    assert fams == {"sin2w", "mu", "r2", "q"}
+    assert fams == {"sin2w", "mu", "r2", "q", "cevns"}   # cevns: fitted event-rate normalisations
 
 
 def test_json_schema_published(tmp_path):

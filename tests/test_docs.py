@@ -29,13 +29,27 @@ def site(tmp_path_factory):
         examples = tmp / "examples"
         examples.mkdir()
         jupytext.write(jupytext.read(ROOT / "examples" / "tutorial.py"), examples / "tutorial.ipynb")
-    closed = "http://127.0.0.1:9"          # any network access fails
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "CEVNSFIT_DOCS_EXAMPLES": str(examples),
-           "http_proxy": closed, "https_proxy": closed, "HTTP_PROXY": closed, "HTTPS_PROXY": closed,
-           "no_proxy": "", "NO_MKDOCS_2_WARNING": "1"}
+    closed = "http://127.0.0.1:9"  # any network access fails
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "src"),
+        "CEVNSFIT_DOCS_EXAMPLES": str(examples),
+        "http_proxy": closed,
+        "https_proxy": closed,
+        "HTTP_PROXY": closed,
+        "HTTPS_PROXY": closed,
+        "no_proxy": "",
+        "NO_MKDOCS_2_WARNING": "1",
+    }
     out = tmp / "site"
-    r = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"),
-                        "-d", str(out)], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"), "-d", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert "WARNING" not in r.stderr
     return out, examples
@@ -57,14 +71,14 @@ def test_every_public_name_is_in_the_api_reference(site):
         if gone:
             missing[m] = gone
     assert not missing, f"public names missing from the API reference: {missing}"
-    if "cevnsfit.api" in modules:             # the Python API comes first
+    if "cevnsfit.api" in modules:  # the Python API comes first
         assert modules[0] == "cevnsfit.api"
 
 
 def test_data_and_analysis_pages_are_generated(site):
     site, _ = site
     releases = (site / "data-releases" / "index.html").read_text()
-    for name, meta in data.sets().items():
+    for name in data.sets():
         assert f'id="{name}"' in releases and f"cevnsfit data fetch {name}" in releases
     assert "10.5281/zenodo.3903810" in releases and "CC-BY-4.0" in releases
     analyses = (site / "analyses" / "index.html").read_text()
@@ -81,5 +95,5 @@ def test_pages_and_tutorial_are_rendered(site):
     assert notebooks
     for nb in notebooks:
         html = (site / nb.stem / "index.html").read_text()
-        assert "jp-Notebook" in html or "jupyter-wrapper" in html    # rendered by mkdocs-jupyter
+        assert "jp-Notebook" in html or "jupyter-wrapper" in html  # rendered by mkdocs-jupyter
         assert "cevnsfit" in html

@@ -18,6 +18,7 @@ import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import unquote
 
 import pytest
@@ -39,10 +40,10 @@ class Handler(SimpleHTTPRequestHandler):
     """Static files; counts GETs; ``break_once`` paths send half their bytes and drop the
     connection the first time they are asked for."""
 
-    gets: list[str] = []
-    break_once: set[str] = set()
+    gets: ClassVar[list[str]] = []
+    break_once: ClassVar[set[str]] = set()
 
-    def log_message(self, *args):          # quiet
+    def log_message(self, *args):  # quiet
         pass
 
     def do_GET(self):
@@ -89,14 +90,17 @@ def publish(root: Path, sets, only=None, archive_members=None) -> None:
                 p.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(src / name, p)
         for arch in meta.get("archives", []):
-            members = [n for n in meta["files"] if n.startswith(arch["into"])
-                       and (archive_members is None or n in archive_members)]
+            members = [
+                n
+                for n in meta["files"]
+                if n.startswith(arch["into"]) and (archive_members is None or n in archive_members)
+            ]
             p = root / url_path(arch["url"])
             p.parent.mkdir(parents=True, exist_ok=True)
             top = Path(arch["url"]).name.removesuffix(".tar.gz")
             with tarfile.open(p, "w:gz", compresslevel=1) as tar:
                 for n in members:
-                    tar.add(src / n, arcname=f"repo-{top}/{n[len(arch['into']):]}")
+                    tar.add(src / n, arcname=f"repo-{top}/{n[len(arch['into']) :]}")
 
 
 def leftovers(dest: Path) -> list[Path]:
@@ -111,16 +115,19 @@ def test_registry_urls_point_at_the_origins():
     assert data.sets()["coherent_csi_2021"]["files"]["coherent_csi_2021/brnPE.txt"]["urls"] == [
         "https://arxiv.org/src/2110.07730v2/anc/brnPE.txt",
         "https://raw.githubusercontent.com/philippeller/Newtrinos.jl/653141ba6e05dd920fd0a795eb82e3de626076ce/"
-        "src/experiments/coherent/coherent_2020/csi/brnPE.txt"]
+        "src/experiments/coherent/coherent_2020/csi/brnPE.txt",
+    ]
     ar = data.sets()["coherent_ar_2020"]["files"]["coherent_ar_2020/SystErrors/brnpdf+1sigEnergy.txt"]["urls"]
     assert ar[0] == "https://zenodo.org/records/3903810/files/brnpdf%2B1sigEnergy.txt?download=1"
     xe = data.sets()["xenonnt_8b"]["files"]["xenonnt_8b/cevns_data_release/data/sr0.csv"]["urls"]
-    assert xe == ["https://raw.githubusercontent.com/XENONnT/cevns_data_release/"
-                  "60d230dd7a5646fd4aa2368c5fdfba575ee0cb88/data/sr0.csv"]
+    assert xe == [
+        "https://raw.githubusercontent.com/XENONnT/cevns_data_release/"
+        "60d230dd7a5646fd4aa2368c5fdfba575ee0cb88/data/sr0.csv"
+    ]
     for name, e in reg.items():
         for u in data.sets()[e["set"]]["files"][name]["urls"]:
             assert u.startswith("https://"), (name, u)
-            if "raw.githubusercontent.com" in u:      # pinned to a full commit hash
+            if "raw.githubusercontent.com" in u:  # pinned to a full commit hash
                 assert len(u.split("/")[5]) == 40, u
     # files with no URL: their set explains how to obtain them
     for s, meta in data.sets().items():
@@ -167,7 +174,7 @@ def test_official_origin_first_then_pinned_copy(server, tmp_path, data_available
     official.unlink()
     rep = fetch.fetch(["coherent_csi_2021"], dest=tmp_path / "d", mirror=url, progress=False)
     assert rep.ok and "coherent_csi_2021/brnPE.txt" in rep.downloaded
-    assert "/arxiv.org/src/2110.07730v2/anc/brnPE.txt" in handler.gets        # tried first
+    assert "/arxiv.org/src/2110.07730v2/anc/brnPE.txt" in handler.gets  # tried first
     assert data.check("coherent_csi_2021/brnPE.txt", tmp_path / "d").ok
 
 
@@ -178,13 +185,27 @@ def test_corrupted_file_on_server_is_refused_by_name(server, tmp_path, data_avai
     bad = root / url_path(u)
     bad.write_bytes(bad.read_bytes().replace(b"0.", b"1.", 1))
     dest = tmp_path / "data"
-    r = runner.invoke(app, ["data", "fetch", "dresden2_2022", "ge_quenching", "--dest", str(dest),
-                            "--mirror", url, "--no-progress", "--retries", "0"])
+    r = runner.invoke(
+        app,
+        [
+            "data",
+            "fetch",
+            "dresden2_2022",
+            "ge_quenching",
+            "--dest",
+            str(dest),
+            "--mirror",
+            url,
+            "--no-progress",
+            "--retries",
+            "0",
+        ],
+    )
     assert r.exit_code == 1
     line = next(ln for ln in r.output.splitlines() if "data_release.txt" in ln and ln.startswith("error"))
     assert "checksum differs" in line and u.split("://")[1] in line and "data install" in line
-    assert not (dest / "dresden2_2022" / "data_release.txt").exists()      # refused, nothing left
-    assert data.check("ge_quenching/QF_Fef_YBe.txt", dest).ok             # the others are fetched
+    assert not (dest / "dresden2_2022" / "data_release.txt").exists()  # refused, nothing left
+    assert data.check("ge_quenching/QF_Fef_YBe.txt", dest).ok  # the others are fetched
     assert not leftovers(dest)
 
 
@@ -198,7 +219,7 @@ def test_interrupted_download_is_retried_and_leaves_no_partial_file(server, tmp_
     dest = tmp_path / "data"
     rep = fetch.fetch(["coherent_csi_2021"], dest=dest, mirror=url, progress=False, retries=1)
     assert rep.ok, [f.message(dest) for f in rep.failed]
-    assert handler.gets.count("/" + url_path(u)) == 2                     # restarted once
+    assert handler.gets.count("/" + url_path(u)) == 2  # restarted once
     assert data.check(name, dest).ok and not leftovers(dest)
 
 
@@ -212,10 +233,10 @@ def test_interrupted_download_without_retry_fails_cleanly_then_resumes(server, t
     rep = fetch.fetch(["coherent_csi_2021"], dest=dest, mirror=url, progress=False, retries=0)
     assert [f.name for f in rep.failed] == [name]
     assert "interrupted" in rep.failed[0].message(dest)
-    assert not (dest / name).exists() and not leftovers(dest)             # no half file in place
+    assert not (dest / name).exists() and not leftovers(dest)  # no half file in place
     n_before = len(handler.gets)
     rep = fetch.fetch(["coherent_csi_2021"], dest=dest, mirror=url, progress=False, retries=0)
-    assert rep.ok and rep.downloaded == [name]                            # only the missing file
+    assert rep.ok and rep.downloaded == [name]  # only the missing file
     assert len(handler.gets) == n_before + 1
 
 
@@ -228,8 +249,9 @@ def _closed_port() -> int:
 def test_offline_fetch_names_file_url_and_remedy(tmp_path):
     dest = tmp_path / "data"
     url = f"http://127.0.0.1:{_closed_port()}"
-    r = runner.invoke(app, ["data", "fetch", "dresden2_2022", "--dest", str(dest), "--mirror", url,
-                            "--no-progress", "--retries", "0"])
+    r = runner.invoke(
+        app, ["data", "fetch", "dresden2_2022", "--dest", str(dest), "--mirror", url, "--no-progress", "--retries", "0"]
+    )
     assert r.exit_code == 1
     err = [ln for ln in r.output.splitlines() if ln.startswith("error")]
     assert len(err) == 1
@@ -257,13 +279,19 @@ def test_altered_local_file_is_replaced(server, tmp_path, data_available):
     f = dest / "ge_quenching" / "QF_Fef_YBe.txt"
     f.write_text(f.read_text() + "\n")
     rep = fetch.fetch(["ge_quenching"], dest=dest, mirror=url, progress=False)
-    assert rep.ok and rep.downloaded == ["ge_quenching/QF_Fef_YBe.txt"] and data.check(f.relative_to(dest).as_posix(), dest).ok
+    assert (
+        rep.ok
+        and rep.downloaded == ["ge_quenching/QF_Fef_YBe.txt"]
+        and data.check(f.relative_to(dest).as_posix(), dest).ok
+    )
 
 
 def test_files_without_url_are_reported_with_how_to_obtain_them(server, tmp_path):
-    root, url, _ = server
-    r = runner.invoke(app, ["data", "fetch", "coherent_csi_2021_snsflux", "--dest", str(tmp_path / "d"),
-                            "--mirror", url, "--no-progress"])
+    _, url, _ = server
+    r = runner.invoke(
+        app,
+        ["data", "fetch", "coherent_csi_2021_snsflux", "--dest", str(tmp_path / "d"), "--mirror", url, "--no-progress"],
+    )
     assert r.exit_code == 1
     assert "not downloadable" in r.output and "snsFlux2D.root" in r.output and "data install" in r.output
 
@@ -284,7 +312,7 @@ def test_archive_members_are_unpacked_and_verified(server, tmp_path, data_availa
     with tarfile.open(apath) as tar:
         tar.extractall(work, filter="data")
     top = next(work.iterdir())
-    member = top / victim[len(arch["into"]):]
+    member = top / victim[len(arch["into"]) :]
     member.write_bytes(member.read_bytes() + b"x")
     with tarfile.open(apath, "w:gz", compresslevel=1) as tar:
         tar.add(top, arcname=top.name)
@@ -317,8 +345,11 @@ def test_full_fetch_of_every_release_verifies(server, tmp_path, data_available):
     dest = tmp_path / "data"
     rep = fetch.fetch(None, dest=dest, mirror=url, progress=False)
     assert not rep.failed
-    lacking = {n for n, e in data.registry().items()
-               if not data.sets()[e["set"]]["files"][n]["urls"] and "content" not in data.sets()[e["set"]]["files"][n]}
+    lacking = {
+        n
+        for n, e in data.registry().items()
+        if not data.sets()[e["set"]]["files"][n]["urls"] and "content" not in data.sets()[e["set"]]["files"][n]
+    }
     assert {n for names in rep.unavailable.values() for n in names} == lacking
     ok = [s for s in data.verify(dest) if s.ok]
     assert len(ok) == len(data.registry()) - len(lacking)

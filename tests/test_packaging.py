@@ -51,7 +51,7 @@ def bib_entries(text: str) -> list[tuple[str, str, str]]:
                 raise AssertionError(f"unbalanced braces in entry {m.group(2)}")
             depth += {"{": 1, "}": -1}.get(text[i], 0)
             i += 1
-        out.append((m.group(1).lower(), m.group(2), text[m.end():i - 1]))
+        out.append((m.group(1).lower(), m.group(2), text[m.end() : i - 1]))
     return out
 
 
@@ -75,25 +75,28 @@ def test_cite_every_shipped_analysis(path):
     assert r.exit_code == 0, r.output
     entries = bib_entries(r.output)
     assert entries[0][:2] == ("software", "cevnsfit")
-    assert len({k for _, k, _ in entries}) == len(entries)            # each entry once
+    assert len({k for _, k, _ in entries}) == len(entries)  # each entry once
     for name in analysis.data:
         assert PAPER_DOI[name] in r.output, (path.stem, name)
     # the data releases read, and no other experiment's paper
     for name, doi in PAPER_DOI.items():
-        if name not in analysis.data and not any(set(references.experiment_sets(name)) & set(references.experiment_sets(d))
-                                                 for d in analysis.data):
+        if name not in analysis.data and not any(
+            set(references.experiment_sets(name)) & set(references.experiment_sets(d)) for d in analysis.data
+        ):
             assert doi not in r.output, (path.stem, name)
 
 
 def test_cite_data_releases_and_errors():
     r = runner.invoke(app, ["cite", "coherent_ar_2020"])
-    assert r.exit_code == 0 and "10.5281/zenodo.3903810" in r.output        # the release's own DOI
+    assert r.exit_code == 0 and "10.5281/zenodo.3903810" in r.output  # the release's own DOI
     r = runner.invoke(app, ["cite"])
     assert r.exit_code == 0 and [e[1] for e in bib_entries(r.output)] == ["cevnsfit"]
     r = runner.invoke(app, ["cite", "r2_nothing"])
     assert r.exit_code == 2 and "shipped analyses:" in r.output and "r2_coherent" in r.output
     r = runner.invoke(app, ["cite", "all"])
-    assert r.exit_code == 0 and len(bib_entries(r.output)) == 1 + len({e for m in data.sets().values() for e in m["bibtex"]})
+    assert r.exit_code == 0 and len(bib_entries(r.output)) == 1 + len(
+        {e for m in data.sets().values() for e in m["bibtex"]}
+    )
 
 
 def test_citation_cff():
@@ -153,9 +156,12 @@ def test_every_import_is_declared():
 def test_missing_dask_extra_is_a_one_line_error(monkeypatch, capsys):
     from cevnsfit import cli
 
-    monkeypatch.setitem(sys.modules, "distributed", None)       # import distributed -> ImportError
-    monkeypatch.setattr(sys, "argv", ["cevnsfit", "scan", "--data", "dresden2", "--param", "mu_e=0:1:2",
-                                      "--backend", "dask", "--workers", "1"])
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
+    monkeypatch.setattr(
+        sys,
+        "argv",
+        ["cevnsfit", "scan", "--data", "dresden2", "--param", "mu_e=0:1:2", "--backend", "dask", "--workers", "1"],
+    )
     with pytest.raises(SystemExit) as exc:
         cli.main()
     assert exc.value.code == 3

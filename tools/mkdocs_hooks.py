@@ -26,8 +26,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 #: hand-written pages in the order of the navigation (those that exist are listed)
-HAND = [("Home", "index.md"), ("Getting started", "getting-started.md"), ("Physics", "physics.md"),
-        ("Conventions", "conventions.md"), ("Data", "data.md")]
+HAND = [
+    ("Home", "index.md"),
+    ("Getting started", "getting-started.md"),
+    ("Physics", "physics.md"),
+    ("Conventions", "conventions.md"),
+    ("Data", "data.md"),
+]
 #: modules left out of the API reference: the command line (documented by --help) and private ones
 API_SKIP = {"cevnsfit.cli", "cevnsfit.cli_data", "cevnsfit._version", "cevnsfit._optional"}
 
@@ -74,8 +79,12 @@ def _first_line(module: str) -> str:
 def api_pages() -> dict[str, str]:
     pages = {}
     mods = public_modules()
-    lines = ["# API reference", "",
-             "Generated from the docstrings. The public names of each module are listed on its page.", ""]
+    lines = [
+        "# API reference",
+        "",
+        "Generated from the docstrings. The public names of each module are listed on its page.",
+        "",
+    ]
     for m in mods:
         lines.append(f"* [`{m}`]({m}.md) — {_first_line(m)}")
         names = public_names(m)
@@ -98,36 +107,53 @@ def _no_spec(text: str) -> str:
 def data_page() -> str:
     from cevnsfit import data
 
-    out = ["# Data releases", "",
-           "Generated from the data registry (`cevnsfit/registry/<set>.json`). `cevnsfit data fetch SET` downloads "
-           "a release from the URLs below (the official origin first, then a public copy pinned at a commit) "
-           "and verifies every file's SHA-256; it needs internet access. `cevnsfit data sets` prints this list, "
-           "`cevnsfit cite SET` the BibTeX.", "",
-           "| release | files | size | fetchable | licence |", "|---|---|---|---|---|"]
+    out = [
+        "# Data releases",
+        "",
+        "Generated from the data registry (`cevnsfit/registry/<set>.json`). `cevnsfit data fetch SET` downloads "
+        "a release from the URLs below (the official origin first, then a public copy pinned at a commit) "
+        "and verifies every file's SHA-256; it needs internet access. `cevnsfit data sets` prints this list, "
+        "`cevnsfit cite SET` the BibTeX.",
+        "",
+        "| release | files | size | fetchable | licence |",
+        "|---|---|---|---|---|",
+    ]
     for name, meta in data.sets().items():
         files = meta["files"]
         n_ok = sum(1 for e in files.values() if e.get("urls") or "content" in e)
         size = sum(e["size"] for e in files.values()) / 1e6
-        out.append(f"| [`{name}`](#{name.lower()}) | {len(files)} | {size:.2f} MB | "
-                   f"{'all' if n_ok == len(files) else f'{n_ok} of {len(files)}'} | {meta.get('license') or ''} |")
+        out.append(
+            f"| [`{name}`](#{name.lower()}) | {len(files)} | {size:.2f} MB | "
+            f"{'all' if n_ok == len(files) else f'{n_ok} of {len(files)}'} | {meta.get('license') or ''} |"
+        )
     for name, meta in data.sets().items():
         files = meta["files"]
         hosts = sorted({u.split("/")[2] for e in files.values() for u in e.get("urls", [])})
-        out += ["", f"## {name}", "", f"**{meta['title']}**", "",
-                f"* Cite: {meta['cite']}",
-                f"* Official origin: {_link(meta.get('origin')) or 'none (see below)'}",
-                f"* Public copy: {_link(meta.get('mirror'))}",
-                f"* Licence: {meta.get('license')}",
-                f"* Downloaded from: {', '.join(hosts) or 'nowhere (no public URL)'}",
-                f"* Fetch: `cevnsfit data fetch {name}`"]
+        out += [
+            "",
+            f"## {name}",
+            "",
+            f"**{meta['title']}**",
+            "",
+            f"* Cite: {meta['cite']}",
+            f"* Official origin: {_link(meta.get('origin')) or 'none (see below)'}",
+            f"* Public copy: {_link(meta.get('mirror'))}",
+            f"* Licence: {meta.get('license')}",
+            f"* Downloaded from: {', '.join(hosts) or 'nowhere (no public URL)'}",
+            f"* Fetch: `cevnsfit data fetch {name}`",
+        ]
         if meta.get("archives"):
-            out.append("* Fetched as one archive of the official repository: "
-                       + ", ".join(_link(a["url"]) for a in meta["archives"]))
+            out.append(
+                "* Fetched as one archive of the official repository: "
+                + ", ".join(_link(a["url"]) for a in meta["archives"])
+            )
         if any("content" in e for e in files.values()):
             n = sum("content" in e for e in files.values())
-            out.append(f"* {n} small coefficient table(s) transcribed by hand from the papers are written from the registry")
+            out.append(
+                f"* {n} small coefficient table(s) transcribed by hand from the papers are written from the registry"
+            )
         if meta.get("unavailable"):
-            out += ["", "!!! note \"Files without a public download\"", "    " + meta["unavailable"]]
+            out += ["", '!!! note "Files without a public download"', "    " + meta["unavailable"]]
         if len(files) <= 60:
             out += ["", "| file | size [B] | first URL |", "|---|---|---|"]
             for rel, e in files.items():
@@ -145,33 +171,52 @@ def _link(text: str | None) -> str:
 def analyses_page() -> str:
     from cevnsfit import config
 
-    out = ["# Analyses", "",
-           "The published analyses shipped with the package (`cevnsfit/analyses/*.yaml`), generated from the files. "
-           "`cevnsfit run FILE` runs one, `cevnsfit reproduce` all of them (tables and plots); "
-           "`cevnsfit cite NAME` prints what to cite. The results beside the published numbers are in the "
-           "[reproduction record](reproduction.md).", "",
-           "| analysis | data | what it reproduces | limits | contours |", "|---|---|---|---|---|"]
+    out = [
+        "# Analyses",
+        "",
+        "The published analyses shipped with the package (`cevnsfit/analyses/*.yaml`), generated from the files. "
+        "`cevnsfit run FILE` runs one, `cevnsfit reproduce` all of them (tables and plots); "
+        "`cevnsfit cite NAME` prints what to cite. The results beside the published numbers are in the "
+        "[reproduction record](reproduction.md).",
+        "",
+        "| analysis | data | what it reproduces | limits | contours |",
+        "|---|---|---|---|---|",
+    ]
     for p in config.shipped():
         a = config.load(p)
         lim = ", ".join(f"`{l.param}`" for l in a.limits) or "—"
         con = ", ".join(f"`{c.params[0]}`–`{c.params[1]}`" for c in a.contours) or "—"
-        out.append(f"| [`{a.name}`](#{a.name.lower()}) | {', '.join(a.data)} | {_no_spec(a.description)} | "
-                   f"{lim} | {con} |")
+        out.append(
+            f"| [`{a.name}`](#{a.name.lower()}) | {', '.join(a.data)} | {_no_spec(a.description)} | {lim} | {con} |"
+        )
     for p in config.shipped():
         a = config.load(p)
         model = {k: v for k, v in a.model.model_dump().items() if v not in (None, False)}
-        out += ["", f"## {a.name}", "", _no_spec(a.description) or "", "",
-                f"* Data: {', '.join(a.data)}",
-                f"* Model: {', '.join(f'`{k}={v}`' for k, v in model.items()) or 'defaults'}",
-                f"* File: `src/cevnsfit/analyses/{p.name}`"]
+        out += [
+            "",
+            f"## {a.name}",
+            "",
+            _no_spec(a.description) or "",
+            "",
+            f"* Data: {', '.join(a.data)}",
+            f"* Model: {', '.join(f'`{k}={v}`' for k, v in model.items()) or 'defaults'}",
+            f"* File: `src/cevnsfit/analyses/{p.name}`",
+        ]
         for l in a.limits:
-            out.append(f"* Limit: `{l.param}` at {l.cl:.0%} CL, {l.points} points"
-                       + (f", range {list(l.range)}" if l.range else ""))
+            out.append(
+                f"* Limit: `{l.param}` at {l.cl:.0%} CL, {l.points} points"
+                + (f", range {list(l.range)}" if l.range else "")
+            )
         for c in a.contours:
             out.append(f"* Contour: `{c.params[0]}`, `{c.params[1]}` on {c.points}×{c.points} points")
         for param, pub in a.published.items():
-            what = (" ∪ ".join(f"[{lo:g}, {hi:g}]" for lo, hi in pub.intervals) if pub.intervals
-                    else f"{pub.value:g}" if pub.value is not None else "")
+            what = (
+                " ∪ ".join(f"[{lo:g}, {hi:g}]" for lo, hi in pub.intervals)
+                if pub.intervals
+                else f"{pub.value:g}"
+                if pub.value is not None
+                else ""
+            )
             out.append(f"* Published `{param}`: {what}" + (f" ({pub.source})" if pub.source else ""))
     return "\n".join(out) + "\n"
 
@@ -185,8 +230,10 @@ def tutorial_sources() -> list[Path]:
 
 def tutorial_fallback() -> str:
     script = ROOT / "examples" / "tutorial.py"
-    return ("# Tutorial\n\nThe tutorial script `examples/tutorial.py` (run it with "
-            "`python examples/tutorial.py OUTPUT_DIR`):\n\n```python\n" + script.read_text() + "```\n")
+    return (
+        "# Tutorial\n\nThe tutorial script `examples/tutorial.py` (run it with "
+        "`python examples/tutorial.py OUTPUT_DIR`):\n\n```python\n" + script.read_text() + "```\n"
+    )
 
 
 def _existing(config) -> dict[str, bool]:
@@ -204,8 +251,13 @@ def on_config(config):
         nav.append({"Reproduction record": "reproduction.md"})
     notebooks = tutorial_sources()
     if notebooks:
-        nav.append({"Tutorial": [{nb.stem.replace("_", " ").capitalize(): nb.name} for nb in notebooks]
-                    if len(notebooks) > 1 else notebooks[0].name})
+        nav.append(
+            {
+                "Tutorial": [{nb.stem.replace("_", " ").capitalize(): nb.name} for nb in notebooks]
+                if len(notebooks) > 1
+                else notebooks[0].name
+            }
+        )
     else:
         nav.append({"Tutorial": "tutorial.md"})
     api = ["api/index.md"] + [f"api/{m}.md" for m in public_modules()]
@@ -214,15 +266,25 @@ def on_config(config):
     return config
 
 
-@mkdocs.plugins.event_priority(100)     # before mkdocs-jupyter converts the notebooks
+@mkdocs.plugins.event_priority(100)  # before mkdocs-jupyter converts the notebooks
 def on_files(files, config):
-    generated = {"data-releases.md": data_page(), "analyses.md": analyses_page(),
-                 "javascripts/mathjax.js": MATHJAX, **api_pages()}
+    generated = {
+        "data-releases.md": data_page(),
+        "analyses.md": analyses_page(),
+        "javascripts/mathjax.js": MATHJAX,
+        **api_pages(),
+    }
     if not tutorial_sources():
         generated["tutorial.md"] = tutorial_fallback()
     for uri, content in generated.items():
         files.append(File.generated(config, uri, content=content))
-    for nb in tutorial_sources():       # a regular file whose source folder is examples/
-        files.append(File(nb.name, src_dir=str(nb.parent), dest_dir=config["site_dir"],
-                          use_directory_urls=config["use_directory_urls"]))
+    for nb in tutorial_sources():  # a regular file whose source folder is examples/
+        files.append(
+            File(
+                nb.name,
+                src_dir=str(nb.parent),
+                dest_dir=config["site_dir"],
+                use_directory_urls=config["use_directory_urls"],
+            )
+        )
     return files

@@ -8,6 +8,7 @@ The Python API (:func:`load`, :class:`Analysis`, the result objects) is imported
 so that ``import cevnsfit`` and the command line start fast.
 """
 
+
 def _version() -> str:
     """The version: written from the git tag by setuptools-scm at install (``_version.py``), else the
     installed distribution's metadata, else a placeholder for an uninstalled source tree."""
@@ -17,7 +18,8 @@ def _version() -> str:
         return version
     except ImportError:
         pass
-    from importlib.metadata import PackageNotFoundError, version as _dist_version
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as _dist_version
 
     try:
         return _dist_version("cevnsfit")

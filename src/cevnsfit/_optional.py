@@ -15,5 +15,7 @@ def require(module: str, extra: str, feature: str) -> ModuleType:
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        raise MissingExtra(f"{feature} needs the optional dependency '{module}', which is not installed: "
-                           f"pip install 'cevnsfit[{extra}]'") from exc
+        raise MissingExtra(
+            f"{feature} needs the optional dependency '{module}', which is not installed: "
+            f"pip install 'cevnsfit[{extra}]'"
+        ) from exc

@@ -187,7 +187,8 @@ def parse_sets(items: list[str] | None) -> dict[str, float]:
     return {k: float(v) for k, v in out.items()}
 
 
-def _experiment_options(qf=None, flux=None, peaks=None, grid=None, option=None) -> dict:
+def _experiment_options(qf=None, flux=None, peaks=None, grid=None, option=None, timing=None,
+                        reactor_norm=None) -> dict:
     """The data sets' own model options from the shortcut flags and ``--option NAME=VALUE``."""
     out = {}
     for item in option or []:
@@ -195,7 +196,8 @@ def _experiment_options(qf=None, flux=None, peaks=None, grid=None, option=None) 
             raise ValueError(f"--option expects NAME=VALUE, got {item!r}")
         k, v = item.split("=", 1)
         out[k.strip()] = v.strip()
-    for k, v in (("qf", qf), ("flux", flux), ("peaks", peaks), ("ar_grid", grid)):
+    for k, v in (("qf", qf), ("flux", flux), ("peaks", peaks), ("ar_grid", grid), ("timing", timing),
+                 ("reactor_norm", reactor_norm)):
         if v is not None:
             if k in out and out[k] != v:
                 raise ValueError(f"option {k} given twice with different values ({out[k]!r}, {v!r})")
@@ -204,6 +206,12 @@ def _experiment_options(qf=None, flux=None, peaks=None, grid=None, option=None) 
 
 
 OPTION_HELP = "a data set's model option NAME=VALUE (repeatable; 'cevnsfit options' lists them)"
+METHOD_HELP = ("wilks (profile likelihood, Delta chi^2 quantile), fc (Feldman-Cousins pseudo-experiments) or "
+               "bayes (posterior credible interval; needs cevnsfit[bayes])")
+PRIOR_HELP = "bayes: prior on the tested parameter: flat, or flat-square (flat in mu^2, for moduli)"
+TIMING_HELP = "CsI arrival times: release (the SNS flux of the data release, default) or model (Gaussian POT trace)"
+REACTOR_NORM_HELP = ("Dresden-II flux normalisation: total (every spectrum model scaled to 4.8e13 /cm2/s, default) or "
+                     "power (fission rate from the thermal power x nu-bar per fission)")
 #: the registered data sets, for --data (from the registry: a new data set needs no edit here)
 DATA_HELP = "comma-separated data sets: " + ",".join(__import__("cevnsfit.experiments", fromlist=["NAMES"]).NAMES)
 
@@ -220,6 +228,8 @@ def predict(experiment: str = typer.Argument(..., help="csi, ar or dresden2"),
             form_factor: str = typer.Option("helm", help="helm, klein_nystrand, symmetrized_fermi"),
             grid: Optional[str] = typer.Option(None, help="Ar binning: 2d (energy x time, default) or 3d (with F90)"),
             option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
+            timing: Optional[str] = typer.Option(None, "--timing", help=TIMING_HELP),
+            reactor_norm: Optional[str] = typer.Option(None, "--reactor-norm", help=REACTOR_NORM_HELP),
             as_json: bool = typer.Option(False, "--json", help="print the prediction as JSON"),
             plot: Optional[Path] = typer.Option(None, help="draw the prediction against the data (PNG/PDF)")) -> None:
     """Expected counts per bin for one data set at any physics point, with the observed data
@@ -231,7 +241,8 @@ def predict(experiment: str = typer.Argument(..., help="csi, ar or dresden2"),
     t0 = time.perf_counter()
     try:
         experiments.check_name(experiment)
-        model_opts = experiments.split_options([experiment], _experiment_options(qf, flux, peaks, grid, option))[experiment]
+        model_opts = experiments.split_options([experiment], _experiment_options(qf, flux, peaks, grid, option, timing,
+                                                                                 reactor_norm))[experiment]
         values = parse_sets(set_)
         if no_es and es:
             raise ValueError("--es and --no-es contradict each other")
@@ -260,7 +271,7 @@ def predict(experiment: str = typer.Argument(..., help="csi, ar or dresden2"),
 
 
 def _setup(data: str, qf, flux, no_es, es, transitions, momentum_dependent, form_factor="helm", peaks=None,
-           option=None, grid=None):
+           option=None, grid=None, timing=None, reactor_norm=None):
     from . import experiments
     from .inference.analysis import Setup
 
@@ -269,7 +280,7 @@ def _setup(data: str, qf, flux, no_es, es, transitions, momentum_dependent, form
         raise ValueError("--es and --no-es contradict each other")
     return Setup(tuple(names), es=False if no_es else (True if es else None), transitions=transitions,
                  momentum_dependent=momentum_dependent, form_factor=form_factor,
-                 **_experiment_options(qf, flux, peaks, grid, option))
+                 **_experiment_options(qf, flux, peaks, grid, option, timing, reactor_norm))
 
 
 def _print_warnings(result: dict) -> None:
@@ -284,6 +295,8 @@ def limit(data: str = typer.Option(..., help=DATA_HELP),
           flux: Optional[str] = typer.Option(None, help="Dresden-II flux: hmve (default), hmk, efk"),
           peaks: Optional[str] = typer.Option(None, help="Dresden-II 71Ge peaks: fitted (default: L1 centroid and width free) or fixed (nominal energies and resolution widths)"),
           option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
+          timing: Optional[str] = typer.Option(None, "--timing", help=TIMING_HELP),
+          reactor_norm: Optional[str] = typer.Option(None, "--reactor-norm", help=REACTOR_NORM_HELP),
           no_es: bool = typer.Option(False, "--no-es", help="leave out nu-e scattering"),
           es: bool = typer.Option(False, "--es", help="include nu-e scattering also for Ar"),
           transitions: bool = typer.Option(False, "--transitions", help="profile the transition parameters"),
@@ -291,15 +304,32 @@ def limit(data: str = typer.Option(..., help=DATA_HELP),
           cl: float = typer.Option(0.9, help="confidence level in (0, 1)"),
           points: int = typer.Option(61, help="scan points"),
           range_: Optional[str] = typer.Option(None, "--range", help="scan range LOW,HIGH (default: automatic)"),
-          plot: Optional[Path] = typer.Option(None, help="draw the profiled Delta chi^2 (PNG/PDF)"),
+          method: str = typer.Option("wilks", help=METHOD_HELP),
+          toys: int = typer.Option(1000, help="fc: pseudo-experiments per tested value"),
+          seed: int = typer.Option(0, help="fc, bayes: random seed (results are reproducible with it)"),
+          prior: str = typer.Option("flat", help=PRIOR_HELP),
+          backend: str = typer.Option("serial", help="fc: serial, processes or dask"),
+          workers: Optional[int] = typer.Option(None, help="fc: worker processes (default: all cores)"),
+          scheduler: Optional[str] = typer.Option(None, help="fc: address of a running dask scheduler"),
+          out: Optional[Path] = typer.Option(None, help="fc: directory for resumable pseudo-experiments"),
+          plot: Optional[Path] = typer.Option(None, help="draw the profiled Delta chi^2 (wilks), the critical "
+                                              "Delta chi^2 against Wilks' (fc) or the posterior (bayes)"),
           as_json: bool = typer.Option(False, "--json", help="print the result as JSON")) -> None:
     """Allowed interval(s) of one parameter, the others of its family and all nuisances profiled
-    (the Python API's ``cevnsfit.Analysis(...).limit(...)``)."""
+    (the Python API's ``cevnsfit.Analysis(...).limit(...)``), with --method wilks (default);
+    by Feldman-Cousins pseudo-experiments (--method fc) or as a Bayesian credible interval
+    (--method bayes).  PARAM may be a data set's nuisance, e.g. csi2017.eta_cevns."""
     from .api import Analysis
+
+    if method != "wilks" or "." in param:
+        return _limit_by_method(data, param, qf, flux, peaks, option, no_es, es, transitions, momentum_dependent, cl,
+                                points, range_, method, toys, seed, prior, backend, workers, scheduler, out, plot,
+                                as_json, {"timing": timing, "reactor_norm": reactor_norm})
 
     try:
         ana = Analysis.from_setup(_setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks,
-                                         option=option))
+                                         option=option,
+                                         timing=timing, reactor_norm=reactor_norm))
         if not (0.0 < cl < 1.0):
             raise ValueError(f"--cl must lie in (0, 1), got {cl}")
         if points < 5:
@@ -345,6 +375,74 @@ def _busy(text: str):
     return busy(text)
 
 
+def _limit_by_method(data, param, qf, flux, peaks, option, no_es, es, transitions, momentum_dependent, cl, points,
+                     range_, method, toys, seed, prior, backend, workers, scheduler, out, plot, as_json,
+                     more: dict | None = None) -> None:
+    """``limit --method fc|bayes`` (and Wilks on a data set's nuisance): the result dicts of
+    :mod:`cevnsfit.inference.methods`."""
+    from .inference.methods import limit as run_limit
+
+    try:
+        setup = _setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks, option=option,
+                       **(more or {}))
+        if not (0.0 < cl < 1.0):
+            raise ValueError(f"--cl must lie in (0, 1), got {cl}")
+        if points < 5:
+            raise ValueError("--points must be at least 5")
+        if toys < 1:
+            raise ValueError(f"--toys must be a positive number, got {toys}")
+        rng = _parse_range(range_, "--range")
+        with _busy(f"{param}: {method} interval"):
+            res = run_limit(setup, param, method=method, cl=cl, n_points=points if method == "wilks" or points != 61
+                            else None, scan_range=rng, toys=toys, seed=seed, prior=prior, backend=backend,
+                            n_workers=workers, scheduler=scheduler, out_dir=out)
+    except ValueError as e:
+        _fail(str(e))
+    except ImportError as e:     # an optional extra (dynesty, dask) is missing
+        _fail(str(e), 1)
+    if plot is not None:
+        if method == "wilks":
+            from .report.plots import profile_plot
+
+            _write_plot(plot, lambda path: profile_plot([res], path))
+        else:
+            from .report.interval_plots import interval_plot
+
+            _write_plot(plot, lambda path: interval_plot(res, path))
+    if as_json:
+        typer.echo(json.dumps(res))
+    else:
+        _print_interval(res)
+        if plot is not None:
+            typer.echo(f"plot written to {plot}")
+    _print_warnings(res)
+
+
+def _print_interval(res: dict) -> None:
+    param, cl = res["param"], res["cl"]
+    unit = f" [{res['unit']}]" if res["unit"] else ""
+    if res["method"] == "bayes":
+        typer.echo(f"{param}{unit}: posterior mean {res['mean']:.5g}, prior {res['prior']} on {res['prior_range']}")
+        for a, b in res["hpd_intervals"]:
+            typer.echo(f"  {cl:.0%} highest-density credible interval: [{a:.5g}, {b:.5g}]")
+        a, b = res["equal_tailed"]
+        typer.echo(f"  {cl:.0%} equal-tailed credible interval: [{a:.5g}, {b:.5g}]; upper limit {res['upper_limit']:.5g}")
+        typer.echo(f"  sampled: {', '.join(res['sampled'])}")
+        return
+    typer.echo(f"{param}{unit}: best fit {res['best_fit']:.5g}, chi2_min {res['chi2_min']:.3f}")
+    label = "Feldman-Cousins" if res["method"] == "fc" else "Wilks"
+    for a, b in res["intervals"]:
+        typer.echo(f"  {cl:.0%} CL allowed ({label}): [{a:.5g}, {b:.5g}]")
+    if res["method"] == "fc":
+        for a, b in res["wilks_intervals"]:
+            typer.echo(f"  {cl:.0%} CL allowed (Wilks, same scan): [{a:.5g}, {b:.5g}]")
+        crit = res["scan"]["critical_delta_chi2"]
+        typer.echo(f"  critical Delta chi^2 {min(crit):.3g} .. {max(crit):.3g} over {len(crit)} tested values "
+                   f"(Wilks {res['wilks_delta_chi2']:.3g}); {res['n_toys']} toys each, seed {res['seed']}, "
+                   f"{res['toys']['seconds']:.0f} s on {res['toys']['backend']}")
+    typer.echo(f"  profiled: {', '.join(res['profiled']) or 'nuisances only'}")
+
+
 @app.command()
 def contour(data: str = typer.Option(..., help=DATA_HELP),
             param: List[str] = typer.Option(..., help="two parameters: --param A --param B"),
@@ -352,6 +450,8 @@ def contour(data: str = typer.Option(..., help=DATA_HELP),
             flux: Optional[str] = typer.Option(None, help="Dresden-II flux: hmve (default), hmk, efk"),
             peaks: Optional[str] = typer.Option(None, help="Dresden-II 71Ge peaks: fitted (default: L1 centroid and width free) or fixed (nominal energies and resolution widths)"),
             option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
+            timing: Optional[str] = typer.Option(None, "--timing", help=TIMING_HELP),
+            reactor_norm: Optional[str] = typer.Option(None, "--reactor-norm", help=REACTOR_NORM_HELP),
             no_es: bool = typer.Option(False, "--no-es", help="leave out nu-e scattering"),
             es: bool = typer.Option(False, "--es", help="include nu-e scattering also for Ar"),
             transitions: bool = typer.Option(False, "--transitions", help="profile the transition parameters"),
@@ -360,16 +460,31 @@ def contour(data: str = typer.Option(..., help=DATA_HELP),
             range_: Optional[List[str]] = typer.Option(None, "--range", help="LOW,HIGH of each parameter, in the order of --param (default: the 3 sigma region, found automatically)"),
             cl: float = typer.Option(0.9, help="confidence level of the solid contour (2 dof), in (0, 1)"),
             plot: Optional[Path] = typer.Option(None, help="draw the filled 1/2/3 sigma regions and the CL contour"),
+            method: str = typer.Option("wilks", help=METHOD_HELP),
+            toys: int = typer.Option(500, help="fc: pseudo-experiments per grid point"),
+            seed: int = typer.Option(0, help="fc, bayes: random seed"),
+            prior: str = typer.Option("flat", help=PRIOR_HELP),
+            backend: str = typer.Option("serial", help="fc: serial, processes or dask"),
+            workers: Optional[int] = typer.Option(None, help="fc: worker processes (default: all cores)"),
+            scheduler: Optional[str] = typer.Option(None, help="fc: address of a running dask scheduler"),
+            out: Optional[Path] = typer.Option(None, help="fc: directory for resumable pseudo-experiments"),
             as_json: bool = typer.Option(False, "--json", help="print the result as JSON")) -> None:
     """Profiled 2D regions (the CL contour and 1/2/3 sigma) of two parameters (the Python API's
-    ``cevnsfit.Analysis(...).contour(a, b)``)."""
+    ``cevnsfit.Analysis(...).contour(a, b)``); with --method fc the Feldman-Cousins region on the
+    grid, with --method bayes the highest-posterior-density region and a corner plot."""
     from .api import Analysis
+
+    if method != "wilks":
+        return _contour_by_method(data, param, qf, flux, peaks, option, no_es, es, transitions, momentum_dependent,
+                                  points, range_, cl, plot, method, toys, seed, prior, backend, workers, scheduler,
+                                  out, as_json, {"timing": timing, "reactor_norm": reactor_norm})
 
     try:
         if len(param) != 2:
             raise ValueError("contour needs exactly two --param options")
         ana = Analysis.from_setup(_setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks,
-                                         option=option))
+                                         option=option,
+                                         timing=timing, reactor_norm=reactor_norm))
         if points < 5:
             raise ValueError("--points must be at least 5")
         if not (0.0 < cl < 1.0):
@@ -395,6 +510,54 @@ def contour(data: str = typer.Option(..., help=DATA_HELP),
         if plot is not None:
             typer.echo(f"plot written to {plot}")
     _print_warnings(res.to_dict())
+
+
+def _contour_by_method(data, param, qf, flux, peaks, option, no_es, es, transitions, momentum_dependent, points,
+                       range_, cl, plot, method, toys, seed, prior, backend, workers, scheduler, out, as_json,
+                       more: dict | None = None) -> None:
+    """``contour --method fc|bayes``: the result dicts of :mod:`cevnsfit.inference.methods`."""
+    from .inference.methods import contour as run_contour
+
+    try:
+        if len(param) != 2:
+            raise ValueError("contour needs exactly two --param options")
+        setup = _setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks, option=option,
+                       **(more or {}))
+        if points < 5:
+            raise ValueError("--points must be at least 5")
+        if not (0.0 < cl < 1.0):
+            raise ValueError(f"--cl must lie in (0, 1), got {cl}")
+        ranges = [_parse_range(r, "--range") for r in (range_ or [])]
+        if len(ranges) not in (0, 2):
+            raise ValueError("give --range twice (one per --param) or not at all")
+        xr, yr = ranges if ranges else (None, None)
+        with _busy(f"{param[0]} x {param[1]}: {method} region"):
+            res = run_contour(setup, param[0], param[1], method=method, cl=cl, n=points if points != 25 else None,
+                              x_range=xr, y_range=yr, toys=toys, seed=seed, prior=prior, backend=backend,
+                              n_workers=workers, scheduler=scheduler, out_dir=out)
+    except ValueError as e:
+        _fail(str(e))
+    except ImportError as e:
+        _fail(str(e), 1)
+    if plot is not None:
+        from .report.interval_plots import region_plot
+
+        _write_plot(plot, lambda path: region_plot(res, path))
+    if as_json:
+        typer.echo(json.dumps(res))
+    else:
+        if res["method"] == "bayes":
+            for p_, m in res["marginals"].items():
+                typer.echo(f"{p_}: {res['cl']:.0%} HPD " + " U ".join(f"[{a:.4g}, {b:.4g}]" for a, b in m["hpd_intervals"])
+                           + f"; equal-tailed [{m['equal_tailed'][0]:.4g}, {m['equal_tailed'][1]:.4g}] (prior {res['prior']})")
+        else:
+            typer.echo(f"best fit {res['best_fit']}, chi2_min {res['chi2_min']:.3f}")
+            n_fc = sum(map(sum, res["accepted"]))
+            n_w = sum(map(sum, res["wilks_accepted"]))
+            typer.echo(f"  {res['cl']:.0%} CL region: {n_fc} grid points (Feldman-Cousins), {n_w} (Wilks)")
+        if plot is not None:
+            typer.echo(f"plot written to {plot}")
+    _print_warnings(res)
 
 
 def _run_analyses(analyses, out: Path, quick: bool, workers: int | None = None, force: bool = False) -> dict:
@@ -473,7 +636,7 @@ def _report(res: dict, as_json: bool, names=None) -> None:
     for r in rows:
         iv = " U ".join(f"[{a:.4g}, {b:.4g}]" for a, b in r["intervals"]) or "none"
         flag = "" if r["converged"] and not r["warnings"] else "  (!) " + "; ".join(r["warnings"])
-        typer.echo(f"{r['analysis']:30s} {r['param']:9s} CL {r['cl']:.3g}: {iv}{flag}")
+        typer.echo(f"{r['analysis']:30s} {r['param']:9s} {r.get('method', 'wilks'):12s} CL {r['cl']:.3g}: {iv}{flag}")
 
 
 @app.command()
@@ -538,6 +701,8 @@ def scan(data: str = typer.Option(..., help=DATA_HELP),
          qf: Optional[str] = typer.Option(None), flux: Optional[str] = typer.Option(None),
          peaks: Optional[str] = typer.Option(None, help="Dresden-II 71Ge peaks: fitted (default: L1 centroid and width free) or fixed (nominal energies and resolution widths)"),
           option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
+          timing: Optional[str] = typer.Option(None, "--timing", help=TIMING_HELP),
+          reactor_norm: Optional[str] = typer.Option(None, "--reactor-norm", help=REACTOR_NORM_HELP),
          no_es: bool = typer.Option(False, "--no-es"), es: bool = typer.Option(False, "--es"),
          transitions: bool = typer.Option(False, "--transitions", help="profile transition parameters not scanned"),
          momentum_dependent: bool = typer.Option(False, "--momentum-dependent"),
@@ -557,7 +722,8 @@ def scan(data: str = typer.Option(..., help=DATA_HELP),
 
     try:
         ana = Analysis.from_setup(_setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks,
-                                         option=option))
+                                         option=option,
+                                         timing=timing, reactor_norm=reactor_norm))
         ranges = {}
         for item in param:
             try:

@@ -6,7 +6,7 @@ Registered on the ``cevnsfit data`` group by :func:`register` (called from :mod:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import Optional
 
 import typer
 
@@ -34,21 +34,27 @@ def resolve_sets(items: list[str] | None) -> list[str] | None:
                 try:
                     new = list(experiment_sets(name))
                 except KeyError:
-                    raise ValueError(f"unknown data set {name!r}; registered releases: {', '.join(datamod.sets())}"
-                                     f"; or an experiment name") from None
+                    raise ValueError(
+                        f"unknown data set {name!r}; registered releases: {', '.join(datamod.sets())}"
+                        f"; or an experiment name"
+                    ) from None
             out += [s for s in new if s not in out]
     return out
 
 
-def data_fetch(sets: Optional[List[str]] = typer.Argument(
-                   None, help="data releases (e.g. coherent_csi_2021) or experiments (csi, ar, dresden2, ...); "
-                              "default: all"),
-               dest: Optional[Path] = typer.Option(None, help="target directory (default: $CEVNSFIT_DATA if set, "
-                                                              "else the user data directory)"),
-               mirror: Optional[str] = typer.Option(None, help="fetch https://HOST/PATH from MIRROR/HOST/PATH instead "
-                                                               "(default: $CEVNSFIT_MIRROR)"),
-               retries: int = typer.Option(2, min=0, max=10, help="retries of an interrupted download"),
-               progress: bool = typer.Option(True, help="show a progress bar")) -> None:
+def data_fetch(
+    sets: Optional[list[str]] = typer.Argument(
+        None, help="data releases (e.g. coherent_csi_2021) or experiments (csi, ar, dresden2, ...); default: all"
+    ),
+    dest: Optional[Path] = typer.Option(
+        None, help="target directory (default: $CEVNSFIT_DATA if set, else the user data directory)"
+    ),
+    mirror: Optional[str] = typer.Option(
+        None, help="fetch https://HOST/PATH from MIRROR/HOST/PATH instead (default: $CEVNSFIT_MIRROR)"
+    ),
+    retries: int = typer.Option(2, min=0, max=10, help="retries of an interrupted download"),
+    progress: bool = typer.Option(True, help="show a progress bar"),
+) -> None:
     """Download the public data releases from their origins (needs internet access), verifying
     every file's SHA-256.  Files already present and verified are not downloaded again."""
     from . import data as datamod
@@ -62,9 +68,11 @@ def data_fetch(sets: Optional[List[str]] = typer.Argument(
     except OSError as e:
         _fail(f"cannot write the data directory: {e}", 1)
     where = report.dest
-    typer.echo(f"{len(report.downloaded)} file(s) downloaded ({report.bytes_downloaded / 1e6:.1f} MB), "
-               f"{len(report.present)} already present, {len(report.written)} written from the registry; "
-               f"data directory {where}")
+    typer.echo(
+        f"{len(report.downloaded)} file(s) downloaded ({report.bytes_downloaded / 1e6:.1f} MB), "
+        f"{len(report.present)} already present, {len(report.written)} written from the registry; "
+        f"data directory {where}"
+    )
     for f in report.failed[:20]:
         typer.secho(f"error: {f.message(where)}", fg=typer.colors.RED, err=True)
     if len(report.failed) > 20:
@@ -87,22 +95,37 @@ def data_sets(as_json: bool = typer.Option(False, "--json", help="print JSON")) 
     for name, meta in datamod.sets().items():
         files = meta["files"]
         n_url = sum(1 for e in files.values() if e.get("urls") or "content" in e)
-        rows.append({"set": name, "title": meta["title"], "files": len(files),
-                     "bytes": sum(e["size"] for e in files.values()), "fetchable": n_url,
-                     "origin": meta.get("origin"), "license": meta.get("license"), "cite": meta.get("cite")})
+        rows.append(
+            {
+                "set": name,
+                "title": meta["title"],
+                "files": len(files),
+                "bytes": sum(e["size"] for e in files.values()),
+                "fetchable": n_url,
+                "origin": meta.get("origin"),
+                "license": meta.get("license"),
+                "cite": meta.get("cite"),
+            }
+        )
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
     for r in rows:
         fetchable = "all" if r["fetchable"] == r["files"] else f"{r['fetchable']} of {r['files']}"
-        typer.echo(f"{r['set']}: {r['title']}\n    {r['files']} files, {r['bytes'] / 1e6:.2f} MB; "
-                   f"fetchable: {fetchable}; licence: {r['license']}\n    origin: {r['origin'] or 'none'}\n"
-                   f"    cite: {r['cite']}")
+        typer.echo(
+            f"{r['set']}: {r['title']}\n    {r['files']} files, {r['bytes'] / 1e6:.2f} MB; "
+            f"fetchable: {fetchable}; licence: {r['license']}\n    origin: {r['origin'] or 'none'}\n"
+            f"    cite: {r['cite']}"
+        )
 
 
-def cite(target: Optional[str] = typer.Argument(
-        None, help="a shipped analysis (e.g. r2_coherent), an analysis file, a data set (csi, dresden2, ...), "
-                   "a data release, or 'all'; none: the package only")) -> None:
+def cite(
+    target: Optional[str] = typer.Argument(
+        None,
+        help="a shipped analysis (e.g. r2_coherent), an analysis file, a data set (csi, dresden2, ...), "
+        "a data release, or 'all'; none: the package only",
+    ),
+) -> None:
     """BibTeX of cevnsfit and of every experiment paper and data release an analysis uses."""
     from . import references
 

@@ -76,13 +76,40 @@ def _option_fields() -> dict:
 Model = create_model("Model", __base__=_CommonModel, **_option_fields())
 
 
-class LimitSpec(_Strict):
+def _check_tested(name: str) -> str:
+    """A physics parameter, or a data set's nuisance "<data set>.<nuisance>" (checked against the
+    data set's nuisances when the analysis runs)."""
+    if "." in name:
+        ds = name.split(".", 1)[0]
+        if ds not in DATA_NAMES:
+            raise ValueError(f"unknown data set {ds!r} in {name!r}; allowed: {', '.join(DATA_NAMES)}")
+        return name
+    return _check_param(name)
+
+
+Method = Literal["wilks", "fc", "bayes"]
+Prior = Literal["flat", "flat-square"]
+
+
+def _method_fields(toys: int) -> dict:
+    """How intervals are computed: ``methods`` (each gives its own result), ``toys`` per tested
+    value and ``seed`` for Feldman-Cousins, ``priors`` for Bayes (each its own result)."""
+    return {"methods": (list[Method], Field(default_factory=lambda: ["wilks"], min_length=1)),
+            "toys": (int, Field(toys, ge=10, le=10**6)),
+            "seed": (int, Field(0, ge=0)),
+            "priors": (list[Prior], Field(default_factory=lambda: ["flat"], min_length=1))}
+
+
+class _LimitBase(_Strict):
     param: str
     cl: float = Field(0.9, gt=0.0, lt=1.0)
     points: int = Field(61, ge=5, le=2001)
     range: Optional[tuple[float, float]] = None
 
-    _p = field_validator("param")(classmethod(lambda cls, v: _check_param(v)))
+
+class LimitSpec(create_model("_LimitFields", __base__=_LimitBase, **_method_fields(1000))):
+
+    _p = field_validator("param")(classmethod(lambda cls, v: _check_tested(v)))
 
     @field_validator("range")
     @classmethod
@@ -92,10 +119,13 @@ class LimitSpec(_Strict):
         return v
 
 
-class ContourSpec(_Strict):
+class _ContourBase(_Strict):
     params: tuple[str, str]
     points: int = Field(25, ge=5, le=401)
     ranges: Optional[tuple[tuple[float, float], tuple[float, float]]] = None
+
+
+class ContourSpec(create_model("_ContourFields", __base__=_ContourBase, **_method_fields(500))):
 
     @field_validator("ranges")
     @classmethod
@@ -110,7 +140,7 @@ class ContourSpec(_Strict):
     @classmethod
     def _params(cls, v):
         for p in v:
-            _check_param(p)
+            _check_tested(p)
         if v[0] == v[1]:
             raise ValueError("a contour needs two different parameters")
         return v
@@ -146,7 +176,7 @@ class Analysis(_Strict):
         if not self.limits and not self.contours:
             raise ValueError("an analysis needs at least one entry under 'limits' or 'contours'")
         for k in self.published:
-            _check_param(k)
+            _check_tested(k)
         from .experiments import split_options
 
         split_options(self.data, self.experiment_options())   # an option must belong to one of the data sets

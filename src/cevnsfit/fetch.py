@@ -31,9 +31,10 @@ import os
 import tarfile
 import tempfile
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Callable, Iterable
 
 from . import data as datamod
 
@@ -47,15 +48,18 @@ class Failure:
     """One file that could not be fetched: the URLs tried and why each failed."""
 
     name: str
-    attempts: list[tuple[str, str]] = field(default_factory=list)   # (url, reason)
+    attempts: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
 
     def message(self, dest: Path) -> str:
         tried = "; ".join(f"{url}: {why}" for url, why in self.attempts) or "no public download URL"
         first = self.attempts[0][0] if self.attempts else None
-        by_hand = (f"download it by hand from {first} to {dest / self.name}"
-                   if first else f"put it at {dest / self.name}")
-        return (f"{self.name}: {tried}. What to do: {by_hand}, or place the release in a directory and run "
-                f"'cevnsfit data install DIR'")
+        by_hand = (
+            f"download it by hand from {first} to {dest / self.name}" if first else f"put it at {dest / self.name}"
+        )
+        return (
+            f"{self.name}: {tried}. What to do: {by_hand}, or place the release in a directory and run "
+            f"'cevnsfit data install DIR'"
+        )
 
 
 @dataclass
@@ -94,7 +98,8 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, requests.exceptions.HTTPError) and exc.response is not None:
         return f"HTTP {exc.response.status_code}"
     if isinstance(exc, requests.exceptions.ConnectionError) and not isinstance(
-            exc, requests.exceptions.ChunkedEncodingError):
+        exc, requests.exceptions.ChunkedEncodingError
+    ):
         return "server unreachable (no network, or the host is down)"
     if isinstance(exc, requests.exceptions.Timeout):
         return f"no answer within {TIMEOUT:g} s"
@@ -108,8 +113,14 @@ def _transient(exc: BaseException) -> bool:
     """Worth retrying at once: a transfer broken off, a timeout, a server error (5xx)."""
     import requests
 
-    if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError,
-                        requests.exceptions.Timeout)):
+    if isinstance(
+        exc,
+        (
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+            requests.exceptions.Timeout,
+        ),
+    ):
         return True
     if isinstance(exc, requests.exceptions.HTTPError) and exc.response is not None:
         return exc.response.status_code >= 500 or exc.response.status_code == 429
@@ -119,8 +130,9 @@ def _transient(exc: BaseException) -> bool:
 def _unreachable(exc: BaseException) -> bool:
     import requests
 
-    return (isinstance(exc, requests.exceptions.ConnectionError)
-            and not isinstance(exc, requests.exceptions.ChunkedEncodingError))
+    return isinstance(exc, requests.exceptions.ConnectionError) and not isinstance(
+        exc, requests.exceptions.ChunkedEncodingError
+    )
 
 
 class _Bar:
@@ -150,14 +162,23 @@ def _download(url: str, target: Path, sha256: str, retries: int, bar: _Bar | Non
 
     from . import __version__
 
-    downloader = pooch.HTTPDownloader(progressbar=bar if bar is not None else False, timeout=TIMEOUT,
-                                      headers={"User-Agent": f"cevnsfit/{__version__} (pooch)"})
+    downloader = pooch.HTTPDownloader(
+        progressbar=bar if bar is not None else False,
+        timeout=TIMEOUT,
+        headers={"User-Agent": f"cevnsfit/{__version__} (pooch)"},
+    )
     for attempt in range(retries + 1):
         try:
-            pooch.retrieve(url, known_hash=f"sha256:{sha256}", fname=target.name, path=target.parent,
-                           downloader=downloader, progressbar=False)
+            pooch.retrieve(
+                url,
+                known_hash=f"sha256:{sha256}",
+                fname=target.name,
+                path=target.parent,
+                downloader=downloader,
+                progressbar=False,
+            )
             if bar is not None:
-                bar.update(bar.size)      # complete even without a Content-Length
+                bar.update(bar.size)  # complete even without a Content-Length
             return
         except Exception as exc:
             if bar is not None:
@@ -186,7 +207,7 @@ def _extract_archive(archive: Path, into: str, wanted: dict[str, dict], dest: Pa
             name = into + member.name.split("/", 1)[1]
             entry = wanted.get(name)
             if entry is None:
-                continue            # not a registered file (or a path outside the set): skipped
+                continue  # not a registered file (or a path outside the set): skipped
             target = dest / name
             target.parent.mkdir(parents=True, exist_ok=True)
             src = tar.extractfile(member)
@@ -196,11 +217,11 @@ def _extract_archive(archive: Path, into: str, wanted: dict[str, dict], dest: Pa
             try:
                 h = hashlib.sha256()
                 with os.fdopen(fd, "wb") as out:
-                    for chunk in iter(lambda: src.read(1 << 20), b""):
+                    for chunk in iter(partial(src.read, 1 << 20), b""):
                         h.update(chunk)
                         out.write(chunk)
                 if h.hexdigest() != entry["sha256"]:
-                    continue        # left for the per-file download, which reports it
+                    continue  # left for the per-file download, which reports it
                 os.replace(tmp, target)
                 done.append(name)
             finally:
@@ -209,9 +230,15 @@ def _extract_archive(archive: Path, into: str, wanted: dict[str, dict], dest: Pa
     return done
 
 
-def fetch(sets: Iterable[str] | None = None, dest: Path | None = None, mirror: str | None = None,
-          retries: int = 2, progress: bool = True, only: Iterable[str] | None = None,
-          archive_min: int = 50) -> Report:
+def fetch(
+    sets: Iterable[str] | None = None,
+    dest: Path | None = None,
+    mirror: str | None = None,
+    retries: int = 2,
+    progress: bool = True,
+    only: Iterable[str] | None = None,
+    archive_min: int = 50,
+) -> Report:
     """Download the data releases ``sets`` (default: all) into ``dest`` (default: the data
     directory, :func:`cevnsfit.data.data_dir`), verifying every file by its SHA-256.
 
@@ -221,9 +248,8 @@ def fetch(sets: Iterable[str] | None = None, dest: Path | None = None, mirror: s
     missing.  Returns a :class:`Report`; raises nothing for download failures (they are in
     ``report.failed``), KeyError for an unknown set or file.
     """
-    import requests  # noqa: F401  (pooch's dependency; imported here so a missing install fails early)
-
     import pooch
+    import requests  # noqa: F401  (pooch's dependency; imported here so a missing install fails early)
 
     pooch.get_logger().setLevel(logging.WARNING)
     all_sets = datamod.sets()
@@ -240,7 +266,7 @@ def fetch(sets: Iterable[str] | None = None, dest: Path | None = None, mirror: s
         if bad:
             raise KeyError(f"not registered data file(s): {', '.join(bad[:5])}")
 
-    todo: list[tuple[str, str, dict]] = []       # (set, name, entry) still to get
+    todo: list[tuple[str, str, dict]] = []  # (set, name, entry) still to get
     for s in names:
         for name, entry in all_sets[s]["files"].items():
             if only_set is not None and name not in only_set:
@@ -285,8 +311,14 @@ def _fetch_archive(arch: dict, covered: dict, dest: Path, mirror, retries, advan
         try:
             for attempt in range(retries + 1):
                 try:
-                    path = pooch.retrieve(url, known_hash=None, fname="release.tar.gz", path=tmp,
-                                          downloader=pooch.HTTPDownloader(timeout=TIMEOUT), progressbar=False)
+                    path = pooch.retrieve(
+                        url,
+                        known_hash=None,
+                        fname="release.tar.gz",
+                        path=tmp,
+                        downloader=pooch.HTTPDownloader(timeout=TIMEOUT),
+                        progressbar=False,
+                    )
                     break
                 except Exception as exc:
                     if attempt == retries or not _transient(exc):
@@ -296,7 +328,7 @@ def _fetch_archive(arch: dict, covered: dict, dest: Path, mirror, retries, advan
         except Exception as exc:
             if _unreachable(exc):
                 dead_hosts.add(host)
-            return []               # fall back to single files, which report any error
+            return []  # fall back to single files, which report any error
     advance(sum(covered[n]["size"] for n in got))
     return got
 
@@ -340,7 +372,7 @@ def _fetch_one(s, name, entry, dest, mirror, retries, advance, dead_hosts, repor
         report.bytes_downloaded += entry["size"]
         return
     report.failed.append(failure)
-    advance(entry["size"])          # keep the bar honest about what is left
+    advance(entry["size"])  # keep the bar honest about what is left
 
 
 def _progress(show: bool, total: int):
@@ -349,11 +381,16 @@ def _progress(show: bool, total: int):
 
     if not show:
         return contextlib.nullcontext(), (lambda n: None)
-    from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn,
-                               TransferSpeedColumn)
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
-    prog = Progress(TextColumn("fetching data"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-                    TimeRemainingColumn(), transient=False)
+    prog = Progress(
+        TextColumn("fetching data"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        transient=False,
+    )
     task = prog.add_task("fetch", total=total)
     return prog, (lambda n: prog.advance(task, n))
 
@@ -368,4 +405,4 @@ def describe_unavailable(report: Report) -> list[str]:
     return out
 
 
-__all__ = ["fetch", "Report", "Failure", "mirror_url", "describe_unavailable", "MIRROR_ENV"]
+__all__ = ["MIRROR_ENV", "Failure", "Report", "describe_unavailable", "fetch", "mirror_url"]

@@ -37,13 +37,15 @@ def package_bibtex() -> str:
     """BibTeX of cevnsfit itself (the same data as CITATION.cff), with the running version."""
     from . import __version__
 
-    return ("@software{cevnsfit,\n"
-            '    author = "{cevnsfit developers}",\n'
-            '    title = "{cevnsfit: coherent elastic neutrino-nucleus and neutrino-electron scattering '
-            'predictions and fits}",\n'
-            f'    version = "{__version__}",\n'
-            '    note = "Python package; cite the experiments\' papers and data releases too (cevnsfit cite ANALYSIS)"\n'
-            "}")
+    return (
+        "@software{cevnsfit,\n"
+        '    author = "{cevnsfit developers}",\n'
+        '    title = "{cevnsfit: coherent elastic neutrino-nucleus and neutrino-electron scattering '
+        'predictions and fits}",\n'
+        f'    version = "{__version__}",\n'
+        '    note = "Python package; cite the experiments\' papers and data releases too (cevnsfit cite ANALYSIS)"\n'
+        "}"
+    )
 
 
 def release_bibtex(sets) -> list[str]:
@@ -79,8 +81,9 @@ def analysis_sets(target: str) -> tuple[str, list[str]]:
     shipped = {p.stem: p for p in config.shipped()}
     path = shipped.get(target) or (Path(target) if target.endswith((".yaml", ".yml")) else None)
     if path is None:
-        raise ValueError(f"unknown analysis, data set or release {target!r}; shipped analyses: "
-                         f"{', '.join(sorted(shipped))}")
+        raise ValueError(
+            f"unknown analysis, data set or release {target!r}; shipped analyses: {', '.join(sorted(shipped))}"
+        )
     analysis = config.load(path)
     sets: list[str] = []
     for name in analysis.data:

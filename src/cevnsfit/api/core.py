@@ -323,17 +323,36 @@ class Analysis:
             units={p: UNITS[p] for p in free}, options=self.options, warnings=warnings_,
             seconds=time.perf_counter() - t0, meta=_meta(self.options))
 
-    def limit(self, param: str, cl: float = 0.9, points: int = 61, range=None, refine: bool = True) -> LimitResult:
+    def limit(self, param: str, cl: float = 0.9, points: int = 61, range=None, refine: bool = True,
+              method: str = "wilks", toys: int = 1000, seed: int = 0, prior: str = "flat", backend: str = "serial",
+              workers: int | None = None, scheduler: str | None = None, out=None) -> LimitResult:
         """Allowed interval(s) of ``param`` at confidence level ``cl`` (profile likelihood,
         Δχ² ≤ χ²-quantile of 1 dof: 2.706 at 90 %), the other parameters of its family and every
         nuisance profiled; ``range``: (low, high) of the scan (default: found automatically);
-        ``points``: scan points."""
+        ``points``: scan points.
+
+        ``method="fc"``: Feldman-Cousins from ``toys`` pseudo-experiments per tested value (``points``
+        tested values, default 40; ``seed``; ``backend``/``workers``/``scheduler`` as in :meth:`scan`;
+        ``out``: directory for resumable toys); the critical Δχ² of every value is in ``scan``.
+        ``method="bayes"``: highest-posterior-density credible interval(s) with ``prior`` ("flat", or
+        "flat-square" for moduli); the equal-tailed interval and the posterior are in ``extra``.
+        ``param`` may also be a data set's nuisance ("csi2017.eta_cevns")."""
         from ..inference.analysis import limit
 
         if not (0.0 < cl < 1.0):
             raise ValueError(f"cl must lie in (0, 1), got {cl}")
         if points < 5:
             raise ValueError("points must be at least 5")
+        if method != "wilks" or "." in param:
+            from ..inference import methods
+
+            if self.fixed or self.free:
+                raise ValueError(f"method {method!r} takes the analysis' default free parameters; "
+                                 "fixed=/free= are not supported with it yet")
+            d = methods.limit(self.setup, param, method=method, cl=cl, n_points=points if points != 61 else None,
+                              scan_range=range, toys=toys, seed=seed, prior=prior, backend=backend, n_workers=workers,
+                              scheduler=scheduler, out_dir=out)
+            return LimitResult.from_dict({**d, "meta": _meta(d.get("options"))})
         d = limit(self.setup, param, cl=cl, n_points=points, scan_range=range, refine=refine, fixed=self.fixed,
                   free=self.free)
         return LimitResult.from_dict({**d, "meta": _meta(d.get("options"))})

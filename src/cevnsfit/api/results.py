@@ -192,7 +192,13 @@ class LimitResult(Result):
         return d
 
     def plot(self, ax=None, label: str | None = None, **kw):
-        """Δχ² profile with the CL line and the intervals (expected curve dashed)."""
+        """Δχ² profile with the CL line and the intervals (expected curve dashed); for
+        Feldman-Cousins the critical Δχ² of every tested value against Wilks', for Bayes the
+        posterior with its credible set."""
+        if self.method in ("fc", "bayes"):
+            from ..report.interval_plots import interval_plot
+
+            return interval_plot(self.to_dict(), ax=ax)
         from ..report.plots import plot_profile
 
         return plot_profile([self], ax=ax, labels=[label] if label else None, **kw)

@@ -1,23 +1,43 @@
 """COHERENT CsI[Na] 2021 (PRL 129 (2022) 081801, arXiv:2110.07730; data release = its ancillary files).
 
-Pipeline (SPEC sections 8-11):
+Pipeline:
 
 * SNS pi-DAR, r = 0.0848 nu/flavour/POT, 3.198e23 POT, L = 19.3 m; 14.6 kg CsI.
 * Nuclear recoil T -> E_ee(T) from the release's quenching polynomial (nominal, and the +-1 sigma
   variants of its two systematic models) -> photoelectrons x with the Gamma smearing
   P(x | E_ee) (shape 1 + 9.56 E_ee, mean E_ee/0.0749 PE, i.e. 13.35 PE/keVee) -> energy efficiency
   eps(x) (nominal and +-1 sigma), integrated over each PE bin.  ES: T_e is E_ee (no quenching).
-* Arrival times: POT trace (Gaussian) convolved with tau_pi (prompt nu_mu) and tau_mu (delayed),
-  times the time efficiency (1 below 0.52 us, exp(-0.0494 (t - 0.52)) above), shifted by the
-  ``t_offset`` nuisance.
-* 9 x 11 PE x time bins (SPEC section 9); observed counts from dataBeamOnC.txt, steady-state
-  background from dataBeamOnAC.txt (same exposure), BRN and NIN from the released PDFs
-  (energy PDF x time PDF x time efficiency), normalised to 18 and 5.6 events in the ROI.
+* Arrival times (option ``timing``):
 
-The POT-trace mean for CsI is not in the release (its snsFlux2D.root is missing): we take it
-from the released BRN timing PDF, whose mean (0.661 us) and width (0.156 us) follow the POT trace
-(prompt neutrons are produced by the protons directly), and give the neutrino arrival times a
-``t_offset`` nuisance of 0.1 us to cover the neutron time of flight and the trace shape.
+  - ``release`` (default): the arrival-time profile of each flavour from the SNS flux of the
+    release (snsFlux2D.root; :mod:`cevnsfit.sources.snsflux`): the real POT trace, the pion and
+    muon decay times and decays in flight, as COHERENT simulated them.  Its t = 0 is the origin of
+    the histogram; a ``t_offset`` nuisance (prior 0.06 +- 0.1 us, see below) relates it to t_rec.
+  - ``model``: our POT-trace model -- a Gaussian POT trace (mean 0.661 us, the mean of the
+    released BRN timing PDF, whose prompt neutrons follow the protons; width 0.15 us) convolved
+    with tau_pi (prompt nu_mu) and tau_mu (delayed) -- with a ``t_offset`` nuisance of 0.1 us.
+
+  Either way the energy spectra are the analytic pi-DAR ones, and the arrival-time distribution
+  is multiplied by the time efficiency (1 below 0.52 us, exp(-0.0494 (t - 0.52)) above).
+* 9 x 11 PE x time bins; observed counts from dataBeamOnC.txt (all its events have t_rec < 6 us:
+  the copy we have stops there, so nothing beyond the ROI can be used), BRN and NIN from the
+  released PDFs (energy PDF x time PDF x time efficiency), normalised to 18 and 5.6 events.
+* Steady-state (beam-unrelated) background from the anti-coincident (AC) data, dataBeamOnAC.txt
+  (same exposure; option ``steady_state``):
+
+  - ``flat`` (default): beam-unrelated background is flat in time, so its model is the AC energy
+    distribution (summed over time) x a flat time distribution x the time efficiency, normalised
+    to the AC total (2.1 % prior).  The AC data follow the time efficiency (a flat time
+    distribution without it fits them worse and biases the signal by several %).  The Poisson
+    noise of the 99 AC bins (about 28 % per bin) no longer enters the prediction as if it were
+    signal-free truth -- only that of the 9 energy sums (about 8 %) does.
+  - ``template``: the AC histogram bin by bin, as an exact template (the previous default), kept
+    for comparison.
+
+The ``t_offset`` prior with the release flux: public fits of this release float the offset between
+the flux histogram and t_rec -- BarbeauGroup/cohfit (code of COHERENT members) with a prior of
+60 +- 100 ns, Newtrinos.jl uniformly in +-500 ns.  We take cohfit's 0.06 +- 0.1 us.  The data
+alone (prior removed) put the offset at +0.08 +- 0.045 us, so the prior hardly matters.
 """
 
 from __future__ import annotations
@@ -35,9 +55,11 @@ from ..physics import cevns
 from ..physics.monomials import Points
 from ..physics.parameters import Params
 from ..physics.target import zeff_edges
+from ..sources.snsflux import ReleaseTimeProfile
 from .base import Axis, DataSet, Nuisance
-from .registry import ExperimentInfo
-from .snsbeam import SNSExposure, TimeBinning, combine_energy_time_batch, nuclear_quadrature, setup_beam
+from .registry import ExperimentInfo, Option
+from .snsbeam import (PotTraceProfile, SNSExposure, TimeBinning, combine_energy_time_batch, nuclear_quadrature,
+                      setup_beam)
 
 PE_EDGES = np.array([0, 8, 12, 16, 20, 24, 32, 40, 50, 60], float)
 TIME_EDGES = np.array([0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1, 2, 4, 6], float)
@@ -48,6 +70,11 @@ POT_SIGMA_US = 0.15   # SNS POT trace width (Ar release; the BRN PDF has 0.156 u
 BRN_EVENTS, NIN_EVENTS = 18.0, 5.6
 GAMMA_A, GAMMA_B = 0.0749, 9.56
 EFF_VARIANTS = ("nominal", "+", "-")
+TIMING_MODELS = ("release", "model")
+STEADY_STATE_MODELS = ("flat", "template")
+#: t_offset prior [us]: release flux -- 60 +- 100 ns, the prior of BarbeauGroup/cohfit (COHERENT
+#: members' public fit code) for this release; POT-trace model -- 0 +- 0.1 us
+T_OFFSET_PRIOR_US = {"release": (0.06, 0.1), "model": (0.0, 0.1)}
 
 
 def time_efficiency(t) -> np.ndarray:
@@ -118,6 +145,16 @@ def background_template(kind: str) -> np.ndarray:
     return h * (total / h.sum())
 
 
+def steady_state_flat(ac: np.ndarray, n_sub: int = 50) -> np.ndarray:
+    """Beam-unrelated background from the anti-coincident histogram ``ac`` (PE x time): its energy
+    distribution summed over time, spread over time flat x the time efficiency, with the AC total:
+    SS_jt = (sum_t AC_jt) w_t, w_t = int_bin_t eps_t(t) dt / int_0^6us eps_t(t) dt (midpoint rule on
+    ``n_sub`` sub-bins per time bin, relative error < 1e-6).  Conserves sum_jt SS_jt = sum_jt AC_jt."""
+    w = np.array([np.mean(time_efficiency(np.linspace(a, b, 2 * n_sub + 1)[1::2])) * (b - a)
+                  for a, b in zip(TIME_EDGES[:-1], TIME_EDGES[1:])])
+    return np.outer(ac.sum(axis=1), w / w.sum())
+
+
 @dataclass(eq=False)
 class CsI2021(DataSet):
     """COHERENT CsI 2021 with its model choices; see the module docstring."""
@@ -127,25 +164,38 @@ class CsI2021(DataSet):
     r_neutron: dict = field(default_factory=dict)
     t0: float = POT_T0_US
     per_decade: int = 24
+    timing: str = "release"
+    steady_state: str = "flat"
 
     def __post_init__(self):
+        if self.timing not in TIMING_MODELS:
+            raise ValueError(f"unknown CsI timing model {self.timing!r}; allowed: {', '.join(TIMING_MODELS)}")
+        if self.steady_state not in STEADY_STATE_MODELS:
+            raise ValueError(f"unknown CsI steady-state model {self.steady_state!r}; "
+                             f"allowed: {', '.join(STEADY_STATE_MODELS)}")
         self.name = "csi"
         self.statistic = "poisson"
         self.axes = (Axis("pe", "PE", PE_EDGES), Axis("time", "us", TIME_EDGES))
         self.observed = histogram("dataBeamOnC.txt").ravel()
-        self.ss = histogram("dataBeamOnAC.txt").ravel()
+        self.ac = histogram("dataBeamOnAC.txt")
+        self.ss = (steady_state_flat(self.ac) if self.steady_state == "flat" else self.ac).ravel()
         self.brn = background_template("brn").ravel()
         self.nin = background_template("nin").ravel()
         setup_beam(self, SNSExposure(t0=self.t0, sigma=POT_SIGMA_US, **EXPOSURE), (("Cs", 1), ("I", 1)), MASS_KG)
+        self.time_profile = (ReleaseTimeProfile() if self.timing == "release"
+                             else PotTraceProfile(self.exposure.t0, self.exposure.sigma))
+        self.kinds = tuple(self.time_profile.kind_of(s.species) for s in self.spectra)
+        t_source = ("offset between the release's SNS flux histogram and t_rec [us]" if self.timing == "release"
+                    else "neutrino arrival-time offset [us] (POT-trace model, mean from the BRN timing)")
         self.nuisances = (
             Nuisance("eta_cevns", 0.0, 0.10, "neutrino flux: r = 0.0848 +- 10% (COHERENT 2021)"),
-            Nuisance("eta_brn", 0.0, 0.25, "BRN normalisation, 25% (SPEC 9)"),
-            Nuisance("eta_nin", 0.0, 0.35, "NIN normalisation, 35% (SPEC 9)"),
-            Nuisance("eta_ss", 0.0, 0.021, "steady state from anti-coincident data, 2.1% (SPEC 10)"),
+            Nuisance("eta_brn", 0.0, 0.25, "BRN normalisation, 25% (COHERENT 2021)"),
+            Nuisance("eta_nin", 0.0, 0.35, "NIN normalisation, 35% (COHERENT 2021)"),
+            Nuisance("eta_ss", 0.0, 0.021, "steady state from anti-coincident data, 2.1% (COHERENT 2021)"),
             Nuisance("qf0", 0.0, 1.0, "quenching syst. model 0, +-1 sigma curves (scintRespCoefficients.txt)"),
             Nuisance("qf1", 0.0, 1.0, "quenching syst. model 1, +-1 sigma curves (scintRespCoefficients.txt)"),
             Nuisance("eff", 0.0, 1.0, "energy efficiency +-1 sigma curves (effCoefficients.txt)"),
-            Nuisance("t_offset", 0.0, 0.1, "neutrino arrival-time offset [us] (POT trace from BRN timing)"),
+            Nuisance("t_offset", *T_OFFSET_PRIOR_US[self.timing], t_source),
         )
         self._build()
 
@@ -183,7 +233,7 @@ class CsI2021(DataSet):
             self.templates["es"][("nominal", ev)] = build_templates(
                 self.spectra, self.target, self.n_molecules, te, we, self.electron_response(ev), "es", self.opts)
         self._stacks = {ch: VariantStack(t) for ch, t in self.templates.items()}
-        self._timing = TimeBinning(self.exposure, TIME_EDGES, time_efficiency)
+        self._timing = TimeBinning(self.time_profile, TIME_EDGES, time_efficiency)
 
     # predictions ----------------------------------------------------------------------------
     def _bank(self) -> TemplateBank:
@@ -228,7 +278,15 @@ class CsI2021(DataSet):
                 "ss": (1.0 + nv["eta_ss"])[:, None] * self.ss}
 
     def time_probabilities(self, offset: float = 0.0):
+        """{arrival-time kind: probability to be recorded in each time bin (x time efficiency)}."""
         return self._timing(offset)
+
+    def time_probabilities_batch(self, offsets, derivative: bool = False) -> np.ndarray:
+        """Time-bin probabilities of each template component (prompt nu_mu, delayed nu_e, delayed
+        nubar_mu, in template order) for an array of timing offsets [us], shape
+        (n, n_components, n_time_bins); with ``derivative`` their exact derivatives with respect
+        to the offset (continuous in the offset)."""
+        return self._timing.per_component(self.kinds, offsets, derivative)
 
     def _parts(self, points: Points, nv: dict, derivatives: bool = False):
         """Signal per channel (n, D, B) (normalisation applied), backgrounds {name: (n, B)} and,
@@ -272,10 +330,16 @@ class CsI2021(DataSet):
         return out
 
 
-def _build(opts: cevns.Options, es: bool) -> CsI2021:
-    return CsI2021(opts=opts, es=es)
+def _build(opts: cevns.Options, es: bool, timing: str, steady_state: str) -> CsI2021:
+    return CsI2021(opts=opts, es=es, timing=timing, steady_state=steady_state)
 
 
 INFO = ExperimentInfo(
     name="csi", title="COHERENT CsI[Na] 2021", reference="PRL 129, 081801 (2022), arXiv:2110.07730",
-    data_sets=("coherent_csi_2021",), default_es=True, build=_build)
+    data_sets=("coherent_csi_2021", "coherent_csi_2021_snsflux"), default_es=True, build=_build,
+    options=(
+        Option("timing", "release", "CsI neutrino arrival times: release (the SNS flux of the data release, "
+               "per flavour) or model (Gaussian POT trace x pion and muon decay)", choices=TIMING_MODELS),
+        Option("steady_state", "flat", "CsI beam-unrelated background: flat (AC energy distribution, flat in time x "
+               "time efficiency, AC total) or template (the AC histogram bin by bin)", choices=STEADY_STATE_MODELS),
+    ))

@@ -51,9 +51,37 @@ class SNSExposure:
         return out
 
 
+class PotTraceProfile:
+    """Arrival-time distributions of the POT-trace model (:mod:`cevnsfit.sources.sns`): a Gaussian
+    proton pulse (mean ``t0``, width ``sigma`` [us]) convolved with the pion lifetime (prompt
+    nu_mu) and further with the muon lifetime (delayed nu_e, nubar_mu).  ``kinds`` are "prompt"
+    and "delayed"."""
+
+    kinds = sns.TIME_KINDS
+
+    def __init__(self, t0: float, sigma: float):
+        self.t0, self.sigma = float(t0), float(sigma)
+
+    @staticmethod
+    def kind_of(species: str) -> str:
+        return sns.SPECIES_TIME_KIND[species]
+
+    def cdf(self, t, kind: str) -> np.ndarray:
+        return sns.time_cdf(t, kind, self.t0, self.sigma)
+
+    def pdf(self, t, kind: str) -> np.ndarray:
+        return sns.time_pdf(t, kind, self.t0, self.sigma)
+
+
 class TimeBinning:
-    """Time-bin probabilities of each arrival-time kind as a function of the timing offset, with
-    the sub-bin grid and efficiency precomputed.
+    """Time-bin probabilities of each arrival-time kind as a function of a timing offset dt (the
+    distribution arrives later by dt): int_bin eff(t) p(t - dt) dt, with the sub-bin grid and
+    efficiency precomputed.
+
+    ``profile`` gives the arrival-time distributions: an object with ``kinds``,
+    ``cdf(t, kind)`` and ``pdf(t, kind)`` (t in us, any array shape) -- the POT-trace model
+    (:class:`PotTraceProfile`; an :class:`SNSExposure` is accepted for it) or the CsI release's
+    SNS flux (:class:`cevnsfit.sources.snsflux.ReleaseTimeProfile`).
 
     The interface the data sets use (any other timing model provides the same two members):
 
@@ -68,14 +96,15 @@ class TimeBinning:
     ``{kind: (n_time_bins,)}``; the last offsets are memoised.
     """
 
-    kinds = sns.TIME_KINDS
-
-    def __init__(self, exposure: SNSExposure, edges, efficiency=None, n_sub: int | None = None):
+    def __init__(self, profile, edges, efficiency=None, n_sub: int | None = None):
+        if isinstance(profile, SNSExposure):
+            profile = PotTraceProfile(profile.t0, profile.sigma)
         edges = np.asarray(edges, float)
         # without an efficiency the bin probability is an exact CDF difference; with one, the
         # efficiency is taken at the centres of n_sub sub-bins (10: error < 1e-5 for CsI's)
         n_sub = (1 if efficiency is None else 10) if n_sub is None else n_sub
-        self.exposure = exposure
+        self.profile = profile
+        self.kinds = tuple(profile.kinds)
         self.n_bins = edges.size - 1
         self.n_sub = n_sub
         self.sub = np.concatenate([np.linspace(edges[i], edges[i + 1], n_sub + 1)[:-1]
@@ -86,9 +115,11 @@ class TimeBinning:
 
     def batch(self, offsets, derivatives: bool = True):
         """``(p, dp)``, each (n, len(kinds), n_time_bins), for n offsets [us]: the binned
-        probabilities (sums over sub-bins of CDF differences times the efficiency) and their
-        derivatives -(pdf(upper edge) - pdf(lower edge)) (exact: shifting the offset moves every
-        sub-bin); ``dp`` is None without ``derivatives``."""
+        probabilities (sums over sub-bins of CDF differences times the efficiency; a difference
+        is clipped at 0, since an interpolated CDF may dip by rounding-sized amounts) and their
+        derivatives -(pdf(upper edge - dt) - pdf(lower edge - dt)) (exact: shifting the offset
+        moves every sub-bin; 0 where a difference was clipped); ``dp`` is None without
+        ``derivatives``."""
         off = np.asarray(offsets, float).reshape(-1)
         key = float(off[0]) if off.size == 1 else None
         if key is not None:
@@ -96,16 +127,15 @@ class TimeBinning:
             if hit is not None and (hit[1] is not None or not derivatives):
                 return hit
         n = off.size
-        t0 = (self.exposure.t0 + off)[:, None]
-        sigma = self.exposure.sigma
+        t = self.sub[None, :] - off[:, None]
         p = np.empty((n, len(self.kinds), self.n_bins))
         dp = np.empty_like(p) if derivatives else None
         for j, kind in enumerate(self.kinds):
-            c = sns.time_cdf(self.sub, kind, t0, sigma)
-            p[:, j] = ((c[:, 1:] - c[:, :-1]) * self.eff).reshape(n, self.n_bins, self.n_sub).sum(axis=2)
+            c = np.diff(self.profile.cdf(t, kind), axis=1)
+            p[:, j] = (np.maximum(c, 0.0) * self.eff).reshape(n, self.n_bins, self.n_sub).sum(axis=2)
             if derivatives:
-                f = sns.time_pdf(self.sub, kind, t0, sigma)
-                dp[:, j] = (-(f[:, 1:] - f[:, :-1]) * self.eff).reshape(n, self.n_bins, self.n_sub).sum(axis=2)
+                f = -np.diff(self.profile.pdf(t, kind), axis=1)
+                dp[:, j] = (np.where(c > 0.0, f, 0.0) * self.eff).reshape(n, self.n_bins, self.n_sub).sum(axis=2)
         if key is not None:
             if len(self._cache) > 64:
                 self._cache.clear()
@@ -119,6 +149,13 @@ class TimeBinning:
     def derivative(self, offset: float = 0.0) -> dict[str, np.ndarray]:
         """d(bin probability)/d(offset) per kind at one offset."""
         return dict(zip(self.kinds, self.batch(offset)[1][0]))
+
+    def per_component(self, kinds, offsets, derivatives: bool = False) -> np.ndarray:
+        """Bin probabilities (or, with ``derivatives``, their offset derivatives) of template
+        components whose arrival-time kinds are ``kinds``, for an array of offsets:
+        shape (n, len(kinds), n_time_bins)."""
+        p, dp = self.batch(offsets, derivatives)
+        return (dp if derivatives else p)[:, [self.kinds.index(k) for k in kinds]]
 
 
 def combine_energy_time_batch(energy: np.ndarray, tprob: np.ndarray) -> np.ndarray:

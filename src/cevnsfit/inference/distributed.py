@@ -282,6 +282,18 @@ def _profile_point(spec, fixed, warm) -> FitResult:
 _LOCK = threading.Lock()
 
 
+def adopt_data_dir(data_dir: str | None, force: bool = False) -> None:
+    """In a worker: take the caller's CEVNSFIT_DATA if the worker has none; with ``force`` (our
+    own pool, whose fork server may predate a change of the caller's environment) in any case."""
+    if force:
+        if data_dir:
+            os.environ[_DATA_ENV] = data_dir
+        else:
+            os.environ.pop(_DATA_ENV, None)
+    elif data_dir and not os.environ.get(_DATA_ENV):
+        os.environ[_DATA_ENV] = data_dir
+
+
 def _run_chunk(spec: GridSpec, warm: dict[str, float], i: int, start: int, stop: int,
                data_dir: str | None = None, force_data_dir: bool = False) -> dict:
     """Profiled chi^2 at flat grid indices [start, stop).
@@ -290,13 +302,7 @@ def _run_chunk(spec: GridSpec, warm: dict[str, float], i: int, start: int, stop:
     ``force_data_dir`` (our own pool, whose fork server may predate a change of the caller's
     environment) the worker follows the caller in any case.
     """
-    if force_data_dir:
-        if data_dir:
-            os.environ[_DATA_ENV] = data_dir
-        else:
-            os.environ.pop(_DATA_ENV, None)
-    elif data_dir and not os.environ.get(_DATA_ENV):
-        os.environ[_DATA_ENV] = data_dir
+    adopt_data_dir(data_dir, force_data_dir)
     idx = np.arange(start, stop, dtype=np.int64)
     multi = np.unravel_index(idx, spec.shape)
     chi2 = np.full(idx.size, np.nan)
@@ -337,24 +343,26 @@ def _mp_context():
     return mp.get_context("spawn")
 
 
-def _iter_serial(tasks) -> Iterator[dict]:
+def _iter_serial(tasks, fn=None) -> Iterator[dict]:
+    fn = fn or _run_chunk
     for t in tasks:
-        yield _run_chunk(*t)
+        yield fn(*t)
 
 
-def _iter_processes(tasks, n_workers: int) -> Iterator[dict]:
+def _iter_processes(tasks, n_workers: int, fn=None) -> Iterator[dict]:
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
+    fn = fn or _run_chunk
     ex = ProcessPoolExecutor(max_workers=min(n_workers, len(tasks)), mp_context=_mp_context())
     try:
-        futures = [ex.submit(_run_chunk, *t) for t in tasks]
+        futures = [ex.submit(fn, *t) for t in tasks]
         for f in as_completed(futures):
             yield f.result()
     finally:
         ex.shutdown(wait=True, cancel_futures=True)
 
 
-def _iter_dask(tasks, n_workers: int, scheduler: str | None) -> Iterator[dict]:
+def _iter_dask(tasks, n_workers: int, scheduler: str | None, fn=None) -> Iterator[dict]:
     from .._optional import require
 
     require("distributed", "dask", "the 'dask' backend")
@@ -368,7 +376,7 @@ def _iter_dask(tasks, n_workers: int, scheduler: str | None) -> Iterator[dict]:
     else:
         client = Client(scheduler)
     try:
-        futures = [client.submit(_run_chunk, *t, pure=False) for t in tasks]
+        futures = [client.submit(fn or _run_chunk, *t, pure=False) for t in tasks]
         try:
             for f in as_completed(futures):
                 yield f.result()
@@ -378,6 +386,26 @@ def _iter_dask(tasks, n_workers: int, scheduler: str | None) -> Iterator[dict]:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def iter_tasks(fn, tasks, backend: str = "processes", n_workers: int | None = None,
+               scheduler: str | None = None) -> Iterator:
+    """Run ``fn(*task)`` for every task on a back-end ("serial", "processes", "dask"; see the
+    module docstring) and yield the results in completion order.  ``fn`` must be importable
+    (a module-level function) for the process and dask back-ends."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; allowed: {', '.join(BACKENDS)}")
+    if scheduler is not None and backend != "dask":
+        raise ValueError(f"scheduler= needs backend='dask' (got backend={backend!r})")
+    tasks = list(tasks)
+    if not tasks:
+        return iter(())
+    n_workers = n_workers or os.cpu_count() or 1
+    if backend == "serial":
+        return _iter_serial(tasks, fn)
+    if backend == "processes":
+        return _iter_processes(tasks, n_workers, fn)
+    return _iter_dask(tasks, n_workers, scheduler, fn)
 
 
 # ------------------------------------------------------------------------------------------
@@ -691,4 +719,5 @@ def grid_scan(spec: GridSpec, backend: str = "processes", n_workers: int | None 
     return GridResult(spec, chi2.reshape(shape), conv.reshape(shape), best, best0, stats)
 
 
-__all__ = ["BACKENDS", "GridResult", "GridSpec", "global_fit", "grid_scan", "profile_point", "single_thread_blas"]
+__all__ = ["BACKENDS", "GridResult", "GridSpec", "adopt_data_dir", "global_fit", "grid_scan", "iter_tasks",
+           "profile_point", "single_thread_blas"]

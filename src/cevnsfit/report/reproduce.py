@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import Analysis
+from ..inference import methods as by_method
 from ..inference.analysis import contour, limit
 
 #: Other experiments' 90 % CL bounds in the package's units, as compiled by Atzori Corona et al.,
@@ -45,11 +46,22 @@ def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
         k += 1
         if progress:
             progress(f"limit on {spec.param} ({k}/{n_total}, {n} points)", 0)
-        try:
-            res = limit(setup, spec.param, cl=spec.cl, n_points=n, scan_range=spec.range, refine=not quick)
-        except Exception as e:   # one failed analysis must not lose the others: flag it
-            res = failed_limit(spec, setup, e)
-        out["limits"].append(res)
+        for method, prior in _runs(spec):
+            try:
+                if method == "wilks":
+                    res = limit(setup, spec.param, cl=spec.cl, n_points=n, scan_range=spec.range, refine=not quick) \
+                        if "." not in spec.param else by_method.limit(setup, spec.param, cl=spec.cl, n_points=n,
+                                                                     scan_range=spec.range)
+                    res.setdefault("method", "wilks")
+                else:
+                    res = by_method.limit(setup, spec.param, method=method, cl=spec.cl,
+                                          n_points=(12 if quick else None), scan_range=spec.range,
+                                          toys=min(spec.toys, 50) if quick else spec.toys, seed=spec.seed,
+                                          prior=prior, nlive=100 if quick else 500)
+            except Exception as e:   # one failed analysis must not lose the others: flag it
+                res = failed_limit(spec, setup, e)
+                res["method"] = method
+            out["limits"].append(res)
         if progress:
             progress(f"limit on {spec.param} done", 1)
     for spec in a.contours:
@@ -57,15 +69,33 @@ def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
         k += 1
         if progress:
             progress(f"contour {spec.params[0]} x {spec.params[1]} ({k}/{n_total}, {n}x{n} grid)", 0)
-        try:
-            xr, yr = spec.ranges if spec.ranges else (None, None)
-            out["contours"].append(contour(setup, spec.params[0], spec.params[1], x_range=xr, y_range=yr, n=n))
-        except Exception as e:
-            out.setdefault("errors", []).append(f"contour {spec.params}: {type(e).__name__}: {e}")
+        for method, prior in _runs(spec):
+            try:
+                xr, yr = spec.ranges if spec.ranges else (None, None)
+                if method == "wilks":
+                    res = contour(setup, spec.params[0], spec.params[1], x_range=xr, y_range=yr, n=n)
+                    res.setdefault("method", "wilks")
+                else:
+                    res = by_method.contour(setup, spec.params[0], spec.params[1], method=method,
+                                            n=min(n, 7) if quick else None, x_range=xr, y_range=yr,
+                                            toys=min(spec.toys, 30) if quick else spec.toys, seed=spec.seed,
+                                            prior=prior, nlive=100 if quick else 500)
+                out["contours"].append(res)
+            except Exception as e:
+                out.setdefault("errors", []).append(f"contour {spec.params} ({method}): {type(e).__name__}: {e}")
         if progress:
             progress(f"contour {spec.params[0]} x {spec.params[1]} done", 1)
     out["seconds"] = time.perf_counter() - t0
     out["meta"] = metadata({"quick": quick, **setup.options()})
+    return out
+
+
+def _runs(spec) -> list[tuple[str, str | None]]:
+    """(method, prior) of every result a limit or contour entry asks for: one per method, and
+    one per prior for Bayes."""
+    out = []
+    for m in spec.methods:
+        out += [(m, p) for p in spec.priors] if m == "bayes" else [(m, None)]
     return out
 
 
@@ -116,7 +146,7 @@ def failed_limit(spec, setup, err: Exception) -> dict:
     """A limit entry recording a failure (shown as FAILED in every table)."""
     from ..physics.parameters import UNITS
 
-    return {"param": spec.param, "unit": UNITS[spec.param], "cl": spec.cl, "delta_chi2": None,
+    return {"param": spec.param, "unit": UNITS.get(spec.param, ""), "cl": spec.cl, "delta_chi2": None,
             "best_fit": float("nan"), "chi2_min": float("nan"), "intervals": [], "converged": False,
             "profiled": [], "options": setup.options(), "scan": {"grid": [], "delta_chi2": []},
             "warnings": [f"FAILED: {type(err).__name__}: {err}"], "seconds": 0.0}
@@ -137,9 +167,11 @@ def summary_rows(results: list[dict]) -> list[dict]:
             pub = r["published"].get(lim["param"])
             row = {
                 "analysis": r["name"], "data": "+".join(r["data"]), "param": lim["param"], "unit": lim["unit"],
-                "cl": lim["cl"], "best_fit": lim["best_fit"], "chi2_min": lim["chi2_min"],
-                "intervals": lim["intervals"], "profiled": lim["profiled"],
-                "converged": lim["converged"], "warnings": lim["warnings"],
+                "method": lim.get("method", "wilks") + (f" ({lim['prior']})" if lim.get("prior") else ""),
+                "cl": lim["cl"], "best_fit": lim.get("best_fit", lim.get("mean", float("nan"))),
+                "chi2_min": lim.get("chi2_min", float("nan")),
+                "intervals": lim["intervals"], "profiled": lim.get("profiled", lim.get("sampled", [])),
+                "converged": lim.get("converged", True), "warnings": lim["warnings"],
                 "published": pub["intervals"] if pub else None,
                 "published_source": pub["source"] if pub else "",
             }
@@ -155,14 +187,14 @@ def write_tables(rows: list[dict], outdir: Path) -> None:
     (outdir / "results.json").write_text(json.dumps(rows, indent=1))
     with open(outdir / "results.csv", "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["analysis", "data", "param", "unit", "cl", "best_fit", "intervals", "profiled",
+        w.writerow(["analysis", "data", "param", "unit", "method", "cl", "best_fit", "intervals", "profiled",
                     "converged", "published", "warnings"])
         for r in rows:
-            w.writerow([r["analysis"], r["data"], r["param"], r["unit"], r["cl"], r["best_fit"],
+            w.writerow([r["analysis"], r["data"], r["param"], r["unit"], r["method"], r["cl"], r["best_fit"],
                         json.dumps(r["intervals"]), " ".join(r["profiled"]), r["converged"],
                         json.dumps(r["published"]) if r["published"] else "", " | ".join(r["warnings"])])
-    md = ["| analysis | data | parameter | CL | best fit | allowed | published | flags |",
-          "|---|---|---|---|---|---|---|---|"]
+    md = ["| analysis | data | parameter | method | CL | best fit | allowed | published | flags |",
+          "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         flags = []
         if not r["converged"]:
@@ -172,17 +204,18 @@ def write_tables(rows: list[dict], outdir: Path) -> None:
         if any(w.startswith("FAILED") for w in r["warnings"]):
             flags.append("FAILED")
         unit = f" [{r['unit']}]" if r["unit"] else ""
-        md.append(f"| {r['analysis']} | {r['data']} | {r['param']}{unit} | {r['cl']:.4g} | {_fmt(r['best_fit'])} | "
+        md.append(f"| {r['analysis']} | {r['data']} | {r['param']}{unit} | {r['method']} | {r['cl']:.4g} | "
+                  f"{_fmt(r['best_fit'])} | "
                   f"{_intervals_str(r['intervals'])} | {_intervals_str(r['published']) if r['published'] else ''} | "
                   f"{', '.join(flags)} |")
     (outdir / "results.md").write_text("\n".join(md) + "\n")
-    tex = [r"\begin{tabular}{llllll}", r"\hline",
-           r"analysis & data & parameter & CL & best fit & allowed \\", r"\hline"]
+    tex = [r"\begin{tabular}{lllllll}", r"\hline",
+           r"analysis & data & parameter & method & CL & best fit & allowed \\", r"\hline"]
     for r in rows:
         flags = "" if r["converged"] and not any("edge" in w for w in r["warnings"]) else r"$^\dagger$"
         allowed = _intervals_str(r["intervals"]).replace("∪", CUP)
         tex.append(f"{r['analysis'].replace('_', '-')} & {r['data']} & {r['param'].replace('_', '-')} & "
-                   f"{r['cl']:.3g} & {_fmt(r['best_fit'])} & {allowed}{flags} " + ENDROW)
+                   f"{r['method']} & {r['cl']:.3g} & {_fmt(r['best_fit'])} & {allowed}{flags} " + ENDROW)
     tex += [r"\hline", r"\end{tabular}", r"% \dagger: fit not converged or interval at the scan edge"]
     (outdir / "results.tex").write_text("\n".join(tex) + "\n")
 
@@ -196,7 +229,15 @@ def write_plots(results: list[dict], outdir: Path) -> list[str]:
     for r in results:
         by_param: dict[str, list] = {}
         for lim in r["limits"]:
-            by_param.setdefault(lim["param"], []).append(lim)
+            if lim.get("method", "wilks") == "wilks":
+                by_param.setdefault(lim["param"], []).append(lim)
+            elif lim["intervals"]:     # FC critical values / Bayes posterior
+                from .interval_plots import interval_plot
+
+                tag = lim["method"] + (f"_{lim['prior']}" if lim.get("prior") else "")
+                f = pdir / f"{tag}_{r['name']}_{lim['param']}.png"
+                interval_plot(lim, str(f))
+                made.append(str(f))
         for p, lims in by_param.items():
             lims = [x for x in lims if x["scan"]["grid"]]
             if not lims:
@@ -205,6 +246,14 @@ def write_plots(results: list[dict], outdir: Path) -> list[str]:
             profile_plot(lims[:1], str(f), [r["name"]], title=r["description"])
             made.append(str(f))
         for c in r["contours"]:
+            if c.get("method", "wilks") != "wilks":
+                from .interval_plots import region_plot
+
+                tag = c["method"] + (f"_{c['prior']}" if c.get("prior") else "")
+                f = pdir / f"{tag}_{r['name']}_{c['params'][0]}_{c['params'][1]}.png"
+                region_plot(c, str(f))
+                made.append(str(f))
+                continue
             f = pdir / f"contour_{r['name']}_{c['params'][0]}_{c['params'][1]}.png"
             contour_plot([c], str(f), [r["name"]], title=r["description"])
             made.append(str(f))
@@ -212,7 +261,7 @@ def write_plots(results: list[dict], outdir: Path) -> list[str]:
     labels = {r["name"]: analysis_label(r) for r in results}
     for p in OTHER_BOUNDS:
         ours = [(labels.get(r["analysis"], r["analysis"]), r["intervals"]) for r in rows
-                if r["param"] == p and abs(r["cl"] - 0.9) < 1e-9 and r["intervals"]]
+                if r["param"] == p and abs(r["cl"] - 0.9) < 1e-9 and r["intervals"] and r["method"] == "wilks"]
         if ours:
             f = pdir / f"comparison_{p}.png"
             comparison_plot(p, ours, OTHER_BOUNDS[p], str(f))
@@ -251,7 +300,8 @@ def write_summary_plots(results: list[dict], outdir: Path) -> list[str]:
     points = []
     for r in results:
         for lim in r["limits"]:
-            if lim["param"] != "sin2w" or abs(lim["cl"] - 0.6827) > 1e-3 or not lim["intervals"]:
+            if lim["param"] != "sin2w" or abs(lim["cl"] - 0.6827) > 1e-3 or not lim["intervals"] \
+                    or lim.get("method", "wilks") != "wilks":
                 continue
             iv = min(lim["intervals"], key=lambda ab: abs(0.5 * (ab[0] + ab[1]) - lim["best_fit"]))
             opts = {k: v for k, v in r["model"].items() if k in experiments.all_options(r["data"])}
@@ -288,7 +338,13 @@ def estimated_cost(a: Analysis) -> float:
     """Rough relative cost of an analysis (for scheduling): scan points x data sets x free
     parameters, contours by their grid size."""
     k = len(a.data) * (3 if a.model.transitions else 1)
-    return sum(s.points * k for s in a.limits) + sum(3 * s.points**2 * k for s in a.contours)
+    cost = 0.0
+    for s in a.limits:
+        cost += sum(s.points * k if m == "wilks" else 40 * s.toys * k if m == "fc" else 3000 * k for m, _ in _runs(s))
+    for s in a.contours:
+        cost += sum(3 * s.points**2 * k if m == "wilks" else 225 * s.toys * k if m == "fc" else 6000 * k
+                    for m, _ in _runs(s))
+    return cost
 
 
 def n_steps(a: Analysis) -> int:
