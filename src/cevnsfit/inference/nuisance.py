@@ -73,19 +73,20 @@ class Outcome(NamedTuple):
 
 
 def squared_parameters(free, base: Params, fixed=()) -> set:
-    """The free parameters iterated in their square: magnetic moments, and transition
-    radii/charges whose partner (the charge/radius of the same pair) is neither free, nor fixed
-    by the task, nor non-zero in ``base`` (the rate then depends on x^2 only)."""
+    """The free parameters iterated in their square: magnetic moments, the light-mediator
+    couplings (the counts depend on g^2 only), and transition radii/charges whose partners (the
+    charge/radius and the flavour-changing NSI of the same pair) are neither free, nor fixed by
+    the task, nor non-zero in ``base`` (the rate then depends on x^2 only)."""
     out = set()
     for p in free:
         if p not in MODULUS_ONLY:
             continue
-        if p.startswith("mu_"):
+        if p.startswith("mu_") or p in ("g_zp", "g_phi"):
             out.add(p)
             continue
         kind, suffix = p.split("_", 1)
-        partner = ("q_" if kind == "r2" else "r2_") + suffix
-        if partner not in free and partner not in fixed and getattr(base, partner) == 0.0:
+        partners = [("q_" if kind == "r2" else "r2_") + suffix, f"eps_u_{suffix}", f"eps_d_{suffix}"]
+        if all(q not in free and q not in fixed and getattr(base, q) == 0.0 for q in partners):
             out.add(p)
     return out
 
@@ -179,7 +180,7 @@ class Problem:
             jcols = cols_n + [i for _, i in signed] + [i for _, i in squared]
             self._plans.append(dict(source=source, wrt_n=wrt_n, signed=signed, squared=squared,
                                     jcols=np.array(jcols, dtype=int),
-                                    wrt=wrt_n + [p for p, _ in signed],
+                                    wrt=wrt_n + [p for p, _ in signed] + [p for p, _ in squared],
                                     curvature=[p for p, _ in signed] + [p for p, _ in squared]))
 
     # -- conversions ----------------------------------------------------------------------------
@@ -257,7 +258,13 @@ class Problem:
             e = jac.expected
             f = f + np.atleast_1d(d.chi2_counts(e, ob))
             g, w = d.chi2_gradient(e, ob)
-            cols = [jac.d[name] for name in plan["wrt"]] + [0.5 * jac.d2[p] for p, _ in plan["squared"]]
+            # dN/du for u = x^2: (dN/dx)/(2x), and d2N/dx2 / 2 at x = 0 (equal when N is linear
+            # in u, as for a magnetic moment; a mediator coupling gives N quadratic in u)
+            sq_cols = []
+            for p, _ in plan["squared"]:
+                x = pts.get(p)[:, None]
+                sq_cols.append(np.where(x > 0.0, jac.d[p] / (2.0 * np.where(x > 0.0, x, 1.0)), 0.5 * jac.d2[p]))
+            cols = [jac.d[name] for name in plan["wrt"][:len(plan["wrt"]) - len(plan["squared"])]] + sq_cols
             jc = plan["jcols"]
             if not cols:
                 continue
