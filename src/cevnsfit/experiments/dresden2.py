@@ -53,9 +53,9 @@ from ..physics import cevns
 from ..physics.monomials import Points
 from ..physics.parameters import Params
 from ..physics.target import Target, zeff_edges
+from ..sources.oscillation import reactor_baseline
 from ..sources.reactor import MODELS as FLUX_MODELS
 from ..sources.reactor import NORMALISATIONS, reactor_spectrum
-from ..sources.oscillation import reactor_baseline
 from . import menu
 from .base import Axis, DataSet, Nuisance
 from .registry import ExperimentInfo, Option
