@@ -298,7 +298,7 @@ class Dresden2(DataSet):
 
 
 def _build(opts: cevns.Options, es: bool, qf: str, flux: str, peaks: str, lindhard_k: float | None,
-           reactor_norm: str, zp_model: str = "universal") -> Dresden2:
+           reactor_norm: str = "total", zp_model: str = "universal") -> Dresden2:
     return Dresden2(qf=qf, flux=flux, es=es, opts=menu.with_zp_model(opts, zp_model), lindhard_k=lindhard_k,
                     peaks=peaks, reactor_norm=reactor_norm)
 
@@ -321,9 +321,9 @@ INFO = ExperimentInfo(
                choices=PEAK_MODELS),
         Option("lindhard_k", None, "Lindhard k of the lindhard quenching model (default 0.157)", kind=float,
                check=_check_k),
+        menu.ZP_MODEL,
         Option("reactor_norm", "total", "reactor flux normalisation: total (every spectrum model scaled to "
                "4.8e13 nu-bar/cm2/s), power (fission rate from 2.96 GW_th and the energy per fission x nu-bar "
                "per fission of the model) or fission (4.8e13 for the fission nu-bar, capture nu-bar on top)",
                choices=NORMALISATIONS),
-        menu.ZP_MODEL,
     ))
