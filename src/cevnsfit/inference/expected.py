@@ -69,11 +69,12 @@ def _limit_of_toys(setup, param: str, free: tuple, fixed: tuple, truth: dict, se
                    force_data_dir: bool = False) -> dict:
     """Limits of pseudo-experiments [j0, j1) at ``truth`` (runs in a worker)."""
     from .analysis import limit
-    from .distributed import _LOCK, _datasets, adopt_data_dir, single_thread_blas
+    from .backends import LOCK, adopt_data_dir, single_thread_blas
+    from .distributed import _datasets
 
     adopt_data_dir(data_dir, force_data_dir)
     lo, hi = np.full(j1 - j0, np.nan), np.full(j1 - j0, np.nan)
-    with _LOCK, single_thread_blas():
+    with LOCK, single_thread_blas():
         lik = Likelihood(list(_datasets(setup)), poi=list(free), fixed=dict(fixed))
         toys = generate(lik, truth, seed, 0, range(j0, j1))
         for r in range(j1 - j0):
@@ -99,7 +100,7 @@ def expected_bands(setup, param: str, n_toys: int, cl: float = 0.9, fixed=None, 
     interval (the limit of a modulus), "lower" the lower end of the lowest one.  Each toy's limit is
     found on ``n_points`` scan points (without refinement of the crossings)."""
     from .analysis import physics_parameters
-    from .distributed import _DATA_ENV, iter_tasks
+    from .backends import DATA_ENV, iter_tasks
 
     t0 = time.perf_counter()
     if isinstance(n_toys, bool) or int(n_toys) != n_toys or n_toys < 1:
@@ -108,7 +109,7 @@ def expected_bands(setup, param: str, n_toys: int, cl: float = 0.9, fixed=None, 
     free_, fixed_ = physics_parameters([param], dss, setup.transitions, fixed, free)
     _, truth = sm_truth(dss, free_, fixed_)
     tasks = [(setup, param, tuple(free_), tuple(sorted(fixed_.items())), truth, int(seed), j0,
-              min(j0 + chunk_size, int(n_toys)), cl, n_points, scan_range, os.environ.get(_DATA_ENV),
+              min(j0 + chunk_size, int(n_toys)), cl, n_points, scan_range, os.environ.get(DATA_ENV),
               backend == "processes") for j0 in range(0, int(n_toys), chunk_size)]
     lower, upper = np.full(int(n_toys), np.nan), np.full(int(n_toys), np.nan)
     done = 0
