@@ -58,7 +58,7 @@ def encode(obj) -> tuple[dict, dict[str, np.ndarray]]:
     """(JSON-able description, arrays) of ``obj``; :class:`StateError` if it holds non-data."""
     import sys
 
-    # scipy.interpolate is slow to import: an object can be a PPoly only once it is imported
+    # scipy.interpolate costs ~0.5-1 s to import: only an object that already uses it can hold a PPoly
     PPoly = getattr(sys.modules.get("scipy.interpolate"), "PPoly", None)
 
     arrays: dict[str, np.ndarray] = {}
@@ -106,7 +106,6 @@ def encode(obj) -> tuple[dict, dict[str, np.ndarray]]:
 
 def decode(desc: dict, arrays) -> Any:
     """Rebuild the object described by ``desc`` (from :func:`encode`) with its ``arrays``."""
-
     if not isinstance(desc, dict) or desc.get("format") != FORMAT:
         raise StateError("unknown stored-state format")
     made: dict[int, Any] = {}
@@ -134,9 +133,9 @@ def decode(desc: dict, arrays) -> Any:
         if "$dict" in d:
             return {_hashable(dec(k)): dec(v) for k, v in d["$dict"]}
         if "$ppoly" in d:
-            p = d["$ppoly"]
             from scipy.interpolate import PPoly
 
+            p = d["$ppoly"]
             return PPoly.construct_fast(dec(p["c"]), dec(p["x"]), dec(p["extrapolate"]), p["axis"])
         if "$obj" in d:
             cls = _resolve_class(d["$obj"])

@@ -49,7 +49,8 @@ def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
         for method, prior in _runs(spec):
             try:
                 if method == "wilks":
-                    res = limit(setup, spec.param, cl=spec.cl, n_points=n, scan_range=spec.range, refine=not quick) \
+                    res = limit(setup, spec.param, cl=spec.cl, n_points=n, scan_range=spec.range, refine=not quick,
+                                **a.fixed_free(spec)) \
                         if "." not in spec.param else by_method.limit(setup, spec.param, cl=spec.cl, n_points=n,
                                                                      scan_range=spec.range)
                     res.setdefault("method", "wilks")
@@ -73,7 +74,8 @@ def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
             try:
                 xr, yr = spec.ranges if spec.ranges else (None, None)
                 if method == "wilks":
-                    res = contour(setup, spec.params[0], spec.params[1], x_range=xr, y_range=yr, n=n)
+                    res = contour(setup, spec.params[0], spec.params[1], x_range=xr, y_range=yr, n=n,
+                                  **a.fixed_free(spec))
                     res.setdefault("method", "wilks")
                 else:
                     res = by_method.contour(setup, spec.params[0], spec.params[1], method=method,
@@ -160,6 +162,11 @@ def _intervals_str(iv) -> str:
     return " ∪ ".join(f"[{_fmt(a)}, {_fmt(b)}]" for a, b in iv) if iv else "none"
 
 
+def _fixed_str(fixed: dict) -> str:
+    """``r2_mumu = -0.48`` for the parameters an entry held fixed."""
+    return ", ".join(f"{k} = {_fmt(v)}" for k, v in (fixed or {}).items())
+
+
 def summary_rows(results: list[dict]) -> list[dict]:
     rows = []
     for r in results:
@@ -171,6 +178,8 @@ def summary_rows(results: list[dict]) -> list[dict]:
                 "cl": lim["cl"], "best_fit": lim.get("best_fit", lim.get("mean", float("nan"))),
                 "chi2_min": lim.get("chi2_min", float("nan")),
                 "intervals": lim["intervals"], "profiled": lim.get("profiled", lim.get("sampled", [])),
+                "fixed": (lim.get("options") or {}).get("fixed", {}),
+                "expected_intervals": lim.get("expected_intervals"),
                 "converged": lim.get("converged", True), "warnings": lim["warnings"],
                 "published": pub["intervals"] if pub else None,
                 "published_source": pub["source"] if pub else "",
@@ -187,14 +196,15 @@ def write_tables(rows: list[dict], outdir: Path) -> None:
     (outdir / "results.json").write_text(json.dumps(rows, indent=1))
     with open(outdir / "results.csv", "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["analysis", "data", "param", "unit", "method", "cl", "best_fit", "intervals", "profiled",
-                    "converged", "published", "warnings"])
+        w.writerow(["analysis", "data", "param", "unit", "method", "cl", "best_fit", "intervals", "expected",
+                    "profiled", "fixed", "converged", "published", "warnings"])
         for r in rows:
             w.writerow([r["analysis"], r["data"], r["param"], r["unit"], r["method"], r["cl"], r["best_fit"],
-                        json.dumps(r["intervals"]), " ".join(r["profiled"]), r["converged"],
+                        json.dumps(r["intervals"]), json.dumps(r["expected_intervals"]) if r["expected_intervals"]
+                        else "", " ".join(r["profiled"]), json.dumps(r["fixed"]) if r["fixed"] else "", r["converged"],
                         json.dumps(r["published"]) if r["published"] else "", " | ".join(r["warnings"])])
-    md = ["| analysis | data | parameter | method | CL | best fit | allowed | published | flags |",
-          "|---|---|---|---|---|---|---|---|---|"]
+    md = ["| analysis | data | parameter | method | CL | best fit | allowed | expected | fixed | published | flags |",
+          "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         flags = []
         if not r["converged"]:
@@ -206,16 +216,20 @@ def write_tables(rows: list[dict], outdir: Path) -> None:
         unit = f" [{r['unit']}]" if r["unit"] else ""
         md.append(f"| {r['analysis']} | {r['data']} | {r['param']}{unit} | {r['method']} | {r['cl']:.4g} | "
                   f"{_fmt(r['best_fit'])} | "
-                  f"{_intervals_str(r['intervals'])} | {_intervals_str(r['published']) if r['published'] else ''} | "
+                  f"{_intervals_str(r['intervals'])} | "
+                  f"{_intervals_str(r['expected_intervals']) if r['expected_intervals'] else ''} | {_fixed_str(r['fixed'])} | "
+                  f"{_intervals_str(r['published']) if r['published'] else ''} | "
                   f"{', '.join(flags)} |")
     (outdir / "results.md").write_text("\n".join(md) + "\n")
-    tex = [r"\begin{tabular}{lllllll}", r"\hline",
-           r"analysis & data & parameter & method & CL & best fit & allowed \\", r"\hline"]
+    tex = [r"\begin{tabular}{llllllll}", r"\hline",
+           r"analysis & data & parameter & method & CL & best fit & allowed & expected \\", r"\hline"]
     for r in rows:
         flags = "" if r["converged"] and not any("edge" in w for w in r["warnings"]) else r"$^\dagger$"
         allowed = _intervals_str(r["intervals"]).replace("∪", CUP)
         tex.append(f"{r['analysis'].replace('_', '-')} & {r['data']} & {r['param'].replace('_', '-')} & "
-                   f"{r['method']} & {r['cl']:.3g} & {_fmt(r['best_fit'])} & {allowed}{flags} " + ENDROW)
+                   f"{r['method']} & {r['cl']:.3g} & {_fmt(r['best_fit'])} & {allowed}{flags} & "
+                   f"{_intervals_str(r['expected_intervals']).replace('∪', CUP) if r['expected_intervals'] else ''} "
+                   + ENDROW)
     tex += [r"\hline", r"\end{tabular}", r"% \dagger: fit not converged or interval at the scan edge"]
     (outdir / "results.tex").write_text("\n".join(tex) + "\n")
 
@@ -304,7 +318,7 @@ def write_summary_plots(results: list[dict], outdir: Path) -> list[str]:
                     or lim.get("method", "wilks") != "wilks":
                 continue
             iv = min(lim["intervals"], key=lambda ab: abs(0.5 * (ab[0] + ab[1]) - lim["best_fit"]))
-            opts = {k: v for k, v in r["model"].items() if k in experiments.all_options(r["data"])}
+            opts = {k: v for k, v in r["model"].items() if v is not None and k in experiments.all_options(r["data"])}
             setup_q = [typical_momentum(experiments.load(n, **experiments.split_options(r["data"], opts)[n]))
                        for n in r["data"]]
             points.append({"label": r["name"].replace("sin2w_", ""), "q": float(np.exp(np.mean(np.log(setup_q)))),
@@ -385,6 +399,8 @@ def run_many(analyses, outdir: Path, quick: bool = False, workers: int = 1, forc
     import queue as queue_mod
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
+    from ..runlog import sigint_ignored
+
     outdir = Path(outdir)
     stored = stored_results(outdir)
     todo, reused = [], []
@@ -420,29 +436,34 @@ def run_many(analyses, outdir: Path, quick: bool = False, workers: int = 1, forc
         q = ctx.Queue()
         pending = sorted(todo, key=estimated_cost, reverse=True)     # heaviest first
         running = {}
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(q,)) as pool:
-            try:
-                while pending or running:
-                    while pending and len(running) < workers:
-                        a = pending.pop(0)
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(q,))
+        try:
+            while pending or running:
+                while pending and len(running) < workers:
+                    a = pending.pop(0)
+                    with sigint_ignored():    # a worker spawned now inherits it: Ctrl-C is the parent's
                         running[pool.submit(_worker, a, quick)] = a
-                        if progress:
-                            progress.start(a.name, n_steps(a))
-                    done, _ = wait(list(running), timeout=0.25, return_when=FIRST_COMPLETED)
-                    while True:
-                        try:
-                            name, text, adv = q.get_nowait()
-                        except (queue_mod.Empty, OSError, ValueError):
-                            break
-                        if progress:
-                            progress.step(name, text, adv)
-                    for f in done:
-                        a = running.pop(f)
-                        keep(a, f.result())
-            except BaseException:
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
+                    if progress:
+                        progress.start(a.name, n_steps(a))
+                done, _ = wait(list(running), timeout=0.25, return_when=FIRST_COMPLETED)
+                while True:
+                    try:
+                        name, text, adv = q.get_nowait()
+                    except (queue_mod.Empty, OSError, ValueError):
+                        break
+                    if progress:
+                        progress.step(name, text, adv)
+                for f in done:
+                    a = running.pop(f)
+                    keep(a, f.result())
+        except BaseException:
+            # stop now: the workers ignore SIGINT and would otherwise finish their analyses first
+            from ..runlog import kill_children
+
+            kill_children()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
     present = stored_results(outdir)
     results = [present[n] for n in sorted(present)]
     summary = write_all(results, outdir)
