@@ -25,7 +25,8 @@ def test_parse_good():
     assert a.data == ["dresden2"] and a.limits[0].param == "mu_e" and a.model.qf == "fef"
     s = a.setup()
     assert s.data == ("dresden2",) and s.es is True
-    assert s.options_of("dresden2") == {"qf": "fef", "flux": "hmve", "peaks": "fitted", "lindhard_k": None}
+    assert s.options_of("dresden2") == {"qf": "fef", "flux": "hmve", "peaks": "fitted", "lindhard_k": None,
+                                        "reactor_norm": "total"}
     from cevnsfit.inference.analysis import Setup
     assert Setup.from_dict(s.to_dict()) == s
 

@@ -79,12 +79,18 @@ def test_failed_scan_points_are_restarted():
     grid = np.linspace(0.2, 0.3, 11)
     scan = prof.scan("sin2w", grid)
     assert scan.converged.all()
-    chi2, conv = scan.chi2.copy(), scan.converged.copy()
-    values = [prof.profile_at({"sin2w": g}).values for g in grid]
-    chi2[4], conv[4], values[4] = 1e3, False, None
-    prof._retry_failed("sin2w", grid, chi2, conv, values)
-    assert conv[4] and values[4] is not None
-    assert chi2[4] == pytest.approx(scan.chi2[4], abs=1e-6)
+    from cevnsfit.inference.profile import _Best
+
+    prob = scan.extra["problem"]
+    best = _Best(grid.size)
+    for i, g in enumerate(grid):
+        r = prof.profile_at({"sin2w": g})
+        t = prob.task(r.values, {"sin2w": g})
+        best.chi2[i], best.conv[i], best.theta[i], best.task[i] = r.chi2, r.converged, t.start, t
+    best.chi2[4], best.conv[4], best.theta[4] = 1e3, False, None
+    prof._retry_failed("sin2w", grid, best, prob)
+    assert best.conv[4] and best.theta[4] is not None
+    assert best.chi2[4] == pytest.approx(scan.chi2[4], abs=1e-6)
 
 
 def test_scan_range_recovers_from_an_overshooting_first_step(data_available):

@@ -216,3 +216,109 @@ def test_unknown_model_lists_allowed_names():
         r.isotope_spectrum("U233", "kopeikin", 1.0)
     with pytest.raises(ValueError):
         r.isotope_spectrum("U235", "ill", 1.0)
+
+
+# --- normalisation: total, power, fission ----------------------------------------------------
+#: energy released per fission [MeV], Ma et al., PRC 88, 014605 (2013)
+MA2013 = {"U235": 202.36, "Pu239": 211.12, "U238": 205.99, "Pu241": 214.26}
+
+
+def _table_integral(x, y, lo, hi):
+    """Integral of a table, log-linearly interpolated, over [lo, hi] (independent of the module)."""
+    e = np.linspace(max(lo, x[0]), min(hi, x[-1]), 200001)
+    return np.trapezoid(np.exp(np.interp(e, x, np.log(y))), e)
+
+
+def _numeric_rows(name, width):
+    rows = []
+    for line in data.path(name).read_text().splitlines():
+        try:
+            v = [float(x) for x in line.split()]
+        except ValueError:
+            continue
+        if len(v) == width:
+            rows.append(v)
+    return np.array(rows)
+
+
+def _per_fission_from_tables(model):
+    """nu-bar per fission of a model from its raw tables: the high part from the Huber / Mueller
+    (or Estienne-Fallot) tables on 2-8 (10) MeV plus the published fits on 8-10 MeV, the low part
+    from the Vogel-Engel formula or Kopeikin's tables on 0.01-2 MeV, 0.6 x 2 capture nu-bar."""
+    f = dict(zip(r.ISOTOPES, r.DEFAULT_FISSION_FRACTIONS))
+    ve = {"U235": (0.870, -0.160, -0.0910), "U238": (0.976, -0.162, -0.0790),
+          "Pu239": (0.896, -0.239, -0.0981), "Pu241": (0.793, -0.080, -0.1085)}    # Vogel & Engel 1989
+    high = low = 0.0
+    for iso, fi in f.items():
+        if model == "efk":
+            t = _numeric_rows(r._FILES["ef"], 8)
+            high += fi * _table_integral(t[:, 0], t[:, r._EF_COL[iso]], 2.0, 10.0)
+        else:
+            if iso == "U238":
+                t = _table(r._FILES["mueller"])
+                x, y = t[:, 0], t[:, 5]
+            else:
+                t = np.loadtxt(data.path(r._FILES["huber"].format(iso=iso)), comments="#")
+                x, y = t[:, 0], t[:, 1]
+            e = np.linspace(8.0, 10.0, 20001)
+            high += fi * (_table_integral(x, y, 2.0, 8.0) + np.trapezoid(r.hm_fit(iso, e), e))
+        if model == "hmve":
+            e = np.linspace(0.01, 2.0, 200001)
+            a0, a1, a2 = ve[iso]
+            low += fi * np.trapezoid(np.exp(a0 + a1 * e + a2 * e**2), e)
+        else:
+            t = np.loadtxt(data.path(r._FILES["kopeikin"].format(iso=iso)))
+            low += fi * _table_integral(t[:, 0], t[:, 1], 0.01, 2.0)
+    capture = 0.0 if model == "hmve" else 0.6 * 2.0
+    return high, low, capture
+
+
+@pytest.mark.parametrize("model", r.MODELS)
+def test_power_normalisation_from_tables_and_energy_per_fission(model):
+    high, low, capture = _per_fission_from_tables(model)
+    n = r.nu_per_fission(model)
+    assert n["high"] == pytest.approx(high, rel=2e-3)
+    assert n["low"] == pytest.approx(low, rel=2e-3)
+    assert n["capture"] == pytest.approx(capture, rel=2e-3)
+    # fission rate at the detector: 2.96 GW / <E_fission> / (4 pi (10.39 m)^2)
+    f = dict(zip(r.ISOTOPES, r.DEFAULT_FISSION_FRACTIONS))
+    e_fission = sum(fi * MA2013[i] for i, fi in f.items())
+    assert e_fission == pytest.approx(205.78, abs=0.01)
+    rate = 2.96e9 / (e_fission * 1.602176634e-13) / (4 * np.pi * 1039.0**2)
+    assert r.fission_flux() == pytest.approx(rate, rel=1e-12)
+    s = r.reactor_spectrum(model, normalisation="power")
+    assert s.total() == pytest.approx(rate * (high + low + capture), rel=2e-3)
+    # and the experiment's 4.8e13 is about 7.2 nu-bar per fission at this fission rate
+    assert PHI / rate == pytest.approx(7.25, abs=0.05)
+
+
+def test_per_fission_numbers_and_kopeikin_total_spectrum():
+    """hmve lacks the ~1.2 capture nu-bar and has 9 % fewer fission nu-bar below 2 MeV than
+    Kopeikin's summation tables; hmk agrees with Kopeikin's total reactor spectrum (another file,
+    which includes the capture nu-bar) to 3 % in nu-bar per fission and above 1.8 MeV."""
+    n = {m: r.nu_per_fission(m) for m in r.MODELS}
+    assert n["hmve"]["capture"] == 0.0 and n["hmk"]["capture"] == pytest.approx(1.2, rel=1e-3)
+    assert n["hmve"]["low"] / n["hmk"]["low"] == pytest.approx(0.906, abs=0.01)
+    assert n["hmve"]["high"] == n["hmk"]["high"]
+    kt = _table("reactor_spectra/kopeikin/kopeikin_total_reactor_spectrum.txt")
+    total = _table_integral(kt[:, 0], kt[:, 1], 0.01, 9.0)
+    above = _table_integral(kt[:, 0], kt[:, 1], 1.8, 9.0)
+    assert n["hmk"]["total"] == pytest.approx(total, rel=0.03)
+    assert n["hmk"]["above_1.8"] == pytest.approx(above, rel=0.03)
+    # under "total", hmve's whole spectrum is scaled up by the missing low-energy nu-bar
+    scale = n["hmk"]["total"] / n["hmve"]["total"]
+    assert scale == pytest.approx(1.30, abs=0.01)
+
+
+@pytest.mark.parametrize("model", r.MODELS)
+def test_fission_normalisation(model):
+    s = r.reactor_spectrum(model, normalisation="fission")
+    e, parts = r.components(model)
+    k = s.density / (parts["high"] + parts["low"] + parts["capture"])
+    k = k[np.isfinite(k)]
+    assert np.allclose(k, k[0], rtol=1e-12)                 # one factor for every part
+    assert k[0] * np.trapezoid(parts["high"] + parts["low"], e) == pytest.approx(PHI, rel=1e-12)
+    if model == "hmve":
+        np.testing.assert_allclose(s.density, r.reactor_spectrum(model).density, rtol=1e-12)
+    with pytest.raises(ValueError, match="allowed: total, power, fission"):
+        r.reactor_spectrum(model, normalisation="thermal")

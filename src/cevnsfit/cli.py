@@ -210,8 +210,9 @@ METHOD_HELP = ("wilks (profile likelihood, Delta chi^2 quantile), fc (Feldman-Co
                "bayes (posterior credible interval; needs cevnsfit[bayes])")
 PRIOR_HELP = "bayes: prior on the tested parameter: flat, or flat-square (flat in mu^2, for moduli)"
 TIMING_HELP = "CsI arrival times: release (the SNS flux of the data release, default) or model (Gaussian POT trace)"
-REACTOR_NORM_HELP = ("Dresden-II flux normalisation: total (every spectrum model scaled to 4.8e13 /cm2/s, default) or "
-                     "power (fission rate from the thermal power x nu-bar per fission)")
+REACTOR_NORM_HELP = ("Dresden-II flux normalisation: total (every spectrum model scaled to 4.8e13 /cm2/s, default), "
+                     "power (fission rate from the thermal power x nu-bar per fission) or fission (4.8e13 for the "
+                     "fission nu-bar, capture nu-bar on top)")
 #: the registered data sets, for --data (from the registry: a new data set needs no edit here)
 DATA_HELP = "comma-separated data sets: " + ",".join(__import__("cevnsfit.experiments", fromlist=["NAMES"]).NAMES)
 

@@ -3,7 +3,10 @@
 Pipeline (SPEC sections 8-11):
 
 * Reactor antineutrinos: HMVE, HMK or EFK spectrum model (:mod:`cevnsfit.sources.reactor`),
-  total flux 4.8e13 /cm^2/s, with a 2 % flux-normalisation nuisance (thermal power and distance;
+  normalised (option ``reactor_norm``) to a total flux of 4.8e13 /cm^2/s (``total``, the
+  reference analyses' procedure), from the thermal power, 2.96 GW, and the energy per fission
+  (``power``), or with 4.8e13 for the fission nu-bar alone (``fission``), with a 2 %
+  flux-normalisation nuisance (thermal power and distance;
   spectrum-model differences are separate analyses).
 * Natural Ge (5 isotopes); the release is normalised per 3 kg and per day, so templates are
   computed for 3 kg x 1 day and compared in the release's units, counts / (10 eV 3 kg day).
@@ -51,7 +54,7 @@ from ..physics.monomials import Points
 from ..physics.parameters import Params
 from ..physics.target import Target, zeff_edges
 from ..sources.reactor import MODELS as FLUX_MODELS
-from ..sources.reactor import reactor_spectrum
+from ..sources.reactor import NORMALISATIONS, reactor_spectrum
 from .base import Axis, DataSet, Nuisance
 from .registry import ExperimentInfo, Option
 
@@ -178,6 +181,7 @@ class Dresden2(DataSet):
     eee_min_kev: float = 0.00296
     per_decade: int = 40
     peaks: str = "fitted"
+    reactor_norm: str = "total"
 
     def __post_init__(self):
         if self.qf not in QF_MODELS:
@@ -203,7 +207,7 @@ class Dresden2(DataSet):
         self.quenching = quenching(self.qf, self.lindhard_k)
         self.target = Target((("Ge", 1),))
         self.n_atoms = self.target.molecules(MASS_NORM_KG)
-        self.spectrum = reactor_spectrum(self.flux)
+        self.spectrum = reactor_spectrum(self.flux, normalisation=self.reactor_norm)
         scale = self.n_atoms * 86400.0           # per 3 kg per day
         # nuclear recoils
         t_lo = self._tmin()
@@ -292,8 +296,9 @@ class Dresden2(DataSet):
         return DETECTOR_MASS_KG / MASS_NORM_KG * EXPOSURE_DAYS
 
 
-def _build(opts: cevns.Options, es: bool, qf: str, flux: str, peaks: str, lindhard_k: float | None) -> Dresden2:
-    return Dresden2(qf=qf, flux=flux, es=es, opts=opts, lindhard_k=lindhard_k, peaks=peaks)
+def _build(opts: cevns.Options, es: bool, qf: str, flux: str, peaks: str, lindhard_k: float | None,
+           reactor_norm: str) -> Dresden2:
+    return Dresden2(qf=qf, flux=flux, es=es, opts=opts, lindhard_k=lindhard_k, peaks=peaks, reactor_norm=reactor_norm)
 
 
 def _check_k(k):
@@ -314,4 +319,8 @@ INFO = ExperimentInfo(
                choices=PEAK_MODELS),
         Option("lindhard_k", None, "Lindhard k of the lindhard quenching model (default 0.157)", kind=float,
                check=_check_k),
+        Option("reactor_norm", "total", "reactor flux normalisation: total (every spectrum model scaled to "
+               "4.8e13 nu-bar/cm2/s), power (fission rate from 2.96 GW_th and the energy per fission x nu-bar "
+               "per fission of the model) or fission (4.8e13 for the fission nu-bar, capture nu-bar on top)",
+               choices=NORMALISATIONS),
     ))

@@ -16,14 +16,16 @@ import numpy as np
 from .. import experiments
 from ..physics.parameters import UNITS, Params
 from .fit import Likelihood
-from .profile import (Contour, Profiler, delta_chi2_threshold, intervals_from_scan, modulus_only,
-                      profile_grid_2d, sigma_to_cl)
+from .profile import (Contour, Profiler, delta_chi2_threshold, modulus_only, profile_grid_2d, scan_intervals,
+                      sigma_to_cl)
 
 #: parameter families; the flavour-universal moment mu_nu is a family of its own (a limit on it
 #: keeps the flavoured moments at zero, and a limit on mu_e does not profile mu_nu)
 FAMILIES = ("sin2w", "mu", "mu_nu", "r2", "q")
 #: scan range of a diagonal charge radius [1e-32 cm^2]: wide enough for the second interval near -60
 R2_DIAG_RANGE = (-120.0, 80.0)
+#: rungs of the scan-range ladder profiled per batch
+LADDER = 8
 TRANSITION_SUFFIXES = ("emu", "etau", "mutau")
 
 
@@ -218,51 +220,83 @@ def check_range(param: str, rng, what: str = "scan range") -> tuple[tuple[float,
 
 
 def _scan_range(prof: Profiler, param: str, level: float, lo_phys: float | None) -> tuple[float, float]:
-    """Bracket the allowed region: step out from the best fit, doubling, until Δχ² > 2 level."""
+    """Bracket the allowed region: step out from the best fit, doubling, until Δχ² > 2 level.
+
+    The doubling ladders of both directions are profiled in one batch (``LADDER`` rungs at a
+    time): the result is that of walking them one by one."""
     if family(param) == "r2" and not is_transition(param):
         return R2_DIAG_RANGE
     best = prof.best.values[param]
     err = prof.best.errors.get(param, 0.0)
     scale = {"sin2w": 0.005, "mu": 0.2, "mu_nu": 0.2, "r2": 0.5, "q": 1e-13}[family(param)]
     step = max(err if np.isfinite(err) and err > 0 else 0.0, scale)
-    ends = []
+
+    def clipped(x):
+        """The rung, and whether it stops the walk without a fit (a physical boundary)."""
+        if lo_phys is not None and x < lo_phys:
+            return lo_phys, True
+        if param == "sin2w" and not (0.0 < x < 1.0):
+            return min(max(x, 0.0), 1.0), True
+        return x, False
+
+    def excluded(xs):
+        res = prof.profile_many([{param: x} for x in xs])
+        return [r.chi2 - prof.best.chi2 > 2.0 * level for r in res]
+
+    ends: dict = {}
+    todo = {}
     for direction in (-1.0, 1.0):
         if lo_phys is not None and direction < 0 and best - lo_phys < 1e-12:
-            ends.append(lo_phys)
+            ends[direction] = lo_phys
+        else:
+            todo[direction] = 0            # next rung k: x = best + direction step 2^k
+    while todo:
+        rungs = {}
+        for direction, k0 in todo.items():
+            xs = []
+            for k in range(k0, min(k0 + LADDER, 60)):
+                x, stop = clipped(best + direction * step * 2.0**k)
+                xs.append((k, x, stop))
+                if stop:
+                    break
+            rungs[direction] = xs
+        flat = [(d, k, x) for d, xs in rungs.items() for k, x, stop in xs if not stop]
+        verdict = dict(zip([(d, k) for d, k, _ in flat], excluded([x for _, _, x in flat])))
+        for direction, xs in rungs.items():
+            for k, x, stop in xs:
+                if stop or verdict[(direction, k)]:
+                    ends[direction] = (x, k, stop)
+                    break
+            else:
+                if xs[-1][0] >= 59:
+                    ends[direction] = (xs[-1][1], xs[-1][0], True)
+        todo = {d: rungs[d][-1][0] + 1 for d in todo if d not in ends}
+    out = []
+    for direction in (-1.0, 1.0):
+        e = ends[direction]
+        if not isinstance(e, tuple):
+            out.append(e)
             continue
-        def excluded(x):
-            return prof.profile_at({param: x}).chi2 - prof.best.chi2 > 2.0 * level
-
-        h = step
-        x = best
-        for k in range(60):
-            x = best + direction * h
-            if lo_phys is not None and x < lo_phys:
-                x = lo_phys
-                break
-            if param == "sin2w" and not (0.0 < x < 1.0):
-                x = min(max(x, 0.0), 1.0)
-                break
-            if excluded(x):
-                if k == 0:
-                    # the first step already overshoots (a parameter error estimated at a
-                    # boundary can be far too large): halve it back until the next halving
-                    # would be allowed, so the scan is no more than twice the excluded edge
-                    for _ in range(60):
-                        if not excluded(best + direction * h / 2.0):
-                            break
-                        h /= 2.0
-                    x = best + direction * h
-                break
-            h *= 2.0
-        ends.append(x)
+        x, k, stop = e
+        if k == 0 and not stop:
+            # the first step already overshoots (a parameter error estimated at a boundary can
+            # be far too large): halve it back until the next halving would be allowed, so the
+            # scan is no more than twice the excluded edge
+            halves = [best + direction * step / 2.0**j for j in range(1, 61)]
+            ex = excluded(halves[:LADDER])
+            j = next((q for q, e_ in enumerate(ex) if not e_), None)
+            if j is None:
+                ex = ex + excluded(halves[LADDER:])
+                j = next((q for q, e_ in enumerate(ex) if not e_), len(halves) - 1)
+            x = best + direction * step / 2.0**j
+        out.append(x)
     if family(param) == "q" and lo_phys is None:
         # a signed millicharge interferes with the SM amplitude: the rate is a + b q + c q^2, so an
         # excess can be matched by q of either sign -> scan symmetrically about 0, wide enough
         # for both branches
-        r = 2.0 * max(abs(ends[0]), abs(ends[1]))
+        r = 2.0 * max(abs(out[0]), abs(out[1]))
         return -r, r
-    return ends[0], ends[1]
+    return out[0], out[1]
 
 
 def limit(setup: Setup, param: str, cl: float = 0.9, n_points: int = 61, scan_range=None,
@@ -292,11 +326,7 @@ def limit(setup: Setup, param: str, cl: float = 0.9, n_points: int = 61, scan_ra
     best = prof.best
     delta = scan.chi2 - best.chi2
 
-    def _refine(a, b):
-        warm = best.values
-        return prof.refine_crossing(param, a, b, level, warm, n_iter=6)
-
-    intervals = intervals_from_scan(grid, delta, level, _refine if refine else None)
+    intervals = scan_intervals(prof, scan, level, refine)
     warnings_ = list(range_warnings)
     if not best.converged:
         warnings_.append(f"global fit: {best.message}")

@@ -13,7 +13,6 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-from iminuit import Minuit
 
 from ..physics.parameters import MODULUS_ONLY, Params, default_limits, step_size  # noqa: F401
 
@@ -106,10 +105,12 @@ class Likelihood:
                         return (None, None)
         return (None, None)
 
-    def minuit(self, start: dict, fixed: dict | None = None) -> Minuit:
+    def minuit(self, start: dict, fixed: dict | None = None):
+        from iminuit import Minuit
+
         start = {**self.start(), **{k: v for k, v in start.items() if k in self.names}}
         m = Minuit(self, *[start[n] for n in self.names], name=self.names)
-        m.errordef = Minuit.LEAST_SQUARES
+        m.errordef = 1.0        # Minuit.LEAST_SQUARES: chi^2
         m.strategy = 1
         m.print_level = 0
         m.tol = 0.01     # EDM < 2e-5: profiled chi2 accurate to ~1e-4
@@ -128,33 +129,119 @@ class Likelihood:
             m.fixed[n] = True
         return m
 
-    def fit(self, start: dict | None = None, fixed: dict | None = None) -> FitResult:
-        """Minimise; ``fixed`` pins parameters (by name) at the given values."""
-        unknown = [k for k in (fixed or {}) if k not in self.names]
+    # -- profiled fits (batched Levenberg-Marquardt, iminuit as fallback) ------------------------
+    def problem(self, fixed_names=(), observed: dict | None = None):
+        """The :class:`~cevnsfit.inference.nuisance.Problem` with the parameters ``fixed_names``
+        (physics parameters of ``poi`` and ``"<data set>.<nuisance>"`` names) held fixed per fit."""
+        from .nuisance import Problem
+
+        fixed_names = tuple(fixed_names)
+        unknown = [k for k in fixed_names if k not in self.names]
         if unknown:
             raise ValueError(f"cannot fix {unknown}: not a free parameter or nuisance of this likelihood; "
                              f"its parameters are: {', '.join(self.names)}")
+        key = (tuple(sorted(fixed_names)), id(observed) if observed is not None else None)
+        cache = self.__dict__.setdefault("_problems", {})
+        prob = cache.get(key)
+        if prob is None or prob.observed_src is not observed:
+            fp = [k for k in self.poi if k in fixed_names]
+            fn = [k for k in self.nuis_names if k in fixed_names]
+            prob = Problem(self.datasets, self.base, [p for p in self.poi if p not in fp], fp, fn, observed)
+            prob.observed_src = observed
+            if len(cache) > 16:
+                cache.clear()
+            cache[key] = prob
+        return prob
+
+    def fallback(self, prob):
+        """The replacement of a Levenberg-Marquardt fit that did not converge: MIGRAD (then
+        SIMPLEX + MIGRAD) from where it stopped."""
+        from .nuisance import Outcome
+
+        def run(task, outcome):
+            self.n_fallbacks += 1
+            if task.obs >= 0:     # pseudo-data: the chi^2 of Likelihood.__call__ is the data's
+                return outcome
+            values = prob.values(outcome.theta, task)
+            fixed = {k: values[k] for k in (*prob.fixed_phys, *prob.fixed_nuis)}
+            res = run_minuit(self.minuit(values, fixed))
+            if not math.isfinite(res.chi2) or (res.chi2 > outcome.chi2 and not res.converged):
+                return outcome
+            return Outcome(prob.to_internal(res.values), res.chi2, res.converged, "minuit", res.message)
+        return run
+
+    def result(self, prob, task, outcome) -> FitResult:
+        msg = outcome.message or ("" if outcome.converged else "minimisation did not converge")
+        return FitResult(prob.values(outcome.theta, task), float(outcome.chi2), bool(outcome.converged), msg)
+
+    def fit(self, start: dict | None = None, fixed: dict | None = None) -> FitResult:
+        """Minimise; ``fixed`` pins parameters (by name) at the given values.  One fit is the
+        n = 1 case of :meth:`fit_batch`."""
+        fixed = dict(fixed or {})
         st = self.start()
         st.update(start or {})
-        st.update(fixed or {})
-        if self.profiler == "lm":
-            from .nuisance import lm_minimise
+        st.update(fixed)
+        if self.profiler == "minuit":
+            unknown = [k for k in fixed if k not in self.names]
+            if unknown:
+                raise ValueError(f"cannot fix {unknown}: not a free parameter or nuisance of this likelihood; "
+                                 f"its parameters are: {', '.join(self.names)}")
+            return run_minuit(self.minuit(st, fixed))
+        from .nuisance import solve_tasks
 
-            fixed_phys = {k: v for k, v in (fixed or {}).items() if k in self.poi}
-            base = Params.from_dict(fixed_phys, base=self.base)
-            free = [p for p in self.poi if p not in fixed_phys]
-            fixed_nuis = {k: v for k, v in (fixed or {}).items() if k in self.nuis_names}
-            f, values, ok = lm_minimise(self.datasets, base, free, st, fixed_nuisances=fixed_nuis)
-            values.update({k: float(v) for k, v in fixed_phys.items()})
-            if ok and math.isfinite(f):
-                return FitResult(values, float(f), True)
-            self.n_fallbacks += 1
-            st.update(values)
-        res = run_minuit(self.minuit(st, fixed))
-        return res
+        prob = self.problem(tuple(fixed))
+        task = prob.task(st, fixed)
+        out = solve_tasks(prob, [task], fallback=self.fallback(prob))[0]
+        return self.result(prob, task, out)
+
+    def fit_batch(self, fixed: dict | None = None, start=None, observed: dict | None = None) -> "BatchResult":
+        """Many fits at once (a grid, pseudo-experiments): ``fixed`` maps names (physics
+        parameters of ``poi``, ``"<data set>.<nuisance>"``) to (n,) arrays of values; ``start``
+        is one dict of starting values for all, or a list of n dicts; ``observed`` maps data-set
+        names to (n, n_bins) pseudo-data (fit i uses row i).  Returns a :class:`BatchResult`."""
+        from .nuisance import solve_tasks
+
+        fixed = {k: np.atleast_1d(np.asarray(v, float)) for k, v in (fixed or {}).items()}
+        sizes = {v.size for v in fixed.values()} | {np.shape(v)[0] for v in (observed or {}).values()}
+        if isinstance(start, (list, tuple)):
+            sizes.add(len(start))
+        sizes.discard(1)
+        if len(sizes) > 1:
+            raise ValueError(f"fit_batch: arrays of different lengths {sorted(sizes)}")
+        n = sizes.pop() if sizes else 1
+        prob = self.problem(tuple(fixed), observed)
+        starts = start if isinstance(start, (list, tuple)) else [start or {}] * n
+        tasks = []
+        for i in range(n):
+            fx = {k: float(v[i] if v.size > 1 else v[0]) for k, v in fixed.items()}
+            st = {**self.start(), **(starts[i] or {}), **fx}
+            tasks.append(prob.task(st, fx, i if observed else -1))
+        outs = solve_tasks(prob, tasks, fallback=self.fallback(prob))
+        thetas = np.stack([o.theta for o in outs])
+        x = prob.physical(thetas)
+        values = {name: (x[:, i] if i < len(prob.free) else thetas[:, i]) for i, name in enumerate(prob.names)}
+        for k, v in fixed.items():
+            values[k] = np.broadcast_to(v, (n,)).copy()
+        return BatchResult(values, np.array([o.chi2 for o in outs]), np.array([o.converged for o in outs]))
 
 
-def run_minuit(m: Minuit, tries: int = 3) -> FitResult:
+@dataclass
+class BatchResult:
+    """Results of :meth:`Likelihood.fit_batch`: ``values`` name -> (n,) array, ``chi2`` (n,),
+    ``converged`` (n,)."""
+
+    values: dict
+    chi2: np.ndarray
+    converged: np.ndarray
+
+    def __len__(self) -> int:
+        return self.chi2.size
+
+    def __getitem__(self, i: int) -> FitResult:
+        return FitResult({k: float(v[i]) for k, v in self.values.items()}, float(self.chi2[i]), bool(self.converged[i]))
+
+
+def run_minuit(m, tries: int = 3) -> FitResult:
     """MIGRAD with retries (SIMPLEX then MIGRAD) until the minimum is valid."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -171,7 +258,7 @@ def run_minuit(m: Minuit, tries: int = 3) -> FitResult:
 
 def profile_nuisances(dataset, params: Params) -> FitResult:
     """Best-fit nuisances of one data set at fixed physics parameters."""
-    lik = Likelihood([dataset], fixed=params.to_dict(), profiler="minuit")
+    lik = Likelihood([dataset], fixed=params.to_dict())
     res = lik.fit()
     res.values = {k.split(".", 1)[1]: v for k, v in res.values.items()}
     return res

@@ -1,276 +1,468 @@
-"""Fast profiling: a damped Gauss-Newton (Levenberg-Marquardt) minimiser for chi^2 sums.
+"""Profiled fits in batches: a vectorised damped Gauss-Newton (Levenberg-Marquardt) minimiser.
 
-Nuisances mostly enter the expected counts linearly (normalisations, the Dresden-II background
-amplitudes) or smoothly (template morphing, timing offset, the epithermal slope, the Ge peak
-shapes), and the physics parameters enter as low-order polynomials.  With J = dN/dtheta (exact
-where the data set provides it, :meth:`DataSet.linear_derivatives`; otherwise forward
-differences, computed only for the data sets a parameter acts on),
+A *problem* fixes which physics parameters are free, which physics parameters and nuisances are
+held fixed (their values may differ from fit to fit) and which data sets enter; a *task* is one
+fit of that problem: the fixed values, the starting point and optionally its own observed counts
+(a pseudo-experiment).  :func:`solve` runs any number of tasks at once, every iteration one call
+of each data set's :meth:`~cevnsfit.experiments.base.DataSet.jacobian_batch` for all of them:
 
-    gradient  g = sum_i dchi2/dN_i J_i + 2 (theta - c)/sigma^2
-    Hessian   H = sum_i w_i J_i J_i^T + 2/sigma^2        (w = 2/sigma_i^2 Gaussian,
-                                                         w = 2 n_i/N_i^2 Poisson)
+    gradient  g = sum_bins dchi2/dN J + 2 (theta - c)/sigma^2
+    Hessian   H = sum_bins w J J^T + 2/sigma^2        (w = 2/sigma_i^2 Gaussian,
+                                                      w = 2 n_i/N_i^2 Poisson)
 
-plus, for a signed physics parameter p (the counts are quadratic in it), the positive part of the
-residual term sum_i dchi2/dN_i d2N_i/dp2 that Gauss-Newton drops (from a central second
-difference), the iteration converges in a handful of steps, each costing one evaluation of the
-expected counts per parameter (three for a signed physics parameter): far fewer than a general
-minimiser.  A parameter that enters only through
-its modulus (magnetic moments, transition radii / charges) is iterated in its square u = x^2 >= 0,
-in which the rate is linear, so the physical boundary x = 0 is reached and handled exactly.
-iminuit remains the fallback whenever the iteration does not converge
-(:class:`cevnsfit.inference.fit.Likelihood`).
+with J = dN/dtheta exact for every nuisance and physics parameter (no finite differences), arrays
+of shape (n_fits, n_bins, n_parameters).  For a signed physics parameter p (the counts are
+quadratic in it) the positive part of the residual term sum dchi2/dN d2N/dp2 that Gauss-Newton
+drops is added to H_pp (exact, from the second-derivative directions of the monomials): without
+it the iteration crawls along such a parameter when the fit leaves residuals.  A parameter that
+enters only through its modulus (magnetic moments, transition radii/charges without a free
+partner) is iterated in its square u = x^2 >= 0, in which the counts are linear
+(dN/du = d2N/dx2 / 2, exact at x = 0), so the physical boundary is reached and handled exactly.
+
+Each fit keeps its own damping, active set (parameters pushing against a bound stay there) and
+convergence state: a step is accepted when it does not raise the chi^2 (damping / 10), else the
+damping grows x 10 (14 refusals in a row end the fit); a fit has converged when the Newton
+decrement g^T H^-1 g on the free subspace (twice the decrease still available) is below 2e-6, or
+below 1e-5 with a step that changed the chi^2 by less than ``tol``.  Finished fits leave the
+batch; a fit that does not converge is handed to the ``fallback`` (iminuit in
+:class:`cevnsfit.inference.fit.Likelihood`).
+
+Sequences of dependent fits -- a scan warm-started from its neighbour, an interval end refined
+by regula falsi -- are *chains*: generators that yield a list of tasks and receive their
+outcomes.  :func:`solve` advances every chain as soon as its tasks are done, so all chains of a
+scan (every amplitude branch, both directions) share the batched iterations.  A single fit is
+the n = 1 case of the same code.
 """
 
 from __future__ import annotations
 
+from typing import Callable, Iterable, NamedTuple
+
 import numpy as np
 
-from ..physics.parameters import MODULUS_ONLY, Params
+from ..physics.monomials import Points, parameter_index
+from ..physics.parameters import MODULUS_ONLY, Params, default_limits, step_size
+
+#: convergence: Newton decrement below which a fit has converged
+DECREMENT_TOL = 2e-6
+#: ... or below this with a chi^2 change below ``tol``
+DECREMENT_LOOSE = 1e-5
+MAX_REFUSALS = 14
 
 
-def _weights(ds, expected):
-    """dchi2/dN and the Gauss-Newton weights for the data set's statistic."""
-    y = ds.observed
-    if getattr(ds, "statistic", "poisson") == "gaussian":
-        s2 = ds.observed_errors() ** 2
-        return 2.0 * (expected - y) / s2, 2.0 / s2
-    mu = np.maximum(expected, 1e-300)
-    return 2.0 * (1.0 - y / mu), 2.0 * np.maximum(y, 0.5) / mu**2
+class Task(NamedTuple):
+    """One fit: values of the fixed physics parameters and fixed nuisances (in the order of the
+    problem's ``fixed_physics`` / ``fixed_nuisances``), the start (internal coordinates) and the
+    row of the problem's ``observed`` arrays to fit (-1: the data)."""
+
+    fixed_phys: np.ndarray
+    fixed_nuis: np.ndarray
+    start: np.ndarray
+    obs: int = -1
 
 
-class _Problem:
-    """The parameter vector of a profiled fit: free physics parameters (internal coordinates) and
-    every data set's nuisances."""
+class Outcome(NamedTuple):
+    """A finished fit: parameters (internal coordinates), chi^2, converged, how ("lm",
+    "minuit", "lm-failed") and a message."""
 
-    def __init__(self, datasets, base: Params, free_physics, squared, fixed_nuis=None):
-        self.datasets = datasets
-        self.fixed_nuis = dict(fixed_nuis or {})
+    theta: np.ndarray
+    chi2: float
+    converged: bool
+    method: str = "lm"
+    message: str = ""
+
+
+def squared_parameters(free, base: Params, fixed=()) -> set:
+    """The free parameters iterated in their square: magnetic moments, and transition
+    radii/charges whose partner (the charge/radius of the same pair) is neither free, nor fixed
+    by the task, nor non-zero in ``base`` (the rate then depends on x^2 only)."""
+    out = set()
+    for p in free:
+        if p not in MODULUS_ONLY:
+            continue
+        if p.startswith("mu_"):
+            out.add(p)
+            continue
+        kind, suffix = p.split("_", 1)
+        partner = ("q_" if kind == "r2" else "r2_") + suffix
+        if partner not in free and partner not in fixed and getattr(base, partner) == 0.0:
+            out.add(p)
+    return out
+
+
+class Problem:
+    """The parameter vector of a family of profiled fits (see the module docstring).
+
+    Parameters
+    ----------
+    datasets : the data sets (their chi^2 add up)
+    base : values of every physics parameter that is neither free nor fixed per task
+    free_physics : names of the free physics parameters
+    fixed_physics : physics parameters whose value each task gives
+    fixed_nuisances : ``"<data set>.<nuisance>"`` names whose value each task gives
+    observed : {data set name: (n_rows, n_bins) array} pseudo-data a task may refer to
+    """
+
+    def __init__(self, datasets, base: Params, free_physics=(), fixed_physics=(), fixed_nuisances=(),
+                 observed: dict | None = None):
+        self.datasets = list(datasets)
         self.base = base
         self.free = list(free_physics)
-        self.squared = [p in squared for p in self.free]
-        self.cols = []            # (kind, name, dataset index or None)
+        self.fixed_phys = list(fixed_physics)
+        self.fixed_nuis = list(fixed_nuisances)
+        self.observed = {k: np.asarray(v, float) for k, v in (observed or {}).items()}
+        self.observed_src = observed
+        both = set(self.free) & set(self.fixed_phys)
+        if both:
+            raise ValueError(f"parameter(s) {sorted(both)} both free and fixed")
+        self.squared = squared_parameters(self.free, base, self.fixed_phys)
+        names = {d.name: d for d in self.datasets}
+        for key in self.fixed_nuis:
+            dname, _, nname = key.partition(".")
+            if dname not in names or nname not in {n.name for n in names[dname].nuisances}:
+                raise ValueError(f"cannot fix {key!r}: not a nuisance of {sorted(names)}")
+        cols, lo, hi, centre, inv_s2, scale = [], [], [], [], [], []
         for p in self.free:
-            self.cols.append(("phys", p, None))
-        for k, d in enumerate(datasets):
-            for n in d.nuisances:
-                if f"{d.name}.{n.name}" not in self.fixed_nuis:
-                    self.cols.append(("nuis", n.name, k))
-        self.centre = np.zeros(len(self.cols))
-        self.inv_s2 = np.zeros(len(self.cols))
-        self.lo = np.full(len(self.cols), -np.inf)
-        self.hi = np.full(len(self.cols), np.inf)
-        self.scale = np.ones(len(self.cols))
-        from .fit import default_limits, step_size
-        for i, (kind, name, k) in enumerate(self.cols):
-            if kind == "phys":
-                lo, hi = default_limits(name)
-                sq = self.squared[i]
-                self.lo[i] = 0.0 if sq else (-np.inf if lo is None else lo)
-                self.hi[i] = np.inf if (hi is None or sq) else hi
-                self.scale[i] = step_size(name) ** (2 if sq else 1)
-            else:
-                n = next(x for x in datasets[k].nuisances if x.name == name)
-                self.centre[i] = n.central
-                self.inv_s2[i] = 0.0 if n.sigma is None else 1.0 / n.sigma**2
-                if n.limits:
-                    self.lo[i], self.hi[i] = n.limits
-                elif n.name.startswith("eta_"):
-                    self.lo[i] = -1.0
-                self.scale[i] = n.sigma if n.sigma else max(abs(n.central), 1e-3)
-        # which data sets each physics column acts on
-        self.acts = [[k for k, d in enumerate(datasets) if kind != "phys" or name in d.sensitive_to]
-                     if kind == "phys" else [k] for kind, name, k in self.cols]
+            a, b = default_limits(p)
+            sq = p in self.squared
+            cols.append(("phys", p, None))
+            lo.append(0.0 if sq else (-np.inf if a is None else a))
+            hi.append(np.inf if (b is None or sq) else b)
+            centre.append(0.0)
+            inv_s2.append(0.0)
+            scale.append(step_size(p) ** (2 if sq else 1))
+        fixed_set = set(self.fixed_nuis)
+        self.fixed_penalty_terms = []            # (j, central, sigma) of fixed nuisances with a prior
+        for k, d in enumerate(self.datasets):
+            for nu in d.nuisances:
+                key = f"{d.name}.{nu.name}"
+                if key in fixed_set:
+                    if nu.sigma is not None:
+                        self.fixed_penalty_terms.append((self.fixed_nuis.index(key), nu.central, nu.sigma))
+                    continue
+                cols.append(("nuis", nu.name, k))
+                a, b = nu.bounds
+                lo.append(a)
+                hi.append(b)
+                centre.append(nu.central)
+                inv_s2.append(0.0 if nu.sigma is None else 1.0 / nu.sigma**2)
+                scale.append(nu.scale)
+        self.cols = cols
+        self.n = len(cols)
+        self.lo, self.hi = np.array(lo, float), np.array(hi, float)
+        self.centre, self.inv_s2 = np.array(centre, float), np.array(inv_s2, float)
+        self.scale = np.array(scale, float)
+        self.names = [name if kind == "phys" else f"{self.datasets[k].name}.{name}" for kind, name, k in cols]
+        idx = parameter_index()
+        self._base_row = Points.from_params(base).V[0]
+        self._free_pcols = np.array([idx[p] for p in self.free], dtype=int)
+        self._sq_mask = np.array([p in self.squared for p in self.free], bool)
+        self._fixed_pcols = np.array([idx[p] for p in self.fixed_phys], dtype=int)
+        # per data set: where each nuisance comes from, and the Jacobian columns
+        self._plans = []
+        for k, d in enumerate(self.datasets):
+            source = {}
+            wrt_n, cols_n = [], []
+            for nu in d.nuisances:
+                key = f"{d.name}.{nu.name}"
+                if key in fixed_set:
+                    source[nu.name] = ("fixed", self.fixed_nuis.index(key))
+                else:
+                    i = self.names.index(key)
+                    source[nu.name] = ("theta", i)
+                    wrt_n.append(nu.name)
+                    cols_n.append(i)
+            signed, squared = [], []
+            for i, p in enumerate(self.free):
+                if p in d.sensitive_to:
+                    (squared if p in self.squared else signed).append((p, i))
+            jcols = cols_n + [i for _, i in signed] + [i for _, i in squared]
+            self._plans.append(dict(source=source, wrt_n=wrt_n, signed=signed, squared=squared,
+                                    jcols=np.array(jcols, dtype=int),
+                                    wrt=wrt_n + [p for p, _ in signed],
+                                    curvature=[p for p, _ in signed] + [p for p, _ in squared]))
 
-    def params(self, theta) -> Params:
-        vals = {}
-        for i, p in enumerate(self.free):
-            v = theta[i]
-            vals[p] = np.sqrt(max(v, 0.0)) if self.squared[i] else v
-        return Params.from_dict(vals, base=self.base) if vals else self.base
-
-    def nuis(self, theta, k) -> dict:
-        out = {name: theta[i] for i, (kind, name, kk) in enumerate(self.cols) if kind == "nuis" and kk == k}
-        prefix = self.datasets[k].name + "."
-        out.update({key[len(prefix):]: v for key, v in self.fixed_nuis.items() if key.startswith(prefix)})
-        return out
-
-    def fixed_penalty(self) -> float:
-        tot = 0.0
-        for key, v in self.fixed_nuis.items():
-            dname, nname = key.split(".", 1)
-            for d in self.datasets:
-                if d.name == dname:
-                    tot += next(x for x in d.nuisances if x.name == nname).penalty(v)
-        return tot
+    # -- conversions ----------------------------------------------------------------------------
+    def task(self, start: dict | None = None, fixed: dict | None = None, obs: int = -1) -> Task:
+        """A task from dicts: ``start`` {name: value} (physics names and "<ds>.<nuisance>"; the
+        rest at ``base`` / the central values), ``fixed`` the values of the fixed names."""
+        fixed = fixed or {}
+        missing = [k for k in (*self.fixed_phys, *self.fixed_nuis) if k not in fixed]
+        if missing:
+            raise ValueError(f"no value given for the fixed parameter(s) {missing}")
+        fp = np.array([float(fixed[k]) for k in self.fixed_phys])
+        fn = np.array([float(fixed[k]) for k in self.fixed_nuis])
+        return Task(fp, fn, self.to_internal(start or {}), obs)
 
     def to_internal(self, values: dict) -> np.ndarray:
-        th = np.empty(len(self.cols))
+        th = np.empty(self.n)
         for i, (kind, name, k) in enumerate(self.cols):
             if kind == "phys":
-                v = values.get(name, getattr(self.base, name))
-                th[i] = v * v if self.squared[i] else v
+                v = float(values.get(name, getattr(self.base, name)))
+                th[i] = v * v if name in self.squared else v
             else:
-                th[i] = values.get(f"{self.datasets[k].name}.{name}", self.centre[i])
+                th[i] = float(values.get(self.names[i], self.centre[i]))
         return np.clip(th, self.lo, self.hi)
 
-    def to_values(self, theta) -> dict:
+    def physical(self, theta: np.ndarray) -> np.ndarray:
+        """Free physics values (…, n_free) from internal coordinates (square roots of u)."""
+        x = theta[..., : len(self.free)]
+        if self._sq_mask.any():
+            x = np.where(self._sq_mask, np.sqrt(np.maximum(x, 0.0)), x)
+        return x
+
+    def values(self, theta: np.ndarray, task: Task) -> dict[str, float]:
+        """{name: value} of a fit: free physics, nuisances and the fixed values."""
         out = {}
-        for i, (kind, name, k) in enumerate(self.cols):
-            if kind == "phys":
-                out[name] = float(np.sqrt(max(theta[i], 0.0)) if self.squared[i] else theta[i])
-            else:
-                out[f"{self.datasets[k].name}.{name}"] = float(theta[i])
-        out.update({k: float(v) for k, v in self.fixed_nuis.items()})
+        x = self.physical(theta)
+        for i, name in enumerate(self.names):
+            out[name] = float(x[i]) if i < len(self.free) else float(theta[i])
+        out.update({k: float(v) for k, v in zip(self.fixed_phys, task.fixed_phys)})
+        out.update({k: float(v) for k, v in zip(self.fixed_nuis, task.fixed_nuis)})
         return out
 
+    # -- the chi^2 and its derivatives ----------------------------------------------------------
+    def points(self, theta, fixp) -> Points:
+        m = theta.shape[0]
+        V = np.empty((m, self._base_row.size))
+        V[:] = self._base_row
+        if self.free:
+            V[:, self._free_pcols] = self.physical(theta)
+        if self.fixed_phys:
+            V[:, self._fixed_pcols] = fixp
+        return Points.from_matrix(V)
 
-def _residual_curvature(evaluate, theta, i, prob, exps, gw) -> float:
-    """sum_k sum_bins dchi2/dN d2N/dtheta_i^2 by a central second difference (exact, up to
-    rounding, for the quadratic dependence of the counts on a physics parameter)."""
-    h = 1e-3 * max(prob.scale[i], abs(theta[i]))
-    if theta[i] - h < prob.lo[i] or theta[i] + h > prob.hi[i]:
-        return 0.0
-    tp, tm = theta.copy(), theta.copy()
-    tp[i] += h
-    tm[i] -= h
-    ep, em = evaluate(tp, prob.acts[i], exps), evaluate(tm, prob.acts[i], exps)
-    return float(sum(gw[k][0] @ ((ep[k] - 2.0 * exps[k] + em[k]) / h**2) for k in prob.acts[i]))
+    def evaluate(self, theta, fixp, fixn, obs, derivatives: bool = True):
+        """chi^2 (m,), and with ``derivatives`` its gradient (m, P) and Gauss-Newton Hessian
+        (m, P, P), for m parameter vectors."""
+        m = theta.shape[0]
+        pts = self.points(theta, fixp)
+        f = np.sum(self.inv_s2 * (theta - self.centre) ** 2, axis=1)
+        for j, c, s in self.fixed_penalty_terms:
+            f = f + ((fixn[:, j] - c) / s) ** 2
+        if derivatives:
+            grad = 2.0 * self.inv_s2 * (theta - self.centre)
+            H = np.zeros((m, self.n, self.n))
+            H[:, np.arange(self.n), np.arange(self.n)] = 2.0 * self.inv_s2
+        for d, plan in zip(self.datasets, self._plans):
+            nuis = {name: (theta[:, i] if kind == "theta" else fixn[:, i]) for name, (kind, i) in plan["source"].items()}
+            ob = None
+            if d.name in self.observed and np.any(obs >= 0):
+                rows = self.observed[d.name]
+                ob = np.where((obs >= 0)[:, None], rows[np.maximum(obs, 0)], d.observed)
+            if not derivatives:
+                f = f + np.atleast_1d(d.chi2_counts(d.expected_batch(pts, nuis), ob))
+                continue
+            jac = d.jacobian_batch(pts, nuis, wrt=plan["wrt"], curvature=plan["curvature"])
+            e = jac.expected
+            f = f + np.atleast_1d(d.chi2_counts(e, ob))
+            g, w = d.chi2_gradient(e, ob)
+            cols = [jac.d[name] for name in plan["wrt"]] + [0.5 * jac.d2[p] for p, _ in plan["squared"]]
+            jc = plan["jcols"]
+            if not cols:
+                continue
+            J = np.stack(cols, axis=-1)                                   # (m, B, P_k)
+            grad[:, jc] += np.matmul(g[:, None, :], J)[:, 0]
+            H[:, jc[:, None], jc[None, :]] += np.matmul(np.swapaxes(J, 1, 2) * w[:, None, :], J)
+            for p, i in plan["signed"]:
+                # residual curvature of a signed physics parameter (positive part only, so H
+                # stays positive definite)
+                H[:, i, i] += np.maximum(np.sum(g * jac.d2[p], axis=1), 0.0)
+        if not derivatives:
+            return f
+        return f, grad, H
+
+
+def _solve_scaled(H, g, free, lam):
+    """Solve (H + lam diag(H)) x = -g on the free subspace (x = 0 elsewhere), Jacobi-scaled
+    (Marquardt's damping); with ``lam`` None the undamped Newton step (tiny ridge).  Returns
+    (x, g^T H^-1 g on the free subspace)."""
+    m, P = g.shape
+    dg = np.diagonal(H, axis1=1, axis2=2)
+    d = np.sqrt(np.where(np.isfinite(dg) & (dg > 1e-12), dg, 1e-12))
+    A = H / (d[:, :, None] * d[:, None, :])
+    A = np.where(free[:, :, None] & free[:, None, :], A, 0.0)
+    ii = np.arange(P)
+    diag = A[:, ii, ii]
+    A[:, ii, ii] = np.where(free, diag + (1e-12 if lam is None else lam[:, None]), 1.0)
+    b = np.where(free, -g / d, 0.0)
+    try:
+        x = np.linalg.solve(A, b[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        x = np.empty_like(b)
+        for r in range(m):
+            try:
+                x[r] = np.linalg.solve(A[r], b[r])
+            except np.linalg.LinAlgError:
+                x[r] = np.linalg.lstsq(A[r], b[r], rcond=None)[0]
+    return x / d, np.sum(x * b, axis=1)
+
+
+def _free_mask(theta, grad, lo, hi):
+    return ~(((theta <= lo) & (grad > 0)) | ((theta >= hi) & (grad < 0)))
+
+
+class _Batch:
+    """The state of the fits in progress, one row each."""
+
+    FIELDS = ("theta", "f", "grad", "H", "lam", "nrej", "nit", "dec", "fresh", "fixp", "fixn", "obs")
+
+    def __init__(self, problem: Problem):
+        P = problem.n
+        self.owner: list = []
+        self.tasks: list[Task] = []
+        self.theta, self.f = np.empty((0, P)), np.empty(0)
+        self.grad, self.H = np.empty((0, P)), np.empty((0, P, P))
+        self.lam, self.dec = np.empty(0), np.empty(0)
+        self.nrej, self.nit = np.empty(0, int), np.empty(0, int)
+        self.fresh = np.empty(0, bool)
+        self.fixp = np.empty((0, len(problem.fixed_phys)))
+        self.fixn = np.empty((0, len(problem.fixed_nuis)))
+        self.obs = np.empty(0, int)
+        self.lo, self.hi, self.P = problem.lo, problem.hi, P
+
+    def add(self, items) -> None:
+        if not items:
+            return
+        k, P = len(items), self.P
+        for o, t in items:
+            self.owner.append(o)
+            self.tasks.append(t)
+        new = dict(
+            theta=np.clip(np.stack([np.asarray(t.start, float) for _, t in items]), self.lo, self.hi),
+            f=np.full(k, np.inf), grad=np.zeros((k, P)), H=np.zeros((k, P, P)), lam=np.full(k, 1e-3),
+            nrej=np.zeros(k, int), nit=np.zeros(k, int), dec=np.full(k, np.inf), fresh=np.ones(k, bool),
+            fixp=np.stack([np.asarray(t.fixed_phys, float).reshape(-1) for _, t in items]).reshape(k, -1),
+            fixn=np.stack([np.asarray(t.fixed_nuis, float).reshape(-1) for _, t in items]).reshape(k, -1),
+            obs=np.array([t.obs for _, t in items], int))
+        for name in self.FIELDS:
+            setattr(self, name, np.concatenate([getattr(self, name), new[name]]))
+
+    def keep(self, mask) -> None:
+        self.owner[:] = [o for o, k in zip(self.owner, mask) if k]
+        self.tasks[:] = [t for t, k in zip(self.tasks, mask) if k]
+        for name in self.FIELDS:
+            setattr(self, name, getattr(self, name)[mask])
+
+
+def solve(problem: Problem, chains: Iterable, fallback: Callable | None = None, tol: float = 1e-10,
+          max_iter: int = 100, stats: dict | None = None) -> None:
+    """Run chains of fits (generators yielding lists of :class:`Task` and receiving lists of
+    :class:`Outcome`) until every chain is exhausted; see the module docstring.  ``fallback(task,
+    outcome)`` is called for a fit that did not converge and returns its replacement outcome."""
+    lo, hi = problem.lo, problem.hi
+    waiting: list = []                                # per chain: (generator, outcomes, n_pending)
+    b = _Batch(problem)
+    n_eval = n_rows = 0
+
+    def pull(w, outcomes=None):
+        chain = waiting[w][0]
+        try:
+            req = chain.send(outcomes) if outcomes is not None else next(chain)
+        except StopIteration:
+            waiting[w] = None
+            return []
+        req = list(req)
+        if not req:
+            raise ValueError("a chain yielded an empty list of tasks")
+        waiting[w] = (chain, [None] * len(req), len(req))
+        return [((w, j), t) for j, t in enumerate(req)]
+
+    new = []
+    for ch in chains:
+        waiting.append((ch, None, 0))
+        new += pull(len(waiting) - 1)
+    b.add(new)
+    while b.tasks:
+        # trial points: the start of new fits, a damped Gauss-Newton step for the others
+        trial = b.theta.copy()
+        run = ~b.fresh
+        if run.any():
+            step, _ = _solve_scaled(b.H[run], b.grad[run], _free_mask(b.theta[run], b.grad[run], lo, hi), b.lam[run])
+            trial[run] = np.clip(b.theta[run] + step, lo, hi)
+        fn, gn, Hn = _evaluate_safe(problem, trial, b.fixp, b.fixn, b.obs)
+        n_eval += 1
+        n_rows += len(b.tasks)
+        ok = np.isfinite(fn) & np.isfinite(gn).all(axis=1) & np.isfinite(Hn).all(axis=(1, 2))
+        accept = ok & (b.fresh | (fn <= b.f))
+        step_taken = accept & ~b.fresh
+        df = np.where(b.fresh, np.inf, b.f - fn)
+        b.theta = np.where(accept[:, None], trial, b.theta)
+        b.f = np.where(accept, fn, b.f)
+        b.grad = np.where(accept[:, None], gn, b.grad)
+        b.H = np.where(accept[:, None, None], Hn, b.H)
+        b.nit = b.nit + step_taken
+        b.lam = np.where(step_taken, np.maximum(b.lam / 10.0, 1e-10), np.where(accept, b.lam, b.lam * 10.0))
+        b.nrej = np.where(accept, 0, b.nrej + 1)
+        if accept.any():
+            a = np.flatnonzero(accept)
+            _, b.dec[a] = _solve_scaled(b.H[a], b.grad[a], _free_mask(b.theta[a], b.grad[a], lo, hi), None)
+        # converged: a small Newton decrement (or a negligible change and a fairly small one)
+        conv = accept & ((b.dec < DECREMENT_TOL) | ((df < tol) & (b.dec < DECREMENT_LOOSE)))
+        stuck = ~b.fresh & ~accept & (b.nrej >= MAX_REFUSALS)
+        conv |= stuck & (b.dec < DECREMENT_LOOSE)
+        done = conv | stuck | (b.fresh & ~ok) | (b.nit >= max_iter)
+        b.fresh = np.zeros(len(b.tasks), bool)
+        if not done.any():
+            continue
+        finished = []
+        for r in np.flatnonzero(done):
+            out = Outcome(b.theta[r].copy(), float(b.f[r]), bool(conv[r]), "lm" if conv[r] else "lm-failed")
+            if not conv[r] and fallback is not None:
+                out = fallback(b.tasks[r], out)
+            finished.append((b.owner[r], out))
+        b.keep(~done)
+        new = []
+        for (w, j), out in finished:
+            chain, outs, pending = waiting[w]
+            outs[j] = out
+            waiting[w] = (chain, outs, pending - 1)
+            if pending == 1:
+                new += pull(w, outs)
+        b.add(new)
+    if stats is not None:
+        stats["iterations"] = stats.get("iterations", 0) + n_eval
+        stats["evaluations"] = stats.get("evaluations", 0) + n_rows
+
+
+def _evaluate_safe(problem, theta, fixp, fixn, obs):
+    """:meth:`Problem.evaluate`; a data set raising for some rows (a parameter outside its
+    domain) makes those rows non-finite instead of ending the batch."""
+    with np.errstate(all="ignore"):
+        try:
+            return problem.evaluate(theta, fixp, fixn, obs)
+        except (ValueError, FloatingPointError, ArithmeticError):
+            if theta.shape[0] == 1:
+                P = problem.n
+                return np.full(1, np.inf), np.zeros((1, P)), np.zeros((1, P, P))
+        out = [_evaluate_safe(problem, theta[i:i + 1], fixp[i:i + 1], fixn[i:i + 1], obs[i:i + 1])
+               for i in range(theta.shape[0])]
+        return (np.concatenate([o[0] for o in out]), np.concatenate([o[1] for o in out]),
+                np.concatenate([o[2] for o in out]))
+
+
+def solve_tasks(problem: Problem, tasks: list[Task], **kw) -> list[Outcome]:
+    """Independent fits, all in one batch."""
+    result: list = []
+
+    def chain():
+        result.extend((yield list(tasks)))
+
+    if tasks:
+        solve(problem, [chain()], **kw)
+    return result
 
 
 def lm_minimise(datasets, base: Params, free_physics=(), start: dict | None = None,
                 tol: float = 1e-10, max_iter: int = 100, fixed_nuisances: dict | None = None):
-    """Minimise sum_d chi2_d over ``free_physics`` (physics parameter names) and all nuisances
-    not in ``fixed_nuisances`` (``{"<dataset>.<nuisance>": value}``), the other physics
-    parameters fixed at ``base``.  Returns ``(chi2, values, converged)`` with
-    values keyed by physics name and ``"<dataset>.<nuisance>"``."""
-    free = list(free_physics)
-    # iterate moduli in their square when no other parameter multiplies them (TRC monomial)
-    squared = set()
-    for p in free:
-        if p in MODULUS_ONLY:
-            if p.startswith("mu_"):
-                squared.add(p)
-            else:
-                kind, suffix = p.split("_", 1)
-                partner = ("q_" if kind == "r2" else "r2_") + suffix
-                if partner not in free and getattr(base, partner) == 0.0:
-                    squared.add(p)
-    prob = _Problem(datasets, base, free, squared, fixed_nuisances)
-    const = prob.fixed_penalty()
-    theta = prob.to_internal(start or {})
-    # a squared modulus exactly at 0 is a stationary point in x but not in u = x^2: fine
+    """Minimise sum_d chi2_d over ``free_physics`` and every nuisance not in
+    ``fixed_nuisances`` (``{"<dataset>.<nuisance>": value}``), the other physics parameters at
+    ``base``: one fit, the n = 1 case of :func:`solve`.  Returns ``(chi2, values, converged)``."""
+    fixed_nuisances = dict(fixed_nuisances or {})
+    prob = Problem(datasets, base, free_physics, (), tuple(fixed_nuisances))
+    t = prob.task(start, fixed_nuisances)
+    out = solve_tasks(prob, [t], tol=tol, max_iter=max_iter)[0]
+    return out.chi2, prob.values(out.theta, t), out.converged
 
-    lin = [None] * len(datasets)     # linear derivatives at the current point
 
-    kept = {}                        # components of the last evaluation with keep=True
-
-    def evaluate(th, which=None, cache=None, keep=False):
-        params = prob.params(th)
-        exps = list(cache) if cache is not None else [None] * len(datasets)
-        for k, d in enumerate(datasets):
-            if which is None or k in which:
-                nv = prob.nuis(th, k)
-                comps = d.components(params, nv)
-                exps[k] = sum(comps.values())
-                if keep:
-                    kept[k] = (params, nv, comps)
-        return exps
-
-    def update_linear():
-        """Exact Jacobian columns at the point of the last kept evaluation (an accepted step:
-        they are not computed for trial steps that get rejected)."""
-        for k, d in enumerate(datasets):
-            lin[k] = d.linear_derivatives(*kept[k])
-
-    def chi2(th, exps):
-        tot = sum(d.chi2_counts(e) for d, e in zip(datasets, exps))
-        return tot + const + float(np.sum(prob.inv_s2 * (th - prob.centre) ** 2))
-
-    exps = evaluate(theta, keep=True)
-    update_linear()
-    f = chi2(theta, exps)
-    lam = 1e-3
-    converged = False
-    n = theta.size
-    for _ in range(max_iter):
-        gw = [_weights(d, e) for d, e in zip(datasets, exps)]
-        grad = 2.0 * prob.inv_s2 * (theta - prob.centre)
-        H = np.diag(2.0 * prob.inv_s2)
-        cols = []
-        curv = np.zeros(n)
-        for i in range(n):
-            kind, name, kk = prob.cols[i]
-            if kind == "nuis" and lin[kk] is not None and name in lin[kk]:
-                cols.append({kk: lin[kk][name]})
-                continue
-            h = 1e-6 * max(prob.scale[i], abs(theta[i]))
-            t2 = theta.copy()
-            if t2[i] + h > prob.hi[i]:
-                h = -h
-            t2[i] += h
-            e2 = evaluate(t2, prob.acts[i], exps)
-            cols.append({k: (e2[k] - exps[k]) / h for k in prob.acts[i]})
-            if kind == "phys" and not prob.squared[i]:
-                curv[i] = _residual_curvature(evaluate, theta, i, prob, exps, gw)
-        for k in range(len(datasets)):
-            idx = [i for i in range(n) if k in cols[i]]
-            if not idx:
-                continue
-            J = np.stack([cols[i][k] for i in idx], axis=1)
-            g, w = gw[k]
-            grad[idx] += J.T @ g
-            H[np.ix_(idx, idx)] += (J * w[:, None]).T @ J
-        # the counts are quadratic in a signed physics parameter (a radius, a charge, sin2w): add
-        # the residual term sum_i dchi2/dN_i d2N_i/dp2 that Gauss-Newton drops -- it matters when
-        # the fit leaves residuals, and without it the iteration crawls along such a parameter.
-        # Only a positive term is added, so H stays positive definite.
-        H[np.diag_indices(n)] += np.maximum(curv, 0.0)
-        if not (np.all(np.isfinite(grad)) and np.all(np.isfinite(H))):
-            converged = False
-            break
-        improved = False
-        # active set: parameters at a bound whose gradient pushes outwards stay there
-        active = ((theta <= prob.lo) & (grad > 0)) | ((theta >= prob.hi) & (grad < 0))
-        fr = np.flatnonzero(~active)
-        for _try in range(14):
-            Hf = H[np.ix_(fr, fr)]
-            A = Hf + lam * np.diag(np.maximum(np.diag(Hf), 1e-12))
-            step = np.zeros(n)
-            try:
-                step[fr] = -np.linalg.solve(A, grad[fr])
-            except np.linalg.LinAlgError:
-                lam *= 10.0
-                continue
-            if not np.all(np.isfinite(step)):
-                lam *= 10.0
-                continue
-            new = np.clip(theta + step, prob.lo, prob.hi)
-            try:
-                e_new = evaluate(new, keep=True)
-                f_new = chi2(new, e_new)
-            except (ValueError, FloatingPointError):   # e.g. a parameter outside its domain
-                lam *= 10.0
-                continue
-            if np.isfinite(f_new) and f_new <= f:
-                improved = True
-                df = f - f_new
-                theta, f, exps = new, f_new, e_new
-                update_linear()
-                lam = max(lam / 10.0, 1e-10)
-                break
-            lam *= 10.0
-        # Newton decrement on the free subspace (components pushing against a bound do not count)
-        try:
-            gf = grad[fr]
-            newton_dec = float(gf @ np.linalg.lstsq(H[np.ix_(fr, fr)] + 1e-12 * np.eye(fr.size), gf, rcond=None)[0])
-        except np.linalg.LinAlgError:
-            newton_dec = np.inf
-        if not improved:
-            converged = newton_dec < 1e-5
-            break
-        # stop when the remaining decrease (about half the Newton decrement) is negligible for
-        # any Delta chi^2 threshold, or when a step no longer changes chi^2
-        if newton_dec < 2e-6 or (df < tol and newton_dec < 1e-5):
-            converged = True
-            break
-    return f, prob.to_values(theta), converged
+__all__ = ["Task", "Outcome", "Problem", "solve", "solve_tasks", "lm_minimise", "squared_parameters"]

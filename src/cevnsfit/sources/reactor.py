@@ -40,8 +40,28 @@ Choices (all documented here, and in the docstrings below):
   nu-bar spectrum vanishes as E^2 at E -> 0).  Tables are zero outside their range.
 * Join: the high part is used for E >= 2 MeV, the low part for E < 2 MeV.  The step at 2 MeV is
   kept (grid points at 2 MeV - 1e-9 MeV and 2 MeV); there is no smoothing.
-* Grid: 0.01 MeV to emax (default 10 MeV) in 2 keV steps; the spectrum is zero outside.  The
-  whole spectrum is scaled so that its trapezoidal integral over this grid equals total_flux.
+* Grid: 0.01 MeV to emax (default 10 MeV) in 2 keV steps; the spectrum is zero outside.
+* Normalisation (``normalisation``), two choices:
+
+  - ``"total"``: the whole spectrum is scaled so that its trapezoidal integral over this grid
+    equals ``total_flux`` (Dresden-II: 4.8e13 /cm^2/s, Colaresi et al. 2022; the procedure of
+    the reference analyses).  4.8e13 corresponds to about 7.2 nu-bar per fission at 2.96 GW_th and
+    10.39 m, i.e. to a spectrum with the capture nu-bar; a model with fewer nu-bar per fission
+    (hmve: 5.24, no capture part) has its whole spectrum, also above the CEvNS threshold, scaled
+    up to that total.
+  - ``"fission"``: ``total_flux`` applied to the *fission* nu-bar alone (E < 2 MeV and E >= 2 MeV),
+    the capture nu-bar added in their per-fission proportion.  This is how the public analysis
+    code of Coloma et al., JHEP 05 (2022) 037 normalises the Dresden-II flux (each isotope's
+    fission spectrum normalised to one, weighted by the fission fractions, times 4.8e13, the capture
+    spectrum added on top); for hmve, which has no capture part, it is the same as ``"total"``.
+  - ``"power"``: the physical flux, fission rate x spectrum per fission / (4 pi L^2), the fission
+    rate being the thermal power over the mean energy released per fission,
+    sum_i f_i E_i, with E_i from Ma et al., PRC 88, 014605 (2013) (:data:`ENERGY_PER_FISSION`;
+    205.8 MeV for the default fractions).  2.96 GW_th and 10.39 m give 6.62e12 fissions
+    /cm^2/s at the detector; hmve then gives 3.47e13, hmk 4.51e13, efk 4.47e13 nu-bar /cm^2/s.
+
+Per fission (default fractions and 0.6 captures): hmve 5.24 nu-bar (1.61 above 2 MeV, 3.63
+below, no capture), hmk 6.81 (1.61 + 4.00 + 1.20 from captures), efk 6.75 (1.55 + 4.00 + 1.20).
 """
 
 from __future__ import annotations
@@ -64,6 +84,13 @@ E_MAX = 10.0  # MeV, spectra are zero above
 E_MIN = 0.01  # MeV, start of the grid
 STEP = 0.002  # MeV, grid step
 NU_PER_CAPTURE = 2.0  # 239U and 239Np beta decays
+NORMALISATIONS = ("total", "power", "fission")
+#: mean energy released per fission [MeV] (thermal reactor, neutrino energy excluded): X. B. Ma,
+#: W. L. Zhong, L. Z. Wang, Y. X. Chen, J. Cao, Phys. Rev. C 88, 014605 (2013), Table VI
+ENERGY_PER_FISSION = {"U235": 202.36, "Pu239": 211.12, "U238": 205.99, "Pu241": 214.26}
+#: Dresden-II: thermal power [GW] and distance from the core to the detector [m] (Colaresi et al. 2022)
+DRESDEN_POWER_GW, DRESDEN_DISTANCE_M = 2.96, 10.39
+MEV_J = 1.602176634e-13
 
 _FILES = {
     "huber": "reactor_spectra/huber2011/{iso}-anti-neutrino-flux-250keV.dat",
@@ -237,8 +264,34 @@ def components(model: str = "hmve", fission_fractions=None, captures_per_fission
                "capture": np.where(above, 0.0, cap)}
 
 
+def fission_flux(fission_fractions=None, thermal_power_gw: float = DRESDEN_POWER_GW,
+                 distance_m: float = DRESDEN_DISTANCE_M) -> float:
+    """Fissions per cm^2 per s at the detector: P / (sum_i f_i E_i) / (4 pi L^2), with the energies
+    per fission of :data:`ENERGY_PER_FISSION` (Ma et al. 2013).  Dresden-II: 6.62e12."""
+    f = _fractions(fission_fractions)
+    p, d = float(thermal_power_gw), float(distance_m)
+    if not (np.isfinite(p) and p > 0 and np.isfinite(d) and d > 0):
+        raise ValueError(f"thermal power and distance must be positive, got {thermal_power_gw} GW, {distance_m} m")
+    e_fission = sum(fi * ENERGY_PER_FISSION[i] for fi, i in zip(f, ISOTOPES)) * MEV_J
+    return p * 1e9 / e_fission / (4.0 * np.pi * (100.0 * d) ** 2)
+
+
+def nu_per_fission(model: str = "hmve", fission_fractions=None, captures_per_fission: float = 0.6,
+                   emax: float = E_MAX) -> dict[str, float]:
+    """nu-bar per fission of a model by part: {"high": E >= 2 MeV, "low": fission nu-bar below,
+    "capture": from 238U neutron captures, "total": their sum, "above_1.8": E > 1.8 MeV}
+    (trapezoidal integrals over the model's grid)."""
+    e, parts = components(model, fission_fractions, captures_per_fission, emax)
+    out = {k: float(np.trapezoid(v, e)) for k, v in parts.items()}
+    out["total"] = out["high"] + out["low"] + out["capture"]
+    s = parts["high"] + parts["low"] + parts["capture"]
+    out["above_1.8"] = float(np.trapezoid(np.where(e >= 1.8, s, 0.0), e))
+    return out
+
+
 def reactor_spectrum(model: str = "hmve", fission_fractions=None, captures_per_fission: float = 0.6,
-                     total_flux: float = 4.8e13, emax: float = E_MAX) -> Spectrum:
+                     total_flux: float = 4.8e13, emax: float = E_MAX, normalisation: str = "total",
+                     thermal_power_gw: float = DRESDEN_POWER_GW, distance_m: float = DRESDEN_DISTANCE_M) -> Spectrum:
     """Dresden-II electron-antineutrino flux spectrum dPhi/dE [nu-bar cm^-2 s^-1 MeV^-1].
 
     Parameters
@@ -249,14 +302,25 @@ def reactor_spectrum(model: str = "hmve", fission_fractions=None, captures_per_f
         Negative or non-finite values raise ValueError; a sum differing from 1 by more than 0.01
         raises ValueError, a smaller deviation is normalised away.
     captures_per_fission : 238U neutron captures per fission (default 0.6), each giving 2 nu-bar.
-    total_flux : integral of the spectrum over 0.01 MeV..emax [nu-bar cm^-2 s^-1], > 0.
+    total_flux : with ``normalisation="total"``, the integral of the spectrum over 0.01 MeV..emax
+        [nu-bar cm^-2 s^-1], > 0.
     emax : end of the spectrum [MeV], in (2, 10]; the spectrum is zero above.
+    normalisation : "total" (scaled to ``total_flux``), "fission" (its fission nu-bar scaled to
+        ``total_flux``) or "power" (fission rate from ``thermal_power_gw`` at ``distance_m`` x
+        spectrum per fission); see the module docstring.
     """
+    if normalisation not in NORMALISATIONS:
+        raise ValueError(f"unknown reactor flux normalisation {normalisation!r}; allowed: {', '.join(NORMALISATIONS)}")
     tf = float(total_flux)
     if not (np.isfinite(tf) and tf > 0):
         raise ValueError(f"total_flux must be positive and finite, got {total_flux}")
     e, parts = components(model, fission_fractions, captures_per_fission, emax)
     per_fission = parts["high"] + parts["low"] + parts["capture"]
-    density = per_fission * (tf / np.trapezoid(per_fission, e))
-    return Spectrum(flavour="e", antineutrino=True, energies=e, density=density,
-                    label=f"Dresden-II reactor nubar_e ({model.upper()})")
+    if normalisation == "total":
+        scale = tf / np.trapezoid(per_fission, e)
+    elif normalisation == "fission":
+        scale = tf / np.trapezoid(parts["high"] + parts["low"], e)
+    else:
+        scale = fission_flux(fission_fractions, thermal_power_gw, distance_m)
+    return Spectrum(flavour="e", antineutrino=True, energies=e, density=per_fission * scale,
+                    label=f"Dresden-II reactor nubar_e ({model.upper()}, {normalisation})")
