@@ -26,7 +26,7 @@ def test_parse_good():
     s = a.setup()
     assert s.data == ("dresden2",) and s.es is True
     assert s.options_of("dresden2") == {"qf": "fef", "flux": "hmve", "peaks": "fitted", "lindhard_k": None,
-                                        "reactor_norm": "total"}
+                                        "zp_model": "universal", "reactor_norm": "total"}
     from cevnsfit.inference.analysis import Setup
     assert Setup.from_dict(s.to_dict()) == s
 

@@ -10,6 +10,7 @@ mirror would be.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
 import socket
@@ -286,14 +287,105 @@ def test_altered_local_file_is_replaced(server, tmp_path, data_available):
     )
 
 
-def test_files_without_url_are_reported_with_how_to_obtain_them(server, tmp_path):
-    _, url, _ = server
-    r = runner.invoke(
-        app,
-        ["data", "fetch", "coherent_csi_2021_snsflux", "--dest", str(tmp_path / "d"), "--mirror", url, "--no-progress"],
-    )
+def test_files_without_url_are_reported_with_how_to_obtain_them(server, tmp_path, data_available):
+    root, url, _ = server
+    publish(root, ["solar"])
+    r = runner.invoke(app, ["data", "fetch", "solar", "--dest", str(tmp_path / "d"), "--mirror", url, "--no-progress"])
     assert r.exit_code == 1
-    assert "not downloadable" in r.output and "snsFlux2D.root" in r.output and "data install" in r.output
+    line = next(ln for ln in r.output.splitlines() if ln.startswith("not downloadable"))
+    assert "solar/fluxes/b16_fluxes.csv" in line or "and 18 more" in line
+    assert "derived tables" in line and "data install" in line
+    assert "error" not in r.output  # every file with a source came
+    lacking = [n for n, e in data.sets()["solar"]["files"].items() if not e["urls"]]
+    assert sum(1 for s in data.verify(tmp_path / "d", ["solar"]) if s.ok) == len(data.sets()["solar"]["files"]) - len(
+        lacking
+    )
+
+
+SNSFLUX = "coherent_csi_2021_snsflux"
+FLAV = (("nu_e", "nuE"), ("nu_mu", "nuMu"), ("anti_nu_mu", "nuMuBar"), ("anti_nu_e", "nuEBar"))
+
+
+def _table(name: str):
+    import numpy as np
+
+    path = data.data_dir() / f"coherent_csi_2021/snsflux/{name}"
+    lines = [ln for ln in path.read_text().splitlines() if not ln.startswith("#")]
+    cols = lines[0].split(",")
+    arr = np.array([[float(v) for v in ln.split(",")] for ln in lines[1:]])
+    return {c: arr[:, i] for i, c in enumerate(cols)}
+
+
+def publish_snsflux_inputs(root: Path, monkeypatch, tamper=None) -> None:
+    """Serve stand-ins for the two public flux files the SNS flux tables are derived from (the
+    real ones are not part of the data directory): .npy dicts of arrays built from the registered
+    tables, with the same structure; their SHA-256 is put in the registry for this test."""
+    import numpy as np
+
+    e = _table("snsflux_energy_1MeV_nu_per_POT.csv")
+    t = _table("snsflux_time_10ns_fraction.csv")
+    two = _table("snsflux_2d_125ns_1MeV_nu_per_POT.csv")
+    t_edges = np.append(t["t_lo_ns"], t["t_hi_ns"][-1])
+    labels = np.unique(two["E_label_MeV"])
+    t2 = np.append(np.unique(two["t_lo_ns"]), two["t_hi_ns"].max())
+    one = {k: {"energy": (e["E_label_MeV"], e[c]), "time": (t_edges, t[c])} for c, k in FLAV}
+    twod = {k: ((t2, labels), two[c].reshape(len(t2) - 1, len(labels))) for c, k in FLAV}
+    if tamper is not None:
+        tamper(one)
+    recipe = data.sets()[SNSFLUX]["derive"]
+    for key, obj in (("1d", one), ("2d", twod)):
+        buf = io.BytesIO()
+        np.save(buf, np.array(obj, dtype=object), allow_pickle=True)
+        blob = buf.getvalue()
+        spec = recipe["inputs"][key]
+        p = root / url_path(spec["url"])
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(blob)
+        monkeypatch.setitem(
+            recipe["inputs"], key, {**spec, "sha256": hashlib.sha256(blob).hexdigest(), "size": len(blob)}
+        )
+
+
+def test_snsflux_tables_are_derived_from_public_files(server, tmp_path, monkeypatch, data_available):
+    """The CsI SNS flux tables have no URL of their own: fetch derives them from the public flux
+    files and keeps them only if they are byte for byte the registered tables."""
+    root, url, handler = server
+    publish_snsflux_inputs(root, monkeypatch)
+    dest = tmp_path / "data"
+    r = runner.invoke(app, ["data", "fetch", SNSFLUX, "--dest", str(dest), "--mirror", url, "--no-progress"])
+    assert r.exit_code == 0, r.output
+    assert "3 derived from public files" in r.output
+    assert all(s.ok for s in data.verify(dest, [SNSFLUX])) and not leftovers(dest)
+    assert sorted(g.rsplit("/", 3)[-3] for g in handler.gets) == sorted(
+        u["url"].split("/")[5] for u in data.sets()[SNSFLUX]["derive"]["inputs"].values()
+    )
+
+
+def test_snsflux_input_with_other_objects_is_refused(server, tmp_path, monkeypatch, data_available):
+    """A flux file that would build anything but arrays is refused (never unpickled), by name."""
+    import datetime
+
+    root, url, _ = server
+    publish_snsflux_inputs(root, monkeypatch, tamper=lambda one: one.update(when=datetime.date(2024, 1, 1)))
+    dest = tmp_path / "data"
+    rep = fetch.fetch([SNSFLUX], dest=dest, mirror=url, progress=False)
+    assert sorted(f.name for f in rep.failed) == sorted(data.sets()[SNSFLUX]["files"])
+    assert "refusing to build datetime.date" in rep.failed[0].message(dest)
+    assert not any((dest / n).exists() for n in data.sets()[SNSFLUX]["files"]) and not leftovers(dest)
+
+
+def test_snsflux_derivation_differing_from_the_registry_is_refused(server, tmp_path, monkeypatch, data_available):
+    def shift(one):
+        one["nuE"]["energy"][1][3] *= 1.0000001
+
+    root, url, _ = server
+    publish_snsflux_inputs(root, monkeypatch, tamper=shift)
+    dest = tmp_path / "data"
+    rep = fetch.fetch([SNSFLUX], dest=dest, mirror=url, progress=False)
+    assert [f.name for f in rep.failed] == ["coherent_csi_2021/snsflux/snsflux_energy_1MeV_nu_per_POT.csv"]
+    assert "differs from the registered one" in rep.failed[0].message(dest)
+    assert not (dest / rep.failed[0].name).exists()
+    assert len(rep.derived) == 2
 
 
 def test_archive_members_are_unpacked_and_verified(server, tmp_path, data_available):
@@ -338,18 +430,22 @@ def test_user_data_directory_is_the_default_target(server, tmp_path, monkeypatch
 
 
 @pytest.mark.slow
-def test_full_fetch_of_every_release_verifies(server, tmp_path, data_available):
+def test_full_fetch_of_every_release_verifies(server, tmp_path, monkeypatch, data_available):
     """Every release (81 MB, ~7100 files; the XENONnT one through its repository archive)."""
     root, url, handler = server
     publish(root, list(data.sets()))
+    publish_snsflux_inputs(root, monkeypatch)
     dest = tmp_path / "data"
     rep = fetch.fetch(None, dest=dest, mirror=url, progress=False)
     assert not rep.failed
     lacking = {
         n
         for n, e in data.registry().items()
-        if not data.sets()[e["set"]]["files"][n]["urls"] and "content" not in data.sets()[e["set"]]["files"][n]
+        if not data.sets()[e["set"]]["files"][n]["urls"]
+        and "content" not in data.sets()[e["set"]]["files"][n]
+        and n not in data.sets()[e["set"]].get("derive", {}).get("headers", {})
     }
+    assert len(rep.derived) == 3
     assert {n for names in rep.unavailable.values() for n in names} == lacking
     ok = [s for s in data.verify(dest) if s.ok]
     assert len(ok) == len(data.registry()) - len(lacking)

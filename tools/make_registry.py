@@ -383,14 +383,30 @@ BIB = {
 }""",
 }
 
+CHI2_PULL_TEST = "https://raw.githubusercontent.com/BarbeauGroup/chi2_pull_test/{commit}/flux/flux_dict.pkl"
+SNSFLUX_DERIVE = dict(
+    recipe="snsflux_chi2_pull_test",
+    inputs={
+        "1d": dict(
+            url=CHI2_PULL_TEST.format(commit="764f2f840472fe9ae0e435e90a00b6da07e2f615"),
+            sha256="7a648e9999b70dd69cebc0ab032bb6ded2bc2777039c60dbf94413f0ecf9089b",
+            size=114502,
+        ),
+        "2d": dict(
+            url=CHI2_PULL_TEST.format(commit="de9d4ab8ba6660fd47ecbf0a888d16c5192be994"),
+            sha256="22ac0070a1a8168e316ea572e4c4e20115c8807a9b6f012d40f6b074020437dc",
+            size=457201,
+        ),
+    },
+)
 SNSFLUX_HOWTO = (
-    "These three tables have no official download: they were written from the SNS flux pickles of the "
-    "public COHERENT analysis code BarbeauGroup/chi2_pull_test (flux/flux_dict.pkl at commits "
-    "764f2f840472fe9ae0e435e90a00b6da07e2f615 (1D) and de9d4ab8ba6660fd47ecbf0a888d16c5192be994 (2D)), which "
-    "project the four convolved_energy_time_of_* histograms of the release's snsFlux2D.root onto energy "
-    "(1-MeV bins, renormalised to 0.0848 nu/flavour/POT) and time. Obtain them from a colleague who has the "
-    "cevnsfit data directory, or derive them again from the official snsFlux2D.root (ancillary files of "
-    "arXiv:2110.07730v2), then run 'cevnsfit data install DIR'."
+    "These three tables have no download of their own: 'cevnsfit data fetch' writes them from the SNS flux "
+    "files of the public COHERENT analysis code BarbeauGroup/chi2_pull_test (flux/flux_dict.pkl at commits "
+    "764f2f840472fe9ae0e435e90a00b6da07e2f615 (1D) and de9d4ab8ba6660fd47ecbf0a888d16c5192be994 (2D), "
+    "projections of the four convolved_energy_time_of_* histograms of the release's snsFlux2D.root) and "
+    "checks that they are byte for byte the registered tables. If that fails, obtain them from a colleague "
+    "who has the cevnsfit data directory, or derive them again from the official snsFlux2D.root (ancillary "
+    "files of arXiv:2110.07730v2), then run 'cevnsfit data install DIR'."
 )
 
 SETS = {
@@ -415,6 +431,7 @@ SETS = {
         bibtex=["COHERENT:2021xmm"],
         urls=lambda sub: [],
         unavailable=SNSFLUX_HOWTO,
+        derive=SNSFLUX_DERIVE,
         include=["coherent_csi_2021/snsflux/*.csv"],
     ),
     "coherent_ar_2020": dict(
@@ -580,6 +597,14 @@ def main(data_dir: str) -> None:
             if any(fnmatch(sub, pat) for pat in meta.get("inline", [])):
                 entry["content"] = (data / r).read_text()  # transcribed by hand: no file to download
             out["files"][r] = entry
+        if "derive" in meta:  # the tables' comment headers, written above the derived numbers
+            out["derive"] = dict(
+                meta["derive"],
+                headers={
+                    r: "".join(ln for ln in (data / r).read_text().splitlines(keepends=True) if ln.startswith("#"))
+                    for r in rels
+                },
+            )
         lacking = [r for r, e in out["files"].items() if not e["urls"] and "content" not in e]
         if lacking and not meta.get("unavailable"):
             raise SystemExit(f"{name}: no download URL for {lacking[:3]}... and no 'unavailable' explanation")

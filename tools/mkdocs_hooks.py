@@ -121,7 +121,8 @@ def data_page() -> str:
     ]
     for name, meta in data.sets().items():
         files = meta["files"]
-        n_ok = sum(1 for e in files.values() if e.get("urls") or "content" in e)
+        derived = meta.get("derive", {}).get("headers", {})
+        n_ok = sum(1 for n, e in files.items() if e.get("urls") or "content" in e or n in derived)
         size = sum(e["size"] for e in files.values()) / 1e6
         out.append(
             f"| [`{name}`](#{name.lower()}) | {len(files)} | {size:.2f} MB | "
@@ -152,6 +153,11 @@ def data_page() -> str:
             n = sum("content" in e for e in files.values())
             out.append(
                 f"* {n} small coefficient table(s) transcribed by hand from the papers are written from the registry"
+            )
+        if meta.get("derive"):
+            out.append(
+                "* Derived at fetch time from public files (kept only if byte for byte the registered tables): "
+                + ", ".join(_link(i["url"]) for i in meta["derive"]["inputs"].values())
             )
         if meta.get("unavailable"):
             out += ["", '!!! note "Files without a public download"', "    " + meta["unavailable"]]

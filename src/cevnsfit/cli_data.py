@@ -70,7 +70,8 @@ def data_fetch(
     where = report.dest
     typer.echo(
         f"{len(report.downloaded)} file(s) downloaded ({report.bytes_downloaded / 1e6:.1f} MB), "
-        f"{len(report.present)} already present, {len(report.written)} written from the registry; "
+        f"{len(report.present)} already present, {len(report.written)} written from the registry, "
+        f"{len(report.derived)} derived from public files; "
         f"data directory {where}"
     )
     for f in report.failed[:20]:
@@ -94,7 +95,8 @@ def data_sets(as_json: bool = typer.Option(False, "--json", help="print JSON")) 
     rows = []
     for name, meta in datamod.sets().items():
         files = meta["files"]
-        n_url = sum(1 for e in files.values() if e.get("urls") or "content" in e)
+        derived = meta.get("derive", {}).get("headers", {})
+        n_url = sum(1 for n, e in files.items() if e.get("urls") or "content" in e or n in derived)
         rows.append(
             {
                 "set": name,

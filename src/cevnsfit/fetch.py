@@ -14,8 +14,10 @@ A set may also name an archive of its official repository (the XENONnT 8B releas
 instead of ~6900); its members are unpacked only if they are registered files, each verified
 before it is moved into place.  If the archive cannot be had, the files are downloaded one by one.
 
-Some files have no public URL (the derived CsI SNS flux tables, the curators' derived solar
-tables); their set's ``unavailable`` text says how to obtain them.  The two coefficient tables
+The CsI 2021 SNS flux tables have no URL of their own: they are derived from public files by a
+recipe of :mod:`cevnsfit.derived` and kept only if byte for byte the registered tables.  Some
+files have no public source at all (the curators' derived solar tables); their set's
+``unavailable`` text says how to obtain them.  The two coefficient tables
 transcribed by hand from published papers are written from the registry itself.
 
 ``mirror`` (or the environment variable ``CEVNSFIT_MIRROR``) fetches every URL
@@ -64,13 +66,15 @@ class Failure:
 
 @dataclass
 class Report:
-    """What a fetch did: files downloaded, already present, written from the registry, failed,
-    and files with no public URL (per set, with the set's explanation)."""
+    """What a fetch did: files downloaded, already present, written from the registry, derived
+    from public files (:mod:`cevnsfit.derived`), failed, and files with no public URL (per set, with
+    the set's explanation)."""
 
     dest: Path
     downloaded: list[str] = field(default_factory=list)
     present: list[str] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
+    derived: list[str] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
     unavailable: dict[str, list[str]] = field(default_factory=dict)
     bytes_downloaded: int = 0
@@ -295,6 +299,12 @@ def fetch(
                     report.downloaded.append(n)
                     report.bytes_downloaded += remaining[n]["size"]
                     del remaining[n]
+            recipe = all_sets[s].get("derive")
+            if recipe:
+                covered = {n: e for n, e in remaining.items() if n in recipe["headers"]}
+                if covered:
+                    _fetch_derived(recipe, covered, dest, mirror, retries, dead_hosts, report)
+                    remaining = {n: e for n, e in remaining.items() if n not in covered}
             for name, entry in remaining.items():
                 _fetch_one(s, name, entry, dest, mirror, retries, advance, dead_hosts, report)
     return report
@@ -331,6 +341,48 @@ def _fetch_archive(arch: dict, covered: dict, dest: Path, mirror, retries, advan
             return []  # fall back to single files, which report any error
     advance(sum(covered[n]["size"] for n in got))
     return got
+
+
+def _fetch_derived(recipe: dict, covered: dict, dest: Path, mirror, retries, dead_hosts, report: Report) -> None:
+    """Download a recipe's inputs (verified), derive the tables, and keep those whose SHA-256 is
+    the registered one (:mod:`cevnsfit.derived`)."""
+    from . import derived
+
+    attempts: list[tuple[str, str]] = []
+    with tempfile.TemporaryDirectory(prefix=".cevnsfit-derive-", dir=_existing_parent(dest)) as tmp:
+        inputs = {}
+        for key, spec in recipe["inputs"].items():
+            url = mirror_url(spec["url"], mirror)
+            host = url.split("/")[2]
+            if host in dead_hosts:
+                attempts.append((url, "server unreachable (no network, or the host is down)"))
+                continue
+            target = Path(tmp) / f"{key}.input"
+            try:
+                _download(url, target, spec["sha256"], retries, None)
+                inputs[key] = target
+            except Exception as exc:
+                if _unreachable(exc):
+                    dead_hosts.add(host)
+                attempts.append((url, _checksum_error(exc) or _reason(exc)))
+        tables: dict[str, bytes] = {}
+        if not attempts:
+            try:
+                tables = derived.derive(recipe["recipe"], inputs, recipe["headers"])
+            except Exception as exc:  # a malformed input: reported, never a partial table
+                attempts.append((recipe["recipe"], f"derivation failed: {exc}"))
+    for name, entry in covered.items():
+        blob = tables.get(name)
+        if blob is None or hashlib.sha256(blob).hexdigest() != entry["sha256"]:
+            why = attempts or [(recipe["recipe"], "the derived table differs from the registered one")]
+            report.failed.append(Failure(name, list(why)))
+            continue
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp_file = target.with_name(f".part-{target.name}")
+        tmp_file.write_bytes(blob)
+        os.replace(tmp_file, target)
+        report.derived.append(name)
 
 
 def _existing_parent(p: Path) -> Path:

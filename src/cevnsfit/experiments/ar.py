@@ -33,11 +33,13 @@ import numpy as np
 from .. import data
 from ..detectors.quenching import ArgonLinear
 from ..detectors.response import binned_with_efficiency, recoil_quadrature
-from ..inference.templates import TemplateBank, build_templates, morph_weights
+from ..inference.templates import build_templates, morph_weights
 from ..physics import cevns
 from ..physics.monomials import Points
 from ..physics.parameters import Params
 from ..physics.target import zeff_edges
+from ..sources.oscillation import sns_baseline
+from . import menu
 from .base import Axis, DataSet, Nuisance
 from .registry import ExperimentInfo, Option
 from .snsbeam import SNSExposure, TimeBinning, combine_energy_time_batch, nuclear_quadrature, setup_beam
@@ -109,6 +111,7 @@ class Ar2020(DataSet):
     grid: str = "2d"
     r_neutron: dict = field(default_factory=dict)
     per_decade: int = 24
+    keyed_templates = True
 
     def __post_init__(self):
         if self.grid not in ("2d", "3d"):
@@ -133,6 +136,8 @@ class Ar2020(DataSet):
                     "+": f90_shape(grid_file("SystErrors/cevnspdf+1sigF90.txt")),
                     "-": f90_shape(grid_file("SystErrors/cevnspdf-1sigF90.txt"))}
         setup_beam(self, SNSExposure(t0=POT_T0_US, sigma=POT_SIGMA_US, **EXPOSURE), (("Ar", 1),), MASS_KG)
+        self.baseline = sns_baseline(EXPOSURE["distance_m"])
+        self.sensitive_to += menu.measured(self, ("e", "mu"))
         self.nuisances = (
             Nuisance("eta_cevns", 0.0, 0.13, "CEvNS normalisation 13% (release prediction 128 +- 17)"),
             Nuisance("eta_brn", 0.0, 0.32, "prompt BRN normalisation (497 +- 160, LArParametersAnlA.yaml)"),
@@ -164,12 +169,6 @@ class Ar2020(DataSet):
         return recoil_quadrature(1e-4, 0.2, zeff_edges(self.target), per_decade=self.per_decade)
 
     # predictions ----------------------------------------------------------------------------
-    def _bank(self) -> TemplateBank:
-        bank = self.__dict__.get("_bank_cache")
-        if bank is None:
-            bank = self.__dict__["_bank_cache"] = TemplateBank(self.templates)
-        return bank
-
     def _brn_variants(self):
         """The BRN morphing variants stacked: names, nominal (B,), plus (3, B), minus (3, B)."""
         keys = tuple(self.brn_var)
@@ -213,7 +212,7 @@ class Ar2020(DataSet):
         with ``derivatives``, the exact derivatives of the expected counts by nuisance."""
         n = points.n
         norm = (1.0 + nv["eta_cevns"])[:, None, None]
-        raw = self._bank().contract(points)                        # channel -> (n, D, K, E)
+        raw = self.contract_templates(points)                      # channel -> (n, D, K, E)
         p, dp = self._timing.batch(nv["t_offset"], derivatives)
         kidx = [self._timing.kinds.index(k) for k in self.kinds]
         tk = p[:, kidx]
@@ -256,8 +255,8 @@ class Ar2020(DataSet):
         return out
 
 
-def _build(opts: cevns.Options, es: bool, ar_grid: str) -> Ar2020:
-    return Ar2020(opts=opts, es=es, grid=ar_grid)
+def _build(opts: cevns.Options, es: bool, ar_grid: str, zp_model: str = "universal") -> Ar2020:
+    return Ar2020(opts=menu.with_zp_model(opts, zp_model), es=es, grid=ar_grid)
 
 
 INFO = ExperimentInfo(
@@ -266,4 +265,4 @@ INFO = ExperimentInfo(
     # the F90 pulse-shape cut removes electron recoils: ES off by default
     default_es=False, build=_build,
     options=(Option("ar_grid", "2d", "Ar binning: 2d (energy x time, F90 summed) or 3d (energy x F90 x time)",
-                    choices=("2d", "3d")),))
+                    choices=("2d", "3d")), menu.ZP_MODEL))

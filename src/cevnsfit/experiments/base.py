@@ -175,6 +175,12 @@ class DataSet(ABC):
 
     # the physics parameters this data set is sensitive to (others do not change its prediction)
     sensitive_to: tuple[str, ...] = field(init=False, default=())
+    #: distribution of the source-detector distance (:class:`cevnsfit.sources.oscillation.Baseline`);
+    #: None: sterile oscillations are not modelled
+    baseline: object = field(init=False, default=None)
+    #: a data set that contracts its templates through :meth:`contract_templates` models the
+    #: non-polynomial parameters too (neutron radii, mediator masses, sterile oscillations)
+    keyed_templates = False
 
     def nominal_templates(self, channel: str):
         """The :class:`~cevnsfit.inference.templates.ComponentTemplates` of ``channel`` at nominal
@@ -255,7 +261,42 @@ class DataSet(ABC):
     def parameters(self) -> frozenset:
         """Physics parameters the prediction models (others must stay at their defaults: a
         point that moves one is refused with a ValueError rather than silently ignored)."""
+        if self.keyed_templates:
+            return MONOMIAL_PARAMETERS | self.nonpolynomial_parameters()
         return MONOMIAL_PARAMETERS
+
+    # --- the non-polynomial parameters (:mod:`cevnsfit.inference.nonpolynomial`) ------------------
+    def radius_parameters(self) -> dict[str, str]:
+        """Element -> its neutron-radius parameter, for the target's elements."""
+        from ..physics.neutron_radii import PARAM
+
+        return {el: PARAM[el] for el, _ in self.target.elements if el in PARAM}
+
+    def nonpolynomial_parameters(self) -> frozenset:
+        """Neutron radii, mediator masses and (with a baseline) the sterile state.  The radii of
+        elements the target does not hold are modelled too (they change nothing), so that a
+        combined fit can float them; a radius the data set deliberately ties to another is not."""
+        from ..physics.neutron_radii import PARAM
+
+        own = self.radius_parameters()
+        names = {p for el, p in PARAM.items() if el not in own} | set(own.values()) | {"m_zp", "m_phi"}
+        if self.baseline is not None:
+            names |= {"dm2_41", "ue4sq", "umu4sq", "utau4sq"}
+        return frozenset(names)
+
+    def contract_templates(self, points: Points) -> dict:
+        """The template entries (``self.templates``; a dict of variants is a VariantStack)
+        contracted with the points' monomials -- each point with the templates of its neutron
+        radii, mediator masses and sterile oscillation: {entry: (n, D, ..., K, B)}."""
+        from ..inference import nonpolynomial
+
+        banks = self.__dict__.get("_keyed_banks")
+        if banks is None:
+            banks = self.__dict__["_keyed_banks"] = nonpolynomial.KeyedBanks(self.templates, self.baseline)
+        flavours = ()
+        if self.baseline is not None:
+            flavours = tuple(sorted({f for b in nonpolynomial.bank_entries(self.templates).values() for f in b.flavours}))
+        return nonpolynomial.contract(banks, points, self.radius_parameters(), flavours)
 
     @property
     def analytic_parameters(self) -> frozenset:
@@ -287,6 +328,7 @@ class DataSet(ABC):
             nv = self._nuis(nuis)
             arr = {k: np.full(1, float(v)) for k, v in nv.items()}
             return self.predict_points(self.point(params), arr)[0][0, 0]
+        self.point(params)              # refuse what the prediction does not model
         return sum(self.components(params, nuis).values())
 
     def chi2(self, params: Params, nuis: dict | None = None) -> float:
@@ -298,6 +340,7 @@ class DataSet(ABC):
         return float(sum(n.penalty(values[n.name]) for n in self.nuisances))
 
     def totals(self, params: Params, nuis: dict | None = None) -> dict[str, float]:
+        self.point(params)              # refuse what the prediction does not model
         comps = self.components(params, nuis)
         out = {k: float(np.sum(v)) for k, v in comps.items()}
         out["observed"] = float(np.sum(self.observed))

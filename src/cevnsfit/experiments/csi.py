@@ -50,12 +50,14 @@ import numpy as np
 from .. import data
 from ..detectors.quenching import CSI_VARIANTS, CsIPolynomial
 from ..detectors.response import binned_with_efficiency, gamma_cdf, recoil_quadrature
-from ..inference.templates import TemplateBank, VariantStack, build_templates, morph_weights
+from ..inference.templates import VariantStack, build_templates, morph_weights
 from ..physics import cevns
 from ..physics.monomials import Points
 from ..physics.parameters import Params
 from ..physics.target import zeff_edges
 from ..sources.snsflux import ReleaseTimeProfile
+from ..sources.oscillation import sns_baseline
+from . import menu
 from .base import Axis, DataSet, Nuisance
 from .registry import ExperimentInfo, Option
 from .snsbeam import (PotTraceProfile, SNSExposure, TimeBinning, combine_energy_time_batch, nuclear_quadrature,
@@ -164,6 +166,8 @@ class CsI2021(DataSet):
     r_neutron: dict = field(default_factory=dict)
     t0: float = POT_T0_US
     per_decade: int = 24
+    tie_csi_radius: bool = False
+    keyed_templates = True
     timing: str = "release"
     steady_state: str = "flat"
 
@@ -182,6 +186,8 @@ class CsI2021(DataSet):
         self.brn = background_template("brn").ravel()
         self.nin = background_template("nin").ravel()
         setup_beam(self, SNSExposure(t0=self.t0, sigma=POT_SIGMA_US, **EXPOSURE), (("Cs", 1), ("I", 1)), MASS_KG)
+        self.baseline = sns_baseline(EXPOSURE["distance_m"])
+        self.sensitive_to += menu.measured(self, ("e", "mu"))
         self.time_profile = (ReleaseTimeProfile() if self.timing == "release"
                              else PotTraceProfile(self.exposure.t0, self.exposure.sigma))
         self.kinds = tuple(self.time_profile.kind_of(s.species) for s in self.spectra)
@@ -236,12 +242,6 @@ class CsI2021(DataSet):
         self._timing = TimeBinning(self.time_profile, TIME_EDGES, time_efficiency)
 
     # predictions ----------------------------------------------------------------------------
-    def _bank(self) -> TemplateBank:
-        bank = self.__dict__.get("_bank_cache")
-        if bank is None:
-            bank = self.__dict__["_bank_cache"] = TemplateBank(self._stacks)
-        return bank
-
     def _channels(self) -> tuple[str, ...]:
         return ("cevns", "es") if self.es else ("cevns",)
 
@@ -291,7 +291,7 @@ class CsI2021(DataSet):
     def _parts(self, points: Points, nv: dict, derivatives: bool = False):
         """Signal per channel (n, D, B) (normalisation applied), backgrounds {name: (n, B)} and,
         with ``derivatives``, the exact derivatives of the expected counts by nuisance."""
-        raw = self._bank().contract(points)                  # channel -> (n, D, V, K, E)
+        raw = self.contract_templates(points)                # channel -> (n, D, V, K, E)
         p, dp = self._timing.batch(nv["t_offset"], derivatives)
         kidx = [self._timing.kinds.index(k) for k in self.kinds]
         tk = p[:, kidx]
@@ -330,8 +330,15 @@ class CsI2021(DataSet):
         return out
 
 
-def _build(opts: cevns.Options, es: bool, timing: str, steady_state: str) -> CsI2021:
-    return CsI2021(opts=opts, es=es, timing=timing, steady_state=steady_state)
+    def radius_parameters(self) -> dict[str, str]:
+        """Cs and I each with its radius, or both with rn_cs (option ``tie_csi_radius``)."""
+        return {"Cs": "rn_cs", "I": "rn_cs"} if self.tie_csi_radius else {"Cs": "rn_cs", "I": "rn_i"}
+
+
+def _build(opts: cevns.Options, es: bool, timing: str, steady_state: str, zp_model: str = "universal",
+           tie_csi_radius: bool = False) -> CsI2021:
+    return CsI2021(opts=menu.with_zp_model(opts, zp_model), es=es, timing=timing, steady_state=steady_state,
+                   tie_csi_radius=tie_csi_radius)
 
 
 INFO = ExperimentInfo(
@@ -342,4 +349,5 @@ INFO = ExperimentInfo(
                "per flavour) or model (Gaussian POT trace x pion and muon decay)", choices=TIMING_MODELS),
         Option("steady_state", "flat", "CsI beam-unrelated background: flat (AC energy distribution, flat in time x "
                "time efficiency, AC total) or template (the AC histogram bin by bin)", choices=STEADY_STATE_MODELS),
+        menu.ZP_MODEL, menu.TIE_CSI_RADIUS,
     ))

@@ -48,13 +48,15 @@ import numpy as np
 from .. import data
 from ..detectors.quenching import GeTable, Lindhard
 from ..detectors.response import gaussian_bin_matrix, recoil_quadrature
-from ..inference.templates import TemplateBank, build_templates
+from ..inference.templates import build_templates
 from ..physics import cevns
 from ..physics.monomials import Points
 from ..physics.parameters import Params
 from ..physics.target import Target, zeff_edges
+from ..sources.oscillation import reactor_baseline
 from ..sources.reactor import MODELS as FLUX_MODELS
 from ..sources.reactor import NORMALISATIONS, reactor_spectrum
+from . import menu
 from .base import Axis, DataSet, Nuisance
 from .registry import ExperimentInfo, Option
 
@@ -67,6 +69,8 @@ SIGMA_N_KEV, ETA_KEV, FANO = 0.0685, 0.00296, 0.11
 PEAKS_KEV = {"L1": 1.297, "L2": 1.142, "M": 0.158}
 PEAK_RATIOS = {"L1": 1.0, "L2": 0.008, "M": 0.16}
 FLUX_SIGMA = 0.02
+#: reactor core centre to detector [m] (Colaresi et al. 2022)
+DISTANCE_M = 10.39
 PEAK_MODELS = ("fitted", "fixed")
 
 
@@ -182,6 +186,7 @@ class Dresden2(DataSet):
     per_decade: int = 40
     peaks: str = "fitted"
     reactor_norm: str = "total"
+    keyed_templates = True
 
     def __post_init__(self):
         if self.qf not in QF_MODELS:
@@ -239,7 +244,9 @@ class Dresden2(DataSet):
                 Nuisance("l1_width", float(resolution(PEAKS_KEV["L1"])), None,
                          "71Ge L1 (and L2) peak width [keV], free (resolution at 1.3 keV)", (0.03, 0.15)),
             )
-        self.sensitive_to = ("sin2w", "mu_e", "mu_nu", "r2_ee", "r2_emu", "r2_etau", "q_ee", "q_emu", "q_etau")
+        self.baseline = reactor_baseline(DISTANCE_M)
+        self.sensitive_to = ("sin2w", "mu_e", "mu_nu", "r2_ee", "r2_emu", "r2_etau", "q_ee", "q_emu", "q_etau") \
+            + menu.measured(self, ("e",))
 
     def _tmin(self) -> float:
         """Lowest recoil [MeV] with E_ee >= eee_min (E_ee(T) is monotonic in this region for every
@@ -254,17 +261,11 @@ class Dresden2(DataSet):
         # kinematic end points of each isotope at the spectrum's end (steps of the integrand)
         return [float(cevns.t_max(self.spectrum.emax, iso.mass)) for iso, _ in self.target.isotopes()]
 
-    def _bank(self) -> TemplateBank:
-        bank = self.__dict__.get("_bank_cache")
-        if bank is None:
-            bank = self.__dict__["_bank_cache"] = TemplateBank(self.templates)
-        return bank
-
     def _parts(self, points: Points, nv: dict, derivatives: bool = False):
         """Signal per channel (n, D, B) (flux normalisation applied), background (n, B) and, with
         ``derivatives``, the exact derivatives of the expected counts by nuisance."""
         norm = 1.0 + nv["eta_flux"]
-        raw = self._bank().contract(points)                    # channel -> (n, D, 1, B)
+        raw = self.contract_templates(points)                  # channel -> (n, D, 1, B)
         sig = {ch: norm[:, None, None] * v[:, :, 0, :] for ch, v in raw.items()}
         fitted = self.peaks == "fitted"
         bkg, d = background_batch(E_EDGES, nv["bkg_flat"], nv["bkg_exp_amp"], nv["bkg_exp_slope"], nv["bkg_l1"],
@@ -297,8 +298,9 @@ class Dresden2(DataSet):
 
 
 def _build(opts: cevns.Options, es: bool, qf: str, flux: str, peaks: str, lindhard_k: float | None,
-           reactor_norm: str) -> Dresden2:
-    return Dresden2(qf=qf, flux=flux, es=es, opts=opts, lindhard_k=lindhard_k, peaks=peaks, reactor_norm=reactor_norm)
+           reactor_norm: str = "total", zp_model: str = "universal") -> Dresden2:
+    return Dresden2(qf=qf, flux=flux, es=es, opts=menu.with_zp_model(opts, zp_model), lindhard_k=lindhard_k,
+                    peaks=peaks, reactor_norm=reactor_norm)
 
 
 def _check_k(k):
@@ -319,6 +321,7 @@ INFO = ExperimentInfo(
                choices=PEAK_MODELS),
         Option("lindhard_k", None, "Lindhard k of the lindhard quenching model (default 0.157)", kind=float,
                check=_check_k),
+        menu.ZP_MODEL,
         Option("reactor_norm", "total", "reactor flux normalisation: total (every spectrum model scaled to "
                "4.8e13 nu-bar/cm2/s), power (fission rate from 2.96 GW_th and the energy per fission x nu-bar "
                "per fission of the model) or fission (4.8e13 for the fission nu-bar, capture nu-bar on top)",

@@ -14,16 +14,27 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import experiments
-from ..physics.parameters import UNITS, Params
+from ..physics.parameters import UNITS, Params, default_limits
 from .fit import Likelihood
 from .profile import (Contour, Profiler, delta_chi2_threshold, modulus_only, profile_grid_2d, scan_intervals,
                       sigma_to_cl)
 
 #: parameter families; the flavour-universal moment mu_nu is a family of its own (a limit on it
-#: keeps the flavoured moments at zero, and a limit on mu_e does not profile mu_nu)
-FAMILIES = ("sin2w", "mu", "mu_nu", "r2", "q")
+#: keeps the flavoured moments at zero, and a limit on mu_e does not profile mu_nu).  The
+#: new-physics families: vector NSI (eps), light vector (zp) and scalar (phi) mediators, neutron
+#: radii (rn), the sterile state (sterile).
+FAMILIES = ("sin2w", "mu", "mu_nu", "r2", "q", "eps", "zp", "phi", "rn", "sterile")
+#: families whose members are not profiled together by default: each limit or contour varies its
+#: own parameters with the rest of the family fixed (e.g. a 1D limit on eps_u_ee with every other
+#: eps at 0, the convention of the NSI literature); ``free`` adds parameters explicitly
+SOLO_FAMILIES = ("eps", "zp", "phi", "rn", "sterile")
+_FAMILY_OF = {"g_zp": "zp", "m_zp": "zp", "g_phi": "phi", "m_phi": "phi", "dm2_41": "sterile", "ue4sq": "sterile",
+              "umu4sq": "sterile", "utau4sq": "sterile"}
 #: scan range of a diagonal charge radius [1e-32 cm^2]: wide enough for the second interval near -60
 R2_DIAG_RANGE = (-120.0, 80.0)
+#: scan range of a diagonal NSI coupling: wide enough for the second band, where the coherent
+#: amplitude returns to its SM size (eps ~ 0.35-0.45 for Cs, I, Ar and Ge)
+EPS_DIAG_RANGE = (-0.6, 1.0)
 #: rungs of the scan-range ladder profiled per batch
 LADDER = 8
 TRANSITION_SUFFIXES = ("emu", "etau", "mutau")
@@ -32,6 +43,8 @@ TRANSITION_SUFFIXES = ("emu", "etau", "mutau")
 def family(name: str) -> str:
     if name in ("sin2w", "mu_nu"):
         return name
+    if name in _FAMILY_OF:
+        return _FAMILY_OF[name]
     fam = name.split("_", 1)[0]
     if fam not in FAMILIES or name not in Params.names():
         raise ValueError(f"unknown parameter {name!r}; allowed: {', '.join(Params.names())}")
@@ -39,7 +52,9 @@ def family(name: str) -> str:
 
 
 def is_transition(name: str) -> bool:
-    return name.split("_", 1)[-1] in TRANSITION_SUFFIXES
+    """A transition EM parameter (r2_emu, q_etau, ...); flavour-changing NSI are signed couplings
+    of their own family, not transition parameters."""
+    return not name.startswith("eps_") and name.split("_", 1)[-1] in TRANSITION_SUFFIXES
 
 
 @dataclass(frozen=True, init=False)
@@ -123,6 +138,19 @@ class Setup:
         return out
 
 
+def subsetup(setup: Setup, names) -> Setup:
+    """The same analysis choices for a subset ``names`` of the data sets (each keeps its options)."""
+    names = tuple(names)
+    missing = [n for n in names if n not in setup.data]
+    if missing:
+        raise ValueError(f"data set(s) {missing} are not part of the analysis {list(setup.data)}")
+    opts = {}
+    for n in names:
+        opts.update(setup.options_of(n))
+    return Setup(names, es=setup.es, transitions=setup.transitions, momentum_dependent=setup.momentum_dependent,
+                 form_factor=setup.form_factor, **opts)
+
+
 def _options(setup: Setup, fixed: dict) -> dict:
     out = setup.options()
     if fixed:
@@ -132,11 +160,11 @@ def _options(setup: Setup, fixed: dict) -> dict:
 
 def free_parameters(params_of_interest, datasets, transitions: bool) -> list[str]:
     """The parameters of interest plus every parameter of the same families that the data sets
-    measure (transitions only if ``transitions``)."""
+    measure (transitions only if ``transitions``; none for the :data:`SOLO_FAMILIES`)."""
     measured = set()
     for d in datasets:
         measured.update(d.sensitive_to)
-    fams = {family(p) for p in params_of_interest}
+    fams = {family(p) for p in params_of_interest} - set(SOLO_FAMILIES)
     out = list(params_of_interest)
     for p in Params.names():
         if p in out or p not in measured or family(p) not in fams:
@@ -216,7 +244,17 @@ def check_range(param: str, rng, what: str = "scan range") -> tuple[tuple[float,
             lo = 0.0
     if param == "sin2w" and (lo < 0 or hi > 1):
         raise ValueError(f"sin2w lies in [0, 1]; the {what} [{lo:g}, {hi:g}] reaches outside")
+    blo, bhi = default_limits(param)
+    if param != "sin2w" and ((blo is not None and lo < blo) or (bhi is not None and hi > bhi)):
+        raise ValueError(f"{param} lies in [{blo if blo is not None else '-inf'}, {bhi if bhi is not None else 'inf'}]; "
+                         f"the {what} [{lo:g}, {hi:g}] reaches outside")
     return (lo, hi), warns
+
+
+def _lo_phys(param: str) -> float | None:
+    """The physical boundary a scan starts at: 0 for a modulus, a mixing or Delta m^2."""
+    lo = default_limits(param)[0]
+    return 0.0 if (modulus_only(param) or (lo == 0.0 and param != "sin2w")) else None
 
 
 def _scan_range(prof: Profiler, param: str, level: float, lo_phys: float | None) -> tuple[float, float]:
@@ -226,17 +264,23 @@ def _scan_range(prof: Profiler, param: str, level: float, lo_phys: float | None)
     time): the result is that of walking them one by one."""
     if family(param) == "r2" and not is_transition(param):
         return R2_DIAG_RANGE
+    if family(param) == "eps" and param.split("_")[-1] in ("ee", "mumu", "tautau"):
+        return EPS_DIAG_RANGE
     best = prof.best.values[param]
     err = prof.best.errors.get(param, 0.0)
-    scale = {"sin2w": 0.005, "mu": 0.2, "mu_nu": 0.2, "r2": 0.5, "q": 1e-13}[family(param)]
+    scale = {"sin2w": 0.005, "mu": 0.2, "mu_nu": 0.2, "r2": 0.5, "q": 1e-13, "eps": 0.02, "zp": 1e-6,
+             "phi": 1e-6, "rn": 0.1, "sterile": 0.02}[family(param)]
+    if param in ("m_zp", "m_phi", "dm2_41"):
+        scale = max(0.1 * abs(best), 1e-3)
     step = max(err if np.isfinite(err) and err > 0 else 0.0, scale)
 
     def clipped(x):
         """The rung, and whether it stops the walk without a fit (a physical boundary)."""
         if lo_phys is not None and x < lo_phys:
             return lo_phys, True
-        if param == "sin2w" and not (0.0 < x < 1.0):
-            return min(max(x, 0.0), 1.0), True
+        lo_b, hi_b = default_limits(param)
+        if (lo_b is not None and x < lo_b) or (hi_b is not None and x > hi_b):
+            return min(max(x, lo_b if lo_b is not None else x), hi_b if hi_b is not None else x), True
         return x, False
 
     def excluded(xs):
@@ -300,19 +344,22 @@ def _scan_range(prof: Profiler, param: str, level: float, lo_phys: float | None)
 
 
 def limit(setup: Setup, param: str, cl: float = 0.9, n_points: int = 61, scan_range=None,
-          refine: bool = True, fixed=None, free=None) -> dict:
+          refine: bool = True, fixed=None, free=None, expected: bool = True, datasets=None) -> dict:
     """1D profiled allowed intervals of ``param`` at confidence level ``cl``; a JSON-able dict.
-    ``fixed``/``free``: see :func:`physics_parameters`."""
+    ``fixed``/``free``: see :func:`physics_parameters`.  With ``expected`` the result also holds
+    the expected (Asimov, SM truth) ``expected_intervals`` and ``expected_scan``
+    (:mod:`cevnsfit.inference.expected`).  ``datasets``: the built data sets to fit instead of
+    the set-up's (e.g. pseudo-data)."""
     t0 = time.perf_counter()
     level = delta_chi2_threshold(cl, 1)
     family(param)
     scan_range, range_warnings = check_range(param, scan_range)
-    dss = setup.datasets()
+    dss = setup.datasets() if datasets is None else list(datasets)
     free, fixed = physics_parameters([param], dss, setup.transitions, fixed, free)
     lik = Likelihood(dss, poi=free, fixed=fixed)
     prof = Profiler(lik)
     best = prof.global_fit()
-    lo_phys = 0.0 if modulus_only(param) else None
+    lo_phys = _lo_phys(param)
     if scan_range is None:
         lo, hi = _scan_range(prof, param, level, lo_phys)
     else:
@@ -339,24 +386,35 @@ def limit(setup: Setup, param: str, cl: float = 0.9, n_points: int = 61, scan_ra
                              f"[{grid[0]:.4g}, {grid[-1]:.4g}]: the limit may lie beyond it")
     if not intervals:
         warnings_.append("no point of the scan is allowed at this CL")
-    return {
+    out = {
         "param": param, "unit": UNITS[param], "cl": cl, "delta_chi2": level,
         "best_fit": best.values[param], "chi2_min": best.chi2,
         "intervals": intervals, "converged": bool(best.converged and np.all(scan.converged)),
         "profiled": [p for p in free if p != param], "options": _options(setup, fixed),
         "scan": {"grid": grid.tolist(), "delta_chi2": delta.tolist()},
         "best_fit_all": best.values, "n_bins": int(sum(d.observed.size for d in dss)),
-        "warnings": warnings_, "seconds": time.perf_counter() - t0,
+        "warnings": warnings_,
     }
+    if expected:
+        from .expected import expected_limit
+
+        out.update(expected_limit(setup, param, dss, free, fixed, cl=cl, n_points=n_points, scan_range=scan_range,
+                                  refine=refine))
+    out["seconds"] = time.perf_counter() - t0
+    return out
 
 
 def contour(setup: Setup, px: str, py: str, x_range=None, y_range=None, n: int = 25, fixed=None,
-            free=None) -> dict:
+            free=None, scales=("linear", "linear")) -> dict:
     """Profiled Δχ² on an n x n grid of (px, py) with 90 % CL and 1/2/3 sigma levels (2 dof).
-    ``fixed``/``free``: see :func:`physics_parameters`."""
+    ``fixed``/``free``: see :func:`physics_parameters`; ``scales`` "linear" or "log" per axis (a
+    log axis needs an explicit positive range, e.g. Delta m^2 or a mediator mass)."""
     t0 = time.perf_counter()
     if px == py:
         raise ValueError("contour needs two different parameters")
+    scales = tuple(scales)
+    if len(scales) != 2 or any(sc not in ("linear", "log") for sc in scales):
+        raise ValueError(f"axis scales must be two of linear, log; got {scales}")
     family(px), family(py)
     x_range, wx = check_range(px, x_range, "x range")
     y_range, wy = check_range(py, y_range, "y range")
@@ -367,13 +425,18 @@ def contour(setup: Setup, px: str, py: str, x_range=None, y_range=None, n: int =
     prof.global_fit()
     level = delta_chi2_threshold(0.9, 2)
     ranges = []
-    for p, r in ((px, x_range), (py, y_range)):
+    for p, r, sc in ((px, x_range, scales[0]), (py, y_range, scales[1])):
         if r is None:
-            lo_phys = 0.0 if modulus_only(p) else None
-            r = _scan_range(prof, p, delta_chi2_threshold(sigma_to_cl(3), 2), lo_phys)
+            if sc == "log":
+                raise ValueError(f"a log axis of {p} needs an explicit range")
+            r = _scan_range(prof, p, delta_chi2_threshold(sigma_to_cl(3), 2), _lo_phys(p))
         ranges.append(r)
-    x = np.linspace(*ranges[0], n)
-    y = np.linspace(*ranges[1], n)
+    axes = []
+    for (lo, hi), sc, p in zip(ranges, scales, (px, py)):
+        if sc == "log" and not (lo > 0 and hi > lo):
+            raise ValueError(f"a log axis of {p} needs 0 < low < high, got [{lo:g}, {hi:g}]")
+        axes.append(np.geomspace(lo, hi, n) if sc == "log" else np.linspace(lo, hi, n))
+    x, y = axes
     c: Contour = profile_grid_2d(prof, px, py, x, y)
     levels = {"90%": level, "1sigma": delta_chi2_threshold(sigma_to_cl(1), 2),
               "2sigma": delta_chi2_threshold(sigma_to_cl(2), 2), "3sigma": delta_chi2_threshold(sigma_to_cl(3), 2)}
@@ -387,9 +450,9 @@ def contour(setup: Setup, px: str, py: str, x_range=None, y_range=None, n: int =
     edge = np.zeros_like(inside)
     edge[-1, :] = edge[:, -1] = True
     # a modulus starting at 0 is a physical boundary, not an edge of the scan
-    if not (modulus_only(py) and y[0] <= 0.0):
+    if not (_lo_phys(py) is not None and y[0] <= 0.0):
         edge[0, :] = True
-    if not (modulus_only(px) and x[0] <= 0.0):
+    if not (_lo_phys(px) is not None and x[0] <= 0.0):
         edge[:, 0] = True
     if np.any(inside & edge):
         warnings_.append("the 3 sigma region touches the edge of the grid")
@@ -398,5 +461,5 @@ def contour(setup: Setup, px: str, py: str, x_range=None, y_range=None, n: int =
         "delta_chi2": c.delta.tolist(), "levels": levels, "best_fit": {px: c.best.values[px], py: c.best.values[py]},
         "chi2_min": c.best.chi2, "converged": bool(c.best.converged and np.all(c.converged)),
         "profiled": [p for p in free if p not in (px, py)], "options": _options(setup, fixed),
-        "warnings": warnings_, "seconds": time.perf_counter() - t0,
+        "scales": list(scales), "warnings": warnings_, "seconds": time.perf_counter() - t0,
     }

@@ -73,19 +73,20 @@ class Outcome(NamedTuple):
 
 
 def squared_parameters(free, base: Params, fixed=()) -> set:
-    """The free parameters iterated in their square: magnetic moments, and transition
-    radii/charges whose partner (the charge/radius of the same pair) is neither free, nor fixed
-    by the task, nor non-zero in ``base`` (the rate then depends on x^2 only)."""
+    """The free parameters iterated in their square: magnetic moments, the light-mediator
+    couplings (the counts depend on g^2 only), and transition radii/charges whose partners (the
+    charge/radius and the flavour-changing NSI of the same pair) are neither free, nor fixed by
+    the task, nor non-zero in ``base`` (the rate then depends on x^2 only)."""
     out = set()
     for p in free:
         if p not in MODULUS_ONLY:
             continue
-        if p.startswith("mu_"):
+        if p.startswith("mu_") or p in ("g_zp", "g_phi"):
             out.add(p)
             continue
         kind, suffix = p.split("_", 1)
-        partner = ("q_" if kind == "r2" else "r2_") + suffix
-        if partner not in free and partner not in fixed and getattr(base, partner) == 0.0:
+        partners = [("q_" if kind == "r2" else "r2_") + suffix, f"eps_u_{suffix}", f"eps_d_{suffix}"]
+        if all(q not in free and q not in fixed and getattr(base, q) == 0.0 for q in partners):
             out.add(p)
     return out
 
@@ -100,11 +101,14 @@ class Problem:
     free_physics : names of the free physics parameters
     fixed_physics : physics parameters whose value each task gives
     fixed_nuisances : ``"<data set>.<nuisance>"`` names whose value each task gives
-    observed : {data set name: (n_rows, n_bins) array} pseudo-data a task may refer to
+    observed : {data set name: (n_rows, n_bins) array} pseudo-data a task may refer to (by row)
+    centres : {data set name: (n_rows, n_nuisances) array} the centres of the Gaussian priors of
+        that data set's nuisances for each row (pseudo-experiments that also draw the auxiliary
+        measurements); a free nuisance's column is ignored
     """
 
     def __init__(self, datasets, base: Params, free_physics=(), fixed_physics=(), fixed_nuisances=(),
-                 observed: dict | None = None):
+                 observed: dict | None = None, centres: dict | None = None):
         self.datasets = list(datasets)
         self.base = base
         self.free = list(free_physics)
@@ -112,6 +116,7 @@ class Problem:
         self.fixed_nuis = list(fixed_nuisances)
         self.observed = {k: np.asarray(v, float) for k, v in (observed or {}).items()}
         self.observed_src = observed
+        self.centres_src = centres
         both = set(self.free) & set(self.fixed_phys)
         if both:
             raise ValueError(f"parameter(s) {sorted(both)} both free and fixed")
@@ -153,6 +158,31 @@ class Problem:
         self.centre, self.inv_s2 = np.array(centre, float), np.array(inv_s2, float)
         self.scale = np.array(scale, float)
         self.names = [name if kind == "phys" else f"{self.datasets[k].name}.{name}" for kind, name, k in cols]
+        # per-row prior centres: (n_rows, P) for the free columns, (n_rows, n_fixed) for fixed ones
+        self._row_centres = self._row_centre_fixed = None
+        if centres:
+            rows = {np.shape(v)[0] for v in centres.values()}
+            if len(rows) != 1:
+                raise ValueError("centres: arrays of different lengths")
+            nr = rows.pop()
+            rc = np.tile(self.centre, (nr, 1))
+            rf = np.tile(np.array([c for _, c, _ in self.fixed_penalty_terms], float), (nr, 1))
+            for k, d in enumerate(self.datasets):
+                if d.name not in centres:
+                    continue
+                arr = np.asarray(centres[d.name], float)
+                if arr.shape != (nr, len(d.nuisances)):
+                    raise ValueError(f"centres of {d.name}: expected shape ({nr}, {len(d.nuisances)}), got {arr.shape}")
+                for c, nu in enumerate(d.nuisances):
+                    key = f"{d.name}.{nu.name}"
+                    if key in self.names:
+                        rc[:, self.names.index(key)] = arr[:, c]
+                    elif key in self.fixed_nuis:
+                        j = self.fixed_nuis.index(key)
+                        for t, (jj, _, _) in enumerate(self.fixed_penalty_terms):
+                            if jj == j:
+                                rf[:, t] = arr[:, c]
+            self._row_centres, self._row_centre_fixed = rc, rf
         idx = parameter_index()
         self._base_row = Points.from_params(base).V[0]
         self._free_pcols = np.array([idx[p] for p in self.free], dtype=int)
@@ -179,7 +209,7 @@ class Problem:
             jcols = cols_n + [i for _, i in signed] + [i for _, i in squared]
             self._plans.append(dict(source=source, wrt_n=wrt_n, signed=signed, squared=squared,
                                     jcols=np.array(jcols, dtype=int),
-                                    wrt=wrt_n + [p for p, _ in signed],
+                                    wrt=wrt_n + [p for p, _ in signed] + [p for p, _ in squared],
                                     curvature=[p for p, _ in signed] + [p for p, _ in squared]))
 
     # -- conversions ----------------------------------------------------------------------------
@@ -237,11 +267,17 @@ class Problem:
         (m, P, P), for m parameter vectors."""
         m = theta.shape[0]
         pts = self.points(theta, fixp)
-        f = np.sum(self.inv_s2 * (theta - self.centre) ** 2, axis=1)
-        for j, c, s in self.fixed_penalty_terms:
+        centre = self.centre
+        cfix = [c for _, c, _ in self.fixed_penalty_terms]
+        if self._row_centres is not None and np.any(obs >= 0):
+            use = (obs >= 0)[:, None]
+            centre = np.where(use, self._row_centres[np.maximum(obs, 0)], self.centre)
+            cfix = np.where(use, self._row_centre_fixed[np.maximum(obs, 0)], np.array(cfix, float)).T
+        f = np.sum(self.inv_s2 * (theta - centre) ** 2, axis=1)
+        for (j, _, s), c in zip(self.fixed_penalty_terms, cfix):
             f = f + ((fixn[:, j] - c) / s) ** 2
         if derivatives:
-            grad = 2.0 * self.inv_s2 * (theta - self.centre)
+            grad = 2.0 * self.inv_s2 * (theta - centre)
             H = np.zeros((m, self.n, self.n))
             H[:, np.arange(self.n), np.arange(self.n)] = 2.0 * self.inv_s2
         for d, plan in zip(self.datasets, self._plans):
@@ -257,7 +293,13 @@ class Problem:
             e = jac.expected
             f = f + np.atleast_1d(d.chi2_counts(e, ob))
             g, w = d.chi2_gradient(e, ob)
-            cols = [jac.d[name] for name in plan["wrt"]] + [0.5 * jac.d2[p] for p, _ in plan["squared"]]
+            # dN/du for u = x^2: (dN/dx)/(2x), and d2N/dx2 / 2 at x = 0 (equal when N is linear
+            # in u, as for a magnetic moment; a mediator coupling gives N quadratic in u)
+            sq_cols = []
+            for p, _ in plan["squared"]:
+                x = pts.get(p)[:, None]
+                sq_cols.append(np.where(x > 0.0, jac.d[p] / (2.0 * np.where(x > 0.0, x, 1.0)), 0.5 * jac.d2[p]))
+            cols = [jac.d[name] for name in plan["wrt"][:len(plan["wrt"]) - len(plan["squared"])]] + sq_cols
             jc = plan["jcols"]
             if not cols:
                 continue

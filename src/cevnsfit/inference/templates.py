@@ -1,10 +1,11 @@
 """Signal templates: expected counts decomposed on the parameter monomials (SPEC section 13).
 
 Every rate is a polynomial in the physics parameters; for a neutrino of flavour l it is
-``monomials(params, l) @ basis`` with the 14 monomials of :mod:`cevnsfit.physics.parameters`.
+``monomials(params, l) @ basis`` with the monomials of :mod:`cevnsfit.physics.parameters`.
 Integrating each basis function through the flux, cross section and detector response once
 gives, per *component* (a group of neutrinos sharing flavour and time profile), an array of shape
-(14, n_bins).  Expected counts for any parameter point are then a contraction: no integral is
+(n_monomials, n_bins).  (Neutron radii, mediator masses and sterile oscillations enter
+non-polynomially: templates per value, :mod:`cevnsfit.inference.nonpolynomial`.)  Expected counts for any parameter point are then a contraction: no integral is
 redone inside a fit.
 """
 
@@ -19,15 +20,34 @@ from ..physics.parameters import N_MONOMIALS, Params
 
 
 @dataclass(frozen=True, eq=False)
+class Recipe:
+    """What a set of templates was integrated from (:func:`build_templates`'s arguments), so that it
+    can be rebuilt for other values of the parameters that do not enter polynomially (neutron
+    radii, mediator masses, sterile oscillations: :mod:`cevnsfit.inference.nonpolynomial`)."""
+
+    spectra: tuple
+    target: object
+    scale: float
+    nodes: np.ndarray
+    weights: np.ndarray
+    response: np.ndarray
+    channel: str
+    opts: object
+    momentum_dependent: bool = False
+
+
+@dataclass(frozen=True, eq=False)
 class ComponentTemplates:
     """Templates of one interaction channel ("cevns" or "es").
 
-    ``data`` has shape (n_components, 14, n_bins); ``flavours[k]`` is the neutrino flavour of
-    component k (its parameters are those of that flavour).
+    ``data`` has shape (n_components, n_monomials, n_bins); ``flavours[k]`` is the neutrino
+    flavour of component k (its parameters are those of that flavour).  ``recipe`` (if known)
+    is what they were built from.
     """
 
     flavours: tuple[str, ...]
     data: np.ndarray
+    recipe: Recipe | None = None
 
     def __post_init__(self):
         if self.data.ndim != 3 or self.data.shape[1] != N_MONOMIALS or self.data.shape[0] != len(self.flavours):
@@ -111,6 +131,8 @@ class TemplateBank:
                                  f"x {N_MONOMIALS} monomials")
             items.append((k, tuple(flavours), data, np.asarray(e.data if not isinstance(e, tuple) else e[1]).ndim))
         self.flavours = tuple(sorted({f for _, fl, _, _ in items for f in fl}))
+        #: the component flavours of each entry
+        self.entry_flavours = {k: fl for k, fl, _, _ in items}
         fpos = {f: i for i, f in enumerate(self.flavours)}
         blocks, self._slices = [], {}
         col = 0
@@ -180,7 +202,8 @@ def interpolate_variants_derivative(nominal: np.ndarray, plus: np.ndarray, minus
 
 
 def build_templates(spectra, target, scale: float, nodes, weights, response: np.ndarray,
-                    channel: str = "cevns", opts=None, momentum_dependent: bool = False) -> ComponentTemplates:
+                    channel: str = "cevns", opts=None, momentum_dependent: bool = False,
+                    shape=None) -> ComponentTemplates:
     """Integrate the basis rates of each spectrum through a response matrix.
 
     Parameters
@@ -191,18 +214,27 @@ def build_templates(spectra, target, scale: float, nodes, weights, response: np.
     nodes, weights : recoil-energy quadrature [MeV] (nuclear for CEvNS, electron for ES)
     response : P(bin | recoil) at the nodes, shape (n_bins, n_nodes)
     channel : "cevns" or "es"
+    shape : :class:`cevnsfit.physics.cevns.Shape`, the light-mediator masses (default values
+        if None)
     """
+    from ..physics import cevns as _cevns
+
+    opts = opts or _cevns.Options()
+    basis = channel_basis(spectra, target, nodes, channel, opts, momentum_dependent, shape)
+    data = scale * np.einsum("kmn,bn->kmb", basis * weights, response)
+    recipe = Recipe(tuple(spectra), target, scale, nodes, weights, response, channel, opts, momentum_dependent)
+    return ComponentTemplates(tuple(s.flavour for s in spectra), data, recipe)
+
+
+def channel_basis(spectra, target, nodes, channel: str, opts, momentum_dependent: bool = False, shape=None):
+    """Basis rates (n_spectra, n_monomials, n_nodes) of every spectrum at the recoil nodes."""
     from ..physics import cevns as _cevns
     from ..physics.target import cevns_basis, es_basis
 
-    opts = opts or _cevns.Options()
-    out = []
-    for s in spectra:
-        if channel == "cevns":
-            b = cevns_basis(nodes, s, target, opts)
-        elif channel == "es":
-            b = es_basis(nodes, s, target, momentum_dependent or opts.momentum_dependent)
-        else:
-            raise ValueError(f"unknown channel {channel!r}; allowed: cevns, es")
-        out.append(scale * (b * weights[None, :]) @ response.T)
-    return ComponentTemplates(tuple(s.flavour for s in spectra), np.stack(out))
+    shape = shape or _cevns.Shape()
+    if channel == "cevns":
+        return np.stack([cevns_basis(nodes, s, target, opts, shape) for s in spectra])
+    if channel == "es":
+        return np.stack([es_basis(nodes, s, target, momentum_dependent or opts.momentum_dependent, shape,
+                                  opts.zp_model) for s in spectra])
+    raise ValueError(f"unknown channel {channel!r}; allowed: cevns, es")

@@ -52,7 +52,7 @@ from .couplings import gvn, gvp_no_radius
 from .form_factors import form_factor, momentum_transfer
 from .neutron_radii import neutron_radius
 from .nuclei import Isotope
-from .parameters import AMPLITUDE_PAIRS, N_MONOMIALS, Params
+from .parameters import DEFAULT_MEDIATOR_MASS, MONOMIALS, Params
 
 #: pi alpha^2 / m_e^2 in cm^2 (times 1/MeV from 1/T - 1/E) per (1e-10 mu_B)^2
 MAG_PREF = math.pi * ALPHA**2 / M_E**2 * HBARC2_MEV2_CM2 * MU_UNIT**2
@@ -97,11 +97,6 @@ def _check_energies(E, T):
     if np.any(~np.isfinite(T)) or np.any(T < 0):
         raise ValueError("recoil energies must be finite and non-negative")
     return E, T
-
-
-def _form_factors(iso: Isotope, T, opts: Options):
-    q = momentum_transfer(T, iso.mass)
-    return form_factor(opts.form_factor, q, iso.r_proton), form_factor(opts.form_factor, q, iso.r_neutron)
 
 
 def _radius_ff(flavour: str, iso: Isotope, T, opts: Options):
@@ -159,34 +154,84 @@ def dsigma_dT(E, T, iso: Isotope, flavour: str, params: Params | None = None,
     return np.where(ok, out, 0.0)
 
 
-def basis_rates(T, moments, iso: Isotope, flavour: str, opts: Options = Options()) -> np.ndarray:
-    """Flux-averaged CEvNS rate at recoil T decomposed on the 14 monomials.
+@dataclass(frozen=True)
+class Shape:
+    """The parameters that enter the basis rates non-polynomially (templates are built per value):
+    the light-mediator masses [MeV].  (Neutron radii enter through the isotope's radius,
+    sterile oscillations through the flux.)"""
+
+    m_zp: float = DEFAULT_MEDIATOR_MASS
+    m_phi: float = DEFAULT_MEDIATOR_MASS
+
+
+def parse_monomial(name: str):
+    """("amp", a, b) for a product of two diagonal amplitude variables ("1" alone is (1, 1), "s"
+    is (1, s), "sR" is (s, R)), ("trans", a, b) for "T" + two transition variables, or
+    ("squared", name) for a term without interference ("mu2", "phi4")."""
+    if name in ("mu2", "phi4"):
+        return ("squared", name)
+    if name.startswith("T") and len(name) == 3:
+        return ("trans", name[1], name[2])
+    if name == "1":
+        return ("amp", "1", "1")
+    if len(name) == 1:
+        return ("amp", "1", name)
+    if len(name) == 2:
+        return ("amp", name[0], name[1])
+    raise ValueError(f"cannot parse monomial {name!r}")
+
+
+def amplitude_coefficients(T, iso: Isotope, flavour: str, opts: Options = Options(), shape: Shape = Shape()):
+    """The coherent amplitudes as linear functions of the amplitude variables, at recoils T:
+    ``(diag, trans, fz, fn)`` where ``diag[v]`` multiplies variable v in A_ll (v = "1", "s" =
+    sin2w, "R" = r2_ll, "C" = q_ll, "u" = eps_u_ll, "d" = eps_d_ll, "G" = g_zp^2) and
+    ``trans[v]`` in A_ll' (v = "R", "C", "u", "d"); see the module docstring."""
+    q = momentum_transfer(T, iso.mass)
+    fz = form_factor(opts.form_factor, q, iso.r_proton)
+    fn = form_factor(opts.form_factor, q, iso.r_neutron)
+    zf, nf = iso.Z * fz, iso.N * fn
+    rho = RHO_NC if opts.radiative else 1.0
+    charge = CHARGE_PREF / (iso.mass * T) * zf
+    cp, cn, _ = mediators.vector_charges(opts.zp_model)
+    prop = mediators.propagator(q * q, shape.m_zp)
+    diag = {"1": gvp_no_radius(0.0, opts.radiative) * zf + gvn(opts.radiative) * nf,
+            "s": -2.0 * rho * zf,
+            "R": -QTILDE_PER_R2_UNIT * _radius_ff(flavour, iso, T, opts) * zf,
+            "C": charge,
+            "u": 2.0 * zf + nf, "d": zf + 2.0 * nf,
+            "G": (cp * zf + cn * nf) * prop}
+    trans = {"R": -QTILDE_PER_R2_UNIT * zf, "C": charge, "u": diag["u"], "d": diag["d"]}
+    return diag, trans, fz, fn
+
+
+def basis_rates(T, moments, iso: Isotope, flavour: str, opts: Options = Options(),
+                monomials=MONOMIALS, shape: Shape = Shape()) -> np.ndarray:
+    """Flux-averaged CEvNS rate at recoil T decomposed on the monomials ``monomials`` (names of
+    the table in :mod:`cevnsfit.physics.parameters`; each row follows its name, so the basis
+    follows the table).
 
     ``moments`` has shape (3, *T.shape): I_0, I_1, I_2 of the neutrino spectrum evaluated at
-    E_min(T) (see :func:`e_min`). Returns shape (14, *T.shape) in cm^2/MeV x [flux units]; the
-    rate is ``monomials(params, flavour) @ basis``.
+    E_min(T) (see :func:`e_min`). Returns shape (n_monomials, *T.shape) in cm^2/MeV x [flux
+    units]; the rate is ``monomials(params, flavour) @ basis``.  The vector part carries
+    1 - MT/2E^2 (moments I_0 - MT I_2/2), the magnetic moment 1/T - 1/E (I_0/T - I_1), the scalar
+    mediator 1/E^2 (I_2).
     """
     T = np.asarray(T, float)
     I0, I1, I2 = moments
     pos = T > 0
     Ts = np.where(pos, T, 1.0)
-    fz, fn = _form_factors(iso, Ts, opts)
-    zf = iso.Z * fz
-    # amplitude = a0 + a_s s + a_R R + a_C C
-    rho = RHO_NC if opts.radiative else 1.0
-    a0 = (gvp_no_radius(0.0, opts.radiative)) * zf + gvn(opts.radiative) * iso.N * fn
-    a_s = -2.0 * rho * zf
-    a_R = -QTILDE_PER_R2_UNIT * _radius_ff(flavour, iso, Ts, opts) * zf
-    a_C = CHARGE_PREF / (iso.mass * Ts) * zf
-    amp = (a0, a_s, a_R, a_C)
+    diag, trans, fz, fn = amplitude_coefficients(Ts, iso, flavour, opts, shape)
     kin = G_F**2 * iso.mass / math.pi * HBARC2_MEV2_CM2 * (I0 - 0.5 * iso.mass * Ts * I2)
-    out = np.empty((N_MONOMIALS,) + T.shape)
-    for m, (j, k) in enumerate(AMPLITUDE_PAIRS):
-        out[m] = kin * amp[j] * amp[k] * (1.0 if j == k else 2.0)
-    b_R = QTILDE_PER_R2_UNIT * zf
-    b_C = -CHARGE_PREF / (iso.mass * Ts) * zf
-    out[10] = kin * b_R * b_R
-    out[11] = kin * 2.0 * b_R * b_C
-    out[12] = kin * b_C * b_C
-    out[13] = MAG_PREF * zf**2 * (I0 / Ts - I1)
+    out = np.empty((len(monomials),) + T.shape)
+    for m, name in enumerate(monomials):
+        kind, *args = parse_monomial(name)
+        if kind == "amp" or kind == "trans":
+            c = diag if kind == "amp" else trans
+            a, b = args
+            out[m] = kin * c[a] * c[b] * (1.0 if a == b else 2.0)
+        elif args[0] == "mu2":
+            out[m] = MAG_PREF * (iso.Z * fz) ** 2 * (I0 / Ts - I1)
+        else:   # phi4: g_phi^4 (Z C_p F_Z + N C_n F_N)^2 M^2 T / (4 pi E^2 (2MT + m^2)^2)
+            out[m] = (mediators.scalar_charge(iso.Z, iso.N, fz, fn) ** 2
+                      * mediators.scalar_kernel(1.0, Ts, iso.mass, shape.m_phi) * I2)
     return np.where(pos, out, 0.0)

@@ -28,7 +28,7 @@ from .charge_radius import radius_form_factor
 from .couplings import electron_couplings
 from . import mediators
 from .form_factors import momentum_transfer
-from .parameters import AMPLITUDE_PAIRS, N_MONOMIALS, Params
+from .parameters import MONOMIALS, Params
 
 ES_PREF = G_F**2 * M_E / (2.0 * math.pi) * HBARC2_MEV2_CM2
 MAG_PREF = math.pi * ALPHA**2 / M_E**2 * HBARC2_MEV2_CM2 * MU_UNIT**2
@@ -135,13 +135,20 @@ def _element_check(element):
 
 
 def basis_rates(T_e, moments, element: str, flavour: str, antineutrino: bool = False,
-                momentum_dependent: bool = False) -> np.ndarray:
-    """Flux-averaged ES rate at T_e decomposed on the 14 monomials (cf. :func:`cevnsfit.physics.cevns.basis_rates`).
+                momentum_dependent: bool = False, monomials=MONOMIALS, shape=None,
+                zp_model: str = "universal") -> np.ndarray:
+    """Flux-averaged ES rate at T_e decomposed on the monomials ``monomials`` (cf.
+    :func:`cevnsfit.physics.cevns.basis_rates`; rows follow the names of the table).
 
-    With gV = h_0 + 2 s + h_R R + h_C C and y = 1 - T/E, x = m T/E^2, the bracket is
+    With gV = h_1 + 2 s + h_R R + h_C C + h_G g_zp^2 and y = 1 - T/E, x = m T/E^2, the bracket is
     gV^2 (1 + y^2 - x) + 2 gV gA (1 - y^2) + gA^2 (1 + y^2 + x); flux averages use
-    <1> = I0, <y^2> = I0 - 2T I1 + T^2 I2, <x> = m T I2.
+    <1> = I0, <y^2> = I0 - 2T I1 + T^2 I2, <x> = m T I2.  Quark NSI do not act on electrons
+    (their rows are zero); the scalar mediator (``phi4``) carries m_e^2 T/(4 pi E^2 (2 m_e T + m^2)^2)
+    (moment I2).  ``shape`` (:class:`cevnsfit.physics.cevns.Shape`) holds the mediator masses.
     """
+    from .cevns import Shape, parse_monomial
+
+    shape = shape or Shape()
     T = np.asarray(T_e, float)
     I0, I1, I2 = moments
     pos = T > 0
@@ -153,22 +160,28 @@ def basis_rates(T_e, moments, element: str, flavour: str, antineutrino: bool = F
     P = I0 + y2 - x          # multiplies gV^2 (and |Q_trans|^2)
     D = I0 - y2              # multiplies 2 gV gA
     Pp = I0 + y2 + x         # multiplies gA^2
-    h = (np.full_like(Ts, gv0), np.full_like(Ts, 2.0),
-         QTILDE_PER_R2_UNIT * _radius_ff(flavour, Ts, momentum_dependent),
-         -CHARGE_PREF / (M_E * Ts))
+    zero = np.zeros_like(Ts)
+    charge = -CHARGE_PREF / (M_E * Ts)
+    h = {"1": np.full_like(Ts, gv0), "s": np.full_like(Ts, 2.0),
+         "R": QTILDE_PER_R2_UNIT * _radius_ff(flavour, Ts, momentum_dependent), "C": charge,
+         "u": zero, "d": zero,
+         "G": mediators.vector_charges(zp_model)[2] * mediators.propagator(2.0 * M_E * Ts, shape.m_zp)}
+    ht = {"R": np.full_like(Ts, QTILDE_PER_R2_UNIT), "C": charge, "u": zero, "d": zero}
     pref = ES_PREF * zeff
-    out = np.empty((N_MONOMIALS,) + T.shape)
-    for m, (j, k) in enumerate(AMPLITUDE_PAIRS):
-        v = h[j] * h[k] * P * (1.0 if j == k else 2.0)
-        if j == 0 and k == 0:
-            v = v + 2.0 * ga * h[0] * D + ga**2 * Pp
-        elif j == 0:
-            v = v + 2.0 * ga * h[k] * D
-        out[m] = pref * v
-    b_R = QTILDE_PER_R2_UNIT
-    b_C = -CHARGE_PREF / (M_E * Ts)
-    out[10] = pref * b_R * b_R * P
-    out[11] = pref * 2.0 * b_R * b_C * P
-    out[12] = pref * b_C * b_C * P
-    out[13] = zeff * MAG_PREF * (I0 / Ts - I1)
+    out = np.empty((len(monomials),) + T.shape)
+    for m, name in enumerate(monomials):
+        kind, *args = parse_monomial(name)
+        if kind == "amp":
+            a, b = args
+            v = h[a] * h[b] * P * (1.0 if a == b else 2.0)
+            if a == "1":
+                v = v + 2.0 * ga * h[b] * D + (ga**2 * Pp if b == "1" else 0.0)
+            out[m] = pref * v
+        elif kind == "trans":
+            a, b = args
+            out[m] = pref * ht[a] * ht[b] * P * (1.0 if a == b else 2.0)
+        elif args[0] == "mu2":
+            out[m] = zeff * MAG_PREF * (I0 / Ts - I1)
+        else:
+            out[m] = zeff * mediators.scalar_es_kernel(1.0, Ts, shape.m_phi) * I2
     return np.where(pos, out, 0.0)

@@ -11,6 +11,9 @@ and the monomial each term adds to -- so that for n points
 
 is two array operations whatever the number of families, and the exact derivatives follow from
 the same arrays: d(term)/dp = [a = p] V[:, b] + [b = p] V[:, a] and d2(term)/dp2 = 2 [a = b = p].
+A variable may also be a function of one parameter (:data:`~cevnsfit.physics.parameters.DERIVED`,
+e.g. g_zp^2, in which the light-mediator amplitude is linear): such columns are appended to V
+for the evaluation and differentiated by the chain rule.
 
 :class:`Points` holds n parameter points as such a matrix and returns, per flavour, the monomials
 of each point along with their derivatives with respect to chosen parameters ("directions"),
@@ -28,8 +31,8 @@ from functools import lru_cache
 import numpy as np
 
 from ..constants import FLAVOURS
-from .parameters import (AMPLITUDE_VARIABLES, MONOMIALS, SQUARED_TERMS, TRANSITION_VARIABLES, Params, _DIAG,
-                         transition_name)
+from .parameters import (AMPLITUDE_VARIABLES, DERIVED, MONOMIALS, SQUARED_TERMS, TRANSITION_VARIABLES, Params,
+                         _DIAG, transition_name)
 
 
 @lru_cache(maxsize=None)
@@ -41,6 +44,32 @@ def parameter_names() -> tuple[str, ...]:
 def parameter_index() -> dict[str, int]:
     """Column of each parameter in a :class:`Points` matrix (column 0 is the constant 1)."""
     return {n: i + 1 for i, n in enumerate(parameter_names())}
+
+
+@lru_cache(maxsize=None)
+def column_index() -> dict[str, int]:
+    """Columns of the evaluation matrix: the parameters (as :func:`parameter_index`), then the
+    derived variables of :data:`~cevnsfit.physics.parameters.DERIVED`."""
+    out = dict(parameter_index())
+    for k, name in enumerate(DERIVED):
+        out[name] = len(parameter_names()) + 1 + k
+    return out
+
+
+@lru_cache(maxsize=None)
+def _derived_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(derived column, its parameter's column, power) of every derived variable."""
+    idx, cols = parameter_index(), column_index()
+    return (np.array([cols[n] for n in DERIVED], dtype=int), np.array([idx[p] for p, _ in DERIVED.values()], dtype=int),
+            np.array([float(k) for _, k in DERIVED.values()]))
+
+
+def _extended(V: np.ndarray) -> np.ndarray:
+    """V with the derived-variable columns appended."""
+    if not DERIVED:
+        return V
+    _, base, power = _derived_arrays()
+    return np.concatenate([V, V[:, base] ** power], axis=1)
 
 
 def _resolve(pattern: str | None, flavour: str, other: str | None = None) -> str | None:
@@ -75,7 +104,7 @@ def compile_flavour(flavour: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     matrix that sums terms into monomials."""
     if flavour not in FLAVOURS:
         raise ValueError(f"unknown flavour {flavour!r}; allowed: {FLAVOURS}")
-    idx = parameter_index()
+    idx = column_index()
     a, b, rows = [], [], []
     for m, name in enumerate(MONOMIALS):
         for pa, pb in monomial_terms(name, flavour):
@@ -93,7 +122,7 @@ def _table_parameters() -> frozenset:
     for f in FLAVOURS:
         for name in MONOMIALS:
             for pa, pb in monomial_terms(name, f):
-                out.update(x for x in (pa, pb) if x is not None)
+                out.update(DERIVED[x][0] if x in DERIVED else x for x in (pa, pb) if x is not None)
     return frozenset(out)
 
 
@@ -186,8 +215,8 @@ class Points:
         if cols.size and np.any(self.V[:, cols] != _default_row()[cols]):
             names = parameter_names()
             bad = sorted({names[c - 1] for c in cols if np.any(self.V[:, c] != _default_row()[c])})
-            raise ValueError(f"parameter(s) {', '.join(bad)} are not available in this prediction "
-                             "(the EM template engine covers sin2w and the EM properties only)")
+            raise ValueError(f"parameter(s) {', '.join(bad)} are not modelled by this prediction "
+                             "(they must stay at their defaults here)")
 
     def get(self, name: str) -> np.ndarray:
         """The (n,) values of one parameter."""
@@ -203,28 +232,50 @@ class Points:
         if hit is not None:
             return hit
         a, b, S = compile_flavour(flavour)
-        V = self.V
-        Va, Vb = V[:, a], V[:, b]
+        W = _extended(self.V)
+        Wa, Wb = W[:, a], W[:, b]
         if self.D == 1:
-            out = ((Va * Vb) @ S)[:, None, :]
+            out = ((Wa * Wb) @ S)[:, None, :]
         else:
             out = np.empty((self.n, self.D, S.shape[1]))
-            out[:, 0] = (Va * Vb) @ S
-            idx = parameter_index()
+            out[:, 0] = (Wa * Wb) @ S
             k = 1
             if self.wrt:
-                cols = np.array([idx[p] for p in self.wrt])
-                ea = (a[None, :] == cols[:, None]).astype(float)       # (P, terms)
-                eb = (b[None, :] == cols[:, None]).astype(float)
-                d = ea[None] * Vb[:, None, :] + eb[None] * Va[:, None, :]
-                out[:, k:k + len(cols)] = d @ S
-                k += len(cols)
+                da, db, _, _ = self._factor_derivatives(a, b, self.wrt)       # (n, P, terms)
+                d = da * Wb[:, None, :] + db * Wa[:, None, :]
+                out[:, k:k + len(self.wrt)] = d @ S
+                k += len(self.wrt)
             if self.curvature:
-                cols = np.array([idx[p] for p in self.curvature])
-                two = 2.0 * ((a[None, :] == cols[:, None]) & (b[None, :] == cols[:, None]))
-                out[:, k:] = (two @ S)[None]
+                da, db, d2a, d2b = self._factor_derivatives(a, b, self.curvature)
+                d2 = d2a * Wb[:, None, :] + 2.0 * da * db + d2b * Wa[:, None, :]
+                out[:, k:] = d2 @ S
         self._cache[flavour] = out
         return out
+
+    def _factor_derivatives(self, a, b, names):
+        """First and second derivatives of the two factors of every term with respect to each
+        parameter of ``names``: (n, P, terms) arrays da, db, d2a, d2b (a derived variable x^k
+        contributes k x^(k-1) and k (k-1) x^(k-2))."""
+        idx = parameter_index()
+        cols = np.array([idx[p] for p in names])
+        da = np.broadcast_to((a[None, :] == cols[:, None]).astype(float), (self.n, cols.size, a.size)).copy()
+        db = np.broadcast_to((b[None, :] == cols[:, None]).astype(float), (self.n, cols.size, b.size)).copy()
+        d2a = np.zeros_like(da)
+        d2b = np.zeros_like(db)
+        dcol, base, power = _derived_arrays()
+        for c, pcol, k in zip(dcol, base, power):
+            hit = np.flatnonzero(cols == pcol)
+            if hit.size == 0:
+                continue
+            x = self.V[:, pcol][:, None]
+            first = k * x ** (k - 1.0)
+            second = k * (k - 1.0) * x ** (k - 2.0)
+            for j in hit:
+                da[:, j] += first * (a == c)[None, :]
+                db[:, j] += first * (b == c)[None, :]
+                d2a[:, j] += second * (a == c)[None, :]
+                d2b[:, j] += second * (b == c)[None, :]
+        return da, db, d2a, d2b
 
 
 @lru_cache(maxsize=64)

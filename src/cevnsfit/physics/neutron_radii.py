@@ -31,8 +31,9 @@ from .nuclei import isotopes
 #: parameter name of each element's neutron radius
 PARAM = {"Cs": "rn_cs", "I": "rn_i", "Ar": "rn_ar", "Ge": "rn_ge"}
 ELEMENT = {v: k for k, v in PARAM.items()}
-#: physically sensible range of a fitted neutron radius [fm] (every form factor is defined there)
-RN_RANGE = (2.5, 8.0)
+#: range of a fitted neutron radius [fm]: every form factor is defined above 2 fm (symmetrized
+#: Fermi needs R > 1.93 fm), and 10 fm is twice any radius of these nuclei
+RN_RANGE = (2.0, 10.0)
 
 
 def default_radius(element: str) -> float:

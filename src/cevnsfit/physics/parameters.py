@@ -109,8 +109,7 @@ MODULUS_ONLY = tuple(n for n in UNITS if n.startswith("mu_")
 BOUNDS = {"sin2w": (0.0, 1.0), "m_zp": (1e-6, None), "m_phi": (1e-6, None), "dm2_41": (0.0, None),
           "ue4sq": (0.0, 1.0), "umu4sq": (0.0, 1.0), "utau4sq": (0.0, 1.0),
           "rn_cs": RN_RANGE, "rn_i": RN_RANGE, "rn_ar": RN_RANGE, "rn_ge": RN_RANGE}
-#: the parameters of the new-physics menu (the EM template engine does not implement them:
-#: :func:`check_em_only`)
+#: the parameters of the new-physics menu
 NEW_PHYSICS = tuple(n for n in UNITS if n.startswith("eps_")) + (
     "g_zp", "m_zp", "g_phi", "m_phi", "rn_cs", "rn_i", "rn_ar", "rn_ge", "dm2_41", "ue4sq", "umu4sq", "utau4sq")
 
@@ -122,19 +121,37 @@ NEW_PHYSICS = tuple(n for n in UNITS if n.startswith("eps_")) + (
 # to MONOMIALS (and the matching rows to the basis rates of physics/cevns.py and electron.py).
 
 #: The coherent amplitude of a neutrino of flavour l is linear in these variables: symbol ->
-#: parameter ("{ll}": the flavour's diagonal suffix ee/mumu/tautau; None: the constant 1).
-AMPLITUDE_VARIABLES = {"1": None, "s": "sin2w", "R": "r2_{ll}", "C": "q_{ll}"}
+#: parameter ("{ll}": the flavour's diagonal suffix ee/mumu/tautau; None: the constant 1; a
+#: key of DERIVED: a function of a parameter).  u, d: vector NSI (:mod:`.nsi`); G: the light
+#: vector mediator, whose amplitude is linear in g_zp^2 (:mod:`.mediators`).
+AMPLITUDE_VARIABLES = {"1": None, "s": "sin2w", "R": "r2_{ll}", "C": "q_{ll}", "u": "eps_u_{ll}",
+                       "d": "eps_d_{ll}", "G": "g_zp^2"}
 #: The transition amplitude l -> x (x != l) is linear in these ("{lx}": the pair's suffix,
-#: emu/etau/mutau); its square is summed over x.
-TRANSITION_VARIABLES = {"R": "r2_{lx}", "C": "q_{lx}"}
+#: emu/etau/mutau); its square is summed over x.  A flavour-changing NSI and the transition EM
+#: parameters of the same pair share this one amplitude.
+TRANSITION_VARIABLES = {"R": "r2_{lx}", "C": "q_{lx}", "u": "eps_u_{lx}", "d": "eps_d_{lx}"}
 #: Terms of the rate that do not interfere with the amplitudes: name -> the parameters whose
 #: squares add up to it ("{l}": the flavour): the effective magnetic moment squared
-#: mu_l^2 + mu_nu^2.
-SQUARED_TERMS = {"mu2": ("mu_{l}", "mu_nu")}
+#: mu_l^2 + mu_nu^2, and the light scalar mediator (g_phi^2)^2.
+SQUARED_TERMS = {"mu2": ("mu_{l}", "mu_nu"), "phi4": ("g_phi^2",)}
+#: Variables that are functions of one parameter: name -> (parameter, power).  The rates are
+#: polynomials in them; :mod:`.monomials` differentiates them by the chain rule.
+DERIVED = {"g_zp^2": ("g_zp", 2), "g_phi^2": ("g_phi", 2)}
+
+
+def _pairs(symbols) -> list[tuple[str, str]]:
+    return [(a, b) for i, a in enumerate(symbols) for b in symbols[i:]]
+
+
 #: Order of the monomials multiplying the basis rates of a neutrino of flavour l.  A name is a
 #: product of amplitude variables ("1" alone is the constant, "sR" = s R), "T" + two transition
-#: variables (summed over the other flavours), or a key of SQUARED_TERMS.
+#: variables (summed over the other flavours), or a key of SQUARED_TERMS.  The 14 EM monomials
+#: come first, then every product that involves a new-physics variable.
 MONOMIALS = ("1", "s", "R", "C", "ss", "sR", "sC", "RR", "RC", "CC", "TRR", "TRC", "TCC", "mu2")
+MONOMIALS = MONOMIALS + tuple(
+    (b if a == "1" else a + b) for a, b in _pairs(tuple(AMPLITUDE_VARIABLES))
+    if {a, b} & {"u", "d", "G"}) + tuple(
+    "T" + a + b for a, b in _pairs(tuple(TRANSITION_VARIABLES)) if {a, b} & {"u", "d"}) + ("phi4",)
 #: index pairs (j, k) of the amplitude variables (0: 1, 1: s, 2: R, 3: C) for the first 10 monomials
 AMPLITUDE_PAIRS = ((0, 0), (0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3), (2, 2), (2, 3), (3, 3))
 N_MONOMIALS = len(MONOMIALS)
@@ -276,19 +293,12 @@ def check_bounds(values: dict) -> None:
             raise ValueError(f"the sterile mixings must satisfy ue4sq + umu4sq + utau4sq <= 1, got {tot}")
 
 
-def check_em_only(p: "Params") -> None:
-    """The 14-monomial template engine covers sin2w and the EM parameters only: a new-physics
-    parameter away from its default is a clear error there, never a silently ignored one."""
-    bad = sorted(k for k in p.non_default() if k in NEW_PHYSICS)
-    if bad:
-        raise ValueError(f"parameter(s) {', '.join(bad)} are not available in this prediction "
-                         "(the EM template engine covers sin2w and the EM properties only)")
-
-
 def default_limits(name: str) -> tuple[float | None, float | None]:
-    """Physical ranges: sin2w in [0, 1]; moduli (magnetic moments, transition parameters) >= 0."""
-    if name == "sin2w":
-        return (0.0, 1.0)
+    """Physical ranges: sin2w in [0, 1]; moduli (magnetic moments, transition parameters,
+    mediator couplings) >= 0; masses > 0, neutron radii, mixings and Delta m^2 as
+    :data:`BOUNDS`."""
+    if name in BOUNDS:
+        return BOUNDS[name]
     if name in MODULUS_ONLY:
         return (0.0, None)
     return (None, None)
@@ -304,6 +314,12 @@ def step_size(name: str) -> float:
         return 1.0
     if name.startswith("q_"):
         return 1e-10
+    if name in ("g_zp", "g_phi"):
+        return 1e-5
+    if name.startswith(("eps_", "rn_")) or name in ("ue4sq", "umu4sq", "utau4sq"):
+        return 0.01
+    if name in ("m_zp", "m_phi", "dm2_41"):
+        return 1.0
     return 0.1
 
 
