@@ -54,9 +54,9 @@ from ..physics.monomials import Points
 from ..physics.parameters import Params
 from ..physics.target import Target, zeff_edges
 from ..sources.reactor import MODELS as FLUX_MODELS
-           reactor_norm: str, zp_model: str = "universal") -> Dresden2:
-    return Dresden2(qf=qf, flux=flux, es=es, opts=menu.with_zp_model(opts, zp_model), lindhard_k=lindhard_k,
-                    peaks=peaks, reactor_norm=reactor_norm)
+from ..sources.reactor import NORMALISATIONS, reactor_spectrum
+from ..sources.oscillation import reactor_baseline
+from . import menu
 from .base import Axis, DataSet, Nuisance
 from .registry import ExperimentInfo, Option
 
@@ -185,8 +185,8 @@ class Dresden2(DataSet):
     eee_min_kev: float = 0.00296
     per_decade: int = 40
     peaks: str = "fitted"
-    reactor_norm: str = "total"
     keyed_templates = True
+    reactor_norm: str = "total"
 
     def __post_init__(self):
         if self.qf not in QF_MODELS:
@@ -298,14 +298,9 @@ class Dresden2(DataSet):
 
 
 def _build(opts: cevns.Options, es: bool, qf: str, flux: str, peaks: str, lindhard_k: float | None,
-<<<<<<< HEAD
-           zp_model: str = "universal") -> Dresden2:
+           reactor_norm: str = "total", zp_model: str = "universal") -> Dresden2:
     return Dresden2(qf=qf, flux=flux, es=es, opts=menu.with_zp_model(opts, zp_model), lindhard_k=lindhard_k,
-                    peaks=peaks)
-=======
-           reactor_norm: str) -> Dresden2:
-    return Dresden2(qf=qf, flux=flux, es=es, opts=opts, lindhard_k=lindhard_k, peaks=peaks, reactor_norm=reactor_norm)
->>>>>>> main
+                    peaks=peaks, reactor_norm=reactor_norm)
 
 
 def _check_k(k):
@@ -326,12 +321,9 @@ INFO = ExperimentInfo(
                choices=PEAK_MODELS),
         Option("lindhard_k", None, "Lindhard k of the lindhard quenching model (default 0.157)", kind=float,
                check=_check_k),
-<<<<<<< HEAD
         menu.ZP_MODEL,
-=======
         Option("reactor_norm", "total", "reactor flux normalisation: total (every spectrum model scaled to "
                "4.8e13 nu-bar/cm2/s), power (fission rate from 2.96 GW_th and the energy per fission x nu-bar "
                "per fission of the model) or fission (4.8e13 for the fission nu-bar, capture nu-bar on top)",
                choices=NORMALISATIONS),
->>>>>>> main
     ))
