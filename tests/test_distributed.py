@@ -223,12 +223,22 @@ def test_failed_point_recorded(data_available, monkeypatch):
 
     real = distributed._profile_point
 
+    def bad(fixed):
+        return fixed["r2_ee"] == -8.0 and fixed["r2_emu"] == 0.0
+
     def flaky(spec, fixed, warm):
-        if fixed["r2_ee"] == -8.0 and fixed["r2_emu"] == 0.0:
+        if bad(fixed):
             raise np.linalg.LinAlgError("SVD did not converge")
         return real(spec, fixed, warm)
 
-    monkeypatch.setattr(distributed, "_profile_point", flaky)
+    def flaky_batch(spec, fixed_list, warm):      # the batch of a block fails as a whole ...
+        if any(bad(f) for f in fixed_list):
+            raise np.linalg.LinAlgError("SVD did not converge")
+        return real_batch(spec, fixed_list, warm)
+
+    real_batch = distributed._profile_points
+    monkeypatch.setattr(distributed, "_profile_point", flaky)       # ... and its points are redone one by one
+    monkeypatch.setattr(distributed, "_profile_points", flaky_batch)
     spec = GridSpec(SETUP, ("r2_ee", "r2_emu"), ((-8.0,), (0.0, 7.5)))
     with pytest.warns(RuntimeWarning, match=r"failed at 1 grid point.*SVD did not converge"):
         r = grid_scan(spec, backend="serial")

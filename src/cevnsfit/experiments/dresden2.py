@@ -53,9 +53,9 @@ from ..physics import cevns
 from ..physics.monomials import Points
 from ..physics.parameters import Params
 from ..physics.target import Target, zeff_edges
+from ..sources.oscillation import reactor_baseline
 from ..sources.reactor import MODELS as FLUX_MODELS
 from ..sources.reactor import NORMALISATIONS, reactor_spectrum
-from ..sources.oscillation import reactor_baseline
 from . import menu
 from .base import Axis, DataSet, Nuisance
 from .registry import ExperimentInfo, Option
@@ -185,8 +185,8 @@ class Dresden2(DataSet):
     eee_min_kev: float = 0.00296
     per_decade: int = 40
     peaks: str = "fitted"
-    keyed_templates = True
     reactor_norm: str = "total"
+    keyed_templates = True
 
     def __post_init__(self):
         if self.qf not in QF_MODELS:

@@ -4,48 +4,35 @@ A :class:`GridSpec` describes the scan: the analysis set-up, the scanned paramet
 values, and the other free physics parameters that are profiled (by default every parameter of
 the same families that the data sets measure, as in :func:`cevnsfit.inference.analysis.limit`).
 Nuisances are always profiled.  :func:`grid_scan` cuts the grid (C order, flattened) into chunks
-of ``chunk_size`` points and runs them on one of three back-ends:
+of ``chunk_size`` points and runs them on a back-end of :mod:`cevnsfit.inference.backends`
+("serial", "processes" -- the default -- or "dask"); the worker processes start, and load the
+data sets, while the calling process computes the global fit.
 
-``"serial"``
-    in this process;
-``"processes"`` (default)
-    a local :class:`concurrent.futures.ProcessPoolExecutor` (``forkserver`` start method where
-    available, else ``spawn``: scripts need an ``if __name__ == "__main__":`` guard);
-``"dask"``
-    an embedded :class:`dask.distributed.LocalCluster` on the loopback interface (one thread
-    per worker process, no dashboard), or an existing scheduler given by address
-    (``scheduler="tcp://127.0.0.1:8786"``).  Its workers must be able to import cevnsfit and
-    find the data (``CEVNSFIT_DATA``; a worker without it inherits the caller's value).
-
-Determinism: the global best fit is computed once, up front, in the calling process; every grid
-point is minimised from that same start (plus the mirror starts of profiled diagonal radii, as
-:meth:`~cevnsfit.inference.profile.Profiler.profile_at` does), with a freshly built likelihood,
-never warm-started from a neighbour.  The result is therefore bitwise identical whatever the
-back-end, the number of workers or the chunking.  The price is robustness on very wide grids:
-a point far from the best fit whose minimum is not reached from the best-fit start shows up as
+Each chunk is profiled in batches (:mod:`cevnsfit.inference.nuisance`): the grid is divided into
+fixed blocks of :data:`BLOCK` consecutive points, and every point of a block -- with the mirror
+starts of profiled diagonal radii -- is fitted in one batch from the global best fit, never
+warm-started from a neighbour.  A chunk computes the blocks it overlaps (a chunk size that is a
+multiple of :data:`BLOCK` wastes nothing), so every point is computed in the same batch whatever
+the chunking, and the result is bitwise identical whatever the back-end, the number of workers
+or the chunk size.  The price of starting every point from the global fit is robustness on very
+wide grids: a point far from the best fit whose minimum is not reached from there shows up as
 ``converged == False`` or as a spike; refine such regions with a narrower grid.
 
-Resuming: with ``out_dir`` every finished chunk is written atomically as ``chunk_<i>.npz``
-(flat indices, chi2, converged, the profiled values at the chunk's lowest point) next to
-``spec.json`` (a SHA-256 fingerprint of the spec, the chunk size and the global fit).  A rerun
-with the same directory and spec computes only the missing chunks; a different spec or chunk
-size raises :class:`ValueError`.  Two runs must not write to the same directory at once.
+Resuming: with ``out_dir`` every finished chunk is written atomically (:mod:`.scanstore`); a
+rerun with the same directory and spec computes only the missing chunks; a different spec or
+chunk size raises :class:`ValueError`.  Two runs must not write to the same directory at once.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import math
 import os
-import tempfile
-import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -53,14 +40,21 @@ import numpy as np
 
 from ..physics.parameters import MODULUS_ONLY, Params
 from .analysis import Setup, free_parameters
+from .backends import BACKENDS, DATA_ENV, LOCK, adopt_data_dir, check_backend, iter_tasks, single_thread_blas
 from .fit import FitResult, Likelihood
 from .profile import Profiler, delta_chi2_threshold, intervals_from_scan
+from .scanstore import (SPEC_FILE, atomic_write_bytes, atomic_write_text, prepare_dir, read_chunk, write_chunk,
+                        write_header)
 
-BACKENDS = ("serial", "processes", "dask")
 #: version of the on-disk layout of ``out_dir`` (part of the fingerprint)
 FORMAT = 1
-SPEC_FILE = "spec.json"
-_DATA_ENV = "CEVNSFIT_DATA"
+#: grid points profiled together in one batch (blocks aligned on the flat grid index)
+BLOCK = 16
+# names other modules use (kept for them)
+_DATA_ENV = DATA_ENV
+_LOCK = LOCK
+_atomic_write_bytes = atomic_write_bytes
+_atomic_write_text = atomic_write_text
 
 
 # ------------------------------------------------------------------------------------------
@@ -232,33 +226,8 @@ def _datasets(setup: Setup) -> tuple:
 
 
 def _profiler(spec: GridSpec) -> Profiler:
-    """A fresh likelihood for every grid point: the likelihood may keep state between calls
-    (warm starts of its nuisance profiling), which would make a point depend on the points
-    computed before it in the same process."""
+    """A fresh likelihood for every block: no state of one batch reaches another."""
     return Profiler(Likelihood(list(_datasets(spec.setup)), poi=list(spec.poi)))
-
-
-_warned_threads = False
-
-
-@contextmanager
-def single_thread_blas():
-    """Run BLAS/LAPACK on one thread: the result of a multithreaded matrix product depends on the
-    number of threads (its partial sums are added in another order), and dask workers run with
-    one BLAS thread, so every back-end must too for the results to agree bitwise.  Needs
-    threadpoolctl; without it a RuntimeWarning says results may differ in the last digits."""
-    global _warned_threads
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        if not _warned_threads:
-            _warned_threads = True
-            warnings.warn("threadpoolctl is not installed: the BLAS thread count is not pinned, so grid "
-                          "results may differ between back-ends in the last digits", RuntimeWarning, stacklevel=3)
-        yield
-        return
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
 
 
 def global_fit(spec: GridSpec) -> FitResult:
@@ -269,7 +238,8 @@ def global_fit(spec: GridSpec) -> FitResult:
 
 def profile_point(spec: GridSpec, fixed: dict[str, float], warm: dict[str, float]) -> FitResult:
     """Profiled fit at one grid point from ``warm`` (the global best fit) and, for profiled
-    diagonal radii, the mirror starts; exactly what a grid scan computes there."""
+    diagonal radii, the mirror starts: what a grid scan computes there (to rounding: the grid
+    profiles its points in blocks of :data:`BLOCK`)."""
     with single_thread_blas():
         return _profile_point(spec, fixed, warm)
 
@@ -278,25 +248,37 @@ def _profile_point(spec, fixed, warm) -> FitResult:
     return _profiler(spec).profile_at(dict(fixed), dict(warm))
 
 
-# one chunk at a time per process: a dask worker with several threads shares the data sets
-_LOCK = threading.Lock()
+def _profile_points(spec, fixed_list, warm) -> list[FitResult]:
+    """One block: every point (with its mirror starts) in one batch."""
+    return _profiler(spec).profile_many([dict(f) for f in fixed_list], dict(warm))
 
 
-def adopt_data_dir(data_dir: str | None, force: bool = False) -> None:
-    """In a worker: take the caller's CEVNSFIT_DATA if the worker has none; with ``force`` (our
-    own pool, whose fork server may predate a change of the caller's environment) in any case."""
-    if force:
-        if data_dir:
-            os.environ[_DATA_ENV] = data_dir
-        else:
-            os.environ.pop(_DATA_ENV, None)
-    elif data_dir and not os.environ.get(_DATA_ENV):
-        os.environ[_DATA_ENV] = data_dir
+def _warm_worker(setup: Setup, data_dir: str | None = None, force_data_dir: bool = False) -> None:
+    """Load the data sets in a worker while the caller computes the global fit."""
+    adopt_data_dir(data_dir, force_data_dir)
+    with LOCK:
+        _datasets(setup)
+
+
+def _block_fits(spec, warm, points, fixed_of):
+    """The fits of one block; a numerical failure of the batch is isolated to its points by
+    fitting them one by one (a failing point then gives None and its error)."""
+    fixed_list = [fixed_of(p) for p in points]
+    try:
+        return [(r, None) for r in _profile_points(spec, fixed_list, warm)]
+    except (ArithmeticError, ValueError):      # LinAlgError is a ValueError
+        out = []
+        for fx in fixed_list:
+            try:
+                out.append((_profile_point(spec, fx, warm), None))
+            except (ArithmeticError, ValueError) as exc:
+                out.append((None, f"{fx}: {type(exc).__name__}: {exc}"))
+        return out
 
 
 def _run_chunk(spec: GridSpec, warm: dict[str, float], i: int, start: int, stop: int,
                data_dir: str | None = None, force_data_dir: bool = False) -> dict:
-    """Profiled chi^2 at flat grid indices [start, stop).
+    """Profiled chi^2 at flat grid indices [start, stop), computed block by block.
 
     ``data_dir`` is the caller's CEVNSFIT_DATA: a worker without one adopts it; with
     ``force_data_dir`` (our own pool, whose fork server may predate a change of the caller's
@@ -304,108 +286,34 @@ def _run_chunk(spec: GridSpec, warm: dict[str, float], i: int, start: int, stop:
     """
     adopt_data_dir(data_dir, force_data_dir)
     idx = np.arange(start, stop, dtype=np.int64)
-    multi = np.unravel_index(idx, spec.shape)
     chi2 = np.full(idx.size, np.nan)
     conv = np.zeros(idx.size, bool)
     best = None
     errors = []
-    with _LOCK, single_thread_blas():
-        for j in range(idx.size):
-            fixed = {p: spec.axes[k][int(multi[k][j])] for k, p in enumerate(spec.params)}
-            try:
-                r = _profile_point(spec, fixed, warm)
-            except (ArithmeticError, ValueError) as exc:   # numerical failure (LinAlgError is a ValueError)
-                # one bad point must not end a long scan: recorded as NaN, not converged
-                errors.append(f"{fixed}: {type(exc).__name__}: {exc}")
-                continue
-            chi2[j], conv[j] = r.chi2, r.converged
-            if best is None or r.chi2 < best.chi2:
-                best = r
+
+    def fixed_of(flat):
+        multi = np.unravel_index(flat, spec.shape)
+        return {p: spec.axes[k][int(multi[k])] for k, p in enumerate(spec.params)}
+
+    with LOCK, single_thread_blas():
+        for b0 in range(start // BLOCK * BLOCK, stop, BLOCK):
+            block = range(b0, min(b0 + BLOCK, spec.size))
+            for flat, (r, err) in zip(block, _block_fits(spec, warm, list(block), fixed_of)):
+                if not start <= flat < stop:
+                    continue
+                if r is None:
+                    # one bad point must not end a long scan: recorded as NaN, not converged
+                    errors.append(err)
+                    continue
+                j = flat - start
+                chi2[j], conv[j] = r.chi2, r.converged
+                if best is None or r.chi2 < best.chi2:
+                    best = r
     names = list(best.values) if best is not None else []
     return {"i": i, "indices": idx, "chi2": chi2, "converged": conv,
             "best_names": np.array(names, dtype=str),
             "best_values": np.array([best.values[n] for n in names], dtype=float),
             "errors": np.array(errors[:1] + [f"{len(errors)} failed point(s)"] if errors else [], dtype=str)}
-
-
-# ------------------------------------------------------------------------------------------
-# back-ends: each yields finished chunks in completion order
-# ------------------------------------------------------------------------------------------
-def _mp_context():
-    import multiprocessing as mp
-
-    if "forkserver" in mp.get_all_start_methods():
-        ctx = mp.get_context("forkserver")
-        # import the package once in the fork server, not in every worker (only takes effect
-        # before the fork server starts; "__main__" keeps the default behaviour)
-        ctx.set_forkserver_preload(["__main__", __name__])
-        return ctx
-    return mp.get_context("spawn")
-
-
-def _iter_serial(tasks, fn=None) -> Iterator[dict]:
-    fn = fn or _run_chunk
-    for t in tasks:
-        yield fn(*t)
-
-
-def _iter_processes(tasks, n_workers: int, fn=None) -> Iterator[dict]:
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    fn = fn or _run_chunk
-    ex = ProcessPoolExecutor(max_workers=min(n_workers, len(tasks)), mp_context=_mp_context())
-    try:
-        futures = [ex.submit(fn, *t) for t in tasks]
-        for f in as_completed(futures):
-            yield f.result()
-    finally:
-        ex.shutdown(wait=True, cancel_futures=True)
-
-
-def _iter_dask(tasks, n_workers: int, scheduler: str | None, fn=None) -> Iterator[dict]:
-    from .._optional import require
-
-    require("distributed", "dask", "the 'dask' backend")
-    from distributed import Client, LocalCluster, as_completed
-
-    cluster = None
-    if scheduler is None:
-        cluster = LocalCluster(n_workers=min(n_workers, len(tasks)), threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=None, silence_logs=logging.WARNING)
-        client = Client(cluster)
-    else:
-        client = Client(scheduler)
-    try:
-        futures = [client.submit(fn or _run_chunk, *t, pure=False) for t in tasks]
-        try:
-            for f in as_completed(futures):
-                yield f.result()
-        finally:
-            client.cancel([f for f in futures if not f.done()])
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-
-
-def iter_tasks(fn, tasks, backend: str = "processes", n_workers: int | None = None,
-               scheduler: str | None = None) -> Iterator:
-    """Run ``fn(*task)`` for every task on a back-end ("serial", "processes", "dask"; see the
-    module docstring) and yield the results in completion order.  ``fn`` must be importable
-    (a module-level function) for the process and dask back-ends."""
-    if backend not in BACKENDS:
-        raise ValueError(f"unknown backend {backend!r}; allowed: {', '.join(BACKENDS)}")
-    if scheduler is not None and backend != "dask":
-        raise ValueError(f"scheduler= needs backend='dask' (got backend={backend!r})")
-    tasks = list(tasks)
-    if not tasks:
-        return iter(())
-    n_workers = n_workers or os.cpu_count() or 1
-    if backend == "serial":
-        return _iter_serial(tasks, fn)
-    if backend == "processes":
-        return _iter_processes(tasks, n_workers, fn)
-    return _iter_dask(tasks, n_workers, scheduler, fn)
 
 
 # ------------------------------------------------------------------------------------------
@@ -509,90 +417,6 @@ class GridResult:
 
 
 # ------------------------------------------------------------------------------------------
-# on-disk chunks
-# ------------------------------------------------------------------------------------------
-def _atomic_write_bytes(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    _atomic_write_bytes(path, lambda fh: fh.write(text.encode()))
-
-
-_CHUNK_KEYS = ("indices", "chi2", "converged", "best_names", "best_values", "errors")
-
-
-def _chunk_path(out_dir: Path, i: int) -> Path:
-    return out_dir / f"chunk_{i}.npz"
-
-
-def _write_chunk(out_dir: Path, res: dict) -> None:
-    arrays = {k: res[k] for k in _CHUNK_KEYS}
-    _atomic_write_bytes(_chunk_path(out_dir, res["i"]), lambda fh: np.savez(fh, **arrays))
-
-
-def _read_chunk(out_dir: Path, i: int, start: int, stop: int) -> dict | None:
-    """A finished chunk, or None if missing or unreadable/inconsistent (then it is recomputed)."""
-    path = _chunk_path(out_dir, i)
-    if not path.exists():
-        return None
-    try:
-        with np.load(path) as z:
-            res = {"i": i, **{k: z[k] for k in _CHUNK_KEYS}}
-    except Exception:
-        return None
-    if (res["indices"].shape != (stop - start,) or not np.array_equal(res["indices"], np.arange(start, stop))
-            or res["chi2"].shape != res["indices"].shape or res["converged"].shape != res["indices"].shape
-            or res["best_names"].shape != res["best_values"].shape):
-        return None
-    return res
-
-
-def _describe(d: dict) -> str:
-    shape = [len(a) for a in d["axes"]]
-    return f"data {d['setup']['data']}, params {d['params']}, grid {shape}, profiled {d['profiled']}"
-
-
-def _prepare_dir(out_dir: Path, spec: GridSpec, chunk_size: int) -> dict | None:
-    """Check ``out_dir`` against the spec; the stored header (with the global fit) or None."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ValueError(f"out_dir {out_dir} exists and is not a directory")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for stale in out_dir.glob(".chunk_*.npz.*.tmp"):   # left by an interrupted write
-        stale.unlink(missing_ok=True)
-    head_path = out_dir / SPEC_FILE
-    if not head_path.exists():
-        if any(out_dir.glob("chunk_*.npz")):
-            raise ValueError(f"out_dir {out_dir} holds chunk files but no {SPEC_FILE}: "
-                             "they cannot be matched to a spec; use an empty directory")
-        return None
-    try:
-        head = json.loads(head_path.read_text())
-        stored = head["fingerprint"]
-    except (ValueError, KeyError) as exc:
-        raise ValueError(f"{head_path} is not a grid-scan header ({exc}); use an empty directory") from None
-    if stored != spec.fingerprint():
-        raise ValueError(f"out_dir {out_dir} holds a different scan ({_describe(head['spec'])}) than the one "
-                         f"requested ({_describe(spec.to_dict())}); use another directory or remove it")
-    if head.get("chunk_size") != chunk_size:
-        raise ValueError(f"out_dir {out_dir} was written with chunk_size={head.get('chunk_size')}; "
-                         f"resume with the same chunk_size (got {chunk_size})")
-    return head
-
-
-# ------------------------------------------------------------------------------------------
 # the driver
 # ------------------------------------------------------------------------------------------
 def grid_scan(spec: GridSpec, backend: str = "processes", n_workers: int | None = None,
@@ -615,13 +439,7 @@ def grid_scan(spec: GridSpec, backend: str = "processes", n_workers: int | None 
     t0 = time.perf_counter()
     if not isinstance(spec, GridSpec):
         raise ValueError(f"spec must be a GridSpec, got {type(spec).__name__}")
-    if backend not in BACKENDS:
-        raise ValueError(f"unknown backend {backend!r}; allowed: {', '.join(BACKENDS)}")
-    if scheduler is not None:
-        if backend != "dask":
-            raise ValueError(f"scheduler= needs backend='dask' (got backend={backend!r})")
-        if not isinstance(scheduler, str) or not scheduler:
-            raise ValueError(f"scheduler must be an address such as 'tcp://127.0.0.1:8786', got {scheduler!r}")
+    check_backend(backend, scheduler)
     if n_workers is None:
         n_workers = os.cpu_count() or 1
     if isinstance(n_workers, bool) or not isinstance(n_workers, (int, np.integer)) or n_workers < 1:
@@ -633,16 +451,21 @@ def grid_scan(spec: GridSpec, backend: str = "processes", n_workers: int | None 
     n_workers, chunk_size = int(n_workers), int(chunk_size)
 
     out = Path(out_dir) if out_dir is not None else None
-    head = _prepare_dir(out, spec, chunk_size) if out is not None else None
-    if head is not None:
-        best0 = _fit_from_dict(head["global_fit"])
-    else:
-        best0 = global_fit(spec)
-        if out is not None:
-            head = {"format": FORMAT, "fingerprint": spec.fingerprint(), "spec": spec.to_dict(),
-                    "chunk_size": chunk_size, "n_points": spec.size, "n_chunks": spec.n_chunks(chunk_size),
-                    "global_fit": _fit_to_dict(best0)}
-            _atomic_write_text(out / SPEC_FILE, json.dumps(head, indent=1))
+    head = prepare_dir(out, spec.fingerprint(), spec.to_dict(), chunk_size) if out is not None else None
+    fits: dict = {}
+
+    def best_fit() -> FitResult:
+        """The global fit (stored in ``out_dir``'s header, else computed here once)."""
+        if "best0" not in fits:
+            if head is not None:
+                fits["best0"] = _fit_from_dict(head["global_fit"])
+            else:
+                fits["best0"] = global_fit(spec)
+                if out is not None:
+                    write_header(out, {"format": FORMAT, "fingerprint": spec.fingerprint(), "spec": spec.to_dict(),
+                                       "chunk_size": chunk_size, "n_points": spec.size,
+                                       "n_chunks": spec.n_chunks(chunk_size), "global_fit": _fit_to_dict(fits["best0"])})
+        return fits["best0"]
 
     chi2 = np.full(spec.size, np.nan)
     conv = np.zeros(spec.size, bool)
@@ -665,7 +488,7 @@ def grid_scan(spec: GridSpec, backend: str = "processes", n_workers: int | None 
 
     for i in range(n_chunks):
         start, stop = spec.chunk_bounds(i, chunk_size)
-        res = _read_chunk(out, i, start, stop) if out is not None else None
+        res = read_chunk(out, i, start, stop) if out is not None else None
         if res is None:
             missing.append((i, start, stop))
         else:
@@ -675,20 +498,19 @@ def grid_scan(spec: GridSpec, backend: str = "processes", n_workers: int | None 
         progress(n_done)
 
     if missing:
-        warm = dict(best0.values)
-        data_dir = os.environ.get(_DATA_ENV)
+        data_dir = os.environ.get(DATA_ENV)
         force = backend == "processes"
-        tasks = [(spec, warm, i, start, stop, data_dir, force) for i, start, stop in missing]
-        if backend == "serial":
-            it = _iter_serial(tasks)
-        elif backend == "processes":
-            it = _iter_processes(tasks, n_workers)
-        else:
-            it = _iter_dask(tasks, n_workers, scheduler)
+
+        def tasks():      # called once the workers are starting (and loading the data sets)
+            warm = dict(best_fit().values)
+            return [(spec, warm, i, start, stop, data_dir, force) for i, start, stop in missing]
+
+        it = iter_tasks(_run_chunk, tasks, backend, n_workers, scheduler, n_tasks=len(missing),
+                        warmup=(_warm_worker, spec.setup, data_dir, force), preload=(__name__,))
         try:
             for res in it:
                 if out is not None:
-                    _write_chunk(out, res)
+                    write_chunk(out, res)
                 take(res)
                 if progress is not None:
                     progress(n_done)
@@ -698,6 +520,7 @@ def grid_scan(spec: GridSpec, backend: str = "processes", n_workers: int | None 
                 close()
 
     # the grid may reach below the global fit (another branch): refit from its lowest point
+    best0 = best_fit()
     best = best0
     if chunk_best:
         gmin, gvals = min(chunk_best, key=lambda t: t[0])
@@ -719,5 +542,5 @@ def grid_scan(spec: GridSpec, backend: str = "processes", n_workers: int | None 
     return GridResult(spec, chi2.reshape(shape), conv.reshape(shape), best, best0, stats)
 
 
-__all__ = ["BACKENDS", "GridResult", "GridSpec", "adopt_data_dir", "global_fit", "grid_scan", "iter_tasks",
+__all__ = ["BACKENDS", "BLOCK", "SPEC_FILE", "GridResult", "GridSpec", "adopt_data_dir", "global_fit", "grid_scan", "iter_tasks",
            "profile_point", "single_thread_blas"]

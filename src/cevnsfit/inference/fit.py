@@ -130,7 +130,7 @@ class Likelihood:
         return m
 
     # -- profiled fits (batched Levenberg-Marquardt, iminuit as fallback) ------------------------
-    def problem(self, fixed_names=(), observed: dict | None = None):
+    def problem(self, fixed_names=(), observed: dict | None = None, centres: dict | None = None):
         """The :class:`~cevnsfit.inference.nuisance.Problem` with the parameters ``fixed_names``
         (physics parameters of ``poi`` and ``"<data set>.<nuisance>"`` names) held fixed per fit."""
         from .nuisance import Problem
@@ -140,14 +140,13 @@ class Likelihood:
         if unknown:
             raise ValueError(f"cannot fix {unknown}: not a free parameter or nuisance of this likelihood; "
                              f"its parameters are: {', '.join(self.names)}")
-        key = (tuple(sorted(fixed_names)), id(observed) if observed is not None else None)
+        key = (tuple(sorted(fixed_names)), id(observed), id(centres))
         cache = self.__dict__.setdefault("_problems", {})
         prob = cache.get(key)
-        if prob is None or prob.observed_src is not observed:
+        if prob is None or prob.observed_src is not observed or prob.centres_src is not centres:
             fp = [k for k in self.poi if k in fixed_names]
             fn = [k for k in self.nuis_names if k in fixed_names]
-            prob = Problem(self.datasets, self.base, [p for p in self.poi if p not in fp], fp, fn, observed)
-            prob.observed_src = observed
+            prob = Problem(self.datasets, self.base, [p for p in self.poi if p not in fp], fp, fn, observed, centres)
             if len(cache) > 16:
                 cache.clear()
             cache[key] = prob
@@ -194,28 +193,33 @@ class Likelihood:
         out = solve_tasks(prob, [task], fallback=self.fallback(prob))[0]
         return self.result(prob, task, out)
 
-    def fit_batch(self, fixed: dict | None = None, start=None, observed: dict | None = None) -> "BatchResult":
+    def fit_batch(self, fixed: dict | None = None, start=None, observed: dict | None = None,
+                  centres: dict | None = None) -> "BatchResult":
         """Many fits at once (a grid, pseudo-experiments): ``fixed`` maps names (physics
         parameters of ``poi``, ``"<data set>.<nuisance>"``) to (n,) arrays of values; ``start``
         is one dict of starting values for all, or a list of n dicts; ``observed`` maps data-set
-        names to (n, n_bins) pseudo-data (fit i uses row i).  Returns a :class:`BatchResult`."""
+        names to (n, n_bins) pseudo-data and ``centres`` to (n, n_nuisances) centres of the
+        nuisance priors (drawn auxiliary measurements) -- fit i uses row i.  Returns a
+        :class:`BatchResult`.  Without pseudo-data, fits that do not converge fall back to
+        iminuit as in :meth:`fit`."""
         from .nuisance import solve_tasks
 
         fixed = {k: np.atleast_1d(np.asarray(v, float)) for k, v in (fixed or {}).items()}
-        sizes = {v.size for v in fixed.values()} | {np.shape(v)[0] for v in (observed or {}).values()}
+        sizes = ({v.size for v in fixed.values()} | {np.shape(v)[0] for v in (observed or {}).values()}
+                 | {np.shape(v)[0] for v in (centres or {}).values()})
         if isinstance(start, (list, tuple)):
             sizes.add(len(start))
         sizes.discard(1)
         if len(sizes) > 1:
             raise ValueError(f"fit_batch: arrays of different lengths {sorted(sizes)}")
         n = sizes.pop() if sizes else 1
-        prob = self.problem(tuple(fixed), observed)
+        prob = self.problem(tuple(fixed), observed, centres)
         starts = start if isinstance(start, (list, tuple)) else [start or {}] * n
         tasks = []
         for i in range(n):
             fx = {k: float(v[i] if v.size > 1 else v[0]) for k, v in fixed.items()}
             st = {**self.start(), **(starts[i] or {}), **fx}
-            tasks.append(prob.task(st, fx, i if observed else -1))
+            tasks.append(prob.task(st, fx, i if (observed or centres) else -1))
         outs = solve_tasks(prob, tasks, fallback=self.fallback(prob))
         thetas = np.stack([o.theta for o in outs])
         x = prob.physical(thetas)

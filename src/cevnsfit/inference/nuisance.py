@@ -101,11 +101,14 @@ class Problem:
     free_physics : names of the free physics parameters
     fixed_physics : physics parameters whose value each task gives
     fixed_nuisances : ``"<data set>.<nuisance>"`` names whose value each task gives
-    observed : {data set name: (n_rows, n_bins) array} pseudo-data a task may refer to
+    observed : {data set name: (n_rows, n_bins) array} pseudo-data a task may refer to (by row)
+    centres : {data set name: (n_rows, n_nuisances) array} the centres of the Gaussian priors of
+        that data set's nuisances for each row (pseudo-experiments that also draw the auxiliary
+        measurements); a free nuisance's column is ignored
     """
 
     def __init__(self, datasets, base: Params, free_physics=(), fixed_physics=(), fixed_nuisances=(),
-                 observed: dict | None = None):
+                 observed: dict | None = None, centres: dict | None = None):
         self.datasets = list(datasets)
         self.base = base
         self.free = list(free_physics)
@@ -113,6 +116,7 @@ class Problem:
         self.fixed_nuis = list(fixed_nuisances)
         self.observed = {k: np.asarray(v, float) for k, v in (observed or {}).items()}
         self.observed_src = observed
+        self.centres_src = centres
         both = set(self.free) & set(self.fixed_phys)
         if both:
             raise ValueError(f"parameter(s) {sorted(both)} both free and fixed")
@@ -154,6 +158,31 @@ class Problem:
         self.centre, self.inv_s2 = np.array(centre, float), np.array(inv_s2, float)
         self.scale = np.array(scale, float)
         self.names = [name if kind == "phys" else f"{self.datasets[k].name}.{name}" for kind, name, k in cols]
+        # per-row prior centres: (n_rows, P) for the free columns, (n_rows, n_fixed) for fixed ones
+        self._row_centres = self._row_centre_fixed = None
+        if centres:
+            rows = {np.shape(v)[0] for v in centres.values()}
+            if len(rows) != 1:
+                raise ValueError("centres: arrays of different lengths")
+            nr = rows.pop()
+            rc = np.tile(self.centre, (nr, 1))
+            rf = np.tile(np.array([c for _, c, _ in self.fixed_penalty_terms], float), (nr, 1))
+            for k, d in enumerate(self.datasets):
+                if d.name not in centres:
+                    continue
+                arr = np.asarray(centres[d.name], float)
+                if arr.shape != (nr, len(d.nuisances)):
+                    raise ValueError(f"centres of {d.name}: expected shape ({nr}, {len(d.nuisances)}), got {arr.shape}")
+                for c, nu in enumerate(d.nuisances):
+                    key = f"{d.name}.{nu.name}"
+                    if key in self.names:
+                        rc[:, self.names.index(key)] = arr[:, c]
+                    elif key in self.fixed_nuis:
+                        j = self.fixed_nuis.index(key)
+                        for t, (jj, _, _) in enumerate(self.fixed_penalty_terms):
+                            if jj == j:
+                                rf[:, t] = arr[:, c]
+            self._row_centres, self._row_centre_fixed = rc, rf
         idx = parameter_index()
         self._base_row = Points.from_params(base).V[0]
         self._free_pcols = np.array([idx[p] for p in self.free], dtype=int)
@@ -238,11 +267,17 @@ class Problem:
         (m, P, P), for m parameter vectors."""
         m = theta.shape[0]
         pts = self.points(theta, fixp)
-        f = np.sum(self.inv_s2 * (theta - self.centre) ** 2, axis=1)
-        for j, c, s in self.fixed_penalty_terms:
+        centre = self.centre
+        cfix = [c for _, c, _ in self.fixed_penalty_terms]
+        if self._row_centres is not None and np.any(obs >= 0):
+            use = (obs >= 0)[:, None]
+            centre = np.where(use, self._row_centres[np.maximum(obs, 0)], self.centre)
+            cfix = np.where(use, self._row_centre_fixed[np.maximum(obs, 0)], np.array(cfix, float)).T
+        f = np.sum(self.inv_s2 * (theta - centre) ** 2, axis=1)
+        for (j, _, s), c in zip(self.fixed_penalty_terms, cfix):
             f = f + ((fixn[:, j] - c) / s) ** 2
         if derivatives:
-            grad = 2.0 * self.inv_s2 * (theta - self.centre)
+            grad = 2.0 * self.inv_s2 * (theta - centre)
             H = np.zeros((m, self.n, self.n))
             H[:, np.arange(self.n), np.arange(self.n)] = 2.0 * self.inv_s2
         for d, plan in zip(self.datasets, self._plans):

@@ -1,0 +1,173 @@
+"""Where batches of work run: in this process, a local process pool, or a dask cluster.
+
+:func:`iter_tasks` runs ``fn(*task)`` for a list of tasks on one of three back-ends and yields the
+results in completion order:
+
+``"serial"``
+    in this process;
+``"processes"``
+    a local :class:`concurrent.futures.ProcessPoolExecutor` (``forkserver`` start method where
+    available, else ``spawn``: scripts need an ``if __name__ == "__main__":`` guard);
+``"dask"``
+    an embedded :class:`dask.distributed.LocalCluster` on the loopback interface (one thread per
+    worker process, no dashboard), or an existing scheduler given by address
+    (``scheduler="tcp://127.0.0.1:8786"``).  Its workers must be able to import cevnsfit and find
+    the data (``CEVNSFIT_DATA``; a worker without it inherits the caller's value).
+
+The workers start before the tasks are known: ``tasks`` may be a function that returns them
+(e.g. after a global fit in the calling process), and ``warmup`` -- ``(fn, args)`` -- runs once
+per worker meanwhile (loading the data sets), so that nothing waits serially for the pool.
+BLAS runs on one thread in every worker (:func:`single_thread_blas`): results then agree
+bitwise between back-ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+BACKENDS = ("serial", "processes", "dask")
+DATA_ENV = "CEVNSFIT_DATA"
+
+#: one task at a time per process: a dask worker with several threads shares the data sets
+LOCK = threading.Lock()
+
+_warned_threads = False
+
+
+@contextmanager
+def single_thread_blas():
+    """Run BLAS/LAPACK on one thread: the result of a multithreaded matrix product depends on the
+    number of threads (its partial sums are added in another order), and dask workers run with
+    one BLAS thread, so every back-end must too for the results to agree bitwise.  Needs
+    threadpoolctl; without it a RuntimeWarning says results may differ in the last digits."""
+    global _warned_threads
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        if not _warned_threads:
+            _warned_threads = True
+            warnings.warn("threadpoolctl is not installed: the BLAS thread count is not pinned, so grid "
+                          "results may differ between back-ends in the last digits", RuntimeWarning, stacklevel=3)
+        yield
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
+def adopt_data_dir(data_dir: str | None, force: bool = False) -> None:
+    """In a worker: take the caller's CEVNSFIT_DATA if the worker has none; with ``force`` (our
+    own pool, whose fork server may predate a change of the caller's environment) in any case."""
+    if force:
+        if data_dir:
+            os.environ[DATA_ENV] = data_dir
+        else:
+            os.environ.pop(DATA_ENV, None)
+    elif data_dir and not os.environ.get(DATA_ENV):
+        os.environ[DATA_ENV] = data_dir
+
+
+def mp_context(preload=()):
+    """The multiprocessing context of the process pool: forkserver (importing ``preload`` once in
+    the fork server, not in every worker) where available, else spawn."""
+    import multiprocessing as mp
+
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        # only takes effect before the fork server starts; "__main__" keeps the default behaviour
+        ctx.set_forkserver_preload(["__main__", __name__, *preload])
+        return ctx
+    return mp.get_context("spawn")
+
+
+def _resolve(tasks) -> list:
+    return list(tasks() if callable(tasks) else tasks)
+
+
+def _iter_serial(fn, tasks, warmup=None) -> Iterator:
+    for t in _resolve(tasks):
+        yield fn(*t)
+
+
+def _iter_processes(fn, tasks, n_workers: int, warmup=None, preload=()) -> Iterator:
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    ex = ProcessPoolExecutor(max_workers=n_workers, mp_context=mp_context(preload))
+    try:
+        if warmup is not None:
+            for _ in range(n_workers):
+                ex.submit(*warmup)
+        futures = [ex.submit(fn, *t) for t in _resolve(tasks)]
+        for f in as_completed(futures):
+            yield f.result()
+    finally:
+        ex.shutdown(wait=True, cancel_futures=True)
+
+
+def _iter_dask(fn, tasks, n_workers: int, scheduler: str | None, warmup=None) -> Iterator:
+    from .._optional import require
+
+    require("distributed", "dask", "the 'dask' backend")
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=None, silence_logs=logging.WARNING)
+        client = Client(cluster)
+    else:
+        client = Client(scheduler)
+    try:
+        if warmup is not None:
+            client.run(*warmup)
+        futures = [client.submit(fn, *t, pure=False) for t in _resolve(tasks)]
+        try:
+            for f in as_completed(futures):
+                yield f.result()
+        finally:
+            client.cancel([f for f in futures if not f.done()])
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def check_backend(backend: str, scheduler: str | None = None) -> None:
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; allowed: {', '.join(BACKENDS)}")
+    if scheduler is not None:
+        if backend != "dask":
+            raise ValueError(f"scheduler= needs backend='dask' (got backend={backend!r})")
+        if not isinstance(scheduler, str) or not scheduler:
+            raise ValueError(f"scheduler must be an address such as 'tcp://127.0.0.1:8786', got {scheduler!r}")
+
+
+def iter_tasks(fn: Callable, tasks, backend: str = "processes", n_workers: int | None = None,
+               scheduler: str | None = None, warmup=None, n_tasks: int | None = None, preload=()) -> Iterator:
+    """Run ``fn(*task)`` for every task on a back-end and yield the results in completion order
+    (see the module docstring).  ``fn`` must be importable (a module-level function) for the
+    process and dask back-ends.  ``tasks``: a list, or a function returning it (called once the
+    workers are starting); ``n_tasks`` (if known) caps the number of workers; ``warmup``:
+    ``(fn, args...)`` run once in each worker first; ``preload``: modules the fork server imports."""
+    check_backend(backend, scheduler)
+    if not callable(tasks):
+        tasks = list(tasks)
+        n_tasks = len(tasks)
+        if not tasks:
+            return iter(())
+    n_workers = n_workers or os.cpu_count() or 1
+    if n_tasks is not None:
+        n_workers = max(1, min(n_workers, n_tasks))
+    if backend == "serial":
+        return _iter_serial(fn, tasks)
+    if backend == "processes":
+        return _iter_processes(fn, tasks, n_workers, warmup, preload)
+    return _iter_dask(fn, tasks, n_workers, scheduler, warmup)
+
+
+__all__ = ["BACKENDS", "DATA_ENV", "LOCK", "adopt_data_dir", "check_backend", "iter_tasks", "mp_context",
+           "single_thread_blas"]
