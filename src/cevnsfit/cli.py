@@ -213,6 +213,31 @@ TIMING_HELP = "CsI arrival times: release (the SNS flux of the data release, def
 REACTOR_NORM_HELP = ("Dresden-II flux normalisation: total (every spectrum model scaled to 4.8e13 /cm2/s, default), "
                      "power (fission rate from the thermal power x nu-bar per fission) or fission (4.8e13 for the "
                      "fission nu-bar, capture nu-bar on top)")
+FIX_HELP = ("hold a physics parameter fixed: NAME=VALUE, or NAME alone for its SM value (repeatable); e.g. "
+            "--fix r2_mumu quotes r2_ee with r2_mumu at its SM value, as the reference papers do")
+FREE_HELP = "free a physics parameter in addition to those freed by default (repeatable)"
+
+
+def parse_fix_free(fix: list[str] | None, free: list[str] | None) -> tuple[dict, list[str]]:
+    """``--fix NAME[=VALUE]`` and ``--free NAME`` -> ({name: value or "sm"}, [names]); unknown
+    names, bad values and a parameter both fixed and free are a ValueError."""
+    from .inference.analysis import resolve_fixed
+    from .physics.parameters import Params
+
+    fixed = {}
+    for item in fix or []:
+        name, _, value = item.partition("=")
+        fixed[name.strip()] = value.strip() or "sm"
+    resolve_fixed(fixed)                       # names and values
+    names = [n.strip() for item in (free or []) for n in item.split(",") if n.strip()]
+    for n in names:
+        if n not in Params.names():
+            raise ValueError(f"cannot free {n!r}: not a physics parameter; allowed: {', '.join(Params.names())}")
+        if n in fixed:
+            raise ValueError(f"parameter {n} is both fixed (--fix) and free (--free)")
+    return fixed, names
+
+
 #: the registered data sets, for --data (from the registry: a new data set needs no edit here)
 DATA_HELP = "comma-separated data sets: " + ",".join(__import__("cevnsfit.experiments", fromlist=["NAMES"]).NAMES)
 
@@ -231,6 +256,8 @@ def predict(experiment: str = typer.Argument(..., help="csi, ar or dresden2"),
             option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
             timing: Optional[str] = typer.Option(None, "--timing", help=TIMING_HELP),
             reactor_norm: Optional[str] = typer.Option(None, "--reactor-norm", help=REACTOR_NORM_HELP),
+            fix: Optional[List[str]] = typer.Option(None, "--fix", help=FIX_HELP),
+            free: Optional[List[str]] = typer.Option(None, "--free", help=FREE_HELP),
             as_json: bool = typer.Option(False, "--json", help="print the prediction as JSON"),
             plot: Optional[Path] = typer.Option(None, help="draw the prediction against the data (PNG/PDF)")) -> None:
     """Expected counts per bin for one data set at any physics point, with the observed data
@@ -251,7 +278,8 @@ def predict(experiment: str = typer.Argument(..., help="csi, ar or dresden2"),
         data = api.load(experiment, es=es_flag, momentum_dependent=momentum_dependent, form_factor=form_factor,
                         **model_opts)
         t_build = time.perf_counter() - t0
-        pred = data.predict(**values)
+        fixed, freed = parse_fix_free(fix, free)
+        pred = _predict_point(api, data, values, fixed, freed)
     except ValueError as e:
         _fail(str(e))
     pred.extra["timing_s"] = {"build": t_build, **pred.extra.get("timing_s", {})}
@@ -269,6 +297,26 @@ def predict(experiment: str = typer.Argument(..., help="csi, ar or dresden2"),
             typer.secho(f"warning: {w}", fg=typer.colors.YELLOW, err=True)
         if plot is not None:
             typer.echo(f"plot written to {plot}")
+
+
+def _predict_point(api, data, values: dict, fixed: dict, freed: list):
+    """``predict``: the prediction at ``--set`` and ``--fix`` values; with ``--free`` those
+    parameters (and every nuisance) fitted to the data first, the prediction at the best fit."""
+    from .inference.analysis import resolve_fixed
+
+    both = sorted(set(values) & (set(fixed) | set(freed)))
+    if both:
+        raise ValueError(f"parameter(s) {', '.join(both)} given with --set and with --fix/--free")
+    point = {**values, **resolve_fixed(fixed)}
+    if not freed:
+        return data.predict(**point)
+    fit = api.Analysis([data], fixed=point, free=freed).fit()
+    nuis = {k.split(".", 1)[1]: v for k, v in fit.nuisances.items()}
+    pred = data.predict(nuisances=nuis, profile=False, **point, **fit.best_fit)
+    pred.extra["fit"] = {"free": freed, "best_fit": fit.best_fit, "errors": fit.errors, "chi2_min": fit.chi2_min,
+                         "converged": fit.converged}
+    pred.warnings.extend(fit.warnings)
+    return pred
 
 
 def _setup(data: str, qf, flux, no_es, es, transitions, momentum_dependent, form_factor="helm", peaks=None,
@@ -298,6 +346,8 @@ def limit(data: str = typer.Option(..., help=DATA_HELP),
           option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
           timing: Optional[str] = typer.Option(None, "--timing", help=TIMING_HELP),
           reactor_norm: Optional[str] = typer.Option(None, "--reactor-norm", help=REACTOR_NORM_HELP),
+          fix: Optional[List[str]] = typer.Option(None, "--fix", help=FIX_HELP),
+          free: Optional[List[str]] = typer.Option(None, "--free", help=FREE_HELP),
           no_es: bool = typer.Option(False, "--no-es", help="leave out nu-e scattering"),
           es: bool = typer.Option(False, "--es", help="include nu-e scattering also for Ar"),
           transitions: bool = typer.Option(False, "--transitions", help="profile the transition parameters"),
@@ -315,6 +365,11 @@ def limit(data: str = typer.Option(..., help=DATA_HELP),
           out: Optional[Path] = typer.Option(None, help="fc: directory for resumable pseudo-experiments"),
           plot: Optional[Path] = typer.Option(None, help="draw the profiled Delta chi^2 (wilks), the critical "
                                               "Delta chi^2 against Wilks' (fc) or the posterior (bayes)"),
+          expected: bool = typer.Option(True, "--expected/--no-expected",
+                                        help="also the expected (Asimov, SM truth) interval (wilks)"),
+          expected_bands: int = typer.Option(0, "--expected-bands", help="also the median and +-1/2 sigma bands of "
+                                             "the limit from N pseudo-experiments at the SM truth (wilks; on "
+                                             "--backend with --workers, seeded by --seed)"),
           as_json: bool = typer.Option(False, "--json", help="print the result as JSON")) -> None:
     """Allowed interval(s) of one parameter, the others of its family and all nuisances profiled
     (the Python API's ``cevnsfit.Analysis(...).limit(...)``), with --method wilks (default);
@@ -323,21 +378,31 @@ def limit(data: str = typer.Option(..., help=DATA_HELP),
     from .api import Analysis
 
     if method != "wilks" or "." in param:
+        if fix or free or expected_bands:
+            _fail("--fix, --free and --expected-bands need --method wilks and a physics parameter")
         return _limit_by_method(data, param, qf, flux, peaks, option, no_es, es, transitions, momentum_dependent, cl,
                                 points, range_, method, toys, seed, prior, backend, workers, scheduler, out, plot,
                                 as_json, {"timing": timing, "reactor_norm": reactor_norm})
 
     try:
+        fixed, freed = parse_fix_free(fix, free)
         ana = Analysis.from_setup(_setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks,
                                          option=option,
-                                         timing=timing, reactor_norm=reactor_norm))
+                                         timing=timing, reactor_norm=reactor_norm), fixed=fixed, free=freed)
         if not (0.0 < cl < 1.0):
             raise ValueError(f"--cl must lie in (0, 1), got {cl}")
         if points < 5:
             raise ValueError("--points must be at least 5")
+        if expected_bands < 0:
+            raise ValueError(f"--expected-bands must be >= 0, got {expected_bands}")
         rng = _parse_range(range_, "--range")
-        with _busy(f"{param}: profiled scan of {points} points"):
-            res = ana.limit(param, cl=cl, points=points, range=rng)
+        with _busy(f"{param}: profiled scan of {points} points" + (" and its expected counterpart" if expected else "")):
+            res = ana.limit(param, cl=cl, points=points, range=rng, expected=expected)
+        if expected_bands:
+            with _busy(f"{param}: expected bands from {expected_bands} pseudo-experiments"):
+                res.extra["expected_bands"] = ana.expected_bands(param, expected_bands, cl=cl, seed=seed,
+                                                                 backend=backend, workers=workers,
+                                                                 scheduler=scheduler)
     except ValueError as e:
         _fail(str(e))
     if plot is not None:
@@ -351,7 +416,17 @@ def limit(data: str = typer.Option(..., help=DATA_HELP),
         typer.echo(f"{param}{unit}: best fit {res.best_fit:.5g}, chi2_min {res.chi2_min:.3f}")
         for lo, hi in res.intervals:
             typer.echo(f"  {cl:.0%} CL allowed: [{lo:.5g}, {hi:.5g}]")
+        if res.expected and res.expected.get("intervals") is not None:
+            typer.echo("  expected (Asimov, SM): " + " U ".join(f"[{lo:.5g}, {hi:.5g}]"
+                                                                for lo, hi in res.expected["intervals"]))
+        bands = res.extra.get("expected_bands")
+        if bands and bands["upper"]:
+            u = bands["upper"]
+            typer.echo(f"  expected upper end, {bands['n_toys']} pseudo-experiments: median {u['median']:.5g}, "
+                       f"1 sigma [{u['-1sigma']:.5g}, {u['+1sigma']:.5g}], 2 sigma [{u['-2sigma']:.5g}, {u['+2sigma']:.5g}]")
         typer.echo(f"  profiled: {', '.join(res.profiled) or 'nuisances only'}")
+        if res.options.get("fixed"):
+            typer.echo("  fixed: " + ", ".join(f"{k} = {v:.5g}" for k, v in res.options["fixed"].items()))
         if plot is not None:
             typer.echo(f"plot written to {plot}")
     _print_warnings(res.to_dict())
@@ -453,6 +528,8 @@ def contour(data: str = typer.Option(..., help=DATA_HELP),
             option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
             timing: Optional[str] = typer.Option(None, "--timing", help=TIMING_HELP),
             reactor_norm: Optional[str] = typer.Option(None, "--reactor-norm", help=REACTOR_NORM_HELP),
+            fix: Optional[List[str]] = typer.Option(None, "--fix", help=FIX_HELP),
+            free: Optional[List[str]] = typer.Option(None, "--free", help=FREE_HELP),
             no_es: bool = typer.Option(False, "--no-es", help="leave out nu-e scattering"),
             es: bool = typer.Option(False, "--es", help="include nu-e scattering also for Ar"),
             transitions: bool = typer.Option(False, "--transitions", help="profile the transition parameters"),
@@ -476,6 +553,8 @@ def contour(data: str = typer.Option(..., help=DATA_HELP),
     from .api import Analysis
 
     if method != "wilks":
+        if fix or free:
+            _fail("--fix and --free need --method wilks")
         return _contour_by_method(data, param, qf, flux, peaks, option, no_es, es, transitions, momentum_dependent,
                                   points, range_, cl, plot, method, toys, seed, prior, backend, workers, scheduler,
                                   out, as_json, {"timing": timing, "reactor_norm": reactor_norm})
@@ -483,9 +562,10 @@ def contour(data: str = typer.Option(..., help=DATA_HELP),
     try:
         if len(param) != 2:
             raise ValueError("contour needs exactly two --param options")
+        fixed, freed = parse_fix_free(fix, free)
         ana = Analysis.from_setup(_setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks,
                                          option=option,
-                                         timing=timing, reactor_norm=reactor_norm))
+                                         timing=timing, reactor_norm=reactor_norm), fixed=fixed, free=freed)
         if points < 5:
             raise ValueError("--points must be at least 5")
         if not (0.0 < cl < 1.0):
@@ -704,6 +784,8 @@ def scan(data: str = typer.Option(..., help=DATA_HELP),
           option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
           timing: Optional[str] = typer.Option(None, "--timing", help=TIMING_HELP),
           reactor_norm: Optional[str] = typer.Option(None, "--reactor-norm", help=REACTOR_NORM_HELP),
+          fix: Optional[List[str]] = typer.Option(None, "--fix", help=FIX_HELP),
+          free: Optional[List[str]] = typer.Option(None, "--free", help=FREE_HELP),
          no_es: bool = typer.Option(False, "--no-es"), es: bool = typer.Option(False, "--es"),
          transitions: bool = typer.Option(False, "--transitions", help="profile transition parameters not scanned"),
          momentum_dependent: bool = typer.Option(False, "--momentum-dependent"),
@@ -722,9 +804,10 @@ def scan(data: str = typer.Option(..., help=DATA_HELP),
     from .runlog import Progress, stoppable
 
     try:
+        fixed, freed = parse_fix_free(fix, free)
         ana = Analysis.from_setup(_setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks,
                                          option=option,
-                                         timing=timing, reactor_norm=reactor_norm))
+                                         timing=timing, reactor_norm=reactor_norm), fixed=fixed, free=freed)
         ranges = {}
         for item in param:
             try:

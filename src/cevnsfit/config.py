@@ -13,6 +13,22 @@ Example::
     published:                       # optional: numbers to compare with (reproduction record)
       mu_e: {intervals: [[0, 2.13]], source: "Atzori Corona et al., JHEP 09 (2022) 164"}
 
+Which physics parameters float: by default a limit or contour frees its parameters and every
+other parameter of their families that the data sets measure (transition ones only with
+``transitions: true``); the rest stay at their SM values.  ``fixed: {NAME: VALUE or sm}`` holds
+parameters fixed, ``free: [NAME, ...]`` frees more.  Both can be given for the whole file and per
+``limits``/``contours`` entry; an entry's own ``fixed`` and ``free`` take precedence over the
+file's (a parameter the entry frees is no longer fixed by the file, and vice versa).  So the
+convention of the reference papers -- each diagonal parameter quoted with the other diagonal one
+at its SM value -- reads::
+
+    limits:
+      - {param: r2_ee, fixed: {r2_mumu: sm}}
+      - {param: r2_mumu, fixed: {r2_ee: sm}}
+
+A name that is not a physics parameter, a parameter both fixed and free, or an entry fixing its
+own parameter is an error.
+
 Unknown keys are errors (with the key and its line); names of data sets, models and parameters are
 checked against the allowed ones.  ``cevnsfit run FILE`` runs one file; ``cevnsfit reproduce``
 runs every file shipped in ``cevnsfit/analyses/``.  :func:`json_schema` gives the JSON Schema.
@@ -22,7 +38,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Literal, Optional, Union
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
@@ -100,6 +116,24 @@ def _method_fields(toys: int) -> dict:
             "priors": (list[Prior], Field(default_factory=lambda: ["flat"], min_length=1))}
 
 
+FixedValue = Union[float, Literal["sm", "SM"]]
+
+
+def _choice_fields() -> dict:
+    """Which physics parameters are held fixed (at a value or "sm") and which are freed."""
+    return {"fixed": (dict[str, FixedValue], Field(default_factory=dict)),
+            "free": (list[str], Field(default_factory=list))}
+
+
+def _check_choice(self):
+    for k in list(self.fixed) + list(self.free):
+        _check_param(k)
+    both = sorted(set(self.fixed) & set(self.free))
+    if both:
+        raise ValueError(f"parameter(s) {', '.join(both)} both fixed and free")
+    return self
+
+
 class _LimitBase(_Strict):
     param: str
     cl: float = Field(0.9, gt=0.0, lt=1.0)
@@ -107,7 +141,8 @@ class _LimitBase(_Strict):
     range: Optional[tuple[float, float]] = None
 
 
-class LimitSpec(create_model("_LimitFields", __base__=_LimitBase, **_method_fields(1000))):
+class LimitSpec(create_model("_LimitFields", __base__=_LimitBase, **_method_fields(1000), **_choice_fields())):
+    _choice = model_validator(mode="after")(_check_choice)
 
     _p = field_validator("param")(classmethod(lambda cls, v: _check_tested(v)))
 
@@ -125,7 +160,8 @@ class _ContourBase(_Strict):
     ranges: Optional[tuple[tuple[float, float], tuple[float, float]]] = None
 
 
-class ContourSpec(create_model("_ContourFields", __base__=_ContourBase, **_method_fields(500))):
+class ContourSpec(create_model("_ContourFields", __base__=_ContourBase, **_method_fields(500), **_choice_fields())):
+    _choice = model_validator(mode="after")(_check_choice)
 
     @field_validator("ranges")
     @classmethod
@@ -152,7 +188,7 @@ class Published(_Strict):
     source: str = ""
 
 
-class Analysis(_Strict):
+class _AnalysisBase(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
     data: list[str] = Field(min_length=1)
@@ -160,6 +196,10 @@ class Analysis(_Strict):
     limits: list[LimitSpec] = Field(default_factory=list)
     contours: list[ContourSpec] = Field(default_factory=list)
     published: dict[str, Published] = Field(default_factory=dict)
+
+
+class Analysis(create_model("_AnalysisFields", __base__=_AnalysisBase, **_choice_fields())):
+    _choice = model_validator(mode="after")(_check_choice)
 
     @field_validator("data")
     @classmethod
@@ -177,10 +217,28 @@ class Analysis(_Strict):
             raise ValueError("an analysis needs at least one entry under 'limits' or 'contours'")
         for k in self.published:
             _check_tested(k)
+        for spec in self.limits:
+            self.fixed_free(spec)
+        for spec in self.contours:
+            self.fixed_free(spec)
         from .experiments import split_options
 
         split_options(self.data, self.experiment_options())   # an option must belong to one of the data sets
         return self
+
+    def fixed_free(self, spec) -> dict:
+        """{"fixed": {...}, "free": [...]} of a limit or contour entry: the file's choices with the
+        entry's own taking precedence (module docstring).  An entry whose scanned parameter ends
+        up fixed is a ValueError."""
+        fixed = {k: v for k, v in self.fixed.items() if k not in spec.free}
+        fixed.update(spec.fixed)
+        free = [p for p in self.free if p not in spec.fixed] + [p for p in spec.free if p not in self.free]
+        scanned = [spec.param] if hasattr(spec, "param") else list(spec.params)
+        clash = [p for p in scanned if p in fixed]
+        if clash:
+            raise ValueError(f"{', '.join(clash)} is scanned by this entry and cannot be fixed (drop it from "
+                             "'fixed', or list it under the entry's 'free')")
+        return {"fixed": fixed, "free": [p for p in free if p not in scanned]}
 
     def experiment_options(self) -> dict:
         """The data-set options given in ``model:`` (those left at None take the data set's default)."""

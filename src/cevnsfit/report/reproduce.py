@@ -49,7 +49,8 @@ def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
         for method, prior in _runs(spec):
             try:
                 if method == "wilks":
-                    res = limit(setup, spec.param, cl=spec.cl, n_points=n, scan_range=spec.range, refine=not quick) \
+                    res = limit(setup, spec.param, cl=spec.cl, n_points=n, scan_range=spec.range, refine=not quick,
+                                **a.fixed_free(spec)) \
                         if "." not in spec.param else by_method.limit(setup, spec.param, cl=spec.cl, n_points=n,
                                                                      scan_range=spec.range)
                     res.setdefault("method", "wilks")
@@ -73,7 +74,8 @@ def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
             try:
                 xr, yr = spec.ranges if spec.ranges else (None, None)
                 if method == "wilks":
-                    res = contour(setup, spec.params[0], spec.params[1], x_range=xr, y_range=yr, n=n)
+                    res = contour(setup, spec.params[0], spec.params[1], x_range=xr, y_range=yr, n=n,
+                                  **a.fixed_free(spec))
                     res.setdefault("method", "wilks")
                 else:
                     res = by_method.contour(setup, spec.params[0], spec.params[1], method=method,
@@ -160,6 +162,11 @@ def _intervals_str(iv) -> str:
     return " ∪ ".join(f"[{_fmt(a)}, {_fmt(b)}]" for a, b in iv) if iv else "none"
 
 
+def _fixed_str(fixed: dict) -> str:
+    """``r2_mumu = -0.48`` for the parameters an entry held fixed."""
+    return ", ".join(f"{k} = {_fmt(v)}" for k, v in (fixed or {}).items())
+
+
 def summary_rows(results: list[dict]) -> list[dict]:
     rows = []
     for r in results:
@@ -171,6 +178,8 @@ def summary_rows(results: list[dict]) -> list[dict]:
                 "cl": lim["cl"], "best_fit": lim.get("best_fit", lim.get("mean", float("nan"))),
                 "chi2_min": lim.get("chi2_min", float("nan")),
                 "intervals": lim["intervals"], "profiled": lim.get("profiled", lim.get("sampled", [])),
+                "fixed": (lim.get("options") or {}).get("fixed", {}),
+                "expected_intervals": lim.get("expected_intervals"),
                 "converged": lim.get("converged", True), "warnings": lim["warnings"],
                 "published": pub["intervals"] if pub else None,
                 "published_source": pub["source"] if pub else "",
@@ -187,14 +196,15 @@ def write_tables(rows: list[dict], outdir: Path) -> None:
     (outdir / "results.json").write_text(json.dumps(rows, indent=1))
     with open(outdir / "results.csv", "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["analysis", "data", "param", "unit", "method", "cl", "best_fit", "intervals", "profiled",
-                    "converged", "published", "warnings"])
+        w.writerow(["analysis", "data", "param", "unit", "method", "cl", "best_fit", "intervals", "expected",
+                    "profiled", "fixed", "converged", "published", "warnings"])
         for r in rows:
             w.writerow([r["analysis"], r["data"], r["param"], r["unit"], r["method"], r["cl"], r["best_fit"],
-                        json.dumps(r["intervals"]), " ".join(r["profiled"]), r["converged"],
+                        json.dumps(r["intervals"]), json.dumps(r["expected_intervals"]) if r["expected_intervals"]
+                        else "", " ".join(r["profiled"]), json.dumps(r["fixed"]) if r["fixed"] else "", r["converged"],
                         json.dumps(r["published"]) if r["published"] else "", " | ".join(r["warnings"])])
-    md = ["| analysis | data | parameter | method | CL | best fit | allowed | published | flags |",
-          "|---|---|---|---|---|---|---|---|---|"]
+    md = ["| analysis | data | parameter | method | CL | best fit | allowed | expected | fixed | published | flags |",
+          "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         flags = []
         if not r["converged"]:
@@ -206,16 +216,20 @@ def write_tables(rows: list[dict], outdir: Path) -> None:
         unit = f" [{r['unit']}]" if r["unit"] else ""
         md.append(f"| {r['analysis']} | {r['data']} | {r['param']}{unit} | {r['method']} | {r['cl']:.4g} | "
                   f"{_fmt(r['best_fit'])} | "
-                  f"{_intervals_str(r['intervals'])} | {_intervals_str(r['published']) if r['published'] else ''} | "
+                  f"{_intervals_str(r['intervals'])} | "
+                  f"{_intervals_str(r['expected_intervals']) if r['expected_intervals'] else ''} | {_fixed_str(r['fixed'])} | "
+                  f"{_intervals_str(r['published']) if r['published'] else ''} | "
                   f"{', '.join(flags)} |")
     (outdir / "results.md").write_text("\n".join(md) + "\n")
-    tex = [r"\begin{tabular}{lllllll}", r"\hline",
-           r"analysis & data & parameter & method & CL & best fit & allowed \\", r"\hline"]
+    tex = [r"\begin{tabular}{llllllll}", r"\hline",
+           r"analysis & data & parameter & method & CL & best fit & allowed & expected \\", r"\hline"]
     for r in rows:
         flags = "" if r["converged"] and not any("edge" in w for w in r["warnings"]) else r"$^\dagger$"
         allowed = _intervals_str(r["intervals"]).replace("∪", CUP)
         tex.append(f"{r['analysis'].replace('_', '-')} & {r['data']} & {r['param'].replace('_', '-')} & "
-                   f"{r['method']} & {r['cl']:.3g} & {_fmt(r['best_fit'])} & {allowed}{flags} " + ENDROW)
+                   f"{r['method']} & {r['cl']:.3g} & {_fmt(r['best_fit'])} & {allowed}{flags} & "
+                   f"{_intervals_str(r['expected_intervals']).replace('∪', CUP) if r['expected_intervals'] else ''} "
+                   + ENDROW)
     tex += [r"\hline", r"\end{tabular}", r"% \dagger: fit not converged or interval at the scan edge"]
     (outdir / "results.tex").write_text("\n".join(tex) + "\n")
 
