@@ -275,7 +275,7 @@ def write_plots(results: list[dict], outdir: Path) -> list[str]:
             if not lims:
                 continue
             f = pdir / f"profile_{r['name']}_{p}.png"
-            profile_plot(lims[:1], str(f), [r["name"]], title=r["description"])
+            profile_plot(lims[:1], str(f), [analysis_label(r)], title=r["description"])
             made.append(str(f))
         for c in r["contours"]:
             if c.get("method", "wilks") != "wilks":
@@ -287,7 +287,7 @@ def write_plots(results: list[dict], outdir: Path) -> list[str]:
                 made.append(str(f))
                 continue
             f = pdir / f"contour_{r['name']}_{c['params'][0]}_{c['params'][1]}.png"
-            contour_plot([c], str(f), [r["name"]], title=r["description"])
+            contour_plot([c], str(f), [analysis_label(r)], title=r["description"])
             made.append(str(f))
     rows = summary_rows(results)
     labels = {r["name"]: analysis_label(r) for r in results}
