@@ -339,6 +339,13 @@ def write_summary_plots(results: list[dict], outdir: Path) -> list[str]:
         sin2w_plot(points, str(f))
         (outdir / "sin2w_points.json").write_text(json.dumps(points, indent=1))
         made.append(str(f))
+    if any(n.startswith("xenonnt") for r in results for n in r["data"]):
+        from .solar_plots import plot_survival
+        from .style import save
+
+        f = pdir / "solar_pee.png"
+        save(plot_survival(), str(f))
+        made.append(str(f))
     used = sorted({n for r in results for n in r["data"]})
     if used:
         rows = rate_vs_n([experiments.load(n) for n in used])
