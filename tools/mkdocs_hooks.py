@@ -31,6 +31,7 @@ HAND = [
     ("Getting started", "getting-started.md"),
     ("Physics", "physics.md"),
     ("Conventions", "conventions.md"),
+    ("Statistics", "statistics.md"),
     ("Data", "data.md"),
 ]
 #: modules left out of the API reference: the command line (documented by --help) and private ones

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import List, Optional
 
@@ -444,11 +445,18 @@ def _parse_range(text: str | None, flag: str):
     return rng
 
 
+@contextmanager
 def _busy(text: str):
-    """A spinner with the elapsed time while a fit runs (on a terminal), a log line otherwise."""
-    from .runlog import busy
+    """A spinner with the elapsed time while a fit runs (on a terminal), a log line otherwise;
+    Ctrl-C or SIGTERM end the command with exit status 130 and a one-line message."""
+    from .runlog import busy, stoppable
 
-    return busy(text)
+    try:
+        with stoppable(), busy(text) as tick:
+            yield tick
+    except KeyboardInterrupt:
+        typer.secho(f"interrupted: {text}", fg=typer.colors.YELLOW, err=True)
+        raise typer.Exit(130)
 
 
 def _limit_by_method(data, param, qf, flux, peaks, option, no_es, es, transitions, momentum_dependent, cl, points,

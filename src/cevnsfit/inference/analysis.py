@@ -1,6 +1,6 @@
 """The published analyses as functions: 1D limits and 2D contours with everything else profiled.
 
-SPEC section 12: in every analysis the parameters of one family (magnetic moments, charge radii,
+In every analysis (as in Atzori Corona et al., JHEP 09 (2022) 164) the parameters of one family (magnetic moments, charge radii,
 millicharges) that the chosen data sets measure float together; the limit on one is obtained by
 profiling the others.  Transition parameters are fixed to zero or profiled.  Parameters of the
 other families stay at their SM values.

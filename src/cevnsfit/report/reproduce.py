@@ -329,7 +329,7 @@ def write_summary_plots(results: list[dict], outdir: Path) -> list[str]:
                     or lim.get("method", "wilks") != "wilks":
                 continue
             iv = min(lim["intervals"], key=lambda ab: abs(0.5 * (ab[0] + ab[1]) - lim["best_fit"]))
-            opts = {k: v for k, v in r["model"].items() if k in experiments.all_options(r["data"])}
+            opts = {k: v for k, v in r["model"].items() if v is not None and k in experiments.all_options(r["data"])}
             setup_q = [typical_momentum(experiments.load(n, **experiments.split_options(r["data"], opts)[n]))
                        for n in r["data"]]
             points.append({"label": r["name"].replace("sin2w_", ""), "q": float(np.exp(np.mean(np.log(setup_q)))),
@@ -417,6 +417,8 @@ def run_many(analyses, outdir: Path, quick: bool = False, workers: int = 1, forc
     import queue as queue_mod
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
+    from ..runlog import sigint_ignored
+
     outdir = Path(outdir)
     stored = stored_results(outdir)
     todo, reused = [], []
@@ -452,29 +454,34 @@ def run_many(analyses, outdir: Path, quick: bool = False, workers: int = 1, forc
         q = ctx.Queue()
         pending = sorted(todo, key=estimated_cost, reverse=True)     # heaviest first
         running = {}
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(q,)) as pool:
-            try:
-                while pending or running:
-                    while pending and len(running) < workers:
-                        a = pending.pop(0)
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(q,))
+        try:
+            while pending or running:
+                while pending and len(running) < workers:
+                    a = pending.pop(0)
+                    with sigint_ignored():    # a worker spawned now inherits it: Ctrl-C is the parent's
                         running[pool.submit(_worker, a, quick)] = a
-                        if progress:
-                            progress.start(a.name, n_steps(a))
-                    done, _ = wait(list(running), timeout=0.25, return_when=FIRST_COMPLETED)
-                    while True:
-                        try:
-                            name, text, adv = q.get_nowait()
-                        except (queue_mod.Empty, OSError, ValueError):
-                            break
-                        if progress:
-                            progress.step(name, text, adv)
-                    for f in done:
-                        a = running.pop(f)
-                        keep(a, f.result())
-            except BaseException:
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
+                    if progress:
+                        progress.start(a.name, n_steps(a))
+                done, _ = wait(list(running), timeout=0.25, return_when=FIRST_COMPLETED)
+                while True:
+                    try:
+                        name, text, adv = q.get_nowait()
+                    except (queue_mod.Empty, OSError, ValueError):
+                        break
+                    if progress:
+                        progress.step(name, text, adv)
+                for f in done:
+                    a = running.pop(f)
+                    keep(a, f.result())
+        except BaseException:
+            # stop now: the workers ignore SIGINT and would otherwise finish their analyses first
+            from ..runlog import kill_children
+
+            kill_children()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
     present = stored_results(outdir)
     results = [present[n] for n in sorted(present)]
     summary = write_all(results, outdir)
