@@ -58,7 +58,9 @@ def test_shipped_analyses_are_valid():
     names = [config.load(f).name for f in files]
     assert len(set(names)) == len(names)
     fams = {n.split("_")[0] for n in names}
-    assert fams == {"sin2w", "mu", "r2", "q", "cevns"}   # cevns: fitted event-rate normalisations
+    # cevns: fitted event-rate normalisations; solar: beyond the papers (XENONnT with the others)
+    assert fams == {"sin2w", "mu", "r2", "q", "cevns", "solar"}
+    assert {config.load(f).section for f in files if config.load(f).name.startswith("solar_")} == {"beyond"}
 
 
 def test_json_schema_published(tmp_path):
