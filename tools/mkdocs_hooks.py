@@ -191,7 +191,7 @@ def analyses_page() -> str:
     ]
     for p in config.shipped():
         a = config.load(p)
-        lim = ", ".join(f"`{l.param}`" for l in a.limits) or "—"
+        lim = ", ".join(f"`{l.param}`" + (f" ({l.cl:.0%})" if l.cl != 0.9 else "") for l in a.limits) or "—"
         con = ", ".join(f"`{c.params[0]}`–`{c.params[1]}`" for c in a.contours) or "—"
         out.append(
             f"| [`{a.name}`](#{a.name.lower()}) | {', '.join(a.data)} | {_no_spec(a.description)} | {lim} | {con} |"
