@@ -256,6 +256,12 @@ def on_config(config):
     nav.append({"Analyses": "analyses.md"})
     if have["reproduction.md"]:
         nav.append({"Reproduction record": "reproduction.md"})
+    # any other hand-written page is listed too (titled by its first heading), never left out
+    known = {f for _, f in HAND} | {"reproduction.md"}
+    for page in sorted(Path(config["docs_dir"]).glob("*.md")):
+        if page.name not in known:
+            heading = next((ln[2:].strip() for ln in page.read_text().splitlines() if ln.startswith("# ")), page.stem)
+            nav.append({heading: page.name})
     notebooks = tutorial_sources()
     if notebooks:
         nav.append(
