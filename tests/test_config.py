@@ -58,7 +58,9 @@ def test_shipped_analyses_are_valid():
     names = [config.load(f).name for f in files]
     assert len(set(names)) == len(names)
     fams = {n.split("_")[0] for n in names}
-    assert fams == {"sin2w", "mu", "r2", "q", "cevns"}   # cevns: fitted event-rate normalisations
+    # cevns: fitted event-rate normalisations; reactor / csi: the comparisons of model choices of the
+    # reproduction record (reactor_norm_*: flux normalisations; csi_alone_*: CsI timing x steady state)
+    assert fams == {"sin2w", "mu", "r2", "q", "cevns", "reactor", "csi"}
 
 
 def test_json_schema_published(tmp_path):

@@ -97,3 +97,30 @@ def test_grid_scan_keeps_fixed_values(data_available):
     assert spec.fingerprint() != GridSpec.from_ranges(setup, {"r2_ee": (-5, 5, 3)}, fixed={"r2_mumu": 2.0}).fingerprint()
     with pytest.raises(ValueError, match="scanned"):
         GridSpec.from_ranges(setup, {"r2_ee": (-5, 5, 3)}, fixed={"r2_ee": 1.0})
+
+
+def test_shipped_analyses_follow_the_papers_convention_with_all_profiled_twins():
+    """Where the data measure both diagonal parameters of a family, a shipped analysis quotes each
+    with the other at its SM value (the reference papers' convention, said in its description) and
+    has a twin ``<name>_allprofiled`` with the same limits, every parameter of the family profiled."""
+    from cevnsfit.config import load, shipped
+
+    analyses = {a.name: a for a in map(load, shipped())}
+    pairs = {"r2_ee": "r2_mumu", "r2_mumu": "r2_ee", "q_ee": "q_mumu", "q_mumu": "q_ee", "mu_e": "mu_mu",
+             "mu_mu": "mu_e"}
+    checked = 0
+    for name, a in analyses.items():
+        if name.endswith("_allprofiled") or name.startswith("csi_alone_") or not ({"csi", "ar"} & set(a.data)):
+            continue
+        diag = [s for s in a.limits if s.param in pairs]
+        if not diag:
+            continue
+        assert "Convention of the reference papers" in a.description, name
+        twin = analyses[name + "_allprofiled"]
+        assert [s.param for s in twin.limits] == [s.param for s in diag]
+        assert twin.data == a.data and twin.model == a.model
+        for s, t in zip(diag, twin.limits):
+            assert a.fixed_free(s)["fixed"] == {pairs[s.param]: "sm"}, (name, s.param)
+            assert t.fixed == {} and t.points == s.points
+        checked += 1
+    assert checked == 12

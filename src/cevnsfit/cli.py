@@ -758,6 +758,10 @@ def reproduce(out: Path = typer.Option(Path("results"), help="output directory")
               quick: bool = typer.Option(False, help="thinner scans (for CI)"),
               workers: Optional[int] = typer.Option(None, help="worker processes (default: all cores)"),
               force: bool = typer.Option(False, "--force", help="recompute analyses whose finished results are in OUT with unchanged inputs"),
+              option: Optional[List[str]] = typer.Option(None, "--option", "-o", help="a data set's model option "
+                                                         "NAME=VALUE for every analysis that leaves it at its default "
+                                                         "(repeatable; e.g. -o timing=model -o steady_state=template: "
+                                                         "the previous CsI defaults)"),
               as_json: bool = typer.Option(False, "--json", help="print the summary rows as JSON")) -> None:
     """Run every shipped analysis (the published results of the reference papers; docs/analyses)
     and write the results table and plots.  Finished results are kept in OUT as they come and
@@ -768,8 +772,9 @@ def reproduce(out: Path = typer.Option(Path("results"), help="output directory")
     from .config import ConfigError, load, shipped
 
     try:
-        analyses = [load(p) for p in shipped()]
-    except ConfigError as e:
+        overrides = _experiment_options(option=option)
+        analyses = [load(p).with_default_options(overrides) for p in shipped()]
+    except (ConfigError, ValueError) as e:
         _fail(str(e))
     if only:
         analyses = [a for a in analyses if only in a.name]

@@ -240,6 +240,24 @@ class Analysis(create_model("_AnalysisFields", __base__=_AnalysisBase, **_choice
                              "'fixed', or list it under the entry's 'free')")
         return {"fixed": fixed, "free": [p for p in free if p not in scanned]}
 
+    def with_default_options(self, options: dict) -> "Analysis":
+        """This analysis with the data-set options ``options`` ({name: value}) set where the file
+        leaves them at their defaults and one of its data sets declares them (values validated;
+        an option no registered data set declares is a ValueError)."""
+        from .experiments import all_options
+
+        declared = all_options()
+        mine = all_options(self.data)
+        update = {}
+        for k, v in (options or {}).items():
+            if k not in declared:
+                raise ValueError(f"unknown option {k!r}; the data sets' options are: {', '.join(sorted(declared))}")
+            opt = declared[k][0]
+            value = opt.validate(v, k)
+            if k in mine and getattr(self.model, k) is None:
+                update[k] = value
+        return self.model_copy(update={"model": self.model.model_copy(update=update)}) if update else self
+
     def experiment_options(self) -> dict:
         """The data-set options given in ``model:`` (those left at None take the data set's default)."""
         common = set(_CommonModel.model_fields)

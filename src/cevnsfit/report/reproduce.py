@@ -26,6 +26,9 @@ OTHER_BOUNDS = {
 }
 
 
+#: shipped analyses that compare model choices (their sin^2 theta_W values stay off the running plot)
+COMPARISONS = ("reactor_norm_", "csi_alone_")
+
 CUP = r"$\cup$"
 ENDROW = "\\\\"
 
@@ -315,7 +318,7 @@ def write_summary_plots(results: list[dict], outdir: Path) -> list[str]:
     for r in results:
         for lim in r["limits"]:
             if lim["param"] != "sin2w" or abs(lim["cl"] - 0.6827) > 1e-3 or not lim["intervals"] \
-                    or lim.get("method", "wilks") != "wilks":
+                    or lim.get("method", "wilks") != "wilks" or r["name"].startswith(COMPARISONS):
                 continue
             iv = min(lim["intervals"], key=lambda ab: abs(0.5 * (ab[0] + ab[1]) - lim["best_fit"]))
             opts = {k: v for k, v in r["model"].items() if v is not None and k in experiments.all_options(r["data"])}
@@ -345,7 +348,11 @@ def write_all(results: list[dict], outdir: Path) -> dict:
     write_tables(rows, outdir)
     ok = [r for r in results if not failed(r)]
     plots = write_plots(ok, outdir) + write_summary_plots(ok, outdir)
-    return {"rows": rows, "plots": plots}
+    from .csi_timing import write as write_csi_timing
+    from .reactor_table import write as write_reactor_table
+
+    tables = write_reactor_table(ok, outdir) + write_csi_timing(ok, outdir)
+    return {"rows": rows, "plots": plots, "tables": tables}
 
 
 def estimated_cost(a: Analysis) -> float:
