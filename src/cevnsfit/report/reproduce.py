@@ -186,6 +186,8 @@ def summary_rows(results: list[dict]) -> list[dict]:
                 "converged": lim.get("converged", True), "warnings": lim["warnings"],
                 "published": pub["intervals"] if pub else None,
                 "published_source": pub["source"] if pub else "",
+                "options": lim.get("options") or {},
+                "made_with": {k: (r.get("meta") or {}).get(k) for k in ("cevnsfit", "git_commit", "date")},
             }
             if pub and pub.get("intervals") and lim["intervals"]:
                 ours = max(abs(b) for _, b in lim["intervals"])
@@ -193,6 +195,20 @@ def summary_rows(results: list[dict]) -> list[dict]:
                 row["ratio_to_published"] = ours / theirs if theirs else None
             rows.append(row)
     return rows
+
+
+def _made_with(rows: list[dict]) -> str:
+    """'made with cevnsfit V (git C), results of D1 to D2; table written D' for a table's footer."""
+    from ..provenance import metadata
+
+    now = metadata()
+    versions = sorted({f"{m.get('cevnsfit')}" + (f" (git {m['git_commit'][:12]})" if m.get("git_commit") else "")
+                       for m in (r.get("made_with") or {} for r in rows) if m.get("cevnsfit")})
+    dates = sorted(m["date"] for m in (r.get("made_with") or {} for r in rows) if m.get("date"))
+    out = f"made with cevnsfit {', '.join(versions) or now['cevnsfit']}"
+    if dates:
+        out += f", results of {dates[0]}" + (f" to {dates[-1]}" if dates[-1] != dates[0] else "")
+    return out + f"; table written {now['date']}"
 
 
 def write_tables(rows: list[dict], outdir: Path) -> None:
@@ -223,6 +239,8 @@ def write_tables(rows: list[dict], outdir: Path) -> None:
                   f"{_intervals_str(r['expected_intervals']) if r['expected_intervals'] else ''} | {_fixed_str(r['fixed'])} | "
                   f"{_intervals_str(r['published']) if r['published'] else ''} | "
                   f"{', '.join(flags)} |")
+    made = _made_with(rows)
+    md += ["", f"_{made}; the options of each analysis are in its file `<analysis>.json`._"]
     (outdir / "results.md").write_text("\n".join(md) + "\n")
     tex = [r"\begin{tabular}{llllllll}", r"\hline",
            r"analysis & data & parameter & method & CL & best fit & allowed & expected \\", r"\hline"]
@@ -233,7 +251,7 @@ def write_tables(rows: list[dict], outdir: Path) -> None:
                    f"{r['method']} & {r['cl']:.3g} & {_fmt(r['best_fit'])} & {allowed}{flags} & "
                    f"{_intervals_str(r['expected_intervals']).replace('∪', CUP) if r['expected_intervals'] else ''} "
                    + ENDROW)
-    tex += [r"\hline", r"\end{tabular}", r"% \dagger: fit not converged or interval at the scan edge"]
+    tex += [r"\hline", r"\end{tabular}", r"% \dagger: fit not converged or interval at the scan edge", f"% {made}"]
     (outdir / "results.tex").write_text("\n".join(tex) + "\n")
 
 
@@ -260,7 +278,7 @@ def write_plots(results: list[dict], outdir: Path) -> list[str]:
             if not lims:
                 continue
             f = pdir / f"profile_{r['name']}_{p}.png"
-            profile_plot(lims[:1], str(f), [r["name"]], title=r["description"])
+            profile_plot(lims[:1], str(f), [analysis_label(r)], title=r["description"])
             made.append(str(f))
         for c in r["contours"]:
             if c.get("method", "wilks") != "wilks":
@@ -272,7 +290,7 @@ def write_plots(results: list[dict], outdir: Path) -> list[str]:
                 made.append(str(f))
                 continue
             f = pdir / f"contour_{r['name']}_{c['params'][0]}_{c['params'][1]}.png"
-            contour_plot([c], str(f), [r["name"]], title=r["description"])
+            contour_plot([c], str(f), [analysis_label(r)], title=r["description"])
             made.append(str(f))
     rows = summary_rows(results)
     labels = {r["name"]: analysis_label(r) for r in results}

@@ -78,6 +78,17 @@ def style():
         mpl.rcParams.update(old)
 
 
+def styled(func):
+    """Decorator: draw ``func``'s figure in the project style (see :func:`style`)."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with style():
+            return func(*args, **kwargs)
+    return wrapper
+
+
 def unit_tex(unit: str) -> str:
     return _UNIT_TEX.get(unit, unit)
 
@@ -86,6 +97,8 @@ def symbol(param: str) -> str:
     """The physics symbol of a parameter in mathtext, e.g. ``mu_e`` -> ``|μ_νe|``."""
     if param == "sin2w":
         return r"$\sin^2\theta_W$"
+    if "_" not in param or "." in param:       # a nuisance ("csi2017.eta_cevns") or another name
+        return param
     fam, sub = param.split("_", 1)
     if fam == "mu":
         return rf"$|\mu_{{\nu_{{{_FLAV.get(sub, sub)}}}}}|$"
@@ -104,6 +117,8 @@ def param_label(param: str) -> str:
     """Axis label of a parameter: symbol and unit, e.g. ``⟨r²_νee⟩ [10⁻³² cm²]``."""
     from ..physics.parameters import UNITS
 
+    if param not in UNITS:
+        return param
     unit = UNITS.get(param, "")
     return symbol(param) + (f" [{unit_tex(unit)}]" if unit else "")
 

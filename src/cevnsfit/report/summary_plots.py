@@ -149,7 +149,7 @@ def rate_vs_n_plot(rows: list[dict], path=None, ax=None):
             ax.plot([r["N"]], [r["qw2_over_4"]], "kx")
         ax.plot([], [], "kx", label=r"SM: $Q_W^2/4$ of the target")
         ax.set_xlabel(r"neutron number $N$")
-        ax.set_ylabel(r"measured rate / SM $\times\ Q_W^2/4$")
+        ax.set_ylabel(r"$(N_{\rm meas}/N_{\rm SM})\times Q_W^2/4$")
         ax.legend(fontsize=8)
         ax.set_title("CEvNS rates against neutron number")
     if path is not None:
