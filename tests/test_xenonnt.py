@@ -152,3 +152,34 @@ def test_missing_template_is_named_with_its_origin(tmp_path, monkeypatch, data_a
     finally:
         rel.release.cache_clear()
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_cli_solar_and_predict_plots(tmp_path, data_available):
+    """`cevnsfit solar` prints the P_ee points and draws the figure; `predict xenonnt_er/8b --plot`
+    draw the paper-style figures; a bad release name is a clear error with a non-zero exit."""
+    import json as _json
+
+    from typer.testing import CliRunner
+
+    from cevnsfit.cli import app
+
+    r = CliRunner()
+    res = r.invoke(app, ["solar", "--json", "--plot", str(tmp_path / "pee.png")])
+    assert res.exit_code == 0, res.output
+    out = _json.loads(res.output.splitlines()[0])
+    assert out["components"]["8B"]["p_ee"] == pytest.approx(0.343, abs=0.005)
+    assert (tmp_path / "pee.png").stat().st_size > 10000
+    bad = r.invoke(app, ["solar", "--nufit", "9.9"])
+    assert bad.exit_code != 0 and "NuFIT" in bad.output
+    for name in ("xenonnt_er", "xenonnt_8b"):
+        res = r.invoke(app, ["predict", name, "--set", "mu_nu=0.05", "--plot", str(tmp_path / f"{name}.png")])
+        assert res.exit_code == 0, res.output
+        assert (tmp_path / f"{name}.png").stat().st_size > 10000
+
+
+def test_solar_analysis_files_are_beyond_the_papers():
+    from cevnsfit.config import load, shipped
+
+    solar = [load(p) for p in shipped() if p.name.startswith("solar_")]
+    assert len(solar) >= 5 and all(a.section == "beyond" for a in solar)
+    assert any(set(a.data) >= {"csi", "ar", "dresden2", "xenonnt_8b", "xenonnt_er"} for a in solar)

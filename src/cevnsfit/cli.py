@@ -746,6 +746,44 @@ def options() -> None:
 
 
 @app.command()
+def solar(ssm: str = typer.Option("gs98", help="solar model: gs98 (B16-GS98) or agss09 (B16-AGSS09met)"),
+          nufit: str = typer.Option("6.0", help="NuFIT release of the oscillation parameters (normal ordering)"),
+          plot: Optional[Path] = typer.Option(None, help="draw P_ee(E) with the pp, 7Be, pep and 8B points"),
+          as_json: bool = typer.Option(False, "--json", help="print a JSON object")) -> None:
+    """Solar neutrinos at Earth: B16 fluxes with their uncertainties and the electron-neutrino
+    survival probability (adiabatic MSW over each component's production region)."""
+    from .sources import solar as sol
+
+    try:
+        osc = sol.nufit(f"NuFIT {nufit}")
+        fluxes = sol.ssm_fluxes(ssm)
+    except ValueError as e:
+        _fail(str(e))
+    rows = {}
+    for c in sol.COMPONENTS:
+        e = sol.marker_energy(c, 5.0 if c == "8B" else 0.0)
+        rows[c] = {"flux_cm2s": fluxes[c][0], "rel_sigma": fluxes[c][1], "energy_MeV": e,
+                   "p_ee": float(sol.survival_probability(e, c, osc, ssm))}
+    out = {"ssm": ssm, "nufit": nufit, "oscillation": osc.__dict__, "vacuum_limit": osc.vacuum_limit(),
+           "msw_limit": osc.msw_limit(), "components": rows}
+    if plot is not None:
+        from .report.solar_plots import plot_survival
+        from .report.style import save
+
+        _write_plot(plot, lambda path: save(plot_survival(osc=osc, model=ssm), path))
+    if as_json:
+        typer.echo(json.dumps(out))
+        return
+    typer.echo(f"B16-{ssm.upper()}, NuFIT {nufit}: sin2_12={osc.sin2_12}, sin2_13={osc.sin2_13}, "
+               f"dm2_21={osc.dm2_21:g} eV2, sin2_23={osc.sin2_23}")
+    for c, r in rows.items():
+        typer.echo(f"  {c:4s} flux {r['flux_cm2s']:.3e} /cm2/s (+-{r['rel_sigma']:.1%})  P_ee({r['energy_MeV']:.3g} MeV) "
+                   f"= {r['p_ee']:.3f}")
+    if plot is not None:
+        typer.echo(f"plot written to {plot}")
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of analysis files."""
     from .config import json_schema

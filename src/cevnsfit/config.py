@@ -196,6 +196,9 @@ class _AnalysisBase(_Strict):
     limits: list[LimitSpec] = Field(default_factory=list)
     contours: list[ContourSpec] = Field(default_factory=list)
     published: dict[str, Published] = Field(default_factory=dict)
+    #: "papers": reproduces a published analysis; "beyond": an analysis beyond the papers (e.g.
+    #: solar neutrinos combined with the laboratory data), listed in a section of its own
+    section: Literal["papers", "beyond"] = "papers"
 
 
 class Analysis(create_model("_AnalysisFields", __base__=_AnalysisBase, **_choice_fields())):

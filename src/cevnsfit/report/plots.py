@@ -316,7 +316,14 @@ def plot_comparison(param: str, ours, others, ax=None, title: str | None = None)
 
 # -- file-writing wrappers (the command line and reproduce) -------------------------------------
 def stacked_prediction(pred, path, title: str | None = None) -> str:
-    """:func:`plot_prediction` written to ``path``."""
+    """:func:`plot_prediction` written to ``path`` (the XENONnT data sets: their paper-style
+    figures, :func:`cevnsfit.report.solar_plots.plot_xenonnt`)."""
+    exp = _d(pred).get("experiment", "")
+    if exp in ("xenonnt_er", "xenonnt_8b"):
+        from .solar_plots import plot_xenonnt
+
+        ax = plot_xenonnt(pred)
+        return save(np.ravel(ax)[0] if isinstance(ax, np.ndarray) else ax, path)
     return save(plot_prediction(pred, title=title)[0, 0], path)
 
 

@@ -21,6 +21,7 @@ OTHER_BOUNDS = {
     "r2_mumu": [("BNL-E734", -5.7, 1.1), ("CHARM-II", -1.2, 1.2)],
     "mu_e": [("GEMMA", 0.0, 0.29), ("XENONnT (solar)", 0.0, 0.064)],
     "mu_mu": [("LSND", 0.0, 6.8)],
+    "mu_nu": [("XENONnT SR0 ER (solar)", 0.0, 0.064)],
     "q_ee": [("LZ", -1.5e-13, 1.5e-13)],
     "q_mumu": [("LZ", -3.1e-13, 3.1e-13)],
 }
@@ -40,7 +41,8 @@ def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
 
     setup = a.setup()
     out = {"name": a.name, "description": a.description, "data": a.data, "model": a.model.model_dump(),
-           "limits": [], "contours": [], "published": {k: v.model_dump() for k, v in a.published.items()}}
+           "limits": [], "contours": [], "published": {k: v.model_dump() for k, v in a.published.items()},
+           "section": a.section}
     t0 = time.perf_counter()
     n_total = n_steps(a)
     k = 0
@@ -176,7 +178,8 @@ def summary_rows(results: list[dict]) -> list[dict]:
         for lim in r["limits"]:
             pub = r["published"].get(lim["param"])
             row = {
-                "analysis": r["name"], "data": "+".join(r["data"]), "param": lim["param"], "unit": lim["unit"],
+                "analysis": r["name"], "section": r.get("section", "papers"), "data": "+".join(r["data"]),
+                "param": lim["param"], "unit": lim["unit"],
                 "method": lim.get("method", "wilks") + (f" ({lim['prior']})" if lim.get("prior") else ""),
                 "cl": lim["cl"], "best_fit": lim.get("best_fit", lim.get("mean", float("nan"))),
                 "chi2_min": lim.get("chi2_min", float("nan")),
@@ -222,9 +225,17 @@ def write_tables(rows: list[dict], outdir: Path) -> None:
                         json.dumps(r["intervals"]), json.dumps(r["expected_intervals"]) if r["expected_intervals"]
                         else "", " ".join(r["profiled"]), json.dumps(r["fixed"]) if r["fixed"] else "", r["converged"],
                         json.dumps(r["published"]) if r["published"] else "", " | ".join(r["warnings"])])
-    md = ["| analysis | data | parameter | method | CL | best fit | allowed | expected | fixed | published | flags |",
-          "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for r in rows:
+    head = ["| analysis | data | parameter | method | CL | best fit | allowed | expected | fixed | published | flags |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
+    md = list(head)
+    beyond = False
+    for r in sorted(rows, key=lambda x: x.get("section", "papers") == "beyond"):
+        if r.get("section") == "beyond" and not beyond:
+            beyond = True
+            md += ["", "## Beyond the papers", "",
+                   "Analyses no paper reproduced here has done (e.g. solar neutrinos at XENONnT combined with "
+                   "COHERENT and Dresden-II); published bounds of other experiments are in the comparison plots.",
+                   ""] + head
         flags = []
         if not r["converged"]:
             flags.append("NOT CONVERGED")
@@ -348,6 +359,13 @@ def write_summary_plots(results: list[dict], outdir: Path) -> list[str]:
         f = pdir / "sin2w_running.png"
         sin2w_plot(points, str(f))
         (outdir / "sin2w_points.json").write_text(json.dumps(points, indent=1))
+        made.append(str(f))
+    if any(n.startswith("xenonnt") for r in results for n in r["data"]):
+        from .solar_plots import plot_survival
+        from .style import save
+
+        f = pdir / "solar_pee.png"
+        save(plot_survival(), str(f))
         made.append(str(f))
     used = sorted({n for r in results for n in r["data"]})
     if used:

@@ -119,8 +119,12 @@ def rate_vs_n(datasets) -> list[dict]:
 
     out = []
     for ds in datasets:
+        # the nuisance scaling the CEvNS rate: its normalisation, the reactor flux, the 8B flux
+        names = [n.name for n in ds.nuisances]
+        norm = next((k for k in ("eta_cevns", "eta_flux", "eta_b8") if k in names), None)
+        if norm is None or "cevns" not in ds.templates:     # no CEvNS (e.g. electron recoils)
+            continue
         free = copy.copy(ds)
-        norm = "eta_cevns" if any(n.name == "eta_cevns" for n in ds.nuisances) else "eta_flux"
         free.nuisances = tuple(replace(n, sigma=None) if n.name == norm else n for n in ds.nuisances)
         res = Likelihood([free], profiler="minuit").fit()   # Minuit: we need the error
         iso = ds.target.isotopes()
