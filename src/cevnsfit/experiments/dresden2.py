@@ -53,7 +53,6 @@ from ..physics import cevns
 from ..physics.monomials import Points
 from ..physics.parameters import Params
 from ..physics.target import Target, zeff_edges
-from ..special import ndtr
 from ..sources.oscillation import reactor_baseline
 from ..sources.reactor import MODELS as FLUX_MODELS
 from ..sources.reactor import NORMALISATIONS, reactor_spectrum
@@ -98,10 +97,16 @@ def quenching(name: str, k: float | None = None):
     raise ValueError(f"unknown quenching model {name!r}; allowed: {', '.join(QF_MODELS)}")
 
 
+_NDTR: list = []
+
+
 def _ndtr(x):
-    """The standard normal distribution function, in numpy (:mod:`cevnsfit.special`: a Dresden-II
-    prediction does not import scipy.special)."""
-    return ndtr(x)
+    """The standard normal distribution function (scipy.special.ndtr, imported on first use)."""
+    if not _NDTR:
+        from scipy.special import ndtr
+
+        _NDTR.append(ndtr)
+    return _NDTR[0](x)
 
 
 def _peak(edges, centre, width, derivatives: bool = False):
