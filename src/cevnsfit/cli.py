@@ -215,6 +215,19 @@ REACTOR_NORM_HELP = ("Dresden-II flux normalisation: total (every spectrum model
                      "fission nu-bar, capture nu-bar on top)")
 #: the registered data sets, for --data (from the registry: a new data set needs no edit here)
 DATA_HELP = "comma-separated data sets: " + ",".join(__import__("cevnsfit.experiments", fromlist=["NAMES"]).NAMES)
+FIX_HELP = "hold a physics parameter at a value: NAME=VALUE or NAME=sm (repeatable), e.g. m_zp=30"
+FREE_HELP = "profile a further physics parameter (repeatable), e.g. sin2w in a neutron-radius fit"
+
+
+def parse_fixed(items) -> dict:
+    """['m_zp=30', 'sin2w=sm'] -> {'m_zp': '30', 'sin2w': 'sm'} (values checked by the analysis)."""
+    out = {}
+    for item in items or []:
+        if "=" not in item:
+            raise ValueError(f"--fix expects NAME=VALUE, got {item!r}")
+        k, v = item.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
 
 
 @app.command()
@@ -302,6 +315,8 @@ def limit(data: str = typer.Option(..., help=DATA_HELP),
           es: bool = typer.Option(False, "--es", help="include nu-e scattering also for Ar"),
           transitions: bool = typer.Option(False, "--transitions", help="profile the transition parameters"),
           momentum_dependent: bool = typer.Option(False, "--momentum-dependent", help="running charge radius"),
+          fix: Optional[List[str]] = typer.Option(None, "--fix", help=FIX_HELP),
+          free: Optional[List[str]] = typer.Option(None, "--free", help=FREE_HELP),
           cl: float = typer.Option(0.9, help="confidence level in (0, 1)"),
           points: int = typer.Option(61, help="scan points"),
           range_: Optional[str] = typer.Option(None, "--range", help="scan range LOW,HIGH (default: automatic)"),
@@ -322,6 +337,8 @@ def limit(data: str = typer.Option(..., help=DATA_HELP),
     (--method bayes).  PARAM may be a data set's nuisance, e.g. csi2017.eta_cevns."""
     from .api import Analysis
 
+    if (fix or free) and (method != "wilks" or "." in param):
+        _fail("--fix and --free apply to Wilks limits on physics parameters")
     if method != "wilks" or "." in param:
         return _limit_by_method(data, param, qf, flux, peaks, option, no_es, es, transitions, momentum_dependent, cl,
                                 points, range_, method, toys, seed, prior, backend, workers, scheduler, out, plot,
@@ -330,7 +347,8 @@ def limit(data: str = typer.Option(..., help=DATA_HELP),
     try:
         ana = Analysis.from_setup(_setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks,
                                          option=option,
-                                         timing=timing, reactor_norm=reactor_norm))
+                                         timing=timing, reactor_norm=reactor_norm),
+                                  fixed=parse_fixed(fix), free=free)
         if not (0.0 < cl < 1.0):
             raise ValueError(f"--cl must lie in (0, 1), got {cl}")
         if points < 5:
@@ -458,6 +476,10 @@ def contour(data: str = typer.Option(..., help=DATA_HELP),
             transitions: bool = typer.Option(False, "--transitions", help="profile the transition parameters"),
             momentum_dependent: bool = typer.Option(False, "--momentum-dependent", help="running charge radius"),
             points: int = typer.Option(25, help="grid points per axis"),
+            fix: Optional[List[str]] = typer.Option(None, "--fix", help=FIX_HELP),
+            free: Optional[List[str]] = typer.Option(None, "--free", help=FREE_HELP),
+            scales: str = typer.Option("linear,linear", "--scales", help="axis scales X,Y: linear or log "
+                                       "(a log axis needs --range)"),
             range_: Optional[List[str]] = typer.Option(None, "--range", help="LOW,HIGH of each parameter, in the order of --param (default: the 3 sigma region, found automatically)"),
             cl: float = typer.Option(0.9, help="confidence level of the solid contour (2 dof), in (0, 1)"),
             plot: Optional[Path] = typer.Option(None, help="draw the filled 1/2/3 sigma regions and the CL contour"),
@@ -475,6 +497,8 @@ def contour(data: str = typer.Option(..., help=DATA_HELP),
     grid, with --method bayes the highest-posterior-density region and a corner plot."""
     from .api import Analysis
 
+    if method != "wilks" and (fix or free or scales != "linear,linear"):
+        _fail("--fix, --free and --scales apply to Wilks contours")
     if method != "wilks":
         return _contour_by_method(data, param, qf, flux, peaks, option, no_es, es, transitions, momentum_dependent,
                                   points, range_, cl, plot, method, toys, seed, prior, backend, workers, scheduler,
@@ -485,7 +509,8 @@ def contour(data: str = typer.Option(..., help=DATA_HELP),
             raise ValueError("contour needs exactly two --param options")
         ana = Analysis.from_setup(_setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks,
                                          option=option,
-                                         timing=timing, reactor_norm=reactor_norm))
+                                         timing=timing, reactor_norm=reactor_norm),
+                                  fixed=parse_fixed(fix), free=free)
         if points < 5:
             raise ValueError("--points must be at least 5")
         if not (0.0 < cl < 1.0):
@@ -494,8 +519,9 @@ def contour(data: str = typer.Option(..., help=DATA_HELP),
         if len(ranges) not in (0, 2):
             raise ValueError("give --range twice (one per --param) or not at all")
         xr, yr = ranges if ranges else (None, None)
+        sc = tuple(s.strip() for s in scales.split(","))
         with _busy(f"{param[0]} x {param[1]}: profiled {points} x {points} grid"):
-            res = ana.contour(param[0], param[1], points=points, x_range=xr, y_range=yr, cl=cl)
+            res = ana.contour(param[0], param[1], points=points, x_range=xr, y_range=yr, cl=cl, scales=sc)
     except ValueError as e:
         _fail(str(e))
     if plot is not None:
@@ -508,6 +534,51 @@ def contour(data: str = typer.Option(..., help=DATA_HELP),
         typer.echo(f"best fit {res.best_fit}, chi2_min {res.chi2_min:.3f}")
         for p, iv in res.intervals.items():
             typer.echo(f"  {p}: {cl:.0%} CL region spans " + " U ".join(f"[{a:.4g}, {b:.4g}]" for a, b in iv))
+        if plot is not None:
+            typer.echo(f"plot written to {plot}")
+    _print_warnings(res.to_dict())
+
+
+@app.command()
+def exclusion(data: str = typer.Option(..., help=DATA_HELP),
+              coupling: str = typer.Option(..., help="mediator coupling: g_zp (vector) or g_phi (scalar)"),
+              masses: str = typer.Option("1e-3,1e4,40", help="mediator masses LOW,HIGH,N [MeV], log-spaced"),
+              option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
+              no_es: bool = typer.Option(False, "--no-es", help="leave out nu-e scattering"),
+              es: bool = typer.Option(False, "--es", help="include nu-e scattering also for Ar"),
+              fix: Optional[List[str]] = typer.Option(None, "--fix", help=FIX_HELP),
+              free: Optional[List[str]] = typer.Option(None, "--free", help=FREE_HELP),
+              cl: float = typer.Option(0.9, help="confidence level in (0, 1)"),
+              combined_only: bool = typer.Option(False, "--combined-only",
+                                                 help="only the combined curve, not each data set's as well"),
+              plot: Optional[Path] = typer.Option(None, help="draw the curves, log-log (PNG/PDF)"),
+              as_json: bool = typer.Option(False, "--json", help="print the result as JSON")) -> None:
+    """Exclusion curves of a light mediator in the (mass, coupling) plane: at each mass the
+    allowed couplings with every nuisance profiled (the Python API's
+    ``cevnsfit.Analysis(...).exclusion(coupling)``); the Z' model is the option zp_model."""
+    from .api import Analysis
+
+    try:
+        try:
+            lo, hi, n = (float(v) for v in masses.split(","))
+        except ValueError:
+            raise ValueError(f"--masses expects LOW,HIGH,N, got {masses!r}") from None
+        if not (0.0 < cl < 1.0):
+            raise ValueError(f"--cl must lie in (0, 1), got {cl}")
+        ana = Analysis.from_setup(_setup(data, None, None, no_es, es, False, False, option=option),
+                                  fixed=parse_fixed(fix), free=free)
+        with _busy(f"{coupling}: exclusion curve over {int(n)} masses"):
+            res = ana.exclusion(coupling, (lo, hi, int(n)), cl=cl, each=not combined_only)
+    except ValueError as e:
+        _fail(str(e))
+    if plot is not None:
+        from .report.plots import exclusion_plot
+
+        _write_plot(plot, lambda path: exclusion_plot(res, path))
+    if as_json:
+        typer.echo(res.to_json())
+    else:
+        typer.echo(str(res))
         if plot is not None:
             typer.echo(f"plot written to {plot}")
     _print_warnings(res.to_dict())

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Literal, Optional, Union
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
@@ -123,6 +123,8 @@ class _ContourBase(_Strict):
     params: tuple[str, str]
     points: int = Field(25, ge=5, le=401)
     ranges: Optional[tuple[tuple[float, float], tuple[float, float]]] = None
+    #: per axis: linear or log (a log axis needs a positive range, e.g. dm2_41)
+    scales: tuple[Literal["linear", "log"], Literal["linear", "log"]] = ("linear", "linear")
 
 
 class ContourSpec(create_model("_ContourFields", __base__=_ContourBase, **_method_fields(500))):
@@ -146,6 +148,25 @@ class ContourSpec(create_model("_ContourFields", __base__=_ContourBase, **_metho
         return v
 
 
+class ExclusionSpec(_Strict):
+    """An exclusion curve of a light mediator: the allowed couplings at each mass of a log grid
+    (the mass fixed, everything else as in the analysis), for the combined data sets and, with
+    ``each``, for every data set alone."""
+
+    coupling: Literal["g_zp", "g_phi"]
+    masses: tuple[float, float] = (1e-3, 1e4)
+    points: int = Field(40, ge=2, le=400)
+    cl: float = Field(0.9, gt=0.0, lt=1.0)
+    each: bool = True
+
+    @field_validator("masses")
+    @classmethod
+    def _masses(cls, v):
+        if not (0 < v[0] < v[1]):
+            raise ValueError(f"masses must be 0 < low < high [MeV], got {list(v)}")
+        return v
+
+
 class Published(_Strict):
     intervals: Optional[list[tuple[float, float]]] = None
     value: Optional[float] = None
@@ -159,7 +180,15 @@ class Analysis(_Strict):
     model: Model = Field(default_factory=Model)
     limits: list[LimitSpec] = Field(default_factory=list)
     contours: list[ContourSpec] = Field(default_factory=list)
+    exclusions: list[ExclusionSpec] = Field(default_factory=list)
     published: dict[str, Published] = Field(default_factory=dict)
+    #: physics parameters held at a value (a number, or "sm") in every fit of the analysis
+    fixed: dict[str, Union[float, str]] = Field(default_factory=dict)
+    #: physics parameters freed (profiled) in every fit besides the default ones
+    free: list[str] = Field(default_factory=list)
+    #: "papers": an analysis reproducing a publication; "beyond": the new-physics menu and other
+    #: results beyond the reference papers (a section of its own in the results)
+    section: Literal["papers", "beyond"] = "papers"
 
     @field_validator("data")
     @classmethod
@@ -173,10 +202,17 @@ class Analysis(_Strict):
 
     @model_validator(mode="after")
     def _something(self):
-        if not self.limits and not self.contours:
-            raise ValueError("an analysis needs at least one entry under 'limits' or 'contours'")
+        if not self.limits and not self.contours and not self.exclusions:
+            raise ValueError("an analysis needs at least one entry under 'limits', 'contours' or 'exclusions'")
         for k in self.published:
             _check_tested(k)
+        from .inference.analysis import resolve_fixed
+
+        resolve_fixed(self.fixed)
+        for p in self.free:
+            _check_param(p)
+            if p in self.fixed:
+                raise ValueError(f"parameter {p} is both fixed and free")
         from .experiments import split_options
 
         split_options(self.data, self.experiment_options())   # an option must belong to one of the data sets

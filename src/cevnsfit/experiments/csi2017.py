@@ -50,6 +50,8 @@ from ..inference.templates import VariantStack, build_templates, interpolate_var
 from ..physics import cevns
 from ..physics.parameters import Params
 from ..physics.target import zeff_edges
+from ..sources.oscillation import sns_baseline
+from . import menu
 from .base import Axis, DataSet, Nuisance
 from .registry import ExperimentInfo, Option
 from .snsbeam import SNSExposure, combine_energy_time, nuclear_quadrature, setup_beam
@@ -173,6 +175,8 @@ class CsI2017(DataSet):
     signal: str = "prior"
     r_neutron: dict = field(default_factory=dict)
     per_decade: int = 24
+    tie_csi_radius: bool = False
+    keyed_templates = True
 
     def __post_init__(self):
         self.name = "csi2017"
@@ -188,6 +192,8 @@ class CsI2017(DataSet):
         exposure = SNSExposure(r=r, n_pot=value("beamExposure") * POT_PER_GWH,
                                distance_m=value("distanceToTarget"), t0=0.0, sigma=0.0)
         setup_beam(self, exposure, (("Cs", 1), ("I", 1)), MASS_KG)
+        self.baseline = sns_baseline(exposure.distance_m)
+        self.sensitive_to += menu.measured(self, ("e", "mu"))
         n_ac = float(self.ss.sum())
         flux_sigma = float(parameters()["neutrinosPerProton"]["uncertainty"]) / r
         brn_sigma = float(parameters()["promptNeutronNormalization"]["uncertainty"])
@@ -232,22 +238,35 @@ class CsI2017(DataSet):
     def _backgrounds(self, n: dict) -> dict[str, np.ndarray]:
         return {"brn": (1.0 + n["eta_brn"]) * self.brn, "ss": (1.0 + n["eta_ss"]) * self.ss}
 
+    def radius_parameters(self) -> dict[str, str]:
+        """Cs and I each with its radius, or both with rn_cs (option ``tie_csi_radius``)."""
+        return {"Cs": "rn_cs", "I": "rn_cs"} if self.tie_csi_radius else {"Cs": "rn_cs", "I": "rn_i"}
+
+    def _raw(self, pts) -> dict:
+        """Templates contracted with the points (neutron radii, mediators, sterile state
+        included): {"cevns": (n, 3, K, E), "es": (n, K, E)}."""
+        return {k: v[:, 0] for k, v in self.contract_templates(pts).items()}
+
     def components(self, params: Params, nuis: dict | None = None) -> dict[str, np.ndarray]:
         n = self._nuis(nuis)
         norm = 1.0 + n["eta_cevns"]
-        energy = self._cevns_energy(self._stack.per_component(params), n["qf"])
+        raw = self._raw(self.point(params))
+        energy = self._cevns_energy(raw["cevns"][0], n["qf"])
         out = {"cevns": norm * combine_energy_time(energy, self.kinds, self.tprob)}
         if self.es:
-            out["es"] = norm * combine_energy_time(self.templates["es"].per_component(params), self.kinds, self.tprob)
+            out["es"] = norm * combine_energy_time(raw["es"][0], self.kinds, self.tprob)
         out.update(self._backgrounds(n))
         return out
 
     def expected_batch(self, values: dict, nuis: dict | None = None, base: Params | None = None) -> np.ndarray:
         """Vectorised expected counts for many physics points (nuisances fixed)."""
         n = self._nuis(nuis)
-        energy = self._cevns_energy(self._stack.per_component_batch(values, base), n["qf"])
+        pts = self._points(values, base)
+        pts.check_only(self.parameters)
+        raw = self._raw(pts)
+        energy = self._cevns_energy(raw["cevns"], n["qf"])
         if self.es:
-            energy = energy + self.templates["es"].per_component_batch(values, base)
+            energy = energy + raw["es"]
         sig = np.einsum("nke,kt->net", energy, self._tmat).reshape(energy.shape[0], -1)
         return (1.0 + n["eta_cevns"]) * sig + sum(self._backgrounds(n).values())[None, :]
 
@@ -257,13 +276,15 @@ class CsI2017(DataSet):
         norm = 1.0 + n["eta_cevns"]
         if abs(norm) > 1e-9:
             out["eta_cevns"] = (comps["cevns"] + comps.get("es", 0.0)) / norm
-        d = self._cevns_energy(self._stack.per_component(params), n["qf"], derivative=True)
+        d = self._cevns_energy(self._raw(self.point(params))["cevns"][0], n["qf"], derivative=True)
         out["qf"] = norm * combine_energy_time(d, self.kinds, self.tprob)
         return out
 
 
-def _build(opts: cevns.Options, es: bool, csi2017_ss: str, csi2017_signal: str) -> CsI2017:
-    return CsI2017(opts=opts, es=es, ss_model=csi2017_ss, signal=csi2017_signal)
+def _build(opts: cevns.Options, es: bool, csi2017_ss: str, csi2017_signal: str, zp_model: str = "universal",
+           tie_csi_radius: bool = False) -> CsI2017:
+    return CsI2017(opts=menu.with_zp_model(opts, zp_model), es=es, ss_model=csi2017_ss, signal=csi2017_signal,
+                   tie_csi_radius=tie_csi_radius)
 
 
 INFO = ExperimentInfo(
@@ -273,4 +294,5 @@ INFO = ExperimentInfo(
     options=(Option("csi2017_ss", "marginals", "CsI 2017 steady state from the anti-coincident window: marginals "
                     "(its PE x time marginals, smooth) or raw (the histogram bin by bin)", choices=SS_MODELS),
              Option("csi2017_signal", "prior", "CsI 2017 CEvNS normalisation: prior (12% flux, acceptance, form "
-                    "factor) or free (the paper's fit of the CEvNS count)", choices=SIGNAL_MODELS)))
+                    "factor) or free (the paper's fit of the CEvNS count)", choices=SIGNAL_MODELS),
+             menu.ZP_MODEL, menu.TIE_CSI_RADIUS))

@@ -209,6 +209,8 @@ def exclusion(setup, coupling: str, masses, cl: float = 0.9, fixed: dict | None 
     dict with one curve per data-set combination."""
     from .analysis import physics_parameters, subsetup
 
+    if coupling not in MASS_OF:
+        raise ValueError(f"an exclusion curve needs a mediator coupling ({', '.join(MASS_OF)}), got {coupling!r}")
     t0 = time.perf_counter()
     combos = [tuple(setup.data)]
     if each and len(setup.data) > 1:

@@ -36,8 +36,10 @@ def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
     from ..provenance import metadata
 
     setup = a.setup()
+    fixed, free = (dict(a.fixed) or None), (list(a.free) or None)
     out = {"name": a.name, "description": a.description, "data": a.data, "model": a.model.model_dump(),
-           "limits": [], "contours": [], "published": {k: v.model_dump() for k, v in a.published.items()}}
+           "section": a.section, "limits": [], "contours": [], "exclusions": [],
+           "published": {k: v.model_dump() for k, v in a.published.items()}}
     t0 = time.perf_counter()
     n_total = n_steps(a)
     k = 0
@@ -49,7 +51,8 @@ def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
         for method, prior in _runs(spec):
             try:
                 if method == "wilks":
-                    res = limit(setup, spec.param, cl=spec.cl, n_points=n, scan_range=spec.range, refine=not quick) \
+                    res = limit(setup, spec.param, cl=spec.cl, n_points=n, scan_range=spec.range, refine=not quick,
+                                fixed=fixed, free=free) \
                         if "." not in spec.param else by_method.limit(setup, spec.param, cl=spec.cl, n_points=n,
                                                                      scan_range=spec.range)
                     res.setdefault("method", "wilks")
@@ -73,7 +76,8 @@ def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
             try:
                 xr, yr = spec.ranges if spec.ranges else (None, None)
                 if method == "wilks":
-                    res = contour(setup, spec.params[0], spec.params[1], x_range=xr, y_range=yr, n=n)
+                    res = contour(setup, spec.params[0], spec.params[1], x_range=xr, y_range=yr, n=n, fixed=fixed,
+                                  free=free, scales=spec.scales)
                     res.setdefault("method", "wilks")
                 else:
                     res = by_method.contour(setup, spec.params[0], spec.params[1], method=method,
@@ -85,6 +89,20 @@ def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
                 out.setdefault("errors", []).append(f"contour {spec.params} ({method}): {type(e).__name__}: {e}")
         if progress:
             progress(f"contour {spec.params[0]} x {spec.params[1]} done", 1)
+    for spec in a.exclusions:
+        k += 1
+        n = max(8, spec.points // 4) if quick else spec.points
+        if progress:
+            progress(f"exclusion curve of {spec.coupling} ({k}/{n_total}, {n} masses)", 0)
+        try:
+            from ..inference.exclusion import exclusion
+
+            out["exclusions"].append(exclusion(setup, spec.coupling, np.geomspace(*spec.masses, n), cl=spec.cl,
+                                               fixed=fixed, free=free, each=spec.each))
+        except Exception as e:
+            out.setdefault("errors", []).append(f"exclusion {spec.coupling}: {type(e).__name__}: {e}")
+        if progress:
+            progress(f"exclusion curve of {spec.coupling} done", 1)
     out["seconds"] = time.perf_counter() - t0
     out["meta"] = metadata({"quick": quick, **setup.options()})
     return out
@@ -167,6 +185,7 @@ def summary_rows(results: list[dict]) -> list[dict]:
             pub = r["published"].get(lim["param"])
             row = {
                 "analysis": r["name"], "data": "+".join(r["data"]), "param": lim["param"], "unit": lim["unit"],
+                "section": r.get("section", "papers"),
                 "method": lim.get("method", "wilks") + (f" ({lim['prior']})" if lim.get("prior") else ""),
                 "cl": lim["cl"], "best_fit": lim.get("best_fit", lim.get("mean", float("nan"))),
                 "chi2_min": lim.get("chi2_min", float("nan")),
@@ -193,9 +212,14 @@ def write_tables(rows: list[dict], outdir: Path) -> None:
             w.writerow([r["analysis"], r["data"], r["param"], r["unit"], r["method"], r["cl"], r["best_fit"],
                         json.dumps(r["intervals"]), " ".join(r["profiled"]), r["converged"],
                         json.dumps(r["published"]) if r["published"] else "", " | ".join(r["warnings"])])
-    md = ["| analysis | data | parameter | method | CL | best fit | allowed | published | flags |",
-          "|---|---|---|---|---|---|---|---|---|"]
-    for r in rows:
+    head = ["| analysis | data | parameter | method | CL | best fit | allowed | published | flags |",
+            "|---|---|---|---|---|---|---|---|---|"]
+    md = ["## The reference papers' analyses", ""] + head
+    beyond = [r for r in rows if r.get("section") == "beyond"]
+    ordered = [r for r in rows if r.get("section") != "beyond"] + beyond
+    for r in ordered:
+        if beyond and r is beyond[0]:
+            md += ["", "## Beyond the papers: NSI, light mediators, neutron radii, sterile neutrinos", ""] + head
         flags = []
         if not r["converged"]:
             flags.append("NOT CONVERGED")
@@ -208,7 +232,7 @@ def write_tables(rows: list[dict], outdir: Path) -> None:
                   f"{_fmt(r['best_fit'])} | "
                   f"{_intervals_str(r['intervals'])} | {_intervals_str(r['published']) if r['published'] else ''} | "
                   f"{', '.join(flags)} |")
-    (outdir / "results.md").write_text("\n".join(md) + "\n")
+    (outdir / "results.md").write_text("\n".join(md + exclusion_table(outdir)) + "\n")
     tex = [r"\begin{tabular}{lllllll}", r"\hline",
            r"analysis & data & parameter & method & CL & best fit & allowed \\", r"\hline"]
     for r in rows:
@@ -218,6 +242,50 @@ def write_tables(rows: list[dict], outdir: Path) -> None:
                    f"{r['method']} & {r['cl']:.3g} & {_fmt(r['best_fit'])} & {allowed}{flags} " + ENDROW)
     tex += [r"\hline", r"\end{tabular}", r"% \dagger: fit not converged or interval at the scan edge"]
     (outdir / "results.tex").write_text("\n".join(tex) + "\n")
+
+
+def exclusion_table(outdir: Path) -> list[str]:
+    """Markdown lines of the exclusion curves written by :func:`write_exclusions` (if any)."""
+    f = Path(outdir) / "exclusions.json"
+    if not f.is_file():
+        return []
+    rows = json.loads(f.read_text())
+    if not rows:
+        return []
+    md = ["", "## Light-mediator exclusion curves (90 % CL upper limit on the coupling)", "",
+          "| analysis | coupling | data | masses [MeV] | upper limit at 1 keV / 10 MeV / 1 GeV / 10 GeV | islands | time [s] |",
+          "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        m = np.asarray(r["masses"])
+        vals = []
+        for target in (1e-3, 10.0, 1e3, 1e4):
+            j = int(np.argmin(np.abs(np.log(m / target))))
+            vals.append(_fmt(r["upper"][j]) if np.isfinite(r["upper"][j]) else "-")
+        islands = sum(len(iv) > 1 for iv in r["intervals"])
+        md.append(f"| {r['analysis']} | {r['coupling']} | {r['data']} | {_fmt(m[0])}-{_fmt(m[-1])} ({m.size}) | "
+                  f"{' / '.join(vals)} | {islands} masses | {r['seconds']:.1f} |")
+    return md
+
+
+def write_exclusions(results: list[dict], outdir: Path) -> list[str]:
+    """exclusions.json (one row per curve) and one log-log plot per exclusion (every data-set
+    combination of the analysis side by side)."""
+    from .plots import exclusion_plot
+
+    rows, made = [], []
+    pdir = Path(outdir) / "plots"
+    pdir.mkdir(parents=True, exist_ok=True)
+    for r in results:
+        for ex in r.get("exclusions", []):
+            for c in ex["curves"]:
+                rows.append({"analysis": r["name"], "coupling": ex["coupling"], "data": "+".join(c["data"]),
+                             "masses": c["masses"], "upper": c["upper"], "intervals": c["intervals"],
+                             "seconds": c["seconds"], "cl": ex["cl"]})
+            f = pdir / f"exclusion_{r['name']}_{ex['coupling']}.png"
+            exclusion_plot(ex, str(f), title=r["description"])
+            made.append(str(f))
+    (Path(outdir) / "exclusions.json").write_text(json.dumps(rows, indent=1))
+    return made
 
 
 def write_plots(results: list[dict], outdir: Path) -> list[str]:
@@ -328,9 +396,10 @@ def write_all(results: list[dict], outdir: Path) -> dict:
     """Tables and plots of ``results`` (plots only of the analyses that did not fail)."""
     outdir.mkdir(parents=True, exist_ok=True)
     rows = summary_rows(results)
-    write_tables(rows, outdir)
     ok = [r for r in results if not failed(r)]
-    plots = write_plots(ok, outdir) + write_summary_plots(ok, outdir)
+    excl = write_exclusions(ok, outdir)
+    write_tables(rows, outdir)
+    plots = write_plots(ok, outdir) + write_summary_plots(ok, outdir) + excl
     return {"rows": rows, "plots": plots}
 
 
@@ -344,11 +413,13 @@ def estimated_cost(a: Analysis) -> float:
     for s in a.contours:
         cost += sum(3 * s.points**2 * k if m == "wilks" else 225 * s.toys * k if m == "fc" else 6000 * k
                     for m, _ in _runs(s))
+    for s in a.exclusions:
+        cost += 30 * s.points * k * (2 if s.each else 1)
     return cost
 
 
 def n_steps(a: Analysis) -> int:
-    return len(a.limits) + len(a.contours)
+    return len(a.limits) + len(a.contours) + len(a.exclusions)
 
 
 # -- running many analyses: worker processes, progress, resume ---------------------------------
