@@ -58,7 +58,10 @@ def test_shipped_analyses_are_valid():
     names = [config.load(f).name for f in files]
     assert len(set(names)) == len(names)
     fams = {n.split("_")[0] for n in names}
-    assert fams == {"sin2w", "mu", "r2", "q", "cevns"}   # cevns: fitted event-rate normalisations
+    # cevns: fitted event-rate normalisations; the new-physics menu in the section beyond the papers
+    assert fams == {"sin2w", "mu", "r2", "q", "cevns", "nsi", "mediators", "rn", "sterile"}
+    beyond = {config.load(f).name for f in files if config.load(f).section == "beyond"}
+    assert {n for n in names if n.split("_")[0] in ("nsi", "mediators", "rn", "sterile")} <= beyond
 
 
 def test_json_schema_published(tmp_path):

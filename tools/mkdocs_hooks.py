@@ -30,6 +30,7 @@ HAND = [
     ("Home", "index.md"),
     ("Getting started", "getting-started.md"),
     ("Physics", "physics.md"),
+    ("New physics", "new-physics.md"),
     ("Conventions", "conventions.md"),
     ("Data", "data.md"),
 ]
