@@ -276,7 +276,7 @@ def test_limit_is_projection_of_contour(data_available):
 def test_limit_cli_json(data_available):
     r = runner.invoke(app, ["limit", "--data", "dresden2", "--param", "mu_e", "--json", "--points", "21"])
     assert r.exit_code == 0, r.output
-    d = json.loads(r.output)
+    d = json.loads(r.stdout)
     for k in ("param", "unit", "best_fit", "chi2_min", "cl", "intervals", "converged", "options"):
         assert k in d
     assert d["unit"] == "1e-10 mu_B" and d["intervals"][0][0] == 0.0 and d["cl"] == 0.9

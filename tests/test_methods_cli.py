@@ -19,7 +19,7 @@ def test_fc_limit_on_the_command_line(data_available, tmp_path):
     r = runner.invoke(app, BASE + ["--method", "fc", "--toys", "8", "--points", "6", "--seed", "3", "--json",
                                    "--plot", str(tmp_path / "fc.png")])
     assert r.exit_code == 0, r.output
-    d = json.loads(r.output.splitlines()[0])
+    d = json.loads(r.stdout.splitlines()[0])
     assert d["method"] == "fc" and d["n_toys"] == 8 and len(d["scan"]["critical_delta_chi2"]) == 6
     assert d["wilks_intervals"] and (tmp_path / "fc.png").stat().st_size > 0
     # a normalisation never goes below -1 (no negative event count)
@@ -37,7 +37,7 @@ def test_bayes_limit_on_the_command_line(data_available):
     pytest.importorskip("dynesty")
     r = runner.invoke(app, BASE + ["--method", "bayes", "--json"])
     assert r.exit_code == 0, r.output
-    d = json.loads(r.output.splitlines()[0])
+    d = json.loads(r.stdout.splitlines()[0])
     assert d["method"] == "bayes" and d["prior"] == "flat" and d["hpd_intervals"]
 
 

@@ -54,3 +54,29 @@ class Gaussian(DataSet):
 
     def linear_derivatives(self, params, nuis, comps):
         return {"mu": np.array([1.0])}
+
+
+@dataclass(eq=False)
+class GaussianWithOffset(DataSet):
+    """x ~ N(mu + b, 1) in each of two bins, mu >= 0 the tested 'goff.mu', b a shared offset
+    with a Gaussian constraint of width 0.5 (its auxiliary measurement)."""
+
+    x_obs: tuple = (0.0, 0.0)
+
+    def __post_init__(self):
+        self.name = "goff"
+        self.statistic = "gaussian"
+        self.axes = (Axis("x", "", np.array([0.0, 1.0, 2.0])),)
+        self.observed = np.asarray(self.x_obs, float)
+        self.nuisances = (Nuisance("mu", 1.0, None, "mean", (0.0, 1e3)),
+                          Nuisance("b", 0.0, 0.5, "offset, constrained"))
+
+    def observed_errors(self):
+        return np.ones(2)
+
+    def components(self, params, nuis=None):
+        n = self._nuis(nuis)
+        return {"signal": np.full(2, n["mu"]), "offset": np.full(2, n["b"])}
+
+    def linear_derivatives(self, params, nuis, comps):
+        return {"mu": np.ones(2), "b": np.ones(2)}

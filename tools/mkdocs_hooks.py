@@ -4,8 +4,9 @@
   origin, DOI/URL, licence, what to cite and how to fetch it;
 * ``analyses.md`` from the shipped analysis files (``cevnsfit/analyses/*.yaml``);
 * ``api/<module>.md`` for every public module (mkdocstrings renders the docstrings), and an index;
-* the tutorial notebook(s) ``examples/*.ipynb`` (rendered by mkdocs-jupyter, not executed), or the
-  tutorial script if no notebook exists;
+* the tutorial notebook(s) ``examples/*.ipynb`` (rendered by mkdocs-jupyter as committed; with
+  ``CEVNSFIT_DOCS_EXECUTE=1`` executed at build time, which needs the data), or the tutorial script
+  if no notebook exists;
 * the navigation lists the hand-written pages that exist (``docs/*.md``) and the generated ones.
 
 Nothing here needs network access.
@@ -14,6 +15,7 @@ Nothing here needs network access.
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import re
 import sys
@@ -32,6 +34,7 @@ HAND = [
     ("Physics", "physics.md"),
     ("New physics", "new-physics.md"),
     ("Conventions", "conventions.md"),
+    ("Statistics", "statistics.md"),
     ("Data", "data.md"),
 ]
 #: modules left out of the API reference: the command line (documented by --help) and private ones
@@ -191,7 +194,7 @@ def analyses_page() -> str:
     ]
     for p in config.shipped():
         a = config.load(p)
-        lim = ", ".join(f"`{l.param}`" for l in a.limits) or "—"
+        lim = ", ".join(f"`{l.param}`" + (f" ({l.cl:.0%})" if l.cl != 0.9 else "") for l in a.limits) or "—"
         con = ", ".join(f"`{c.params[0]}`–`{c.params[1]}`" for c in a.contours) or "—"
         out.append(
             f"| [`{a.name}`](#{a.name.lower()}) | {', '.join(a.data)} | {_no_spec(a.description)} | {lim} | {con} |"
@@ -230,8 +233,6 @@ def analyses_page() -> str:
 
 def tutorial_sources() -> list[Path]:
     """The notebooks to render: ``examples/*.ipynb`` (``$CEVNSFIT_DOCS_EXAMPLES`` overrides the folder)."""
-    import os
-
     return sorted(Path(os.environ.get("CEVNSFIT_DOCS_EXAMPLES") or ROOT / "examples").glob("*.ipynb"))
 
 
@@ -256,6 +257,12 @@ def on_config(config):
     nav.append({"Analyses": "analyses.md"})
     if have["reproduction.md"]:
         nav.append({"Reproduction record": "reproduction.md"})
+    # any other hand-written page is listed too (titled by its first heading), never left out
+    known = {f for _, f in HAND} | {"reproduction.md"}
+    for page in sorted(Path(config["docs_dir"]).glob("*.md")):
+        if page.name not in known:
+            heading = next((ln[2:].strip() for ln in page.read_text().splitlines() if ln.startswith("# ")), page.stem)
+            nav.append({heading: page.name})
     notebooks = tutorial_sources()
     if notebooks:
         nav.append(
@@ -270,6 +277,8 @@ def on_config(config):
     api = ["api/index.md"] + [f"api/{m}.md" for m in public_modules()]
     nav.append({"API reference": api})
     config["nav"] = nav
+    if os.environ.get("CEVNSFIT_DOCS_EXECUTE"):  # run the notebooks at build time (needs the data)
+        config["plugins"]["mkdocs-jupyter"].config["execute"] = True
     return config
 
 

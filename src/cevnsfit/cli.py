@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import List, Optional
 
@@ -213,21 +214,33 @@ TIMING_HELP = "CsI arrival times: release (the SNS flux of the data release, def
 REACTOR_NORM_HELP = ("Dresden-II flux normalisation: total (every spectrum model scaled to 4.8e13 /cm2/s, default), "
                      "power (fission rate from the thermal power x nu-bar per fission) or fission (4.8e13 for the "
                      "fission nu-bar, capture nu-bar on top)")
+FIX_HELP = ("hold a physics parameter fixed: NAME=VALUE, or NAME alone for its SM value (repeatable); e.g. "
+            "--fix r2_mumu quotes r2_ee with r2_mumu at its SM value, as the reference papers do")
+FREE_HELP = "free a physics parameter in addition to those freed by default (repeatable)"
+
+
+def parse_fix_free(fix: list[str] | None, free: list[str] | None) -> tuple[dict, list[str]]:
+    """``--fix NAME[=VALUE]`` and ``--free NAME`` -> ({name: value or "sm"}, [names]); unknown
+    names, bad values and a parameter both fixed and free are a ValueError."""
+    from .inference.analysis import resolve_fixed
+    from .physics.parameters import Params
+
+    fixed = {}
+    for item in fix or []:
+        name, _, value = item.partition("=")
+        fixed[name.strip()] = value.strip() or "sm"
+    resolve_fixed(fixed)                       # names and values
+    names = [n.strip() for item in (free or []) for n in item.split(",") if n.strip()]
+    for n in names:
+        if n not in Params.names():
+            raise ValueError(f"cannot free {n!r}: not a physics parameter; allowed: {', '.join(Params.names())}")
+        if n in fixed:
+            raise ValueError(f"parameter {n} is both fixed (--fix) and free (--free)")
+    return fixed, names
+
+
 #: the registered data sets, for --data (from the registry: a new data set needs no edit here)
 DATA_HELP = "comma-separated data sets: " + ",".join(__import__("cevnsfit.experiments", fromlist=["NAMES"]).NAMES)
-FIX_HELP = "hold a physics parameter at a value: NAME=VALUE or NAME=sm (repeatable), e.g. m_zp=30"
-FREE_HELP = "profile a further physics parameter (repeatable), e.g. sin2w in a neutron-radius fit"
-
-
-def parse_fixed(items) -> dict:
-    """['m_zp=30', 'sin2w=sm'] -> {'m_zp': '30', 'sin2w': 'sm'} (values checked by the analysis)."""
-    out = {}
-    for item in items or []:
-        if "=" not in item:
-            raise ValueError(f"--fix expects NAME=VALUE, got {item!r}")
-        k, v = item.split("=", 1)
-        out[k.strip()] = v.strip()
-    return out
 
 
 @app.command()
@@ -244,6 +257,8 @@ def predict(experiment: str = typer.Argument(..., help="csi, ar or dresden2"),
             option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
             timing: Optional[str] = typer.Option(None, "--timing", help=TIMING_HELP),
             reactor_norm: Optional[str] = typer.Option(None, "--reactor-norm", help=REACTOR_NORM_HELP),
+            fix: Optional[List[str]] = typer.Option(None, "--fix", help=FIX_HELP),
+            free: Optional[List[str]] = typer.Option(None, "--free", help=FREE_HELP),
             as_json: bool = typer.Option(False, "--json", help="print the prediction as JSON"),
             plot: Optional[Path] = typer.Option(None, help="draw the prediction against the data (PNG/PDF)")) -> None:
     """Expected counts per bin for one data set at any physics point, with the observed data
@@ -264,7 +279,8 @@ def predict(experiment: str = typer.Argument(..., help="csi, ar or dresden2"),
         data = api.load(experiment, es=es_flag, momentum_dependent=momentum_dependent, form_factor=form_factor,
                         **model_opts)
         t_build = time.perf_counter() - t0
-        pred = data.predict(**values)
+        fixed, freed = parse_fix_free(fix, free)
+        pred = _predict_point(api, data, values, fixed, freed)
     except ValueError as e:
         _fail(str(e))
     pred.extra["timing_s"] = {"build": t_build, **pred.extra.get("timing_s", {})}
@@ -282,6 +298,26 @@ def predict(experiment: str = typer.Argument(..., help="csi, ar or dresden2"),
             typer.secho(f"warning: {w}", fg=typer.colors.YELLOW, err=True)
         if plot is not None:
             typer.echo(f"plot written to {plot}")
+
+
+def _predict_point(api, data, values: dict, fixed: dict, freed: list):
+    """``predict``: the prediction at ``--set`` and ``--fix`` values; with ``--free`` those
+    parameters (and every nuisance) fitted to the data first, the prediction at the best fit."""
+    from .inference.analysis import resolve_fixed
+
+    both = sorted(set(values) & (set(fixed) | set(freed)))
+    if both:
+        raise ValueError(f"parameter(s) {', '.join(both)} given with --set and with --fix/--free")
+    point = {**values, **resolve_fixed(fixed)}
+    if not freed:
+        return data.predict(**point)
+    fit = api.Analysis([data], fixed=point, free=freed).fit()
+    nuis = {k.split(".", 1)[1]: v for k, v in fit.nuisances.items()}
+    pred = data.predict(nuisances=nuis, profile=False, **point, **fit.best_fit)
+    pred.extra["fit"] = {"free": freed, "best_fit": fit.best_fit, "errors": fit.errors, "chi2_min": fit.chi2_min,
+                         "converged": fit.converged}
+    pred.warnings.extend(fit.warnings)
+    return pred
 
 
 def _setup(data: str, qf, flux, no_es, es, transitions, momentum_dependent, form_factor="helm", peaks=None,
@@ -311,12 +347,12 @@ def limit(data: str = typer.Option(..., help=DATA_HELP),
           option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
           timing: Optional[str] = typer.Option(None, "--timing", help=TIMING_HELP),
           reactor_norm: Optional[str] = typer.Option(None, "--reactor-norm", help=REACTOR_NORM_HELP),
+          fix: Optional[List[str]] = typer.Option(None, "--fix", help=FIX_HELP),
+          free: Optional[List[str]] = typer.Option(None, "--free", help=FREE_HELP),
           no_es: bool = typer.Option(False, "--no-es", help="leave out nu-e scattering"),
           es: bool = typer.Option(False, "--es", help="include nu-e scattering also for Ar"),
           transitions: bool = typer.Option(False, "--transitions", help="profile the transition parameters"),
           momentum_dependent: bool = typer.Option(False, "--momentum-dependent", help="running charge radius"),
-          fix: Optional[List[str]] = typer.Option(None, "--fix", help=FIX_HELP),
-          free: Optional[List[str]] = typer.Option(None, "--free", help=FREE_HELP),
           cl: float = typer.Option(0.9, help="confidence level in (0, 1)"),
           points: int = typer.Option(61, help="scan points"),
           range_: Optional[str] = typer.Option(None, "--range", help="scan range LOW,HIGH (default: automatic)"),
@@ -330,6 +366,11 @@ def limit(data: str = typer.Option(..., help=DATA_HELP),
           out: Optional[Path] = typer.Option(None, help="fc: directory for resumable pseudo-experiments"),
           plot: Optional[Path] = typer.Option(None, help="draw the profiled Delta chi^2 (wilks), the critical "
                                               "Delta chi^2 against Wilks' (fc) or the posterior (bayes)"),
+          expected: bool = typer.Option(True, "--expected/--no-expected",
+                                        help="also the expected (Asimov, SM truth) interval (wilks)"),
+          expected_bands: int = typer.Option(0, "--expected-bands", help="also the median and +-1/2 sigma bands of "
+                                             "the limit from N pseudo-experiments at the SM truth (wilks; on "
+                                             "--backend with --workers, seeded by --seed)"),
           as_json: bool = typer.Option(False, "--json", help="print the result as JSON")) -> None:
     """Allowed interval(s) of one parameter, the others of its family and all nuisances profiled
     (the Python API's ``cevnsfit.Analysis(...).limit(...)``), with --method wilks (default);
@@ -337,25 +378,32 @@ def limit(data: str = typer.Option(..., help=DATA_HELP),
     (--method bayes).  PARAM may be a data set's nuisance, e.g. csi2017.eta_cevns."""
     from .api import Analysis
 
-    if (fix or free) and (method != "wilks" or "." in param):
-        _fail("--fix and --free apply to Wilks limits on physics parameters")
     if method != "wilks" or "." in param:
+        if fix or free or expected_bands:
+            _fail("--fix, --free and --expected-bands need --method wilks and a physics parameter")
         return _limit_by_method(data, param, qf, flux, peaks, option, no_es, es, transitions, momentum_dependent, cl,
                                 points, range_, method, toys, seed, prior, backend, workers, scheduler, out, plot,
                                 as_json, {"timing": timing, "reactor_norm": reactor_norm})
 
     try:
+        fixed, freed = parse_fix_free(fix, free)
         ana = Analysis.from_setup(_setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks,
                                          option=option,
-                                         timing=timing, reactor_norm=reactor_norm),
-                                  fixed=parse_fixed(fix), free=free)
+                                         timing=timing, reactor_norm=reactor_norm), fixed=fixed, free=freed)
         if not (0.0 < cl < 1.0):
             raise ValueError(f"--cl must lie in (0, 1), got {cl}")
         if points < 5:
             raise ValueError("--points must be at least 5")
+        if expected_bands < 0:
+            raise ValueError(f"--expected-bands must be >= 0, got {expected_bands}")
         rng = _parse_range(range_, "--range")
-        with _busy(f"{param}: profiled scan of {points} points"):
-            res = ana.limit(param, cl=cl, points=points, range=rng)
+        with _busy(f"{param}: profiled scan of {points} points" + (" and its expected counterpart" if expected else "")):
+            res = ana.limit(param, cl=cl, points=points, range=rng, expected=expected)
+        if expected_bands:
+            with _busy(f"{param}: expected bands from {expected_bands} pseudo-experiments"):
+                res.extra["expected_bands"] = ana.expected_bands(param, expected_bands, cl=cl, seed=seed,
+                                                                 backend=backend, workers=workers,
+                                                                 scheduler=scheduler)
     except ValueError as e:
         _fail(str(e))
     if plot is not None:
@@ -369,7 +417,17 @@ def limit(data: str = typer.Option(..., help=DATA_HELP),
         typer.echo(f"{param}{unit}: best fit {res.best_fit:.5g}, chi2_min {res.chi2_min:.3f}")
         for lo, hi in res.intervals:
             typer.echo(f"  {cl:.0%} CL allowed: [{lo:.5g}, {hi:.5g}]")
+        if res.expected and res.expected.get("intervals") is not None:
+            typer.echo("  expected (Asimov, SM): " + " U ".join(f"[{lo:.5g}, {hi:.5g}]"
+                                                                for lo, hi in res.expected["intervals"]))
+        bands = res.extra.get("expected_bands")
+        if bands and bands["upper"]:
+            u = bands["upper"]
+            typer.echo(f"  expected upper end, {bands['n_toys']} pseudo-experiments: median {u['median']:.5g}, "
+                       f"1 sigma [{u['-1sigma']:.5g}, {u['+1sigma']:.5g}], 2 sigma [{u['-2sigma']:.5g}, {u['+2sigma']:.5g}]")
         typer.echo(f"  profiled: {', '.join(res.profiled) or 'nuisances only'}")
+        if res.options.get("fixed"):
+            typer.echo("  fixed: " + ", ".join(f"{k} = {v:.5g}" for k, v in res.options["fixed"].items()))
         if plot is not None:
             typer.echo(f"plot written to {plot}")
     _print_warnings(res.to_dict())
@@ -387,11 +445,18 @@ def _parse_range(text: str | None, flag: str):
     return rng
 
 
+@contextmanager
 def _busy(text: str):
-    """A spinner with the elapsed time while a fit runs (on a terminal), a log line otherwise."""
-    from .runlog import busy
+    """A spinner with the elapsed time while a fit runs (on a terminal), a log line otherwise;
+    Ctrl-C or SIGTERM end the command with exit status 130 and a one-line message."""
+    from .runlog import busy, stoppable
 
-    return busy(text)
+    try:
+        with stoppable(), busy(text) as tick:
+            yield tick
+    except KeyboardInterrupt:
+        typer.secho(f"interrupted: {text}", fg=typer.colors.YELLOW, err=True)
+        raise typer.Exit(130)
 
 
 def _limit_by_method(data, param, qf, flux, peaks, option, no_es, es, transitions, momentum_dependent, cl, points,
@@ -471,13 +536,13 @@ def contour(data: str = typer.Option(..., help=DATA_HELP),
             option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
             timing: Optional[str] = typer.Option(None, "--timing", help=TIMING_HELP),
             reactor_norm: Optional[str] = typer.Option(None, "--reactor-norm", help=REACTOR_NORM_HELP),
+            fix: Optional[List[str]] = typer.Option(None, "--fix", help=FIX_HELP),
+            free: Optional[List[str]] = typer.Option(None, "--free", help=FREE_HELP),
             no_es: bool = typer.Option(False, "--no-es", help="leave out nu-e scattering"),
             es: bool = typer.Option(False, "--es", help="include nu-e scattering also for Ar"),
             transitions: bool = typer.Option(False, "--transitions", help="profile the transition parameters"),
             momentum_dependent: bool = typer.Option(False, "--momentum-dependent", help="running charge radius"),
             points: int = typer.Option(25, help="grid points per axis"),
-            fix: Optional[List[str]] = typer.Option(None, "--fix", help=FIX_HELP),
-            free: Optional[List[str]] = typer.Option(None, "--free", help=FREE_HELP),
             scales: str = typer.Option("linear,linear", "--scales", help="axis scales X,Y: linear or log "
                                        "(a log axis needs --range)"),
             range_: Optional[List[str]] = typer.Option(None, "--range", help="LOW,HIGH of each parameter, in the order of --param (default: the 3 sigma region, found automatically)"),
@@ -497,9 +562,9 @@ def contour(data: str = typer.Option(..., help=DATA_HELP),
     grid, with --method bayes the highest-posterior-density region and a corner plot."""
     from .api import Analysis
 
-    if method != "wilks" and (fix or free or scales != "linear,linear"):
-        _fail("--fix, --free and --scales apply to Wilks contours")
     if method != "wilks":
+        if fix or free or scales != "linear,linear":
+            _fail("--fix, --free and --scales need --method wilks")
         return _contour_by_method(data, param, qf, flux, peaks, option, no_es, es, transitions, momentum_dependent,
                                   points, range_, cl, plot, method, toys, seed, prior, backend, workers, scheduler,
                                   out, as_json, {"timing": timing, "reactor_norm": reactor_norm})
@@ -507,10 +572,10 @@ def contour(data: str = typer.Option(..., help=DATA_HELP),
     try:
         if len(param) != 2:
             raise ValueError("contour needs exactly two --param options")
+        fixed, freed = parse_fix_free(fix, free)
         ana = Analysis.from_setup(_setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks,
                                          option=option,
-                                         timing=timing, reactor_norm=reactor_norm),
-                                  fixed=parse_fixed(fix), free=free)
+                                         timing=timing, reactor_norm=reactor_norm), fixed=fixed, free=freed)
         if points < 5:
             raise ValueError("--points must be at least 5")
         if not (0.0 < cl < 1.0):
@@ -566,7 +631,7 @@ def exclusion(data: str = typer.Option(..., help=DATA_HELP),
         if not (0.0 < cl < 1.0):
             raise ValueError(f"--cl must lie in (0, 1), got {cl}")
         ana = Analysis.from_setup(_setup(data, None, None, no_es, es, False, False, option=option),
-                                  fixed=parse_fixed(fix), free=free)
+                                  **dict(zip(("fixed", "free"), parse_fix_free(fix, free))))
         with _busy(f"{coupling}: exclusion curve over {int(n)} masses"):
             res = ana.exclusion(coupling, (lo, hi, int(n)), cl=cl, each=not combined_only)
     except ValueError as e:
@@ -728,6 +793,44 @@ def options() -> None:
 
 
 @app.command()
+def solar(ssm: str = typer.Option("gs98", help="solar model: gs98 (B16-GS98) or agss09 (B16-AGSS09met)"),
+          nufit: str = typer.Option("6.0", help="NuFIT release of the oscillation parameters (normal ordering)"),
+          plot: Optional[Path] = typer.Option(None, help="draw P_ee(E) with the pp, 7Be, pep and 8B points"),
+          as_json: bool = typer.Option(False, "--json", help="print a JSON object")) -> None:
+    """Solar neutrinos at Earth: B16 fluxes with their uncertainties and the electron-neutrino
+    survival probability (adiabatic MSW over each component's production region)."""
+    from .sources import solar as sol
+
+    try:
+        osc = sol.nufit(f"NuFIT {nufit}")
+        fluxes = sol.ssm_fluxes(ssm)
+    except ValueError as e:
+        _fail(str(e))
+    rows = {}
+    for c in sol.COMPONENTS:
+        e = sol.marker_energy(c, 5.0 if c == "8B" else 0.0)
+        rows[c] = {"flux_cm2s": fluxes[c][0], "rel_sigma": fluxes[c][1], "energy_MeV": e,
+                   "p_ee": float(sol.survival_probability(e, c, osc, ssm))}
+    out = {"ssm": ssm, "nufit": nufit, "oscillation": osc.__dict__, "vacuum_limit": osc.vacuum_limit(),
+           "msw_limit": osc.msw_limit(), "components": rows}
+    if plot is not None:
+        from .report.solar_plots import plot_survival
+        from .report.style import save
+
+        _write_plot(plot, lambda path: save(plot_survival(osc=osc, model=ssm), path))
+    if as_json:
+        typer.echo(json.dumps(out))
+        return
+    typer.echo(f"B16-{ssm.upper()}, NuFIT {nufit}: sin2_12={osc.sin2_12}, sin2_13={osc.sin2_13}, "
+               f"dm2_21={osc.dm2_21:g} eV2, sin2_23={osc.sin2_23}")
+    for c, r in rows.items():
+        typer.echo(f"  {c:4s} flux {r['flux_cm2s']:.3e} /cm2/s (+-{r['rel_sigma']:.1%})  P_ee({r['energy_MeV']:.3g} MeV) "
+                   f"= {r['p_ee']:.3f}")
+    if plot is not None:
+        typer.echo(f"plot written to {plot}")
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of analysis files."""
     from .config import json_schema
@@ -741,6 +844,10 @@ def reproduce(out: Path = typer.Option(Path("results"), help="output directory")
               quick: bool = typer.Option(False, help="thinner scans (for CI)"),
               workers: Optional[int] = typer.Option(None, help="worker processes (default: all cores)"),
               force: bool = typer.Option(False, "--force", help="recompute analyses whose finished results are in OUT with unchanged inputs"),
+              option: Optional[List[str]] = typer.Option(None, "--option", "-o", help="a data set's model option "
+                                                         "NAME=VALUE for every analysis that leaves it at its default "
+                                                         "(repeatable; e.g. -o timing=model -o steady_state=template: "
+                                                         "the previous CsI defaults)"),
               as_json: bool = typer.Option(False, "--json", help="print the summary rows as JSON")) -> None:
     """Run every shipped analysis (the published results of the reference papers; docs/analyses)
     and write the results table and plots.  Finished results are kept in OUT as they come and
@@ -751,8 +858,9 @@ def reproduce(out: Path = typer.Option(Path("results"), help="output directory")
     from .config import ConfigError, load, shipped
 
     try:
-        analyses = [load(p) for p in shipped()]
-    except ConfigError as e:
+        overrides = _experiment_options(option=option)
+        analyses = [load(p).with_default_options(overrides) for p in shipped()]
+    except (ConfigError, ValueError) as e:
         _fail(str(e))
     if only:
         analyses = [a for a in analyses if only in a.name]
@@ -775,6 +883,8 @@ def scan(data: str = typer.Option(..., help=DATA_HELP),
           option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
           timing: Optional[str] = typer.Option(None, "--timing", help=TIMING_HELP),
           reactor_norm: Optional[str] = typer.Option(None, "--reactor-norm", help=REACTOR_NORM_HELP),
+          fix: Optional[List[str]] = typer.Option(None, "--fix", help=FIX_HELP),
+          free: Optional[List[str]] = typer.Option(None, "--free", help=FREE_HELP),
          no_es: bool = typer.Option(False, "--no-es"), es: bool = typer.Option(False, "--es"),
          transitions: bool = typer.Option(False, "--transitions", help="profile transition parameters not scanned"),
          momentum_dependent: bool = typer.Option(False, "--momentum-dependent"),
@@ -793,9 +903,10 @@ def scan(data: str = typer.Option(..., help=DATA_HELP),
     from .runlog import Progress, stoppable
 
     try:
+        fixed, freed = parse_fix_free(fix, free)
         ana = Analysis.from_setup(_setup(data, qf, flux, no_es, es, transitions, momentum_dependent, peaks=peaks,
                                          option=option,
-                                         timing=timing, reactor_norm=reactor_norm))
+                                         timing=timing, reactor_norm=reactor_norm), fixed=fixed, free=freed)
         ranges = {}
         for item in param:
             try:

@@ -13,6 +13,22 @@ Example::
     published:                       # optional: numbers to compare with (reproduction record)
       mu_e: {intervals: [[0, 2.13]], source: "Atzori Corona et al., JHEP 09 (2022) 164"}
 
+Which physics parameters float: by default a limit or contour frees its parameters and every
+other parameter of their families that the data sets measure (transition ones only with
+``transitions: true``); the rest stay at their SM values.  ``fixed: {NAME: VALUE or sm}`` holds
+parameters fixed, ``free: [NAME, ...]`` frees more.  Both can be given for the whole file and per
+``limits``/``contours`` entry; an entry's own ``fixed`` and ``free`` take precedence over the
+file's (a parameter the entry frees is no longer fixed by the file, and vice versa).  So the
+convention of the reference papers -- each diagonal parameter quoted with the other diagonal one
+at its SM value -- reads::
+
+    limits:
+      - {param: r2_ee, fixed: {r2_mumu: sm}}
+      - {param: r2_mumu, fixed: {r2_ee: sm}}
+
+A name that is not a physics parameter, a parameter both fixed and free, or an entry fixing its
+own parameter is an error.
+
 Unknown keys are errors (with the key and its line); names of data sets, models and parameters are
 checked against the allowed ones.  ``cevnsfit run FILE`` runs one file; ``cevnsfit reproduce``
 runs every file shipped in ``cevnsfit/analyses/``.  :func:`json_schema` gives the JSON Schema.
@@ -100,6 +116,24 @@ def _method_fields(toys: int) -> dict:
             "priors": (list[Prior], Field(default_factory=lambda: ["flat"], min_length=1))}
 
 
+FixedValue = Union[float, Literal["sm", "SM"]]
+
+
+def _choice_fields() -> dict:
+    """Which physics parameters are held fixed (at a value or "sm") and which are freed."""
+    return {"fixed": (dict[str, FixedValue], Field(default_factory=dict)),
+            "free": (list[str], Field(default_factory=list))}
+
+
+def _check_choice(self):
+    for k in list(self.fixed) + list(self.free):
+        _check_param(k)
+    both = sorted(set(self.fixed) & set(self.free))
+    if both:
+        raise ValueError(f"parameter(s) {', '.join(both)} both fixed and free")
+    return self
+
+
 class _LimitBase(_Strict):
     param: str
     cl: float = Field(0.9, gt=0.0, lt=1.0)
@@ -107,7 +141,8 @@ class _LimitBase(_Strict):
     range: Optional[tuple[float, float]] = None
 
 
-class LimitSpec(create_model("_LimitFields", __base__=_LimitBase, **_method_fields(1000))):
+class LimitSpec(create_model("_LimitFields", __base__=_LimitBase, **_method_fields(1000), **_choice_fields())):
+    _choice = model_validator(mode="after")(_check_choice)
 
     _p = field_validator("param")(classmethod(lambda cls, v: _check_tested(v)))
 
@@ -127,7 +162,8 @@ class _ContourBase(_Strict):
     scales: tuple[Literal["linear", "log"], Literal["linear", "log"]] = ("linear", "linear")
 
 
-class ContourSpec(create_model("_ContourFields", __base__=_ContourBase, **_method_fields(500))):
+class ContourSpec(create_model("_ContourFields", __base__=_ContourBase, **_method_fields(500), **_choice_fields())):
+    _choice = model_validator(mode="after")(_check_choice)
 
     @field_validator("ranges")
     @classmethod
@@ -173,7 +209,7 @@ class Published(_Strict):
     source: str = ""
 
 
-class Analysis(_Strict):
+class _AnalysisBase(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
     data: list[str] = Field(min_length=1)
@@ -182,13 +218,13 @@ class Analysis(_Strict):
     contours: list[ContourSpec] = Field(default_factory=list)
     exclusions: list[ExclusionSpec] = Field(default_factory=list)
     published: dict[str, Published] = Field(default_factory=dict)
-    #: physics parameters held at a value (a number, or "sm") in every fit of the analysis
-    fixed: dict[str, Union[float, str]] = Field(default_factory=dict)
-    #: physics parameters freed (profiled) in every fit besides the default ones
-    free: list[str] = Field(default_factory=list)
-    #: "papers": an analysis reproducing a publication; "beyond": the new-physics menu and other
-    #: results beyond the reference papers (a section of its own in the results)
+    #: "papers": reproduces a published analysis; "beyond": an analysis beyond the papers (e.g.
+    #: solar neutrinos combined with the laboratory data), listed in a section of its own
     section: Literal["papers", "beyond"] = "papers"
+
+
+class Analysis(create_model("_AnalysisFields", __base__=_AnalysisBase, **_choice_fields())):
+    _choice = model_validator(mode="after")(_check_choice)
 
     @field_validator("data")
     @classmethod
@@ -206,17 +242,50 @@ class Analysis(_Strict):
             raise ValueError("an analysis needs at least one entry under 'limits', 'contours' or 'exclusions'")
         for k in self.published:
             _check_tested(k)
-        from .inference.analysis import resolve_fixed
-
-        resolve_fixed(self.fixed)
-        for p in self.free:
-            _check_param(p)
-            if p in self.fixed:
-                raise ValueError(f"parameter {p} is both fixed and free")
+        for spec in self.limits:
+            self.fixed_free(spec)
+        for spec in self.contours:
+            self.fixed_free(spec)
+        for spec in self.exclusions:
+            mass = {"g_zp": "m_zp", "g_phi": "m_phi"}[spec.coupling]
+            if mass in self.fixed or spec.coupling in self.fixed:
+                raise ValueError(f"an exclusion curve scans {spec.coupling} and {mass}: they cannot be fixed")
         from .experiments import split_options
 
         split_options(self.data, self.experiment_options())   # an option must belong to one of the data sets
         return self
+
+    def fixed_free(self, spec) -> dict:
+        """{"fixed": {...}, "free": [...]} of a limit or contour entry: the file's choices with the
+        entry's own taking precedence (module docstring).  An entry whose scanned parameter ends
+        up fixed is a ValueError."""
+        fixed = {k: v for k, v in self.fixed.items() if k not in spec.free}
+        fixed.update(spec.fixed)
+        free = [p for p in self.free if p not in spec.fixed] + [p for p in spec.free if p not in self.free]
+        scanned = [spec.param] if hasattr(spec, "param") else list(spec.params)
+        clash = [p for p in scanned if p in fixed]
+        if clash:
+            raise ValueError(f"{', '.join(clash)} is scanned by this entry and cannot be fixed (drop it from "
+                             "'fixed', or list it under the entry's 'free')")
+        return {"fixed": fixed, "free": [p for p in free if p not in scanned]}
+
+    def with_default_options(self, options: dict) -> "Analysis":
+        """This analysis with the data-set options ``options`` ({name: value}) set where the file
+        leaves them at their defaults and one of its data sets declares them (values validated;
+        an option no registered data set declares is a ValueError)."""
+        from .experiments import all_options
+
+        declared = all_options()
+        mine = all_options(self.data)
+        update = {}
+        for k, v in (options or {}).items():
+            if k not in declared:
+                raise ValueError(f"unknown option {k!r}; the data sets' options are: {', '.join(sorted(declared))}")
+            opt = declared[k][0]
+            value = opt.validate(v, k)
+            if k in mine and getattr(self.model, k) is None:
+                update[k] = value
+        return self.model_copy(update={"model": self.model.model_copy(update=update)}) if update else self
 
     def experiment_options(self) -> dict:
         """The data-set options given in ``model:`` (those left at None take the data set's default)."""

@@ -1,7 +1,7 @@
 """Physical constants and unit conversions, each with its source.
 
 Everything is in MeV-based natural units (hbar = c = 1) unless the name says otherwise.
-Values follow SPEC.md section 1 (PDG 2022 values as used by Atzori Corona et al.,
+Values as listed in docs/physics.md (PDG 2022 values as used by Atzori Corona et al.,
 JHEP 09 (2022) 164 and JHEP 05 (2024) 271).
 """
 
@@ -55,7 +55,7 @@ R2_PROTON = 0.7071
 HBARC_MEV_FM = 197.3269804
 #: hbar*c [MeV cm].
 HBARC_MEV_CM = HBARC_MEV_FM * 1e-13
-#: (hbar c)^2 [MeV^2 cm^2]; SPEC: 0.389379 GeV^2 mb = 3.89379e-28 GeV^2 cm^2.
+#: (hbar c)^2 [MeV^2 cm^2]; 0.389379 GeV^2 mb = 3.89379e-28 GeV^2 cm^2.
 HBARC2_MEV2_CM2 = HBARC_MEV_CM**2
 #: Seconds per day.
 SECONDS_PER_DAY = 86400.0
@@ -69,7 +69,7 @@ R2_UNIT_CM2 = 1e-32
 R2_UNIT_MEV2 = R2_UNIT_CM2 / HBARC2_MEV2_CM2
 
 #: Charge radius -> vector-coupling shift per 1e-32 cm^2:
-#: Q~ = sqrt(2) pi alpha / (3 G_F) <r^2>  (SPEC section 5, Atzori Corona et al. 2022 eq. 2.6);
+#: Q~ = sqrt(2) pi alpha / (3 G_F) <r^2>  (Atzori Corona et al. 2022 eq. 2.6);
 #: evaluates to 0.023796 per 1e-32 cm^2.
 QTILDE_PER_R2_UNIT = math.sqrt(2.0) * math.pi * ALPHA / (3.0 * G_F) * R2_UNIT_MEV2
 

@@ -22,6 +22,8 @@ import time
 from contextlib import contextmanager
 
 log = logging.getLogger("cevnsfit")
+#: progress lines (shown unless -q when no progress display is drawn)
+plog = logging.getLogger("cevnsfit.progress")
 
 _state = {"quiet": False, "verbosity": 0}
 
@@ -43,6 +45,17 @@ def setup_logging(verbose: int = 0, quiet: bool = False, log_file=None) -> None:
         log.addHandler(fh)
     log.setLevel(logging.DEBUG if log_file is not None else level)
     log.propagate = False
+    # progress: its own stderr line format, at INFO unless -q (the rich display replaces it on a terminal)
+    for h in list(plog.handlers):
+        plog.removeHandler(h)
+    ph = logging.StreamHandler(sys.stderr)
+    ph.setLevel(logging.ERROR if quiet else logging.INFO)
+    ph.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    plog.addHandler(ph)
+    if log_file is not None:
+        plog.addHandler(log.handlers[-1])
+    plog.setLevel(logging.DEBUG)
+    plog.propagate = False
 
 
 def interactive() -> bool:
@@ -67,9 +80,9 @@ def busy(text: str):
                 st.update(f"{text} ... {_fmt_s(time.perf_counter() - t0)}")
             yield tick
     else:
-        log.info("%s ...", text)
+        plog.info("%s ...", text)
         yield lambda: None
-    log.info("%s: done in %s", text, _fmt_s(time.perf_counter() - t0))
+    plog.info("%s: done in %s", text, _fmt_s(time.perf_counter() - t0))
 
 
 class Progress:
@@ -121,17 +134,24 @@ class Progress:
         self.done += units
         if self._rich is not None:
             self._rich.update(self._overall, completed=self.done)
-        log.info("%s: %s %s", name, note, self._line())
+        self._say(logging.INFO, "%s: %s %s", name, note, self._line())
+
+    def _say(self, level, *args):
+        """A progress line: to the log file always, to stderr only without the rich display."""
+        if self._rich is None:
+            plog.log(level, *args)
+        else:
+            log.debug(*args)
 
     def start(self, name: str, steps: int = 1) -> None:
         if self._rich is not None:
             self.running[name] = self._rich.add_task(f"  {name}", total=max(steps, 1))
-        log.info("%s: started (%d step%s) %s", name, steps, "" if steps == 1 else "s", self._line())
+        self._say(logging.INFO, "%s: started (%d step%s) %s", name, steps, "" if steps == 1 else "s", self._line())
 
     def step(self, name: str, text: str, advance: float = 0.0) -> None:
         if self._rich is not None and name in self.running:
             self._rich.update(self.running[name], description=f"  {name}: {text}", advance=advance)
-        log.info("%s: %s", name, text)
+        self._say(logging.INFO, "%s: %s", name, text)
 
     def finish(self, name: str, units: float = 1.0, note: str = "finished") -> None:
         self.done += units
@@ -142,7 +162,7 @@ class Progress:
                 self._rich.remove_task(tid)
             self._rich.update(self._overall, completed=self.done)
             self._rich.console.print(f"  {note}: {name}")
-        log.log(logging.INFO if self._rich is not None else logging.WARNING, "%s: %s %s", name, note, self._line())
+        self._say(logging.INFO, "%s: %s %s", name, note, self._line())
 
 
 def kill_children(timeout: float = 3.0) -> int:
@@ -156,6 +176,13 @@ def kill_children(timeout: float = 3.0) -> int:
         kids = psutil.Process(os.getpid()).children(recursive=True)
     except psutil.Error:
         return 0
+
+    def tracker(p):   # multiprocessing's resource tracker exits with us; killing it only adds noise
+        try:
+            return any("resource_tracker" in part for part in p.cmdline())
+        except psutil.Error:
+            return True
+    kids = [k for k in kids if not tracker(k)]
     for k in kids:
         try:
             k.terminate()
@@ -177,30 +204,51 @@ class Interrupted(KeyboardInterrupt):
 
 @contextmanager
 def stoppable():
-    """SIGTERM raises :class:`Interrupted` in the main thread while the block runs; when the block
-    is left by an interruption, every child process is terminated (none is orphaned)."""
-    def on_term(signum, frame):
-        raise Interrupted(f"signal {signum}")
-
-    old = signal.signal(signal.SIGTERM, on_term) if _main_thread() else None
-    try:
-        yield
-    except KeyboardInterrupt:
-        # a second Ctrl-C while we clean up must not leave workers behind either
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """While the block runs, SIGINT and SIGTERM first stop every child process (worker pools,
+    whatever their back-end: a pool would otherwise wait for its running tasks) and then raise
+    :class:`Interrupted` (a ``KeyboardInterrupt``) in the main thread, so that the caller keeps
+    what is finished and exits; no worker is orphaned."""
+    def on_signal(signum, frame):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)      # a second Ctrl-C must not cut the clean-up
         n = kill_children()
         if n:
             log.info("stopped %d worker process(es)", n)
+        raise Interrupted(f"signal {signum}")
+
+    olds = {}
+    if _main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            olds[sig] = signal.signal(sig, on_signal)
+    try:
+        yield
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        kill_children()
         raise
     finally:
-        if old is not None:
-            signal.signal(signal.SIGTERM, old)
+        for sig, old in olds.items():
+            signal.signal(sig, old)
 
 
 def _main_thread() -> bool:
     import threading
 
     return threading.current_thread() is threading.main_thread()
+
+
+@contextmanager
+def sigint_ignored():
+    """SIGINT ignored while the block runs (in the main thread): processes started inside inherit
+    the ignored disposition from their first instruction, so a Ctrl-C sent to the process group
+    while they are still importing cannot print their tracebacks; the parent stops them."""
+    if not _main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 def ignore_sigint() -> None:

@@ -56,7 +56,10 @@ def _resolve_class(name: str):
 
 def encode(obj) -> tuple[dict, dict[str, np.ndarray]]:
     """(JSON-able description, arrays) of ``obj``; :class:`StateError` if it holds non-data."""
-    from scipy.interpolate import PPoly
+    import sys
+
+    # scipy.interpolate costs ~0.5-1 s to import: only an object that already uses it can hold a PPoly
+    PPoly = getattr(sys.modules.get("scipy.interpolate"), "PPoly", None)
 
     arrays: dict[str, np.ndarray] = {}
     memo: dict[int, int] = {}
@@ -85,7 +88,7 @@ def encode(obj) -> tuple[dict, dict[str, np.ndarray]]:
             return {"$list" if isinstance(o, list) else "$tuple": [enc(x) for x in o]}
         if isinstance(o, dict):
             return {"$dict": [[enc(k), enc(v)] for k, v in o.items()]}
-        if isinstance(o, PPoly):
+        if PPoly is not None and isinstance(o, PPoly):
             return {"$ppoly": {"c": enc(np.asarray(o.c)), "x": enc(np.asarray(o.x)),
                                "extrapolate": enc(o.extrapolate), "axis": int(o.axis)}}
         cls = type(o)
@@ -103,8 +106,6 @@ def encode(obj) -> tuple[dict, dict[str, np.ndarray]]:
 
 def decode(desc: dict, arrays) -> Any:
     """Rebuild the object described by ``desc`` (from :func:`encode`) with its ``arrays``."""
-    from scipy.interpolate import PPoly
-
     if not isinstance(desc, dict) or desc.get("format") != FORMAT:
         raise StateError("unknown stored-state format")
     made: dict[int, Any] = {}
@@ -132,6 +133,8 @@ def decode(desc: dict, arrays) -> Any:
         if "$dict" in d:
             return {_hashable(dec(k)): dec(v) for k, v in d["$dict"]}
         if "$ppoly" in d:
+            from scipy.interpolate import PPoly
+
             p = d["$ppoly"]
             return PPoly.construct_fast(dec(p["c"]), dec(p["x"]), dec(p["extrapolate"]), p["axis"])
         if "$obj" in d:

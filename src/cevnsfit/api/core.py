@@ -325,11 +325,14 @@ class Analysis:
 
     def limit(self, param: str, cl: float = 0.9, points: int = 61, range=None, refine: bool = True,
               method: str = "wilks", toys: int = 1000, seed: int = 0, prior: str = "flat", backend: str = "serial",
-              workers: int | None = None, scheduler: str | None = None, out=None) -> LimitResult:
+              workers: int | None = None, scheduler: str | None = None, out=None,
+              expected: bool = True) -> LimitResult:
         """Allowed interval(s) of ``param`` at confidence level ``cl`` (profile likelihood,
         Δχ² ≤ χ²-quantile of 1 dof: 2.706 at 90 %), the other parameters of its family and every
         nuisance profiled; ``range``: (low, high) of the scan (default: found automatically);
-        ``points``: scan points.
+        ``points``: scan points.  With ``expected`` (default) a Wilks result also holds the
+        expected (Asimov, SM truth) interval and Δχ² curve (``.expected``; bands from
+        pseudo-experiments: :meth:`expected_bands`).
 
         ``method="fc"``: Feldman-Cousins from ``toys`` pseudo-experiments per tested value (``points``
         tested values, default 40; ``seed``; ``backend``/``workers``/``scheduler`` as in :meth:`scan`;
@@ -354,8 +357,21 @@ class Analysis:
                               scheduler=scheduler, out_dir=out)
             return LimitResult.from_dict({**d, "meta": _meta(d.get("options"))})
         d = limit(self.setup, param, cl=cl, n_points=points, scan_range=range, refine=refine, fixed=self.fixed,
-                  free=self.free)
+                  free=self.free, expected=expected)
         return LimitResult.from_dict({**d, "meta": _meta(d.get("options"))})
+
+    def expected_bands(self, param: str, toys: int, cl: float = 0.9, seed: int = 0, points: int = 31,
+                       range=None, backend: str = "serial", workers: int | None = None,
+                       scheduler: str | None = None, progress=None) -> dict:
+        """Median and ±1σ/±2σ of the limit on ``param`` over ``toys`` pseudo-experiments drawn at
+        the SM truth (nuisances at their fit to the data), each scanned on ``points`` values,
+        parallel on ``backend`` (serial, processes, dask): {"upper": {"median", "-1sigma", ...},
+        "lower": {...}, "n_toys", "n_failed", ...} (:mod:`cevnsfit.inference.expected`)."""
+        from ..inference.expected import expected_bands
+
+        return expected_bands(self.setup, param, toys, cl=cl, fixed=self.fixed, free=self.free, seed=seed,
+                              n_points=points, scan_range=range, backend=backend, n_workers=workers,
+                              scheduler=scheduler, progress=progress)
 
     def contour(self, a: str, b: str, points: int = 25, x_range=None, y_range=None, cl: float = 0.9,
                 scales=("linear", "linear")) -> ContourResult:
@@ -403,9 +419,7 @@ class Analysis:
         ranges = {**(ranges or {}), **more}
         if not ranges:
             raise ValueError("give at least one parameter range, e.g. scan(mu_e=(0, 5, 21))")
-        if self.fixed or self.free:
-            raise ValueError("grid scans do not take fixed/free parameters yet: scan them or leave them out")
-        spec = GridSpec.from_ranges(self.setup, ranges)
+        spec = GridSpec.from_ranges(self.setup, ranges, fixed=self.fixed, free=self.free)
         res = grid_scan(spec, backend=backend, n_workers=workers, scheduler=scheduler, chunk_size=chunk_size,
                         out_dir=out, progress=progress)
         return ScanResult.from_grid(res, cl, meta=_meta(self.options))

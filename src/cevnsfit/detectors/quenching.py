@@ -13,7 +13,7 @@ Every model is a :class:`QuenchingModel` with the vectorised methods
 Inputs are validated: NaN, infinite or negative energies raise :class:`ValueError`.
 Scalars in give floats out; arrays give arrays of the same shape.
 
-Models (SPEC section 9)
+Models (docs/physics.md)
 -----------------------
 :class:`CsIPolynomial`
     COHERENT CsI[Na] 2021: E_ee = a x + b x^2 + c x^3 + d x^4, x = T in MeVnr, E_ee in MeVee,
@@ -62,7 +62,7 @@ Models (SPEC section 9)
     only matters for inverting E_ee above ~0.94 keVee.
 :class:`Lindhard`
     Q = k g(eps) / (1 + k g(eps)), g = 3 eps^0.15 + 0.7 eps^0.6 + eps, eps = 11.5 Z^(-7/3) T[keV]
-    (Lindhard et al. 1963; SPEC section 9).  Default k = 0.157, Z = 32 (Ge).  Jacobian analytic:
+    (Lindhard et al. 1963).  Default k = 0.157, Z = 32 (Ge).  Jacobian analytic:
     dE/dT = Q + k (0.45 eps^0.15 + 0.42 eps^0.6 + eps) / (1 + k g)^2.
 
 :func:`quenching_model` builds a model from a name: "csi", "ar", "fef", "ybe", "lindhard".
@@ -355,7 +355,7 @@ class ArgonLinear(QuenchingModel):
 # =============================================================================================
 class Lindhard(QuenchingModel):
     """Lindhard quenching: Q = k g / (1 + k g), g = 3 eps^0.15 + 0.7 eps^0.6 + eps,
-    eps = 11.5 Z^(-7/3) T[keV]  (J. Lindhard et al., Mat. Fys. Medd. 33 (1963) 10; SPEC section 9).
+    eps = 11.5 Z^(-7/3) T[keV]  (J. Lindhard et al., Mat. Fys. Medd. 33 (1963) 10).
 
     Defaults k = 0.157, Z = 32 (germanium; CONUS favours k = 0.162 +- 0.004).
     E_ee = Q T; dE_ee/dT = Q + k (0.45 eps^0.15 + 0.42 eps^0.6 + eps) / (1 + k g)^2 (analytic).

@@ -1,4 +1,4 @@
-"""Detector response: recoil-energy quadrature and the matrices P(bin | recoil) (SPEC section 9).
+"""Detector response: recoil-energy quadrature and the matrices P(bin | recoil) (docs/physics.md).
 
 Expected counts in observable bin i are
 

@@ -18,6 +18,8 @@ REGISTRY: dict[str, str] = {
     "csi": "cevnsfit.experiments.csi",
     "ar": "cevnsfit.experiments.ar",
     "dresden2": "cevnsfit.experiments.dresden2",
+    "xenonnt_8b": "cevnsfit.experiments.xenonnt_8b",
+    "xenonnt_er": "cevnsfit.experiments.xenonnt_er",
     "csi2017": "cevnsfit.experiments.csi2017",
 }
 NAMES = tuple(REGISTRY)

@@ -1,6 +1,6 @@
 """COHERENT CENNS-10 liquid argon, analysis A (PRL 126 (2021) 012002, arXiv:2006.12659, data release).
 
-Pipeline (SPEC sections 8-11):
+Pipeline (docs/physics.md):
 
 * SNS pi-DAR, r = 0.09 nu/flavour/POT, 13.8e22 POT, L = 27.5 m; 24.4 kg of natural Ar.
 * Our own CEvNS (and optional ES) energy spectrum: nuclear recoil T -> E_ee = (0.246 + 0.00078
@@ -14,7 +14,7 @@ Pipeline (SPEC sections 8-11):
 * F90 (pulse-shape) distribution: taken from the release's CEvNS template, conditional on the
   energy bin (the F90 of nuclear recoils depends on energy, not on the neutrino), with its
   +-1 sigma F90 variation as a nuisance.  ES (off by default) uses the same F90 shape: it would
-  in reality be removed by the F90 cut, which is why SPEC section 7 turns it off.
+  in reality be removed by the F90 cut, which is why it is off by default.
 * Backgrounds: prompt BRN, delayed BRN and steady state from the release templates, with their
   normalisation priors (32 %, 100 %, 0.8 %) and the BRN shape variations (timing mean +-1 sigma,
   energy +-1 sigma, timing width one-sided).

@@ -46,15 +46,16 @@ from scipy.special import gammaln
 
 from .. import data
 from ..detectors.response import recoil_quadrature
-from ..inference.templates import VariantStack, build_templates, interpolate_variants, interpolate_variants_derivative
+from ..inference.templates import VariantStack, build_templates, morph_weights
 from ..physics import cevns
+from ..physics.monomials import Points
 from ..physics.parameters import Params
 from ..physics.target import zeff_edges
 from ..sources.oscillation import sns_baseline
 from . import menu
 from .base import Axis, DataSet, Nuisance
 from .registry import ExperimentInfo, Option
-from .snsbeam import SNSExposure, combine_energy_time, nuclear_quadrature, setup_beam
+from .snsbeam import SNSExposure, combine_energy_time_batch, nuclear_quadrature, setup_beam
 
 DIR = "coherent_csi_2017"
 #: the released grids: 25 PE bins (2 PE wide, centres 1..49) x 24 time bins (0.5 us, centres 0.25..11.75)
@@ -226,58 +227,51 @@ class CsI2017(DataSet):
         self._tmat = np.stack([self.tprob[k] for k in self.kinds])          # (K, T)
 
     # --------------------------------------------------------------------------------------
-    def _cevns_energy(self, v: np.ndarray, x: float, derivative: bool = False) -> np.ndarray:
-        """Morph the quenching-factor variants ``v`` (..., 3, K, E) at ``x`` sigma (counts >= 0)."""
-        ix = self._stack.index
-        nom, plus, minus = (v[..., ix[(k, "nominal")], :, :] for k in ("nominal", "qf+", "qf-"))
-        out = interpolate_variants(nom, plus, minus, x)
-        if derivative:
-            return np.where(out > 0.0, interpolate_variants_derivative(nom, plus, minus, x), 0.0)
-        return np.maximum(out, 0.0)
-
-    def _backgrounds(self, n: dict) -> dict[str, np.ndarray]:
-        return {"brn": (1.0 + n["eta_brn"]) * self.brn, "ss": (1.0 + n["eta_ss"]) * self.ss}
-
     def radius_parameters(self) -> dict[str, str]:
         """Cs and I each with its radius, or both with rn_cs (option ``tie_csi_radius``)."""
         return {"Cs": "rn_cs", "I": "rn_cs"} if self.tie_csi_radius else {"Cs": "rn_cs", "I": "rn_i"}
 
-    def _raw(self, pts) -> dict:
-        """Templates contracted with the points (neutron radii, mediators, sterile state
-        included): {"cevns": (n, 3, K, E), "es": (n, K, E)}."""
-        return {k: v[:, 0] for k, v in self.contract_templates(pts).items()}
+    def _parts(self, points: Points, nv: dict, derivatives: bool = False):
+        """Signal per channel (n, D, B) (normalisation applied), backgrounds {name: (n, B)} and,
+        with ``derivatives``, the exact derivatives of the expected counts by nuisance: the
+        CEvNS quenching-factor variants morphed (pyhf code 4p, counts >= 0), the released
+        arrival-time PDFs, the normalisations."""
+        n = points.n
+        raw = self.contract_templates(points)                  # cevns (n, D, 3, K, E); es (n, D, K, E)
+        ix = self._stack.index
+        v = raw["cevns"]
+        nom, plus, minus = (v[:, :, ix[(k, "nominal")]] for k in ("nominal", "qf+", "qf-"))
+        (wn, wp, wm), (dn, dp, dm) = morph_weights(nv["qf"])
+        w = lambda a: a[:, None, None, None]                   # noqa: E731
+        morphed = w(wn) * nom + w(wp) * plus + w(wm) * minus
+        energy = {"cevns": np.maximum(morphed, 0.0)}
+        if self.es:
+            energy["es"] = raw["es"]
+        tk = np.broadcast_to(self._tmat, (n,) + self._tmat.shape)
+        norm = (1.0 + nv["eta_cevns"])[:, None, None]
+        sig = {ch: norm * combine_energy_time_batch(e, tk) for ch, e in energy.items()}
+        bkg = {"brn": (1.0 + nv["eta_brn"])[:, None] * self.brn, "ss": (1.0 + nv["eta_ss"])[:, None] * self.ss}
+        d = None
+        if derivatives:
+            e0 = sum(e[:, :1] for e in energy.values())
+            d = {"eta_cevns": combine_energy_time_batch(e0, tk)[:, 0],
+                 "eta_brn": np.broadcast_to(self.brn, (n, self.brn.size)),
+                 "eta_ss": np.broadcast_to(self.ss, (n, self.ss.size))}
+            dmorph = (morphed[:, :1] > 0.0) * (w(dn) * nom[:, :1] + w(dp) * plus[:, :1] + w(dm) * minus[:, :1])
+            d["qf"] = norm[:, 0] * combine_energy_time_batch(dmorph, tk)[:, 0]
+        return sig, bkg, d
+
+    def predict_points(self, points: Points, nuis: dict, derivatives: bool = False):
+        sig, bkg, d = self._parts(points, nuis, derivatives)
+        out = sum(sig.values())
+        out[:, 0] += sum(bkg.values())
+        return out, d
 
     def components(self, params: Params, nuis: dict | None = None) -> dict[str, np.ndarray]:
-        n = self._nuis(nuis)
-        norm = 1.0 + n["eta_cevns"]
-        raw = self._raw(self.point(params))
-        energy = self._cevns_energy(raw["cevns"][0], n["qf"])
-        out = {"cevns": norm * combine_energy_time(energy, self.kinds, self.tprob)}
-        if self.es:
-            out["es"] = norm * combine_energy_time(raw["es"][0], self.kinds, self.tprob)
-        out.update(self._backgrounds(n))
-        return out
-
-    def expected_batch(self, values: dict, nuis: dict | None = None, base: Params | None = None) -> np.ndarray:
-        """Vectorised expected counts for many physics points (nuisances fixed)."""
-        n = self._nuis(nuis)
-        pts = self._points(values, base)
-        pts.check_only(self.parameters)
-        raw = self._raw(pts)
-        energy = self._cevns_energy(raw["cevns"], n["qf"])
-        if self.es:
-            energy = energy + raw["es"]
-        sig = np.einsum("nke,kt->net", energy, self._tmat).reshape(energy.shape[0], -1)
-        return (1.0 + n["eta_cevns"]) * sig + sum(self._backgrounds(n).values())[None, :]
-
-    def linear_derivatives(self, params, nuis, comps):
-        n = self._nuis(nuis)
-        out = {"eta_brn": self.brn, "eta_ss": self.ss}
-        norm = 1.0 + n["eta_cevns"]
-        if abs(norm) > 1e-9:
-            out["eta_cevns"] = (comps["cevns"] + comps.get("es", 0.0)) / norm
-        d = self._cevns_energy(self._raw(self.point(params))["cevns"][0], n["qf"], derivative=True)
-        out["qf"] = norm * combine_energy_time(d, self.kinds, self.tprob)
+        nv = {k: np.full(1, float(v)) for k, v in self._nuis(nuis).items()}
+        sig, bkg, _ = self._parts(self.point(params), nv)
+        out = {ch: v[0, 0] for ch, v in sig.items()}
+        out.update({k: v[0] for k, v in bkg.items()})
         return out
 
 

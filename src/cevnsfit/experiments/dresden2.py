@@ -1,6 +1,6 @@
 """Dresden-II reactor germanium detector (Colaresi et al., PRL 129 (2022) 211802, arXiv:2202.09672).
 
-Pipeline (SPEC sections 8-11):
+Pipeline (docs/physics.md):
 
 * Reactor antineutrinos: HMVE, HMK or EFK spectrum model (:mod:`cevnsfit.sources.reactor`),
   normalised (option ``reactor_norm``) to a total flux of 4.8e13 /cm^2/s (``total``, the
@@ -18,7 +18,7 @@ Pipeline (SPEC sections 8-11):
   curve is used as it is.  ES: T_e is E_ee (no quenching).
 * The recoil integral starts where E_ee reaches one electron-hole pair (2.96 eV; configurable):
   below it no ionisation is produced; this matters only for the 1/T^2 millicharge terms.
-* Background (SPEC section 10): flat + exponential (epithermal neutrons) + 71Ge electron-capture
+* Background: flat + exponential (epithermal neutrons) + 71Ge electron-capture
   peaks L1 (1.297 keV), L2 (1.142 keV), M (0.158 keV).  Free: the flat level, the exponential
   amplitude and slope, the L1 amplitude; the L2 and M amplitudes are tied to L1 by the
   theoretical capture-probability ratios L2/L1 = 0.008 and M/L1 = 0.16 (Bahcall, PR 132 (1963)
@@ -31,7 +31,7 @@ Pipeline (SPEC sections 8-11):
     also puts a 3 % prior on M/L1 (fixed here; freeing it moves nothing).  The fit
     puts L1 at 1.2924 keV with sigma = 69.5 eV (the formula gives 70.8 eV) and chi^2 = 103.7 for
     130 bins.
-  - ``"fixed"``: SPEC section 10 literally, centroids at the nominal energies and every width from
+  - ``"fixed"``: the background model of docs/physics.md literally, centroids at the nominal energies and every width from
     the resolution formula.  A 4.6 eV offset of the L1 line against its 10 eV bins is then left in
     the residuals: chi^2 = 226.6 for 130 bins, and the free flat + exponential background absorbs
     part of any low-energy signal (weaker magnetic-moment limits; docs/reproduction.md).
@@ -166,7 +166,7 @@ def background_shape(edges, n_flat, a_exp, t_exp, a_l1, ratios=None, l1_centre=N
     peaks, each bin the integral over the bin.
 
     ``l1_centre`` / ``l1_width`` [keV] replace the nominal L1 energy and its resolution width
-    (the L2 peak then shares ``l1_width``); None keeps the nominal values of SPEC section 10."""
+    (the L2 peak then shares ``l1_width``); None keeps the nominal values (docs/physics.md)."""
     return background_batch(edges, n_flat, a_exp, t_exp, a_l1, ratios, l1_centre, l1_width)[0]
 
 

@@ -1,6 +1,6 @@
 """The published analyses as functions: 1D limits and 2D contours with everything else profiled.
 
-SPEC section 12: in every analysis the parameters of one family (magnetic moments, charge radii,
+In every analysis (as in Atzori Corona et al., JHEP 09 (2022) 164) the parameters of one family (magnetic moments, charge radii,
 millicharges) that the chosen data sets measure float together; the limit on one is obtained by
 profiling the others.  Transition parameters are fixed to zero or profiled.  Parameters of the
 other families stay at their SM values.
@@ -344,14 +344,17 @@ def _scan_range(prof: Profiler, param: str, level: float, lo_phys: float | None)
 
 
 def limit(setup: Setup, param: str, cl: float = 0.9, n_points: int = 61, scan_range=None,
-          refine: bool = True, fixed=None, free=None) -> dict:
+          refine: bool = True, fixed=None, free=None, expected: bool = True, datasets=None) -> dict:
     """1D profiled allowed intervals of ``param`` at confidence level ``cl``; a JSON-able dict.
-    ``fixed``/``free``: see :func:`physics_parameters`."""
+    ``fixed``/``free``: see :func:`physics_parameters`.  With ``expected`` the result also holds
+    the expected (Asimov, SM truth) ``expected_intervals`` and ``expected_scan``
+    (:mod:`cevnsfit.inference.expected`).  ``datasets``: the built data sets to fit instead of
+    the set-up's (e.g. pseudo-data)."""
     t0 = time.perf_counter()
     level = delta_chi2_threshold(cl, 1)
     family(param)
     scan_range, range_warnings = check_range(param, scan_range)
-    dss = setup.datasets()
+    dss = setup.datasets() if datasets is None else list(datasets)
     free, fixed = physics_parameters([param], dss, setup.transitions, fixed, free)
     lik = Likelihood(dss, poi=free, fixed=fixed)
     prof = Profiler(lik)
@@ -389,15 +392,22 @@ def limit(setup: Setup, param: str, cl: float = 0.9, n_points: int = 61, scan_ra
 
         elements = [el for d in dss for el, _ in getattr(getattr(d, "target", None), "elements", ())]
         extra["weak_charge"] = weak_charges(elements, best.values[param], intervals)
-    return {
+    out = {
         "param": param, "unit": UNITS[param], "cl": cl, "delta_chi2": level,
         "best_fit": best.values[param], "chi2_min": best.chi2,
         "intervals": intervals, "converged": bool(best.converged and np.all(scan.converged)),
         "profiled": [p for p in free if p != param], "options": _options(setup, fixed),
         "scan": {"grid": grid.tolist(), "delta_chi2": delta.tolist()},
         "best_fit_all": best.values, "n_bins": int(sum(d.observed.size for d in dss)),
-        "warnings": warnings_, "seconds": time.perf_counter() - t0, **extra,
+        "warnings": warnings_, **extra,
     }
+    if expected:
+        from .expected import expected_limit
+
+        out.update(expected_limit(setup, param, dss, free, fixed, cl=cl, n_points=n_points, scan_range=scan_range,
+                                  refine=refine))
+    out["seconds"] = time.perf_counter() - t0
+    return out
 
 
 def contour(setup: Setup, px: str, py: str, x_range=None, y_range=None, n: int = 25, fixed=None,

@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from ..physics.parameters import MODULUS_ONLY, Params
-from .analysis import Setup, free_parameters
+from .analysis import Setup, free_parameters, physics_parameters, resolve_fixed
 from .backends import BACKENDS, DATA_ENV, LOCK, adopt_data_dir, check_backend, iter_tasks, single_thread_blas
 from .fit import FitResult, Likelihood
 from .profile import Profiler, delta_chi2_threshold, intervals_from_scan
@@ -94,13 +94,17 @@ class GridSpec:
     axes : grid values of each scanned parameter, strictly increasing
     profiled : other free physics parameters, profiled at every grid point.  ``None`` (default):
         every parameter of the scanned parameters' families that the data sets measure
-        (transition ones only if ``setup.transitions``), as in :func:`analysis.free_parameters`.
+        (transition ones only if ``setup.transitions``), as in :func:`analysis.free_parameters`,
+        except the fixed ones.
+    fixed : physics parameters held fixed, ``{name: value or "sm"}`` (or (name, value) pairs);
+        the others not scanned or profiled stay at their SM values.
     """
 
     setup: Setup
     params: tuple[str, ...]
     axes: tuple[tuple[float, ...], ...]
     profiled: tuple[str, ...] | None = None
+    fixed: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self):
         if not isinstance(self.setup, Setup):
@@ -122,10 +126,14 @@ class GridSpec:
         if len(axes) != len(params):
             raise ValueError(f"{len(params)} parameter(s) {list(params)} but {len(axes)} grid axis/axes")
         axes = tuple(_as_axis(p, a) for p, a in zip(params, axes))
+        fixed = resolve_fixed(dict(self.fixed))
+        clash = [p for p in params if p in fixed]
+        if clash:
+            raise ValueError(f"parameter(s) {clash} are scanned: they cannot also be fixed")
         dss = self.setup.datasets()
         free = free_parameters(list(params), dss, self.setup.transitions)   # raises if not measured
         if self.profiled is None:
-            profiled = tuple(free[len(params):])
+            profiled = tuple(p for p in free[len(params):] if p not in fixed)
         else:
             profiled = (self.profiled,) if isinstance(self.profiled, str) else tuple(self.profiled)
             unknown = [p for p in profiled if p not in allowed]
@@ -134,6 +142,9 @@ class GridSpec:
             both = [p for p in profiled if p in params]
             if both:
                 raise ValueError(f"parameter(s) {both} are both scanned and profiled")
+            both = [p for p in profiled if p in fixed]
+            if both:
+                raise ValueError(f"parameter(s) {both} are both fixed and profiled")
             dup = sorted({p for p in profiled if profiled.count(p) > 1})
             if dup:
                 raise ValueError(f"profiled parameter(s) {dup} listed twice")
@@ -145,15 +156,24 @@ class GridSpec:
         object.__setattr__(self, "params", params)
         object.__setattr__(self, "axes", axes)
         object.__setattr__(self, "profiled", profiled)
+        object.__setattr__(self, "fixed", tuple(sorted(fixed.items())))
 
     # -- constructors ------------------------------------------------------------------------
     @classmethod
-    def from_axes(cls, setup: Setup, axes: Mapping[str, Sequence[float]], profiled=None) -> "GridSpec":
-        """``GridSpec.from_axes(setup, {"r2_ee": [...], "r2_emu": [...]})``."""
-        return cls(setup, tuple(axes), tuple(axes.values()), profiled)
+    def from_axes(cls, setup: Setup, axes: Mapping[str, Sequence[float]], profiled=None, fixed=None,
+                  free=None) -> "GridSpec":
+        """``GridSpec.from_axes(setup, {"r2_ee": [...], "r2_emu": [...]})``; ``fixed``/``free`` as
+        in :func:`cevnsfit.inference.analysis.physics_parameters` (``free`` adds profiled ones)."""
+        fixed = resolve_fixed(fixed)
+        if free and profiled is None:
+            names = list(axes)
+            poi, fixed = physics_parameters(names, setup.datasets(), setup.transitions, fixed, free)
+            profiled = tuple(p for p in poi if p not in names)
+        return cls(setup, tuple(axes), tuple(axes.values()), profiled, tuple(sorted(fixed.items())))
 
     @classmethod
-    def from_ranges(cls, setup: Setup, ranges: Mapping[str, tuple[float, float, int]], profiled=None) -> "GridSpec":
+    def from_ranges(cls, setup: Setup, ranges: Mapping[str, tuple[float, float, int]], profiled=None, fixed=None,
+                    free=None) -> "GridSpec":
         """``GridSpec.from_ranges(setup, {"r2_ee": (-80, 40, 25), ...})``: ``np.linspace`` grids."""
         axes = {}
         for p, r in ranges.items():
@@ -167,12 +187,12 @@ class GridSpec:
             if not (math.isfinite(lo) and math.isfinite(hi)) or (n > 1 and not hi > lo):
                 raise ValueError(f"range of {p} must be finite with high > low, got ({lo}, {hi})")
             axes[p] = np.linspace(lo, hi, int(n))
-        return cls.from_axes(setup, axes, profiled)
+        return cls.from_axes(setup, axes, profiled, fixed, free)
 
     @classmethod
     def from_dict(cls, d: dict) -> "GridSpec":
         return cls(Setup.from_dict(d["setup"]), tuple(d["params"]), tuple(tuple(a) for a in d["axes"]),
-                   tuple(d["profiled"]))
+                   tuple(d["profiled"]), tuple(sorted((d.get("fixed") or {}).items())))
 
     # -- derived -----------------------------------------------------------------------------
     @property
@@ -190,8 +210,11 @@ class GridSpec:
         return (*self.params, *self.profiled)
 
     def to_dict(self) -> dict:
-        return {"setup": self.setup.to_dict(), "params": list(self.params), "axes": [list(a) for a in self.axes],
-                "profiled": list(self.profiled)}
+        out = {"setup": self.setup.to_dict(), "params": list(self.params), "axes": [list(a) for a in self.axes],
+               "profiled": list(self.profiled)}
+        if self.fixed:      # (absent when empty: the fingerprints of earlier scans stay valid)
+            out["fixed"] = dict(self.fixed)
+        return out
 
     def fingerprint(self) -> str:
         """SHA-256 of the canonical JSON of the spec (floats written exactly)."""
@@ -227,7 +250,7 @@ def _datasets(setup: Setup) -> tuple:
 
 def _profiler(spec: GridSpec) -> Profiler:
     """A fresh likelihood for every block: no state of one batch reaches another."""
-    return Profiler(Likelihood(list(_datasets(spec.setup)), poi=list(spec.poi)))
+    return Profiler(Likelihood(list(_datasets(spec.setup)), poi=list(spec.poi), fixed=dict(spec.fixed)))
 
 
 def global_fit(spec: GridSpec) -> FitResult:

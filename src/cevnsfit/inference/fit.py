@@ -1,4 +1,4 @@
-"""Combined chi^2 of any subset of data sets, minimised with iminuit (SPEC section 11).
+"""Combined chi^2 of any subset of data sets, minimised with iminuit (docs/physics.md, Statistics).
 
 The physics parameters are shared by name between data sets; every data set keeps its own
 nuisances, named ``"<dataset>.<nuisance>"``.  The chi^2 is the sum of each data set's data term

@@ -1,4 +1,4 @@
-"""Profile-likelihood scans, allowed intervals and contours (SPEC section 11).
+"""Profile-likelihood scans, allowed intervals and contours (docs/physics.md, Statistics).
 
 Δχ²(θ) = min over everything else of χ²(θ, ...) − χ²_min.  An allowed region at confidence level
 CL is Δχ² ≤ the χ² quantile with as many degrees of freedom as scanned parameters (2.71 for one

@@ -1,4 +1,4 @@
-"""Signal templates: expected counts decomposed on the parameter monomials (SPEC section 13).
+"""Signal templates: expected counts decomposed on the parameter monomials (docs/physics.md).
 
 Every rate is a polynomial in the physics parameters; for a neutrino of flavour l it is
 ``monomials(params, l) @ basis`` with the monomials of :mod:`cevnsfit.physics.parameters`.

@@ -117,42 +117,147 @@ def toy_likelihood(lik: Likelihood, toys: Toys, j: int) -> Likelihood:
     return Likelihood(toy_datasets(lik, toys, j), poi=lik.poi, fixed=lik.base.to_dict(), profiler=lik.profiler)
 
 
+def _toy_problem(lik: Likelihood, toys: "Toys", rows: np.ndarray, fixed_names):
+    """The batched-profiler problem (:class:`cevnsfit.inference.nuisance.Problem`) of the
+    pseudo-experiments ``rows`` of ``toys``, with ``fixed_names`` held fixed: task ``r`` fits
+    row ``rows[r]``'s observations *and* its constraint centres (the Gaussian prior terms of each
+    pseudo-experiment sit at its drawn auxiliary measurements)."""
+    from .nuisance import Problem
+
+    fp = [k for k in lik.poi if k in fixed_names]
+    fn = [k for k in lik.nuis_names if k in fixed_names]
+    observed = {d.name: toys.observed[k][rows] for k, d in enumerate(lik.datasets)}
+    prob = _RowCentres(lik.datasets, lik.base, [p for p in lik.poi if p not in fp], fp, fn, observed)
+    col = {f"{d.name}.{n.name}": (k, c) for k, d in enumerate(lik.datasets) for c, n in enumerate(d.nuisances)}
+    cen = np.tile(prob.centre, (rows.size, 1))
+    for i, name in enumerate(prob.names):
+        if name in col:
+            k, c = col[name]
+            cen[:, i] = toys.centres[k][rows, c]
+    prob.row_centre = cen
+    prob.row_fixed_centre = {j: toys.centres[col[prob.fixed_nuis[j]][0]][rows, col[prob.fixed_nuis[j]][1]]
+                             for j, _, _ in prob.fixed_penalty_terms}
+    return prob
+
+
+def _row_centres_class():
+    from .nuisance import Problem
+
+    class RowCentres(Problem):
+        """A :class:`Problem` whose Gaussian constraint centres differ per pseudo-data row."""
+
+        row_centre = None
+        row_fixed_centre: dict = {}
+
+        def evaluate(self, theta, fixp, fixn, obs, derivatives: bool = True):
+            out = super().evaluate(theta, fixp, fixn, obs, derivatives)
+            rows = np.asarray(obs) >= 0
+            if self.row_centre is None or not rows.any():
+                return out
+            idx = np.maximum(obs, 0)
+            c = np.where(rows[:, None], self.row_centre[idx], self.centre)
+            df = np.sum(self.inv_s2 * ((theta - c) ** 2 - (theta - self.centre) ** 2), axis=1)
+            for j, c0, sig in self.fixed_penalty_terms:
+                cj = np.where(rows, self.row_fixed_centre[j][idx], c0)
+                df = df + ((fixn[:, j] - cj) / sig) ** 2 - ((fixn[:, j] - c0) / sig) ** 2
+            if not derivatives:
+                return out + df
+            f, g, H = out
+            return f + df, g + 2.0 * self.inv_s2 * (self.centre - c), H
+
+    return RowCentres
+
+
+class _Lazy:
+    cls = None
+
+
+def _RowCentres(*a, **k):
+    if _Lazy.cls is None:
+        _Lazy.cls = _row_centres_class()
+    return _Lazy.cls(*a, **k)
+
+
+def _mirror_variants(lik: Likelihood, starts: list[dict], names) -> list[dict]:
+    """``starts`` and copies with each free diagonal radius of ``names`` on its other amplitude
+    branch(es) (values more than 5 apart)."""
+    from .profile import _mirror_starts
+
+    out = [dict(s) for s in starts]
+    for p in names:
+        if p not in ("r2_ee", "r2_mumu", "r2_tautau"):
+            continue
+        for s in list(out):
+            seen = [s.get(p, getattr(lik.base, p))]
+            for v in _mirror_starts(lik, p, lik.datasets):
+                if all(abs(v - u) > 5.0 for u in seen):
+                    seen.append(v)
+                    out.append({**s, p: v})
+    return out
+
+
 def fit_toys(lik: Likelihood, toys: Toys, fixed: dict, starts: list[dict], mirror: bool = True) -> dict:
     """For every pseudo-experiment: chi^2 with ``fixed`` (names -> values) and everything else
     profiled, and the global minimum (every free parameter and nuisance profiled, including the
-    fixed ones), each from ``starts`` (plus the mirror starts of profiled diagonal radii when
-    ``mirror``); the lower of several starts is kept.  Returns arrays ``chi2_fixed``,
-    ``chi2_min`` (<= chi2_fixed), ``best`` (the fitted value of each fixed name at the minimum,
-    (n, n_fixed)) and ``converged``."""
-    from .profile import Profiler, _mirror_starts
+    fixed ones), each from ``starts`` (plus the other amplitude branch of every profiled diagonal
+    charge radius when ``mirror``); the lowest of the starts is kept.  All fits are one call of the
+    batched profiler (:func:`cevnsfit.inference.nuisance.solve_tasks`); identical pseudo-experiments
+    (frequent for small counts) are fitted once; a fit that does not converge is redone with
+    iminuit.  Returns arrays ``chi2_fixed``, ``chi2_min`` (<= chi2_fixed), ``best`` (the fitted
+    value of each fixed name at the minimum, (n, n_fixed)) and ``converged``."""
+    from .nuisance import Outcome, solve_tasks
 
     n = toys.n
-    out = {"chi2_fixed": np.empty(n), "chi2_min": np.empty(n), "best": np.empty((n, len(fixed))),
-           "converged": np.zeros(n, bool)}
-    memo: dict = {}
     names = list(fixed)
-    radii = [p for p in lik.poi if p in ("r2_ee", "r2_mumu", "r2_tautau")] if mirror else []
+    first: dict = {}
+    which = np.empty(n, int)
     for j in range(n):
-        key = toys.key(j)
-        hit = memo.get(key)
-        if hit is None:
-            tl = toy_likelihood(lik, toys, j)
-            prof = Profiler(tl, multi_start=mirror)
-            at = None
-            for s in starts:
-                r = prof.profile_at(dict(fixed), dict(s), multi=mirror)
-                if at is None or r.chi2 < at.chi2:
-                    at = r
-            glob = at
-            gstarts = [dict(at.values)] + [dict(s) for s in starts]
-            for p in radii:      # the other amplitude branch of a free diagonal radius
-                for v in _mirror_starts(tl, p, tl.datasets)[1:]:
-                    gstarts.append({**at.values, p: v})
-            for s in gstarts:
-                r = tl.fit(start=s)
-                if r.chi2 < glob.chi2 or glob is at and r.chi2 <= glob.chi2:
-                    glob = r
-            hit = (at.chi2, glob.chi2, [glob.values[p] for p in names], bool(at.converged and glob.converged))
-            memo[key] = hit
-        out["chi2_fixed"][j], out["chi2_min"][j], out["best"][j], out["converged"][j] = hit
-    return out
+        which[j] = first.setdefault(toys.key(j), len(first))
+    rows = np.array(sorted({int(np.flatnonzero(which == u)[0]) for u in range(len(first))}))
+    m = rows.size
+
+    def fallback(prob, rowmap):
+        def run(task, outcome):
+            if outcome.converged:
+                return outcome
+            tl = toy_likelihood(lik, toys, int(rowmap[task.obs]))
+            tl.profiler = "minuit"
+            vals = prob.values(outcome.theta, task)
+            fx = {k: vals[k] for k in (*prob.fixed_phys, *prob.fixed_nuis)}
+            res = tl.fit(start=vals, fixed=fx)
+            if not np.isfinite(res.chi2) or (res.chi2 > outcome.chi2 and not res.converged):
+                return outcome
+            return Outcome(prob.to_internal(res.values), res.chi2, res.converged, "minuit", res.message)
+        return run
+
+    def best_of(prob, per_row: list[list[dict]], fixed_vals: dict):
+        tasks, owner = [], []
+        for r, ss in enumerate(per_row):
+            for s in ss:
+                tasks.append(prob.task({**lik.start(), **s, **fixed_vals}, fixed_vals, r))
+                owner.append(r)
+        outs = solve_tasks(prob, tasks, fallback=fallback(prob, rows))
+        best = [None] * m
+        for r, t, o in zip(owner, tasks, outs):
+            if best[r] is None or o.chi2 < best[r][1].chi2:
+                best[r] = (t, o)
+        return best
+
+    profiled = [p for p in lik.poi if p not in fixed]
+    pa = _toy_problem(lik, toys, rows, names)
+    sa = _mirror_variants(lik, starts, profiled) if mirror else [dict(s) for s in starts]
+    at = best_of(pa, [sa] * m, dict(fixed))
+    pb = _toy_problem(lik, toys, rows, ())
+    per_row = []
+    for r in range(m):
+        t, o = at[r]
+        ss = [pa.values(o.theta, t)] + [dict(s) for s in starts]
+        per_row.append(_mirror_variants(lik, ss, lik.poi) if mirror else ss)
+    glob = best_of(pb, per_row, {})
+    chi2_fixed = np.array([o.chi2 for _, o in at])
+    chi2_min = np.array([min(o.chi2, a.chi2) for (_, o), (_, a) in zip(glob, at)])
+    best = np.array([[(pb.values(o.theta, t) if o.chi2 <= a.chi2 else pa.values(a.theta, ta))[p] for p in names]
+                     for (t, o), (ta, a) in zip(glob, at)]).reshape(m, len(names))
+    conv = np.array([bool(o.converged and a.converged) for (_, o), (_, a) in zip(glob, at)])
+    return {"chi2_fixed": chi2_fixed[which], "chi2_min": chi2_min[which], "best": best[which],
+            "converged": conv[which]}

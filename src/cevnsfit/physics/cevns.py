@@ -1,4 +1,4 @@
-"""Coherent elastic neutrino-nucleus scattering with electromagnetic properties (SPEC section 6).
+"""Coherent elastic neutrino-nucleus scattering with electromagnetic properties (docs/physics.md).
 
 For nu_l (or nubar_l) of energy E on a nucleus (Z, N, M), recoil T <= T_max = 2E^2/(M + 2E)
 (Atzori Corona et al., JHEP 09 (2022) 164, eqs. 2.1, 3.1, 4.1, 5.1):
@@ -111,7 +111,7 @@ def dsigma_dT(E, T, iso: Isotope, flavour: str, params: Params | None = None,
 
     The reference implementation of every term (module docstring): SM, EM properties, vector
     NSI, light vector and scalar mediators, the neutron radius.  For ``antineutrino`` the vector
-    amplitudes are computed with the opposite overall sign (SPEC section 6; nsi module), which
+    amplitudes are computed with the opposite overall sign (docs/physics.md; nsi module), which
     leaves the rate unchanged.  Zero above T_max and at T = 0.
     """
     if flavour not in FLAVOURS:

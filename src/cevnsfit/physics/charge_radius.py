@@ -1,4 +1,4 @@
-"""The neutrino charge radius in the Standard Model, and its momentum dependence (SPEC section 5).
+"""The neutrino charge radius in the Standard Model, and its momentum dependence (docs/physics.md).
 
 * Bernabeu, Papavassiliou, Vidal, PRL 89 (2002) 101802; Nucl. Phys. B 680 (2004) 450:
 

@@ -1,4 +1,4 @@
-"""Neutrino-nucleon and neutrino-electron vector couplings (SPEC section 4).
+"""Neutrino-nucleon and neutrino-electron vector couplings (docs/physics.md).
 
 Nucleon couplings with the universal radiative corrections of Erler & Su, Prog. Part. Nucl. Phys.
 71 (2013) 119, arXiv:1303.5522 (as used by Atzori Corona et al. 2022, eqs. 2.3-2.4):

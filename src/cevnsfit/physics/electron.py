@@ -1,4 +1,4 @@
-"""Elastic neutrino scattering on atomic electrons, with EM properties (SPEC section 7).
+"""Elastic neutrino scattering on atomic electrons, with EM properties (docs/physics.md).
 
 Free-electron approximation stepped by the number of electrons a deposit T_e can ionize
 (Z_eff(T_e); edges from the X-ray data booklet, Thompson et al., LBNL 2009):
@@ -35,7 +35,7 @@ MAG_PREF = math.pi * ALPHA**2 / M_E**2 * HBARC2_MEV2_CM2 * MU_UNIT**2
 CHARGE_PREF = math.sqrt(2.0) * math.pi * ALPHA / G_F
 
 # Z_eff steps: (edge [keV], electrons available for T_e > edge), descending. Below the last edge,
-# the value of ``_ZEFF_FLOOR``. Ge, Cs, I from SPEC section 7; Ar from the X-ray data booklet
+# the value of ``_ZEFF_FLOOR``. Ge, Cs, I from the X-ray data booklet edges listed in docs/physics.md; Ar from the X-ray data booklet
 # (K 3.2059, L1 0.3263, L2 0.2506, L3 0.2484, M1 0.0293, M2,3 0.0159 keV).
 _ZEFF = {
     "Ge": [(11.103, 32), (1.4146, 30), (1.2481, 28), (1.217, 26), (0.1801, 22), (0.1249, 20),

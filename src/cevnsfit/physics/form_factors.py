@@ -1,4 +1,4 @@
-"""Nuclear form factors F(|q|) (SPEC section 3).  |q| in MeV, radii in fm; F(0) = 1.
+"""Nuclear form factors F(|q|) (docs/physics.md).  |q| in MeV, radii in fm; F(0) = 1.
 
 * Helm (Helm, Phys. Rev. 104 (1956) 1466), default:
   F = 3 j1(q R0)/(q R0) exp(-q^2 s^2/2), s = 0.9 fm, R0^2 = (5/3)(R^2 - 3 s^2).

@@ -1,10 +1,10 @@
-"""Target nuclei: isotopes with abundances, masses and proton / neutron radii (SPEC section 2).
+"""Target nuclei: isotopes with abundances, masses and proton / neutron radii (docs/physics.md).
 
 Nuclear mass = atomic mass (AME2020) x u minus Z m_e; electron binding (< 0.2 MeV for Cs) is
 neglected, a 2e-6 relative effect.
 
 Proton radius: the point-proton rms radius from the measured charge radius R_ch (Angeli &
-Marinova, At. Data Nucl. Data Tables 99 (2013) 69; the values SPEC section 2 gives):
+Marinova, At. Data Nucl. Data Tables 99 (2013) 69; the values of docs/physics.md):
 
     R_p^2 = R_ch^2 - <r_n^2> N / Z                      ("charge" convention, default)
     R_p^2 = R_ch^2 - <r_n^2> N / Z - r_p^2              ("point" convention, also subtracting
@@ -26,7 +26,7 @@ PROTON_RADIUS_CONVENTIONS = ("charge", "point")
 
 # element -> list of (A, abundance, atomic mass [u], charge radius [fm])
 # Atomic masses: AME2020 (Wang et al., Chin. Phys. C 45 (2021) 030003).
-# Charge radii: SPEC section 2 (Angeli & Marinova 2013); Ar-36/38 from the same compilation.
+# Charge radii: Angeli & Marinova 2013; Ar-36/38 from the same compilation.
 _ISOTOPES = {
     "Cs": (55, [(133, 1.0, 132.905451961, 4.8041)]),
     "I": (53, [(127, 1.0, 126.904471840, 4.7500)]),

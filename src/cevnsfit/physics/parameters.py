@@ -36,9 +36,9 @@ analysis); with both free their relative sign matters.
 
 "No new physics" therefore means: magnetic moments, millicharges and transition radii zero and
 diagonal radii at their SM values (:meth:`Params.sm`).  The diagonal radius is the total radius
-as in SPEC section 5, so a fit's SM point sits at <r^2> = <r^2>_SM.
+(docs/physics.md), so a fit's SM point sits at <r^2> = <r^2>_SM.
 
-Every rate in the package is a polynomial in these parameters (SPEC section 13): for a
+Every rate in the package is a polynomial in these parameters (docs/physics.md): for a
 neutrino of flavour l the coherent amplitude is linear in (1, sin2w, r2_ll, q_ll), transitions
 add |Q_ll'|^2 quadratic in (r2_ll', q_ll'), and the magnetic moment adds mu_l^2 + mu_nu^2
 (the moments add incoherently: a flavour-universal moment mu_nu is a common floor under the

@@ -281,7 +281,7 @@ def plot_comparison(param: str, ours, others, ax=None, title: str | None = None)
     modulus = param in MODULUS_ONLY
     signed_q = param.startswith("q_") and not modulus
     with style():
-        ax = new_axes(ax, figsize=(6.6, 0.36 * len(rows) + 1.5))
+        ax = new_axes(ax, figsize=(6.6, 0.42 * len(rows) + 1.3))
         ends = [abs(v) for _, ivs, _ in rows for iv in ivs for v in iv if v != 0]
         if modulus and ends:
             floor = min(ends) / 10.0
@@ -305,8 +305,15 @@ def plot_comparison(param: str, ours, others, ax=None, title: str | None = None)
             if signed_q and ends:
                 m = max(ends) * 3
                 ax.set_xlim(-m, m)
+                lin = min(ends) / 3.0
+                k0, k1 = int(np.ceil(np.log10(lin))) + 1, int(np.floor(np.log10(m)))
+                dec = [10.0 ** k for k in range(k0, k1 + 1)]
+                dec = dec[::-1][::max(1, int(np.ceil(len(dec) / 3)))][::-1]     # at most 3 decades a side
+                ax.set_xticks([-d for d in dec[::-1]] + [0.0] + dec)
+                ax.xaxis.set_minor_locator(__import__("matplotlib").ticker.NullLocator())
         ax.set_yticks(range(len(rows)))
         ax.set_yticklabels([r[0] for r in rows])
+        ax.set_ylim(-0.7, len(rows) - 0.3)
         ax.tick_params(axis="y", which="both", length=0)
         ax.invert_yaxis()
         ax.set_xlabel(param_label(param))
@@ -345,7 +352,14 @@ def plot_exclusion(result, ax=None, title: str | None = None):
 
 # -- file-writing wrappers (the command line and reproduce) -------------------------------------
 def stacked_prediction(pred, path, title: str | None = None) -> str:
-    """:func:`plot_prediction` written to ``path``."""
+    """:func:`plot_prediction` written to ``path`` (the XENONnT data sets: their paper-style
+    figures, :func:`cevnsfit.report.solar_plots.plot_xenonnt`)."""
+    exp = _d(pred).get("experiment", "")
+    if exp in ("xenonnt_er", "xenonnt_8b"):
+        from .solar_plots import plot_xenonnt
+
+        ax = plot_xenonnt(pred)
+        return save(np.ravel(ax)[0] if isinstance(ax, np.ndarray) else ax, path)
     return save(plot_prediction(pred, title=title)[0, 0], path)
 
 

@@ -21,10 +21,14 @@ OTHER_BOUNDS = {
     "r2_mumu": [("BNL-E734", -5.7, 1.1), ("CHARM-II", -1.2, 1.2)],
     "mu_e": [("GEMMA", 0.0, 0.29), ("XENONnT (solar)", 0.0, 0.064)],
     "mu_mu": [("LSND", 0.0, 6.8)],
+    "mu_nu": [("XENONnT SR0 ER (solar)", 0.0, 0.064)],
     "q_ee": [("LZ", -1.5e-13, 1.5e-13)],
     "q_mumu": [("LZ", -3.1e-13, 3.1e-13)],
 }
 
+
+#: shipped analyses that compare model choices (their sin^2 theta_W values stay off the running plot)
+COMPARISONS = ("reactor_norm_", "csi_alone_")
 
 CUP = r"$\cup$"
 ENDROW = "\\\\"
@@ -36,10 +40,9 @@ def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
     from ..provenance import metadata
 
     setup = a.setup()
-    fixed, free = (dict(a.fixed) or None), (list(a.free) or None)
     out = {"name": a.name, "description": a.description, "data": a.data, "model": a.model.model_dump(),
-           "section": a.section, "limits": [], "contours": [], "exclusions": [],
-           "published": {k: v.model_dump() for k, v in a.published.items()}}
+           "limits": [], "contours": [], "published": {k: v.model_dump() for k, v in a.published.items()},
+           "section": a.section, "exclusions": []}
     t0 = time.perf_counter()
     n_total = n_steps(a)
     k = 0
@@ -52,7 +55,7 @@ def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
             try:
                 if method == "wilks":
                     res = limit(setup, spec.param, cl=spec.cl, n_points=n, scan_range=spec.range, refine=not quick,
-                                fixed=fixed, free=free) \
+                                **a.fixed_free(spec)) \
                         if "." not in spec.param else by_method.limit(setup, spec.param, cl=spec.cl, n_points=n,
                                                                      scan_range=spec.range)
                     res.setdefault("method", "wilks")
@@ -76,8 +79,8 @@ def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
             try:
                 xr, yr = spec.ranges if spec.ranges else (None, None)
                 if method == "wilks":
-                    res = contour(setup, spec.params[0], spec.params[1], x_range=xr, y_range=yr, n=n, fixed=fixed,
-                                  free=free, scales=spec.scales)
+                    res = contour(setup, spec.params[0], spec.params[1], x_range=xr, y_range=yr, n=n,
+                                  scales=spec.scales, **a.fixed_free(spec))
                     res.setdefault("method", "wilks")
                 else:
                     res = by_method.contour(setup, spec.params[0], spec.params[1], method=method,
@@ -98,7 +101,8 @@ def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
             from ..inference.exclusion import exclusion
 
             out["exclusions"].append(exclusion(setup, spec.coupling, np.geomspace(*spec.masses, n), cl=spec.cl,
-                                               fixed=fixed, free=free, each=spec.each))
+                                               fixed=dict(a.fixed) or None, free=list(a.free) or None,
+                                               each=spec.each))
         except Exception as e:
             out.setdefault("errors", []).append(f"exclusion {spec.coupling}: {type(e).__name__}: {e}")
         if progress:
@@ -178,21 +182,30 @@ def _intervals_str(iv) -> str:
     return " ∪ ".join(f"[{_fmt(a)}, {_fmt(b)}]" for a, b in iv) if iv else "none"
 
 
+def _fixed_str(fixed: dict) -> str:
+    """``r2_mumu = -0.48`` for the parameters an entry held fixed."""
+    return ", ".join(f"{k} = {_fmt(v)}" for k, v in (fixed or {}).items())
+
+
 def summary_rows(results: list[dict]) -> list[dict]:
     rows = []
     for r in results:
         for lim in r["limits"]:
             pub = r["published"].get(lim["param"])
             row = {
-                "analysis": r["name"], "data": "+".join(r["data"]), "param": lim["param"], "unit": lim["unit"],
-                "section": r.get("section", "papers"),
+                "analysis": r["name"], "section": r.get("section", "papers"), "data": "+".join(r["data"]),
+                "param": lim["param"], "unit": lim["unit"],
                 "method": lim.get("method", "wilks") + (f" ({lim['prior']})" if lim.get("prior") else ""),
                 "cl": lim["cl"], "best_fit": lim.get("best_fit", lim.get("mean", float("nan"))),
                 "chi2_min": lim.get("chi2_min", float("nan")),
                 "intervals": lim["intervals"], "profiled": lim.get("profiled", lim.get("sampled", [])),
+                "fixed": (lim.get("options") or {}).get("fixed", {}),
+                "expected_intervals": lim.get("expected_intervals"),
                 "converged": lim.get("converged", True), "warnings": lim["warnings"],
                 "published": pub["intervals"] if pub else None,
                 "published_source": pub["source"] if pub else "",
+                "options": lim.get("options") or {},
+                "made_with": {k: (r.get("meta") or {}).get(k) for k in ("cevnsfit", "git_commit", "date")},
             }
             if pub and pub.get("intervals") and lim["intervals"]:
                 ours = max(abs(b) for _, b in lim["intervals"])
@@ -202,24 +215,42 @@ def summary_rows(results: list[dict]) -> list[dict]:
     return rows
 
 
+def _made_with(rows: list[dict]) -> str:
+    """'made with cevnsfit V (git C), results of D1 to D2; table written D' for a table's footer."""
+    from ..provenance import metadata
+
+    now = metadata()
+    versions = sorted({f"{m.get('cevnsfit')}" + (f" (git {m['git_commit'][:12]})" if m.get("git_commit") else "")
+                       for m in (r.get("made_with") or {} for r in rows) if m.get("cevnsfit")})
+    dates = sorted(m["date"] for m in (r.get("made_with") or {} for r in rows) if m.get("date"))
+    out = f"made with cevnsfit {', '.join(versions) or now['cevnsfit']}"
+    if dates:
+        out += f", results of {dates[0]}" + (f" to {dates[-1]}" if dates[-1] != dates[0] else "")
+    return out + f"; table written {now['date']}"
+
+
 def write_tables(rows: list[dict], outdir: Path) -> None:
     (outdir / "results.json").write_text(json.dumps(rows, indent=1))
     with open(outdir / "results.csv", "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["analysis", "data", "param", "unit", "method", "cl", "best_fit", "intervals", "profiled",
-                    "converged", "published", "warnings"])
+        w.writerow(["analysis", "data", "param", "unit", "method", "cl", "best_fit", "intervals", "expected",
+                    "profiled", "fixed", "converged", "published", "warnings"])
         for r in rows:
             w.writerow([r["analysis"], r["data"], r["param"], r["unit"], r["method"], r["cl"], r["best_fit"],
-                        json.dumps(r["intervals"]), " ".join(r["profiled"]), r["converged"],
+                        json.dumps(r["intervals"]), json.dumps(r["expected_intervals"]) if r["expected_intervals"]
+                        else "", " ".join(r["profiled"]), json.dumps(r["fixed"]) if r["fixed"] else "", r["converged"],
                         json.dumps(r["published"]) if r["published"] else "", " | ".join(r["warnings"])])
-    head = ["| analysis | data | parameter | method | CL | best fit | allowed | published | flags |",
-            "|---|---|---|---|---|---|---|---|---|"]
-    md = ["## The reference papers' analyses", ""] + head
-    beyond = [r for r in rows if r.get("section") == "beyond"]
-    ordered = [r for r in rows if r.get("section") != "beyond"] + beyond
-    for r in ordered:
-        if beyond and r is beyond[0]:
-            md += ["", "## Beyond the papers: NSI, light mediators, neutron radii, sterile neutrinos", ""] + head
+    head = ["| analysis | data | parameter | method | CL | best fit | allowed | expected | fixed | published | flags |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
+    md = list(head)
+    beyond = False
+    for r in sorted(rows, key=lambda x: x.get("section", "papers") == "beyond"):
+        if r.get("section") == "beyond" and not beyond:
+            beyond = True
+            md += ["", "## Beyond the papers", "",
+                   "Analyses no paper reproduced here has done (e.g. solar neutrinos at XENONnT combined with "
+                   "COHERENT and Dresden-II); published bounds of other experiments are in the comparison plots.",
+                   ""] + head
         flags = []
         if not r["converged"]:
             flags.append("NOT CONVERGED")
@@ -230,17 +261,23 @@ def write_tables(rows: list[dict], outdir: Path) -> None:
         unit = f" [{r['unit']}]" if r["unit"] else ""
         md.append(f"| {r['analysis']} | {r['data']} | {r['param']}{unit} | {r['method']} | {r['cl']:.4g} | "
                   f"{_fmt(r['best_fit'])} | "
-                  f"{_intervals_str(r['intervals'])} | {_intervals_str(r['published']) if r['published'] else ''} | "
+                  f"{_intervals_str(r['intervals'])} | "
+                  f"{_intervals_str(r['expected_intervals']) if r['expected_intervals'] else ''} | {_fixed_str(r['fixed'])} | "
+                  f"{_intervals_str(r['published']) if r['published'] else ''} | "
                   f"{', '.join(flags)} |")
+    made = _made_with(rows)
+    md += ["", f"_{made}; the options of each analysis are in its file `<analysis>.json`._"]
     (outdir / "results.md").write_text("\n".join(md + exclusion_table(outdir)) + "\n")
-    tex = [r"\begin{tabular}{lllllll}", r"\hline",
-           r"analysis & data & parameter & method & CL & best fit & allowed \\", r"\hline"]
+    tex = [r"\begin{tabular}{llllllll}", r"\hline",
+           r"analysis & data & parameter & method & CL & best fit & allowed & expected \\", r"\hline"]
     for r in rows:
         flags = "" if r["converged"] and not any("edge" in w for w in r["warnings"]) else r"$^\dagger$"
         allowed = _intervals_str(r["intervals"]).replace("∪", CUP)
         tex.append(f"{r['analysis'].replace('_', '-')} & {r['data']} & {r['param'].replace('_', '-')} & "
-                   f"{r['method']} & {r['cl']:.3g} & {_fmt(r['best_fit'])} & {allowed}{flags} " + ENDROW)
-    tex += [r"\hline", r"\end{tabular}", r"% \dagger: fit not converged or interval at the scan edge"]
+                   f"{r['method']} & {r['cl']:.3g} & {_fmt(r['best_fit'])} & {allowed}{flags} & "
+                   f"{_intervals_str(r['expected_intervals']).replace('∪', CUP) if r['expected_intervals'] else ''} "
+                   + ENDROW)
+    tex += [r"\hline", r"\end{tabular}", r"% \dagger: fit not converged or interval at the scan edge", f"% {made}"]
     (outdir / "results.tex").write_text("\n".join(tex) + "\n")
 
 
@@ -311,7 +348,7 @@ def write_plots(results: list[dict], outdir: Path) -> list[str]:
             if not lims:
                 continue
             f = pdir / f"profile_{r['name']}_{p}.png"
-            profile_plot(lims[:1], str(f), [r["name"]], title=r["description"])
+            profile_plot(lims[:1], str(f), [analysis_label(r)], title=r["description"])
             made.append(str(f))
         for c in r["contours"]:
             if c.get("method", "wilks") != "wilks":
@@ -323,7 +360,7 @@ def write_plots(results: list[dict], outdir: Path) -> list[str]:
                 made.append(str(f))
                 continue
             f = pdir / f"contour_{r['name']}_{c['params'][0]}_{c['params'][1]}.png"
-            contour_plot([c], str(f), [r["name"]], title=r["description"])
+            contour_plot([c], str(f), [analysis_label(r)], title=r["description"])
             made.append(str(f))
     rows = summary_rows(results)
     labels = {r["name"]: analysis_label(r) for r in results}
@@ -369,10 +406,10 @@ def write_summary_plots(results: list[dict], outdir: Path) -> list[str]:
     for r in results:
         for lim in r["limits"]:
             if lim["param"] != "sin2w" or abs(lim["cl"] - 0.6827) > 1e-3 or not lim["intervals"] \
-                    or lim.get("method", "wilks") != "wilks":
+                    or lim.get("method", "wilks") != "wilks" or r["name"].startswith(COMPARISONS):
                 continue
             iv = min(lim["intervals"], key=lambda ab: abs(0.5 * (ab[0] + ab[1]) - lim["best_fit"]))
-            opts = {k: v for k, v in r["model"].items() if k in experiments.all_options(r["data"])}
+            opts = {k: v for k, v in r["model"].items() if v is not None and k in experiments.all_options(r["data"])}
             setup_q = [typical_momentum(experiments.load(n, **experiments.split_options(r["data"], opts)[n]))
                        for n in r["data"]]
             points.append({"label": r["name"].replace("sin2w_", ""), "q": float(np.exp(np.mean(np.log(setup_q)))),
@@ -381,6 +418,13 @@ def write_summary_plots(results: list[dict], outdir: Path) -> list[str]:
         f = pdir / "sin2w_running.png"
         sin2w_plot(points, str(f))
         (outdir / "sin2w_points.json").write_text(json.dumps(points, indent=1))
+        made.append(str(f))
+    if any(n.startswith("xenonnt") for r in results for n in r["data"]):
+        from .solar_plots import plot_survival
+        from .style import save
+
+        f = pdir / "solar_pee.png"
+        save(plot_survival(), str(f))
         made.append(str(f))
     used = sorted({n for r in results for n in r["data"]})
     if used:
@@ -400,7 +444,11 @@ def write_all(results: list[dict], outdir: Path) -> dict:
     excl = write_exclusions(ok, outdir)
     write_tables(rows, outdir)
     plots = write_plots(ok, outdir) + write_summary_plots(ok, outdir) + excl
-    return {"rows": rows, "plots": plots}
+    from .csi_timing import write as write_csi_timing
+    from .reactor_table import write as write_reactor_table
+
+    tables = write_reactor_table(ok, outdir) + write_csi_timing(ok, outdir)
+    return {"rows": rows, "plots": plots, "tables": tables}
 
 
 def estimated_cost(a: Analysis) -> float:
@@ -456,6 +504,8 @@ def run_many(analyses, outdir: Path, quick: bool = False, workers: int = 1, forc
     import queue as queue_mod
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
+    from ..runlog import sigint_ignored
+
     outdir = Path(outdir)
     stored = stored_results(outdir)
     todo, reused = [], []
@@ -491,29 +541,34 @@ def run_many(analyses, outdir: Path, quick: bool = False, workers: int = 1, forc
         q = ctx.Queue()
         pending = sorted(todo, key=estimated_cost, reverse=True)     # heaviest first
         running = {}
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(q,)) as pool:
-            try:
-                while pending or running:
-                    while pending and len(running) < workers:
-                        a = pending.pop(0)
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(q,))
+        try:
+            while pending or running:
+                while pending and len(running) < workers:
+                    a = pending.pop(0)
+                    with sigint_ignored():    # a worker spawned now inherits it: Ctrl-C is the parent's
                         running[pool.submit(_worker, a, quick)] = a
-                        if progress:
-                            progress.start(a.name, n_steps(a))
-                    done, _ = wait(list(running), timeout=0.25, return_when=FIRST_COMPLETED)
-                    while True:
-                        try:
-                            name, text, adv = q.get_nowait()
-                        except (queue_mod.Empty, OSError, ValueError):
-                            break
-                        if progress:
-                            progress.step(name, text, adv)
-                    for f in done:
-                        a = running.pop(f)
-                        keep(a, f.result())
-            except BaseException:
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
+                    if progress:
+                        progress.start(a.name, n_steps(a))
+                done, _ = wait(list(running), timeout=0.25, return_when=FIRST_COMPLETED)
+                while True:
+                    try:
+                        name, text, adv = q.get_nowait()
+                    except (queue_mod.Empty, OSError, ValueError):
+                        break
+                    if progress:
+                        progress.step(name, text, adv)
+                for f in done:
+                    a = running.pop(f)
+                    keep(a, f.result())
+        except BaseException:
+            # stop now: the workers ignore SIGINT and would otherwise finish their analyses first
+            from ..runlog import kill_children
+
+            kill_children()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
     present = stored_results(outdir)
     results = [present[n] for n in sorted(present)]
     summary = write_all(results, outdir)

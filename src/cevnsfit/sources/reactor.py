@@ -1,4 +1,4 @@
-"""Reactor electron-antineutrino spectra for Dresden-II (SPEC section 8).
+"""Reactor electron-antineutrino spectra for Dresden-II (docs/physics.md).
 
 Three models, each a high-energy part (E >= 2 MeV) joined to a low-energy part (E < 2 MeV):
 
@@ -13,7 +13,7 @@ efk     Estienne-Fallot 2019 (SM-2018)              Kopeikin + nu-bar from n cap
 Sources: P. Huber, PRC 84, 024617 (2011); Th. A. Mueller et al., PRC 83, 054615 (2011);
 P. Vogel & J. Engel, PRD 39, 3378 (1989); M. Estienne, M. Fallot et al., PRL 123, 022502 (2019);
 V. I. Kopeikin, Phys. At. Nucl. 75, 143 (2012).  Dresden-II: Colaresi et al., PRL 129, 211802
-(2022).  The files and their provenance are described in SOURCES.md (reactor_spectra/).
+(2022).  The files and their provenance are described in docs/data.md (release reactor_spectra).
 
 Choices (all documented here, and in the docstrings below):
 
@@ -75,7 +75,7 @@ from .. import data
 from .flux import Spectrum
 
 MODELS = ("hmve", "hmk", "efk")
-ISOTOPES = ("U235", "Pu239", "U238", "Pu241")  # order of SPEC section 8
+ISOTOPES = ("U235", "Pu239", "U238", "Pu241")  # order of docs/physics.md
 DEFAULT_FISSION_FRACTIONS = (0.58, 0.29, 0.08, 0.05)
 SOURCES = ("huber_mueller", "hm_fit", "vogel_engel", "kopeikin", "estienne_fallot")
 E_JOIN = 2.0  # MeV, high part for E >= E_JOIN
@@ -297,7 +297,7 @@ def reactor_spectrum(model: str = "hmve", fission_fractions=None, captures_per_f
     Parameters
     ----------
     model : "hmve", "hmk" or "efk" (case-insensitive); see the module docstring.
-    fission_fractions : None (SPEC default (0.58, 0.29, 0.08, 0.05)), 4 numbers in the order
+    fission_fractions : None (default (0.58, 0.29, 0.08, 0.05)), 4 numbers in the order
         (U235, Pu239, U238, Pu241), or a mapping isotope -> fraction (missing isotopes = 0).
         Negative or non-finite values raise ValueError; a sum differing from 1 by more than 0.01
         raises ValueError, a smaller deviation is normalised away.

@@ -1,6 +1,6 @@
 """Neutrinos from pion decay at rest (pi-DAR) at the SNS: energy spectra and arrival times.
 
-Energy spectra (SPEC section 8), each normalised to one neutrino (times ``fluence``):
+Energy spectra (docs/physics.md), each normalised to one neutrino (times ``fluence``):
 
 * prompt nu_mu from pi+ -> mu+ nu_mu: a line at E0 = (m_pi^2 - m_mu^2) / (2 m_pi) = 29.792 MeV;
 * delayed nu_e from mu+ -> e+ nu_e nubar_mu:  (192/m_mu) (E/m_mu)^2 (1/2 - E/m_mu),

@@ -1,0 +1,110 @@
+"""Feldman-Cousins and Bayesian timings, as ratios against a floor measured in the same run.
+
+    CEVNSFIT_DATA=../shared/data python benchmarks/statistics.py [--toys N] [--points P] [--json FILE]
+
+Floor: one Dresden-II chi^2 at fixed parameters, evaluated as the bare numpy arithmetic of the
+model (template contraction + background + Gaussian chi^2; what a fit must do at least once per
+step).  Reported: profiled fits per second, FC pseudo-experiments per second on the serial,
+process (2 workers) and dask LocalCluster (2 workers) back-ends with the dask and process
+speed-ups over serial, the projected time of the issue's target (a 1D Dresden-II FC limit with
+40 tested values x 2000 toys, target < 300 s), and the wall time of Bayesian posteriors (1D
+Dresden-II |mu_nu_e|; 2D CsI (|mu_nu_e|, |mu_nu_mu|), target < 120 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+
+from cevnsfit import experiments
+from cevnsfit.inference.analysis import Setup
+from cevnsfit.inference.fit import Likelihood
+
+
+def timed(f, *a, **k):
+    t = time.perf_counter()
+    out = f(*a, **k)
+    return time.perf_counter() - t, out
+
+
+def floor_seconds(ds, n=2000) -> float:
+    """Bare numpy cost of one Dresden-II expectation + chi^2 (same array sizes)."""
+    t = ds.nominal_templates("cevns").data if hasattr(ds, "nominal_templates") else None
+    rng = np.random.default_rng(0)
+    a = rng.random((1, t.shape[1])) if t is not None else rng.random((1, 14))
+    b = t[0] if t is not None else rng.random((14, ds.observed.size))
+    y, s = ds.observed, ds.observed_errors()
+    t0 = time.perf_counter()
+    for _ in range(n):
+        e = a @ b + 1.0
+        _ = np.sum(((e - y) / s) ** 2)
+    return (time.perf_counter() - t0) / n
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--toys", type=int, default=1000, help="toys per tested value in the FC timing")
+    ap.add_argument("--points", type=int, default=4, help="tested values in the FC timing")
+    ap.add_argument("--no-bayes", action="store_true", help="FC timings only")
+    ap.add_argument("--json")
+    args = ap.parse_args()
+    from cevnsfit.inference.bayes import bayes_contour, bayes_limit
+    from cevnsfit.inference.feldman_cousins import fc_limit
+
+    out = {}
+    ds = experiments.load("dresden2")
+    out["floor_s"] = floor_seconds(ds)
+    lik = Likelihood([ds], poi=["mu_e"])
+    best = lik.fit()
+    t, _ = timed(lambda: [lik.fit(start=best.values, fixed={"mu_e": 1.0 + 0.01 * i}) for i in range(50)])
+    out["profiled_fits_per_s"] = 50 / t
+    s = Setup(("dresden2",))
+    grid = np.linspace(0.0, 3.0, args.points)
+    n = args.points * args.toys
+    for backend in ("serial", "processes", "dask"):
+        t, r = timed(fc_limit, s, "mu_e", n_toys=args.toys, grid=grid, seed=1, backend=backend, n_workers=2,
+                     chunk_size=max(1, args.toys // 2))
+        out[f"fc_{backend}_s"] = t
+        out[f"fc_{backend}_toys_per_s"] = n / t
+    out["dask_speedup"] = out["fc_serial_s"] / out["fc_dask_s"]
+    out["processes_speedup"] = out["fc_serial_s"] / out["fc_processes_s"]
+    best_rate = max(out["fc_processes_toys_per_s"], out["fc_dask_toys_per_s"])
+    out["fc_target_projected_s"] = 40 * 2000 / best_rate
+    out["per_toy_over_floor"] = (1.0 / out["fc_serial_toys_per_s"]) / out["floor_s"]
+    if args.no_bayes:
+        _report(out, n, None)
+        return
+    t, r = timed(bayes_limit, s, "mu_e", nlive=500, seed=1)
+    out["bayes_1d_dresden2_s"] = t
+    out["bayes_1d_calls"] = r["n_calls"]
+    out["bayes_call_over_floor"] = (t / r["n_calls"]) / out["floor_s"]
+    t, r = timed(bayes_contour, Setup(("csi",)), "mu_e", "mu_mu", nlive=500, seed=1)
+    out["bayes_2d_csi_s"] = t
+    out["bayes_2d_calls"] = r["n_calls"]
+    _report(out, n, args.json)
+
+
+def _report(out, n, path):
+    print(f"floor (numpy model + chi2, Dresden-II): {out['floor_s'] * 1e6:.1f} us")
+    print(f"profiled fits: {out['profiled_fits_per_s']:.0f} /s")
+    for b in ("serial", "processes", "dask"):
+        print(f"FC {b:9s}: {out[f'fc_{b}_toys_per_s']:.1f} toys/s ({n} toys in {out[f'fc_{b}_s']:.1f} s)")
+    print(f"speed-up on 2 workers: processes x{out['processes_speedup']:.2f}, dask x{out['dask_speedup']:.2f}")
+    print(f"one toy = {out['per_toy_over_floor']:.0f} x floor")
+    v = out["fc_target_projected_s"]
+    print(f"FC 40 x 2000 toys projected: {v:.0f} s (target 300 s): " + ("met" if v <= 300 else f"MISSED by x{v / 300:.1f}"))
+    if "bayes_2d_csi_s" in out:
+        print(f"Bayes 1D Dresden-II: {out['bayes_1d_dresden2_s']:.1f} s ({out['bayes_1d_calls']} likelihood calls, "
+              f"{out['bayes_call_over_floor']:.0f} x floor each)")
+        v = out["bayes_2d_csi_s"]
+        print(f"Bayes 2D CsI (mu_e, mu_mu): {v:.1f} s (target 120 s): " + ("met" if v <= 120 else f"MISSED by x{v / 120:.1f}"))
+    if path:
+        with open(path, "w") as fh:
+            json.dump(out, fh, indent=1)
+
+
+if __name__ == "__main__":
+    main()
