@@ -97,8 +97,10 @@ def test_cli(data_available, tmp_path):
     assert r.exit_code == 0, r.output
     d = json.loads(next(line for line in r.output.splitlines() if line.startswith("{")))
     assert d["options"]["fixed"] == {"m_zp": 50.0} and d["intervals"][0][0] == 0.0
-    r = runner.invoke(app, ["limit", "--data", "ar", "--param", "g_zp", "--fix", "m_zp"])
-    assert r.exit_code != 0 and "NAME=VALUE" in r.output
+    r = runner.invoke(app, ["limit", "--data", "ar", "--param", "g_zp", "--fix", "m_zp=heavy"])
+    assert r.exit_code != 0 and "m_zp" in r.output
+    r = runner.invoke(app, ["limit", "--data", "ar", "--param", "g_zp", "--fix", "m_zp=-5"])
+    assert r.exit_code != 0 and "m_zp" in r.output
     r = runner.invoke(app, ["exclusion", "--data", "ar", "--coupling", "g_zp", "--masses", "1,100,3", "--json",
                             "--plot", str(tmp_path / "ex.png")])
     assert r.exit_code == 0, r.output
