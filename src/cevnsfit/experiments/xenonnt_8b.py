@@ -92,6 +92,8 @@ class XenonNT8B(DataSet):
         self.er = r["er"] * self.livetime[:, None]
         self.rg = r["rg"] * self.livetime[:, None, None, None]                      # (3, 7, 7, 81)
         self.mono = r["mono"] * self.livetime[:, None, None, None, None]            # (3, 7, 7, 46, 81)
+        # the same as (t_ly, t_qy, slice, run x bin) matrices: the folding is one matrix product
+        self.mono_mat = np.ascontiguousarray(self.mono.transpose(1, 2, 3, 0, 4).reshape(7, 7, rel.MONO_E.size, 243))
         self.observed = r["observed"].ravel().copy()
         self.axes = (Axis("science run", "", np.arange(4.0)),) + tuple(
             Axis(f"{a} bin", "", np.arange(4.0)) for a in rel.AXES)
@@ -157,22 +159,23 @@ class XenonNT8B(DataSet):
             fx, fy = tl[sel] - i, tq[sel] - j
             corners = ((0, 0, (1 - fx) * (1 - fy), -(1 - fy), -(1 - fx)), (0, 1, (1 - fx) * fy, -fy, 1 - fx),
                        (1, 0, fx * (1 - fy), 1 - fy, -fx), (1, 1, fx * fy, fy, fx))
-            acc = np.zeros((sel.size, D, 3, 81))
+            Rs = R[sel]
+            acc = np.zeros((sel.size, D, 243))
             rg[sel] = 0.0
             for di, dj, w, dwx, dwy in corners:
-                m = self.mono[:, i + di, j + dj]                                  # (3, 46, 81)
-                c = np.einsum("ndi,sib->ndsb", R[sel], m, optimize=True)
-                acc += w[:, None, None, None] * c
+                m = self.mono_mat[i + di, j + dj]                                 # (46, 243)
+                c = Rs @ m                                                        # (n, D, 243)
+                acc += w[:, None, None] * c
                 rg[sel] += w[:, None, None] * self.rg[None, :, i + di, j + dj]
                 if derivatives:
-                    c0 = c[:, 0] * eff[sel, 0]
+                    c0 = c[:, 0].reshape(-1, 3, 81) * eff[sel, 0]
                     r0 = (1.0 + nv["eta_nr"][sel])[:, None, None] * self.rg[None, :, i + di, j + dj]
                     inside_l = (nv["t_ly"][sel] > -3.0) & (nv["t_ly"][sel] < 3.0)
                     inside_q = (nv["t_qy"][sel] > -3.0) & (nv["t_qy"][sel] < 3.0)
                     d["t_ly"][sel] += (inside_l * dwx)[:, None, None] * (c0 + r0)
                     d["t_qy"][sel] += (inside_q * dwy)[:, None, None] * (c0 + r0)
-                    d["eta_b8_raw"][sel] += w[:, None, None] * np.einsum("ni,sib->nsb", b8[sel, 0], m)
-            sig[sel] = eff[sel] * acc
+                    d["eta_b8_raw"][sel] += w[:, None, None] * (b8[sel, 0] @ m).reshape(-1, 3, 81)
+            sig[sel] = eff[sel] * acc.reshape(sel.size, D, 3, 81)
         ac = self.ac[None] * (1.0 + np.stack([nv["eta_ac_sr0"], nv["eta_ac_sr1"], nv["eta_ac_sr2"]], 1))[:, :, None]
         er = (1.0 + nv["eta_er"])[:, None, None] * self.er[None]
         nr = (1.0 + nv["eta_nr"])[:, None, None] * rg

@@ -156,7 +156,7 @@ class XenonNTER(DataSet):
         f = np.ones((raw.shape[0], len(self.spectra)))
         for c, key in zip(solar.COMPONENTS, self._flux_keys):
             f[:, self._index[c]] = (1.0 + nv[key])[:, None]
-        es = np.einsum("nk,ndkb->ndb", f, raw, optimize=True)
+        es = np.matmul(f[:, None, None, :], raw)[:, :, 0, :]                    # (n, D, B)
         bkg = (1.0 + nv["bkg_norm"])[:, None] * self.background[None]
         d = {}
         if derivatives:
