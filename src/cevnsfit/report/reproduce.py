@@ -242,7 +242,7 @@ def write_tables(rows: list[dict], outdir: Path) -> None:
                         json.dumps(r["published"]) if r["published"] else "", " | ".join(r["warnings"])])
     head = ["| analysis | data | parameter | method | CL | best fit | allowed | expected | fixed | published | flags |",
             "|---|---|---|---|---|---|---|---|---|---|---|"]
-    md = list(head)
+    md = [] if rows and all(r.get("section") == "beyond" for r in rows) else list(head)
     beyond = False
     for r in sorted(rows, key=lambda x: x.get("section", "papers") == "beyond"):
         if r.get("section") == "beyond" and not beyond:
@@ -429,6 +429,7 @@ def write_summary_plots(results: list[dict], outdir: Path) -> list[str]:
     used = sorted({n for r in results for n in r["data"]})
     if used:
         rows = rate_vs_n([experiments.load(n) for n in used])
+    if used and rows:
         f = pdir / "rate_vs_N.png"
         rate_vs_n_plot(rows, str(f))
         (outdir / "rate_vs_N.json").write_text(json.dumps(rows, indent=1))

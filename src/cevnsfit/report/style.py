@@ -97,6 +97,8 @@ def symbol(param: str) -> str:
     """The physics symbol of a parameter in mathtext, e.g. ``mu_e`` -> ``|μ_νe|``."""
     if param == "sin2w":
         return r"$\sin^2\theta_W$"
+    if param == "mu_nu":                          # the moment common to every flavour
+        return r"$|\mu_\nu|$"
     if "_" not in param or "." in param:       # a nuisance ("csi2017.eta_cevns") or another name
         return param
     special = {"g_zp": r"$g_{Z'}$", "m_zp": r"$m_{Z'}$", "g_phi": r"$g_\phi$", "m_phi": r"$m_\phi$",
