@@ -59,8 +59,11 @@ def test_shipped_analyses_are_valid():
     assert len(set(names)) == len(names)
     fams = {n.split("_")[0] for n in names}
     # cevns: fitted event-rate normalisations; reactor / csi: the comparisons of model choices of the
-    # reproduction record (reactor_norm_*: flux normalisations; csi_alone_*: CsI timing x steady state)
-    assert fams == {"sin2w", "mu", "r2", "q", "cevns", "reactor", "csi"}
+    # reproduction record (reactor_norm_*: flux normalisations; csi_alone_*: CsI timing x steady state);
+    # solar and the new-physics menu (nsi, mediators, rn, sterile): beyond the papers
+    assert fams == {"sin2w", "mu", "r2", "q", "cevns", "reactor", "csi", "solar", "nsi", "mediators", "rn", "sterile"}
+    assert {config.load(f).section for f in files
+            if config.load(f).name.split("_")[0] in ("solar", "nsi", "mediators", "rn", "sterile")} == {"beyond"}
 
 
 def test_json_schema_published(tmp_path):

@@ -89,6 +89,8 @@ def test_data_and_analysis_pages_are_generated(site):
 
 def test_pages_and_tutorial_are_rendered(site):
     site, examples = site
+    for page in (ROOT / "docs").glob("*.md"):  # every hand-written page is built
+        assert (site / ("" if page.stem == "index" else page.stem) / "index.html").is_file(), page.name
     for page in ("getting-started", "reproduction", "conventions", "analyses", "data-releases"):
         assert (site / page / "index.html").is_file(), page
     notebooks = sorted(examples.glob("*.ipynb"))

@@ -334,7 +334,7 @@ def test_morphing_code4p():
 
 
 JACOBIAN_CASES = [("csi", {}), ("csi", {"es": False}), ("ar", {}), ("ar", {"ar_grid": "3d", "es": True}),
-                  ("dresden2", {}), ("dresden2", {"peaks": "fixed", "qf": "ybe"})]
+                  ("dresden2", {}), ("dresden2", {"peaks": "fixed", "qf": "ybe"}), ("xenonnt_8b", {}), ("xenonnt_er", {})]
 
 
 def _nuisance_points(ds, n, seed=0):

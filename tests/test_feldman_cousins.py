@@ -104,3 +104,19 @@ def test_bitwise_identical_across_backends(data_available):
         other = fc_limit(s, "mu_e", backend=backend, n_workers=2, **kw)
         assert other["scan"]["critical_delta_chi2"] == ref["scan"]["critical_delta_chi2"], backend
         assert other["scan"]["p_value"] == ref["scan"]["p_value"], backend
+
+
+def test_fc_region_in_two_parameters():
+    """The 2D option: a Feldman-Cousins region on a grid, with the Wilks region (4.61) beside it;
+    the best fit is inside both, a far corner outside both."""
+    from toymodels import GaussianWithOffset
+
+    from cevnsfit.inference.feldman_cousins import fc_contour
+
+    r = fc_contour([GaussianWithOffset(x_obs=(2.0, 2.2))], "goff.mu", "goff.b", n_toys=30, n=5,
+                   x_range=(0.0, 5.0), y_range=(-2.0, 2.0), seed=1)
+    acc, wacc = np.array(r["accepted"]), np.array(r["wilks_accepted"])
+    assert acc.shape == (5, 5) and r["wilks_delta_chi2"] == pytest.approx(4.605, abs=1e-3)
+    assert acc[2, 2] and wacc[2, 2]            # (mu, b) = (2.5, 0): next to the best fit (2.1, 0)
+    assert not acc[0, 4] and not wacc[0, 4]    # (5, -2): far away
+    assert min(r["x"]) >= 0.0

@@ -25,6 +25,8 @@ PAPER_DOI = {
     "ar": "10.1103/PhysRevLett.126.012002",
     "dresden2": "10.1103/PhysRevLett.129.211802",
     "csi2017": "10.1126/science.aao0990",
+    "xenonnt_8b": "10.1103/PhysRevLett.133.191002",
+    "xenonnt_er": "10.1103/PhysRevLett.129.161805",
 }
 
 

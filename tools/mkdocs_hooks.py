@@ -4,8 +4,9 @@
   origin, DOI/URL, licence, what to cite and how to fetch it;
 * ``analyses.md`` from the shipped analysis files (``cevnsfit/analyses/*.yaml``);
 * ``api/<module>.md`` for every public module (mkdocstrings renders the docstrings), and an index;
-* the tutorial notebook(s) ``examples/*.ipynb`` (rendered by mkdocs-jupyter, not executed), or the
-  tutorial script if no notebook exists;
+* the tutorial notebook(s) ``examples/*.ipynb`` (rendered by mkdocs-jupyter as committed; with
+  ``CEVNSFIT_DOCS_EXECUTE=1`` executed at build time, which needs the data), or the tutorial script
+  if no notebook exists;
 * the navigation lists the hand-written pages that exist (``docs/*.md``) and the generated ones.
 
 Nothing here needs network access.
@@ -14,6 +15,7 @@ Nothing here needs network access.
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import re
 import sys
@@ -30,6 +32,7 @@ HAND = [
     ("Home", "index.md"),
     ("Getting started", "getting-started.md"),
     ("Physics", "physics.md"),
+    ("New physics", "new-physics.md"),
     ("Conventions", "conventions.md"),
     ("Statistics", "statistics.md"),
     ("Data", "data.md"),
@@ -230,8 +233,6 @@ def analyses_page() -> str:
 
 def tutorial_sources() -> list[Path]:
     """The notebooks to render: ``examples/*.ipynb`` (``$CEVNSFIT_DOCS_EXAMPLES`` overrides the folder)."""
-    import os
-
     return sorted(Path(os.environ.get("CEVNSFIT_DOCS_EXAMPLES") or ROOT / "examples").glob("*.ipynb"))
 
 
@@ -256,6 +257,12 @@ def on_config(config):
     nav.append({"Analyses": "analyses.md"})
     if have["reproduction.md"]:
         nav.append({"Reproduction record": "reproduction.md"})
+    # any other hand-written page is listed too (titled by its first heading), never left out
+    known = {f for _, f in HAND} | {"reproduction.md"}
+    for page in sorted(Path(config["docs_dir"]).glob("*.md")):
+        if page.name not in known:
+            heading = next((ln[2:].strip() for ln in page.read_text().splitlines() if ln.startswith("# ")), page.stem)
+            nav.append({heading: page.name})
     notebooks = tutorial_sources()
     if notebooks:
         nav.append(
@@ -270,6 +277,8 @@ def on_config(config):
     api = ["api/index.md"] + [f"api/{m}.md" for m in public_modules()]
     nav.append({"API reference": api})
     config["nav"] = nav
+    if os.environ.get("CEVNSFIT_DOCS_EXECUTE"):  # run the notebooks at build time (needs the data)
+        config["plugins"]["mkdocs-jupyter"].config["execute"] = True
     return config
 
 

@@ -46,6 +46,8 @@ from ..physics import cevns
 from ..physics.parameters import Params
 from ..physics.target import Target
 from ..sources import solar
+from ..constants import FLAVOURS
+from . import menu
 from . import xenonnt_release as rel
 from .base import Axis, DataSet, Nuisance
 from .registry import ExperimentInfo, Option
@@ -77,6 +79,7 @@ class XenonNT8B(DataSet):
     b8_spectrum: str = "winter"
     opts: cevns.Options = field(default_factory=cevns.Options)
     per_decade: int = 60
+    keyed_templates = True
 
     def __post_init__(self):
         if self.b8_flux not in B8_FLUX:
@@ -89,6 +92,8 @@ class XenonNT8B(DataSet):
         self.er = r["er"] * self.livetime[:, None]
         self.rg = r["rg"] * self.livetime[:, None, None, None]                      # (3, 7, 7, 81)
         self.mono = r["mono"] * self.livetime[:, None, None, None, None]            # (3, 7, 7, 46, 81)
+        # the same as (t_ly, t_qy, slice, run x bin) matrices: the folding is one matrix product
+        self.mono_mat = np.ascontiguousarray(self.mono.transpose(1, 2, 3, 0, 4).reshape(7, 7, rel.MONO_E.size, 243))
         self.observed = r["observed"].ravel().copy()
         self.axes = (Axis("science run", "", np.arange(4.0)),) + tuple(
             Axis(f"{a} bin", "", np.arange(4.0)) for a in rel.AXES)
@@ -123,65 +128,82 @@ class XenonNT8B(DataSet):
             Nuisance("t_ly", 0.0, 1.0, "light-yield morphing (sigma units)", (-3.0, 3.0)),
             Nuisance("t_qy", 0.0, 1.0, "charge-yield morphing (sigma units)", (-3.0, 3.0)),
         )
-        self.sensitive_to = SOLAR_SENSITIVE
+        self.sensitive_to = SOLAR_SENSITIVE + menu.measured(self, FLAVOURS)
 
     # -----------------------------------------------------------------------------------------
     def slices(self, params: Params, eta_b8: float = 0.0) -> np.ndarray:
         """Recoil spectrum integrated over each mono-energetic slice [events/(t yr)], 8B + hep."""
-        per = self.templates["cevns"].per_component(params)
-        return (1.0 + eta_b8) * per[: self.n_b8].sum(0) + per[self.n_b8:].sum(0)
+        raw = self.contract_templates(self.point(params))["cevns"][0, 0]          # (K, 46)
+        return (1.0 + eta_b8) * raw[: self.n_b8].sum(0) + raw[self.n_b8:].sum(0)
 
-    def _morph(self, n: dict):
-        corners = rel.bilinear(n["t_ly"], n["t_qy"])
-        mono = sum(w * self.mono[:, i, j] for i, j, w, _, _ in corners)
-        rg = sum(w * self.rg[:, i, j] for i, j, w, _, _ in corners)
-        return corners, mono, rg
+    def _parts(self, points, nv: dict, derivatives: bool = False):
+        """Components (n, D, 3, 81) for the signal, (n, 3, 81) for the backgrounds, and with
+        ``derivatives`` the exact d expected / d nuisance (n, 243).  The yield morphing is done
+        per cell of the (t_ly, t_qy) anchor grid that the points fall in."""
+        raw = self.contract_templates(points)["cevns"]                         # (n, D, K, 46)
+        b8 = raw[:, :, : self.n_b8].sum(2)
+        R = (1.0 + nv["eta_b8"])[:, None, None] * b8 + raw[:, :, self.n_b8:].sum(2)   # (n, D, 46)
+        n, D = R.shape[:2]
+        eff = (1.0 + nv["eff_signal"])[:, None, None, None]
+        sig = np.empty((n, D, 3, 81))
+        rg = np.empty((n, 3, 81))
+        d = {}
+        if derivatives:
+            for k in ("t_ly", "t_qy", "eta_b8_raw"):
+                d[k] = np.zeros((n, 3, 81))
+        tl, tq = np.clip(nv["t_ly"], -3.0, 3.0) + 3.0, np.clip(nv["t_qy"], -3.0, 3.0) + 3.0
+        ci = np.minimum(np.floor(tl).astype(int), 5)
+        cj = np.minimum(np.floor(tq).astype(int), 5)
+        for i, j in set(zip(ci.tolist(), cj.tolist())):
+            sel = np.flatnonzero((ci == i) & (cj == j))
+            fx, fy = tl[sel] - i, tq[sel] - j
+            corners = ((0, 0, (1 - fx) * (1 - fy), -(1 - fy), -(1 - fx)), (0, 1, (1 - fx) * fy, -fy, 1 - fx),
+                       (1, 0, fx * (1 - fy), 1 - fy, -fx), (1, 1, fx * fy, fy, fx))
+            Rs = R[sel]
+            acc = np.zeros((sel.size, D, 243))
+            rg[sel] = 0.0
+            for di, dj, w, dwx, dwy in corners:
+                m = self.mono_mat[i + di, j + dj]                                 # (46, 243)
+                c = Rs @ m                                                        # (n, D, 243)
+                acc += w[:, None, None] * c
+                rg[sel] += w[:, None, None] * self.rg[None, :, i + di, j + dj]
+                if derivatives:
+                    c0 = c[:, 0].reshape(-1, 3, 81) * eff[sel, 0]
+                    r0 = (1.0 + nv["eta_nr"][sel])[:, None, None] * self.rg[None, :, i + di, j + dj]
+                    inside_l = (nv["t_ly"][sel] > -3.0) & (nv["t_ly"][sel] < 3.0)
+                    inside_q = (nv["t_qy"][sel] > -3.0) & (nv["t_qy"][sel] < 3.0)
+                    d["t_ly"][sel] += (inside_l * dwx)[:, None, None] * (c0 + r0)
+                    d["t_qy"][sel] += (inside_q * dwy)[:, None, None] * (c0 + r0)
+                    d["eta_b8_raw"][sel] += w[:, None, None] * (b8[sel, 0] @ m).reshape(-1, 3, 81)
+            sig[sel] = eff[sel] * acc.reshape(sel.size, D, 3, 81)
+        ac = self.ac[None] * (1.0 + np.stack([nv["eta_ac_sr0"], nv["eta_ac_sr1"], nv["eta_ac_sr2"]], 1))[:, :, None]
+        er = (1.0 + nv["eta_er"])[:, None, None] * self.er[None]
+        nr = (1.0 + nv["eta_nr"])[:, None, None] * rg
+        if derivatives:
+            out = {k: d[k].reshape(n, -1) for k in ("t_ly", "t_qy")}
+            out["eta_b8"] = (eff[:, 0] * d["eta_b8_raw"]).reshape(n, -1)
+            out["eff_signal"] = (sig[:, 0] / eff[:, 0]).reshape(n, -1)
+            for k, key in enumerate(("eta_ac_sr0", "eta_ac_sr1", "eta_ac_sr2")):
+                z = np.zeros((n, 3, 81))
+                z[:, k] = self.ac[k]
+                out[key] = z.reshape(n, -1)
+            out["eta_er"] = np.broadcast_to(self.er.ravel(), (n, 243)).copy()
+            out["eta_nr"] = rg.reshape(n, -1)
+            d = out
+        return sig, {"ac": ac, "er": er, "nr": nr}, d
 
-    def _signal(self, R: np.ndarray, mono: np.ndarray) -> np.ndarray:
-        """(3, 81) from slice counts R (46,) or (n, 46) -> (n, 3, 81)."""
-        return np.einsum("...i,sib->...sb", R, mono)
+    def predict_points(self, points, nuis: dict, derivatives: bool = False):
+        sig, bkg, d = self._parts(points, nuis, derivatives)
+        out = sig.reshape(sig.shape[0], sig.shape[1], -1).copy()
+        out[:, 0] += sum(bkg.values()).reshape(out.shape[0], -1)
+        return out, d
 
     def components(self, params: Params, nuis: dict | None = None) -> dict[str, np.ndarray]:
-        n = self._nuis(nuis)
-        _, mono, rg = self._morph(n)
-        R = self.slices(params, n["eta_b8"])
-        ac = self.ac * (1.0 + np.array([n["eta_ac_sr0"], n["eta_ac_sr1"], n["eta_ac_sr2"]]))[:, None]
-        return {"ac": ac.ravel(), "er": ((1.0 + n["eta_er"]) * self.er).ravel(),
-                "nr": ((1.0 + n["eta_nr"]) * rg).ravel(),
-                "cevns": ((1.0 + n["eff_signal"]) * self._signal(R, mono)).ravel()}
-
-    def linear_derivatives(self, params, nuis, comps):
-        n = self._nuis(nuis)
-        out = {}
-        for k, key in enumerate(("eta_ac_sr0", "eta_ac_sr1", "eta_ac_sr2")):
-            d = np.zeros((3, 81))
-            d[k] = self.ac[k]
-            out[key] = d.ravel()
-        out["eta_er"] = self.er.ravel()
-        corners, mono, rg = self._morph(n)
-        out["eta_nr"] = rg.ravel()
-        per = self.templates["cevns"].per_component(params)
-        R = (1.0 + n["eta_b8"]) * per[: self.n_b8].sum(0) + per[self.n_b8:].sum(0)
-        sig = self._signal(R, mono)
-        out["eff_signal"] = sig.ravel()
-        out["eta_b8"] = ((1.0 + n["eff_signal"]) * self._signal(per[: self.n_b8].sum(0), mono)).ravel()
-        # bilinear morphing: exact derivative inside a cell (one-sided at an anchor)
-        for axis, key in ((3, "t_ly"), (4, "t_qy")):
-            if -3.0 < n[key] < 3.0:
-                dmono = sum(c[axis] * self.mono[:, c[0], c[1]] for c in corners)
-                drg = sum(c[axis] * self.rg[:, c[0], c[1]] for c in corners)
-                out[key] = ((1.0 + n["eff_signal"]) * self._signal(R, dmono) + (1.0 + n["eta_nr"]) * drg).ravel()
+        nv = {k: np.full(1, float(v)) for k, v in self._nuis(nuis).items()}
+        sig, bkg, _ = self._parts(self.point(params), nv)
+        out = {k: v[0].ravel() for k, v in bkg.items()}
+        out["cevns"] = sig[0, 0].ravel()
         return out
-
-    def expected_batch(self, values: dict, nuis: dict | None = None, base: Params | None = None) -> np.ndarray:
-        n = self._nuis(nuis)
-        _, mono, rg = self._morph(n)
-        per = self.templates["cevns"].per_component_batch(values, base)          # (p, K, 46)
-        R = (1.0 + n["eta_b8"]) * per[:, : self.n_b8].sum(1) + per[:, self.n_b8:].sum(1)
-        sig = (1.0 + n["eff_signal"]) * self._signal(R, mono)                   # (p, 3, 81)
-        ac = self.ac * (1.0 + np.array([n["eta_ac_sr0"], n["eta_ac_sr1"], n["eta_ac_sr2"]]))[:, None]
-        bkg = ac + (1.0 + n["eta_er"]) * self.er + (1.0 + n["eta_nr"]) * rg
-        return (sig + bkg[None]).reshape(sig.shape[0], -1)
 
     def per_run(self, comps: dict) -> dict[str, np.ndarray]:
         """Totals per science run of each component and of the data."""
@@ -191,9 +213,9 @@ class XenonNT8B(DataSet):
 
 
 def _build(opts: cevns.Options, es: bool, b8_flux: str, ssm: str, nufit: str, ac_sr2_sigma: float,
-           b8_spectrum: str) -> XenonNT8B:
+           b8_spectrum: str, zp_model: str = "universal") -> XenonNT8B:
     return XenonNT8B(b8_flux=b8_flux, ssm=ssm, nufit=nufit, ac_sr2_sigma=ac_sr2_sigma, b8_spectrum=b8_spectrum,
-                     opts=opts)
+                     opts=menu.with_zp_model(opts, zp_model))
 
 
 def _check_sigma(v):
@@ -218,4 +240,5 @@ INFO = ExperimentInfo(
         SSM_OPTION, NUFIT_OPTION,
         Option("ac_sr2_sigma", 0.0576, "SR2 accidental-coincidence uncertainty (not released; default SR1's)",
                kind=float, check=_check_sigma),
+        menu.ZP_MODEL,
     ))

@@ -41,7 +41,9 @@ from ..inference.templates import build_templates
 from ..physics import cevns
 from ..physics.parameters import Params
 from ..physics.target import Target, zeff_edges
+from ..constants import FLAVOURS
 from ..sources import solar
+from . import menu
 from .base import Axis, DataSet, Nuisance
 from .registry import ExperimentInfo, Option
 from .xenonnt_8b import NUFIT_OPTION, SOLAR_SENSITIVE, SSM_OPTION, YEAR_S
@@ -100,6 +102,7 @@ class XenonNTER(DataSet):
     resolution_scale: float = 1.0
     opts: cevns.Options = field(default_factory=cevns.Options)
     per_decade: int = 40
+    keyed_templates = True
 
     def __post_init__(self):
         if self.zeff not in ZEFF_MODELS:
@@ -133,7 +136,7 @@ class XenonNTER(DataSet):
         self.channel_inputs = {"es": (self.spectra, self.target, scale, te, we, response)}
         self.templates = {"es": build_templates(*self.channel_inputs["es"], channel="es", opts=self.opts)}
         self.b0 = b0_binned()
-        self.es_sm = self.templates["es"].per_component(Params()).sum(0)
+        self.es_sm = self.contract_templates(self.point(Params()))["es"][0, 0].sum(0)
         self.background = self.b0 - self.es_sm
         if np.any(self.background < 0):
             bad = E_EDGES[:-1][self.background < 0]
@@ -145,43 +148,45 @@ class XenonNTER(DataSet):
                      f"{self.flux_sigma[c]:.1%}") for c in solar.COMPONENTS)
         self._flux_keys = [f"eta_{c.lower()}" for c in solar.COMPONENTS]
         self._index = {c: np.flatnonzero(self.component_of == c) for c in solar.COMPONENTS}
-        self.sensitive_to = SOLAR_SENSITIVE
+        self.sensitive_to = SOLAR_SENSITIVE + menu.measured(self, FLAVOURS)
 
     # -----------------------------------------------------------------------------------------
-    def _flux_factors(self, n: dict) -> np.ndarray:
-        f = np.ones(len(self.spectra))
+    def _parts(self, points, nv: dict, derivatives: bool = False):
+        raw = self.contract_templates(points)["es"]                           # (n, D, K, B)
+        f = np.ones((raw.shape[0], len(self.spectra)))
         for c, key in zip(solar.COMPONENTS, self._flux_keys):
-            f[self._index[c]] = 1.0 + n[key]
-        return f
+            f[:, self._index[c]] = (1.0 + nv[key])[:, None]
+        es = np.matmul(f[:, None, None, :], raw)[:, :, 0, :]                    # (n, D, B)
+        bkg = (1.0 + nv["bkg_norm"])[:, None] * self.background[None]
+        d = {}
+        if derivatives:
+            d["bkg_norm"] = np.broadcast_to(self.background, bkg.shape).copy()
+            for c, key in zip(solar.COMPONENTS, self._flux_keys):
+                d[key] = raw[:, 0, self._index[c]].sum(1)
+        return es, bkg, d
+
+    def predict_points(self, points, nuis: dict, derivatives: bool = False):
+        es, bkg, d = self._parts(points, nuis, derivatives)
+        es[:, 0] += bkg
+        return es, d
 
     def components(self, params: Params, nuis: dict | None = None) -> dict[str, np.ndarray]:
-        n = self._nuis(nuis)
-        es = self._flux_factors(n) @ self.templates["es"].per_component(params)
-        return {"background": (1.0 + n["bkg_norm"]) * self.background, "es": es}
-
-    def linear_derivatives(self, params, nuis, comps):
-        per = self.templates["es"].per_component(params)
-        out = {"bkg_norm": self.background.copy()}
-        for c, key in zip(solar.COMPONENTS, self._flux_keys):
-            out[key] = per[self._index[c]].sum(0)
-        return out
-
-    def expected_batch(self, values: dict, nuis: dict | None = None, base: Params | None = None) -> np.ndarray:
-        n = self._nuis(nuis)
-        per = self.templates["es"].per_component_batch(values, base)              # (p, K, B)
-        es = np.einsum("k,pkb->pb", self._flux_factors(n), per)
-        return es + (1.0 + n["bkg_norm"]) * self.background[None, :]
+        nv = {k: np.full(1, float(v)) for k, v in self._nuis(nuis).items()}
+        es, bkg, _ = self._parts(self.point(params), nv)
+        return {"background": bkg[0], "es": es[0, 0]}
 
     def es_by_component(self, params: Params) -> dict[str, np.ndarray]:
         """The ES spectrum of each solar component [events per bin] at nominal fluxes."""
-        per = self.templates["es"].per_component(params)
+        per = self.contract_templates(self.point(params))["es"][0, 0]
         return {c: per[self._index[c]].sum(0) for c in solar.COMPONENTS}
 
 
-def _build(opts: cevns.Options, es: bool, ssm: str, nufit: str, zeff: str, resolution_scale: float) -> XenonNTER:
+def _build(opts: cevns.Options, es: bool, ssm: str, nufit: str, zeff: str, resolution_scale: float,
+           zp_model: str = "universal") -> XenonNTER:
     if not es:
         raise ValueError("xenonnt_er measures electron recoils: neutrino-electron scattering cannot be switched off")
-    return XenonNTER(ssm=ssm, nufit=nufit, zeff=zeff, resolution_scale=resolution_scale, opts=opts)
+    return XenonNTER(ssm=ssm, nufit=nufit, zeff=zeff, resolution_scale=resolution_scale,
+                     opts=menu.with_zp_model(opts, zp_model))
 
 
 def _check_scale(v):
@@ -199,4 +204,5 @@ INFO = ExperimentInfo(
                "digitised RRPA/stepping ratio; qualitative)", choices=ZEFF_MODELS),
         Option("resolution_scale", 1.0, "factor on the energy resolution sigma(E) = 0.310 sqrt(E) + 0.0037 E "
                "(0.9 / 1.1: the +-10 % systematic)", kind=float, check=_check_scale),
+        menu.ZP_MODEL,
     ))

@@ -139,17 +139,3 @@ def release_spectrum() -> tuple[np.ndarray, np.ndarray]:
     cdf, e = np.asarray(d["coordinate_system"], float), np.asarray(d["map"], float)
     mid = 0.5 * (e[1:] + e[:-1])
     return mid, float(d["rate"]) * np.diff(cdf) / np.diff(e)
-
-
-def bilinear(t_ly: float, t_qy: float):
-    """Corner indices and weights of the bilinear interpolation between the integer yield anchors
-    (as blueice morphs templates): [(i, j, w, dw/dt_ly, dw/dt_qy), ...] for the 4 corners."""
-    out = []
-    x = np.clip(float(t_ly), -3.0, 3.0) + 3.0
-    y = np.clip(float(t_qy), -3.0, 3.0) + 3.0
-    i, j = min(int(np.floor(x)), 5), min(int(np.floor(y)), 5)
-    fx, fy = x - i, y - j
-    for di, wx, dwx in ((0, 1.0 - fx, -1.0), (1, fx, 1.0)):
-        for dj, wy, dwy in ((0, 1.0 - fy, -1.0), (1, fy, 1.0)):
-            out.append((i + di, j + dj, wx * wy, dwx * wy, wx * dwy))
-    return out

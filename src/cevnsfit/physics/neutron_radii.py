@@ -1,9 +1,9 @@
 """Neutron rms radii as fit parameters, and the weak charge of a nucleus.
 
-One parameter per element, in fm: ``rn_cs``, ``rn_i``, ``rn_ar``, ``rn_ge``.  Its value is the
+One parameter per element, in fm: ``rn_cs``, ``rn_i``, ``rn_ar``, ``rn_ge``, ``rn_xe``.  Its value is the
 abundance-weighted mean neutron rms radius of the element's isotopes; its default is the input
 of :mod:`cevnsfit.physics.nuclei` (nuclear-shell-model radii 5.01 fm for 133Cs and 4.94 fm for
-127I, Hoferichter et al., PRD 102 (2020) 074018; R_n = R_p + 0.1 fm for every Ar and Ge isotope,
+127I, Hoferichter et al., PRD 102 (2020) 074018; R_n = R_p + 0.1 fm for every Ar, Ge and Xe isotope,
 with R_p from the charge radius in the default proton-radius convention).  A fitted value moves
 every isotope of the element by the same amount, R_n(isotope) = R_n^default(isotope) +
 (rn - rn^default): isotopes of one element share their neutron skin.  At the default the input
@@ -29,7 +29,7 @@ from .couplings import gvn, gvp_no_radius
 from .nuclei import isotopes
 
 #: parameter name of each element's neutron radius
-PARAM = {"Cs": "rn_cs", "I": "rn_i", "Ar": "rn_ar", "Ge": "rn_ge"}
+PARAM = {"Cs": "rn_cs", "I": "rn_i", "Ar": "rn_ar", "Ge": "rn_ge", "Xe": "rn_xe"}
 ELEMENT = {v: k for k, v in PARAM.items()}
 #: range of a fitted neutron radius [fm]: every form factor is defined above 2 fm (symmetrized
 #: Fermi needs R > 1.93 fm), and 10 fm is twice any radius of these nuclei
@@ -70,3 +70,21 @@ def check_radius(name: str, value: float) -> None:
 def weak_charge(Z: int, N: int, sin2w: float, radiative: bool = True) -> float:
     """Q_W = 2 (Z g~_V^p + N g_V^n) at ``sin2w`` (tree level: Z (1 - 4 s^2) - N)."""
     return 2.0 * (Z * gvp_no_radius(sin2w, radiative) + N * gvn(radiative))
+
+
+def element_weak_charge(element: str, sin2w: float, radiative: bool = True) -> float:
+    """Abundance-weighted weak charge of an element's natural isotopes."""
+    isos = isotopes(element)
+    w = np.array([i.abundance for i in isos])
+    q = np.array([weak_charge(i.Z, i.N, sin2w, radiative) for i in isos])
+    return float(np.sum(w * q) / np.sum(w))
+
+
+def weak_charges(elements, best: float, intervals) -> dict:
+    """{element: {"best": Q_W, "intervals": [[low, high], ...]}} for sin^2 theta_W at ``best`` and
+    over its ``intervals`` (Q_W falls with sin^2 theta_W, so each interval maps onto one)."""
+    out = {}
+    for el in dict.fromkeys(elements):
+        ivs = [sorted((element_weak_charge(el, a), element_weak_charge(el, b))) for a, b in intervals]
+        out[el] = {"best": element_weak_charge(el, best), "intervals": ivs}
+    return out

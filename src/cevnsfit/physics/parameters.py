@@ -23,8 +23,8 @@ g_zp, m_zp     --, MeV         light vector mediator Z': coupling (enters as g^2
 g_phi, m_phi   --, MeV         light scalar mediator: coupling g_phi^2 = g^nu g^q = g^nu g^e
                                (enters as g^4) and mass (default 0, 10 MeV)
 rn_cs, rn_i,   fm              neutron rms radius of each element (default: the shell-model
-rn_ar, rn_ge                   values 5.01, 4.94 fm, and R_p + 0.1 fm for Ar, Ge, abundance-
-                               weighted; :mod:`cevnsfit.physics.neutron_radii`)
+rn_ar, rn_ge,                  values 5.01, 4.94 fm, and R_p + 0.1 fm for Ar, Ge, Xe, abundance-
+rn_xe                          weighted; :mod:`cevnsfit.physics.neutron_radii`)
 dm2_41         eV^2            3+1 sterile mass splitting (default 0)
 ue4sq, umu4sq, --              |U_e4|^2, |U_mu4|^2, |U_tau4|^2 (default 0); sum <= 1
 utau4sq                        (:mod:`cevnsfit.sources.oscillation`)
@@ -87,7 +87,7 @@ for _s in NSI_PAIRS:
         DESCRIPTIONS[f"eps_{_q}_{_s}"] = (f"vector NSI with {_q} quarks, "
                                           f"{'diagonal' if _s in _DIAG.values() else 'flavour-changing'} "
                                           f"eps^{_q}V_{_s}")
-UNITS.update(g_zp="", m_zp="MeV", g_phi="", m_phi="MeV", rn_cs="fm", rn_i="fm", rn_ar="fm", rn_ge="fm",
+UNITS.update(g_zp="", m_zp="MeV", g_phi="", m_phi="MeV", rn_cs="fm", rn_i="fm", rn_ar="fm", rn_ge="fm", rn_xe="fm",
              dm2_41="eV^2", ue4sq="", umu4sq="", utau4sq="")
 DESCRIPTIONS.update(
     g_zp="light vector mediator Z' coupling g (model charges: analysis option)",
@@ -96,6 +96,7 @@ DESCRIPTIONS.update(
     m_phi="light scalar mediator mass",
     rn_cs="neutron rms radius of Cs", rn_i="neutron rms radius of I",
     rn_ar="neutron rms radius of Ar (abundance-weighted)", rn_ge="neutron rms radius of Ge (abundance-weighted)",
+    rn_xe="neutron rms radius of Xe (abundance-weighted)",
     dm2_41="3+1 sterile mass splitting Delta m^2_41", ue4sq="active-sterile mixing |U_e4|^2",
     umu4sq="active-sterile mixing |U_mu4|^2", utau4sq="active-sterile mixing |U_tau4|^2")
 #: default mediator mass [MeV] (irrelevant while the coupling is 0)
@@ -108,10 +109,10 @@ MODULUS_ONLY = tuple(n for n in UNITS if n.startswith("mu_")
 #: physical ranges of parameters that have one (None: unbounded on that side)
 BOUNDS = {"sin2w": (0.0, 1.0), "m_zp": (1e-6, None), "m_phi": (1e-6, None), "dm2_41": (0.0, None),
           "ue4sq": (0.0, 1.0), "umu4sq": (0.0, 1.0), "utau4sq": (0.0, 1.0),
-          "rn_cs": RN_RANGE, "rn_i": RN_RANGE, "rn_ar": RN_RANGE, "rn_ge": RN_RANGE}
+          "rn_cs": RN_RANGE, "rn_i": RN_RANGE, "rn_ar": RN_RANGE, "rn_ge": RN_RANGE, "rn_xe": RN_RANGE}
 #: the parameters of the new-physics menu
 NEW_PHYSICS = tuple(n for n in UNITS if n.startswith("eps_")) + (
-    "g_zp", "m_zp", "g_phi", "m_phi", "rn_cs", "rn_i", "rn_ar", "rn_ge", "dm2_41", "ue4sq", "umu4sq", "utau4sq")
+    "g_zp", "m_zp", "g_phi", "m_phi", "rn_cs", "rn_i", "rn_ar", "rn_ge", "rn_xe", "dm2_41", "ue4sq", "umu4sq", "utau4sq")
 
 # --- the monomial table ------------------------------------------------------------------
 # A rate is sum_m monomial_m(params) x basis_m.  The monomials are products of the variables
@@ -206,6 +207,7 @@ class Params:
     rn_i: float = RN_DEFAULTS["rn_i"]
     rn_ar: float = RN_DEFAULTS["rn_ar"]
     rn_ge: float = RN_DEFAULTS["rn_ge"]
+    rn_xe: float = RN_DEFAULTS["rn_xe"]
     dm2_41: float = 0.0
     ue4sq: float = 0.0
     umu4sq: float = 0.0

@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from .style import styled
+
 
 def _label(param: str, unit: str) -> str:
+    from ..physics.parameters import UNITS
+    from .style import param_label
+
+    if param in UNITS:
+        return param_label(param)
     return f"{param} [{unit}]" if unit else param
 
 
+@styled
 def interval_plot(res: dict, path: str | None = None, ax=None):
     """FC: observed Delta chi^2 and the critical value of every tested point (with its Monte-Carlo
     68 % band) against Wilks' constant; Bayes: the posterior density with the HPD set shaded and
@@ -61,6 +69,7 @@ def interval_plot(res: dict, path: str | None = None, ax=None):
     return ax
 
 
+@styled
 def region_plot(res: dict, path: str | None = None):
     """FC: the Feldman-Cousins and Wilks regions on the tested grid; Bayes: a corner plot (both
     marginals with their HPD intervals, and the 2D posterior with its HPD region)."""

@@ -49,15 +49,16 @@ def plot_survival(ax=None, osc=None, model: str = "gs98"):
         ax.set_xlabel(r"$E_\nu$ [MeV]")
         ax.set_ylabel(r"$P_{ee}$")
         ax.set_title(rf"adiabatic MSW, B16-{model.upper()}, $\sin^2\theta_{{12}}={osc.sin2_12}$, "
-                     rf"$\Delta m^2_{{21}}={osc.dm2_21:.3g}$ eV$^2$", fontsize=9)
+                     rf"$\Delta m^2_{{21}}={osc.dm2_21 * 1e5:.2f}\times10^{{-5}}$ eV$^2$", fontsize=9)
         ax.legend(loc="upper right")
     return ax
 
 
-def plot_er_spectrum(ds, nuis: dict | None = None, signal: dict | None = None, ax=None, label: str | None = None):
-    """XENONnT SR0 electron recoils: data, background without solar neutrinos, SM solar ES stacked
-    on it, and the spectrum with ``signal`` (physics parameters, default mu_nu = 0.064, the
-    collaboration's 90 % CL limit, i.e. 6.4e-12 mu_B) drawn on top."""
+def plot_er_spectrum(ds, nuis: dict | None = None, params: dict | None = None, signal: dict | None = None,
+                     ax=None):
+    """XENONnT SR0 electron recoils: data, the background without solar neutrinos and the solar
+    nu-e scattering stacked on it (at ``params``, default the SM), and the spectrum with
+    ``signal`` (default mu_nu = 0.064, i.e. 6.4e-12 mu_B, the collaboration's 90 % CL limit) on top."""
     from ..physics.parameters import Params
 
     signal = {"mu_nu": 0.064} if signal is None else signal
@@ -65,16 +66,17 @@ def plot_er_spectrum(ds, nuis: dict | None = None, signal: dict | None = None, a
         ax = ax if ax is not None else new_axes()
         edges = ds.axes[0].edges
         width = np.diff(edges)
-        sm = ds.components(Params(), nuis)
-        bsm = ds.components(Params.from_dict(signal), nuis)
-        bkg = sm["background"] / width
-        es = sm["es"] / width
+        base = ds.components(Params.from_dict(params or {}), nuis)
+        bsm = ds.components(Params.from_dict({**(params or {}), **signal}), nuis)
+        bkg = base["background"] / width
+        es = base["es"] / width
         ax.stairs(bkg, edges, fill=True, color=COLOURS["background"], label=r"background without solar $\nu$")
+        what = "SM" if not params else ", ".join(f"{k} = {v:g}" for k, v in params.items())
         ax.stairs(bkg + es, edges, baseline=bkg, fill=True, color=COLOURS["es"],
-                  label=rf"solar $\nu$–$e$ (SM, {sm['es'].sum():.1f} events)")
+                  label=rf"solar $\nu$–$e$ ({what}, {base['es'].sum():.1f} events)")
         tot = (bsm["background"] + bsm["es"]) / width
-        name = label or ", ".join(f"{k} = {v:g}" for k, v in signal.items())
-        ax.stairs(tot, edges, color="#D55E00", lw=1.8, label=f"with {name}")
+        name = ", ".join(f"{k} = {v:g}" for k, v in signal.items())
+        ax.stairs(tot, edges, color="#D55E00", lw=1.8, label=f"with {name} (+{bsm['es'].sum() - base['es'].sum():.1f})")
         obs = ds.observed
         c = 0.5 * (edges[1:] + edges[:-1])
         ax.errorbar(c, obs / width, yerr=np.sqrt(np.maximum(obs, 1.0)) / width, fmt="o", ms=3.5, color="k",
@@ -86,6 +88,26 @@ def plot_er_spectrum(ds, nuis: dict | None = None, signal: dict | None = None, a
         ax.set_title("XENONnT SR0 electron recoils (PRL 129, 161805)", fontsize=9.5)
         ax.legend(loc="upper right")
     return ax
+
+
+def plot_xenonnt(pred):
+    """The paper-style figure of a XENONnT prediction (:class:`cevnsfit.api.Prediction`):
+    :func:`plot_er_spectrum` or :func:`plot_8b`, drawn for the data set the prediction was made
+    with.  Returns the Axes (an array for 8B)."""
+    from .. import experiments
+
+    d = pred.to_dict() if hasattr(pred, "to_dict") else pred
+    name = d["experiment"]
+    inf = experiments.info(name)
+    model = d.get("model", {})
+    opts = {k: v for k, v in model.items() if k in {o.name for o in inf.options}}
+    ds = experiments.load(name, momentum_dependent=bool(model.get("momentum_dependent", False)),
+                          form_factor=model.get("form_factor", "helm"), **opts)
+    given = {k: v for k, v in d.get("params", {}).items() if k in d.get("extra", {}).get("given", {})}
+    if name == "xenonnt_er":
+        return plot_er_spectrum(ds, d.get("nuisances"), given)
+    comps = {k: np.asarray(v, float).ravel() for k, v in d["bins"].items()}
+    return plot_8b(ds, comps)
 
 
 def plot_8b(ds, comps: dict, axes=None):

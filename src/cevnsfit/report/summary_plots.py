@@ -119,8 +119,12 @@ def rate_vs_n(datasets) -> list[dict]:
 
     out = []
     for ds in datasets:
+        # the nuisance scaling the CEvNS rate: its normalisation, the reactor flux, the 8B flux
+        names = [n.name for n in ds.nuisances]
+        norm = next((k for k in ("eta_cevns", "eta_flux", "eta_b8") if k in names), None)
+        if norm is None or "cevns" not in ds.templates:     # no CEvNS (e.g. electron recoils)
+            continue
         free = copy.copy(ds)
-        norm = "eta_cevns" if any(n.name == "eta_cevns" for n in ds.nuisances) else "eta_flux"
         free.nuisances = tuple(replace(n, sigma=None) if n.name == norm else n for n in ds.nuisances)
         res = Likelihood([free], profiler="minuit").fit()   # Minuit: we need the error
         iso = ds.target.isotopes()
@@ -149,7 +153,7 @@ def rate_vs_n_plot(rows: list[dict], path=None, ax=None):
             ax.plot([r["N"]], [r["qw2_over_4"]], "kx")
         ax.plot([], [], "kx", label=r"SM: $Q_W^2/4$ of the target")
         ax.set_xlabel(r"neutron number $N$")
-        ax.set_ylabel(r"measured rate / SM $\times\ Q_W^2/4$")
+        ax.set_ylabel(r"$(N_{\rm meas}/N_{\rm SM})\times Q_W^2/4$")
         ax.legend(fontsize=8)
         ax.set_title("CEvNS rates against neutron number")
     if path is not None:
