@@ -373,10 +373,12 @@ class Analysis:
                               n_points=points, scan_range=range, backend=backend, n_workers=workers,
                               scheduler=scheduler, progress=progress)
 
-    def contour(self, a: str, b: str, points: int = 25, x_range=None, y_range=None, cl: float = 0.9) -> ContourResult:
+    def contour(self, a: str, b: str, points: int = 25, x_range=None, y_range=None, cl: float = 0.9,
+                scales=("linear", "linear")) -> ContourResult:
         """Profiled Δχ² of ``a`` and ``b`` on a ``points`` × ``points`` grid with the 1σ/2σ/3σ
         regions and the ``cl`` contour (2 dof: Δχ² ≤ 4.605 at 90 %); ranges default to the 3σ
-        region found automatically."""
+        region found automatically.  ``scales``: "linear" or "log" per axis (a log axis needs its
+        range, e.g. ``contour("dm2_41", "umu4sq", x_range=(0.1, 1e3), scales=("log", "linear"))``)."""
         from ..inference.analysis import contour
         from ..inference.profile import delta_chi2_threshold
 
@@ -384,10 +386,26 @@ class Analysis:
             raise ValueError("points must be at least 5")
         if not (0.0 < cl < 1.0):
             raise ValueError(f"cl must lie in (0, 1), got {cl}")
-        d = contour(self.setup, a, b, x_range=x_range, y_range=y_range, n=points, fixed=self.fixed, free=self.free)
+        d = contour(self.setup, a, b, x_range=x_range, y_range=y_range, n=points, fixed=self.fixed, free=self.free,
+                    scales=scales)
         d["cl"] = cl
         d["levels"]["cl"] = delta_chi2_threshold(cl, 2)
         return ContourResult.from_dict({**d, "meta": _meta(d.get("options"))})
+
+    def exclusion(self, coupling: str, masses=(1e-3, 1e4, 40), cl: float = 0.9, each: bool = True):
+        """Exclusion curves of a light mediator (``g_zp`` or ``g_phi``): at each mass the allowed
+        couplings, everything else profiled, for the combined data sets and (``each``) every
+        data set alone.  ``masses``: (low, high, n) log-spaced [MeV], or a list of masses."""
+        from ..inference.exclusion import exclusion
+        from .results import ExclusionResult
+
+        if isinstance(masses, tuple) and len(masses) == 3:
+            lo, hi, n = masses
+            if not (0 < lo < hi) or int(n) < 2:
+                raise ValueError(f"masses (low, high, n) need 0 < low < high and n >= 2, got {masses}")
+            masses = np.geomspace(float(lo), float(hi), int(n))
+        d = exclusion(self.setup, coupling, masses, cl=cl, fixed=self.fixed, free=self.free, each=each)
+        return ExclusionResult.from_dict({**d, "meta": _meta(d.get("options"))})
 
     def scan(self, ranges: dict | None = None, cl: float = 0.9, backend: str = "serial", workers: int | None = None,
              chunk_size: int = 64, out=None, progress=None, scheduler: str | None = None, **more) -> ScanResult:

@@ -23,8 +23,8 @@ import numpy as np
 from .style import (COLOURS, COMPONENT_LABELS, SIGMA_FILLS, axis_label, experiment_label, new_axes,
                     param_label, save, style)
 
-__all__ = ["plot_prediction", "plot_profile", "plot_contour", "plot_comparison", "stacked_prediction",
-           "contour_plot", "profile_plot", "comparison_plot"]
+__all__ = ["plot_prediction", "plot_profile", "plot_contour", "plot_comparison", "plot_exclusion", "stacked_prediction",
+           "contour_plot", "profile_plot", "comparison_plot", "exclusion_plot"]
 
 BACKGROUND_ORDER = ("ss", "background", "brn", "delbrn", "nin")
 
@@ -205,6 +205,20 @@ def plot_contour(results, ax=None, labels=None, title: str | None = None, sm: bo
         results = [results]
     ds = [_d(r) for r in results]
     filled = len(ds) == 1 if filled is None else filled
+    scales = ds[0].get("scales") or ("linear", "linear")
+
+    def shown(x, y, gx, gy) -> bool:
+        """A marker is drawn if it can be on the axes: positive on a log axis, and not so far
+        outside the grid (a minimum along a flat valley of the chi^2) that it would squash the
+        regions -- such a best fit is named in the legend instead."""
+        for v, g, sc in ((x, gx, scales[0]), (y, gy, scales[1])):
+            if sc == "log":
+                if v <= 0 or not (min(g) / 10 <= v <= 10 * max(g)):
+                    return False
+            elif not (min(g) - 0.5 * (max(g) - min(g)) <= v <= max(g) + 0.5 * (max(g) - min(g))):
+                return False
+        return True
+
     with style():
         ax = new_axes(ax, figsize=(6.0, 4.8))
         colours = [c["color"] for c in __import__("matplotlib").rcParams["axes.prop_cycle"]]
@@ -232,17 +246,20 @@ def plot_contour(results, ax=None, labels=None, title: str | None = None, sm: bo
                 ax.contour(x, y, z, levels=[lv["1sigma"]], colors=[c], linewidths=1.0, linestyles="dashed")
                 handles.append(Line2D([], [], color=c, lw=2, label=f"{label}: {cl_text}"))
             bf = d["best_fit"]
-            ax.plot([bf[px]], [bf[py]], marker="+", ms=11, mew=2, color="k" if filled else c, ls="none",
-                    clip_on=False, zorder=5)
             gx += [x.min(), x.max()]
             gy += [y.min(), y.max()]
-            xs.append(bf[px])
-            ys.append(bf[py])
+            if shown(bf[px], bf[py], [x.min(), x.max()], [y.min(), y.max()]):
+                ax.plot([bf[px]], [bf[py]], marker="+", ms=11, mew=2, color="k" if filled else c, ls="none",
+                        clip_on=False, zorder=5)
+                xs.append(bf[px])
+                ys.append(bf[py])
+            else:
+                handles.append(Line2D([], [], ls="none", label=f"best fit outside: ({bf[px]:.3g}, {bf[py]:.3g})"))
         handles.append(Line2D([], [], marker="+", ms=10, mew=2, color="k", ls="none", label="best fit"))
         if not filled and len(ds) > 1:
             handles.append(Line2D([], [], color="0.3", lw=1, ls="--", label=r"1$\sigma$"))
         px, py = ds[0]["params"]
-        if sm:
+        if sm and shown(_sm_value(px), _sm_value(py), gx, gy):
             sx, sy = _sm_value(px), _sm_value(py)
             ax.plot([sx], [sy], marker="*", ms=13, color="#ffbf00", mec="k", mew=0.8, ls="none", zorder=6,
                     clip_on=False, label="SM")
@@ -254,6 +271,12 @@ def plot_contour(results, ax=None, labels=None, title: str | None = None, sm: bo
             lo, hi = min(grid + pts), max(grid + pts)
             span = (hi - lo) or 1.0
             setter(lo - 0.04 * span if lo < min(grid) else lo, hi + 0.04 * span if hi > max(grid) else hi)
+        if scales[0] == "log":
+            ax.set_xscale("log")
+            ax.set_xlim(min(gx), max(gx))
+        if scales[1] == "log":
+            ax.set_yscale("log")
+            ax.set_ylim(min(gy), max(gy))
         ax.set_xlabel(param_label(px))
         ax.set_ylabel(param_label(py))
         ax.legend(handles=handles, loc="best", title="profiled $\\Delta\\chi^2$, 2 dof", title_fontsize=8)
@@ -314,6 +337,35 @@ def plot_comparison(param: str, ours, others, ax=None, title: str | None = None)
     return ax
 
 
+def plot_exclusion(result, ax=None, title: str | None = None):
+    """Exclusion curves of a light mediator in the (mass, coupling) plane, log-log: one line per
+    data-set combination (the upper end of the allowed interval that starts at g = 0; above it
+    the coupling is excluded at the result's CL), islands of allowed couplings above it (the
+    amplitude-flip region of a destructively interfering Z') as shaded bars.  Returns the Axes."""
+    d = _d(result)
+    with style():
+        ax = new_axes(ax, figsize=(6.4, 4.8))
+        colours = [c["color"] for c in __import__("matplotlib").rcParams["axes.prop_cycle"]]
+        for k, c in enumerate(d["curves"]):
+            col = colours[k % len(colours)]
+            m = np.asarray(c["masses"], float)
+            up = np.asarray(c["upper"], float)
+            combined = len(c["data"]) > 1
+            ax.plot(m, up, color="k" if combined else col, lw=2.2 if combined else 1.4,
+                    label=experiment_label(c["data"]))
+            for mi, iv in zip(m, c["intervals"]):
+                for a, b in iv[1:]:
+                    ax.plot([mi, mi], [max(a, 1e-30), b], color="k" if combined else col, lw=3, alpha=0.35)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(param_label(d["mass"]))
+        ax.set_ylabel(param_label(d["coupling"]))
+        ax.legend(loc="upper left", title=f"{100 * d['cl']:.4g} % CL upper limit (excluded above)", title_fontsize=8)
+        if title:
+            ax.set_title(_wrap(title))
+    return ax
+
+
 # -- file-writing wrappers (the command line and reproduce) -------------------------------------
 def stacked_prediction(pred, path, title: str | None = None) -> str:
     """:func:`plot_prediction` written to ``path`` (the XENONnT data sets: their paper-style
@@ -335,6 +387,11 @@ def contour_plot(results, path, labels=None, title: str = "") -> str:
 def profile_plot(results, path, labels=None, title: str = "") -> str:
     """:func:`plot_profile` written to ``path``."""
     return save(plot_profile(results, labels=labels, title=title), path)
+
+
+def exclusion_plot(result, path, title: str = "") -> str:
+    """:func:`plot_exclusion` written to ``path``."""
+    return save(plot_exclusion(result, title=title), path)
 
 
 def comparison_plot(param: str, ours, others, path) -> str:
