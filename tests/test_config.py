@@ -60,9 +60,10 @@ def test_shipped_analyses_are_valid():
     fams = {n.split("_")[0] for n in names}
     # cevns: fitted event-rate normalisations; reactor / csi: the comparisons of model choices of the
     # reproduction record (reactor_norm_*: flux normalisations; csi_alone_*: CsI timing x steady state);
-    # solar: beyond the papers (XENONnT with the others)
-    assert fams == {"sin2w", "mu", "r2", "q", "cevns", "reactor", "csi", "solar"}
-    assert {config.load(f).section for f in files if config.load(f).name.startswith("solar_")} == {"beyond"}
+    # solar and the new-physics menu (nsi, mediators, rn, sterile): beyond the papers
+    assert fams == {"sin2w", "mu", "r2", "q", "cevns", "reactor", "csi", "solar", "nsi", "mediators", "rn", "sterile"}
+    assert {config.load(f).section for f in files
+            if config.load(f).name.split("_")[0] in ("solar", "nsi", "mediators", "rn", "sterile")} == {"beyond"}
 
 
 def test_json_schema_published(tmp_path):

@@ -32,6 +32,7 @@ HAND = [
     ("Home", "index.md"),
     ("Getting started", "getting-started.md"),
     ("Physics", "physics.md"),
+    ("New physics", "new-physics.md"),
     ("Conventions", "conventions.md"),
     ("Statistics", "statistics.md"),
     ("Data", "data.md"),

@@ -552,6 +552,8 @@ def contour(data: str = typer.Option(..., help=DATA_HELP),
             transitions: bool = typer.Option(False, "--transitions", help="profile the transition parameters"),
             momentum_dependent: bool = typer.Option(False, "--momentum-dependent", help="running charge radius"),
             points: int = typer.Option(25, help="grid points per axis"),
+            scales: str = typer.Option("linear,linear", "--scales", help="axis scales X,Y: linear or log "
+                                       "(a log axis needs --range)"),
             range_: Optional[List[str]] = typer.Option(None, "--range", help="LOW,HIGH of each parameter, in the order of --param (default: the 3 sigma region, found automatically)"),
             cl: float = typer.Option(0.9, help="confidence level of the solid contour (2 dof), in (0, 1)"),
             plot: Optional[Path] = typer.Option(None, help="draw the filled 1/2/3 sigma regions and the CL contour"),
@@ -570,6 +572,8 @@ def contour(data: str = typer.Option(..., help=DATA_HELP),
     from .api import Analysis
 
     if method != "wilks":
+        if scales != "linear,linear":
+            _fail("--scales needs --method wilks")
         return _contour_by_method(data, param, qf, flux, peaks, option, no_es, es, transitions, momentum_dependent,
                                   points, range_, cl, plot, method, toys, seed, prior, backend, workers, scheduler,
                                   out, as_json, {"timing": timing, "reactor_norm": reactor_norm}, fix, free)
@@ -589,8 +593,9 @@ def contour(data: str = typer.Option(..., help=DATA_HELP),
         if len(ranges) not in (0, 2):
             raise ValueError("give --range twice (one per --param) or not at all")
         xr, yr = ranges if ranges else (None, None)
+        sc = tuple(s.strip() for s in scales.split(","))
         with _busy(f"{param[0]} x {param[1]}: profiled {points} x {points} grid"):
-            res = ana.contour(param[0], param[1], points=points, x_range=xr, y_range=yr, cl=cl)
+            res = ana.contour(param[0], param[1], points=points, x_range=xr, y_range=yr, cl=cl, scales=sc)
     except ValueError as e:
         _fail(str(e))
     if plot is not None:
@@ -603,6 +608,51 @@ def contour(data: str = typer.Option(..., help=DATA_HELP),
         typer.echo(f"best fit {res.best_fit}, chi2_min {res.chi2_min:.3f}")
         for p, iv in res.intervals.items():
             typer.echo(f"  {p}: {cl:.0%} CL region spans " + " U ".join(f"[{a:.4g}, {b:.4g}]" for a, b in iv))
+        if plot is not None:
+            typer.echo(f"plot written to {plot}")
+    _print_warnings(res.to_dict())
+
+
+@app.command()
+def exclusion(data: str = typer.Option(..., help=DATA_HELP),
+              coupling: str = typer.Option(..., help="mediator coupling: g_zp (vector) or g_phi (scalar)"),
+              masses: str = typer.Option("1e-3,1e4,40", help="mediator masses LOW,HIGH,N [MeV], log-spaced"),
+              option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
+              no_es: bool = typer.Option(False, "--no-es", help="leave out nu-e scattering"),
+              es: bool = typer.Option(False, "--es", help="include nu-e scattering also for Ar"),
+              fix: Optional[List[str]] = typer.Option(None, "--fix", help=FIX_HELP),
+              free: Optional[List[str]] = typer.Option(None, "--free", help=FREE_HELP),
+              cl: float = typer.Option(0.9, help="confidence level in (0, 1)"),
+              combined_only: bool = typer.Option(False, "--combined-only",
+                                                 help="only the combined curve, not each data set's as well"),
+              plot: Optional[Path] = typer.Option(None, help="draw the curves, log-log (PNG/PDF)"),
+              as_json: bool = typer.Option(False, "--json", help="print the result as JSON")) -> None:
+    """Exclusion curves of a light mediator in the (mass, coupling) plane: at each mass the
+    allowed couplings with every nuisance profiled (the Python API's
+    ``cevnsfit.Analysis(...).exclusion(coupling)``); the Z' model is the option zp_model."""
+    from .api import Analysis
+
+    try:
+        try:
+            lo, hi, n = (float(v) for v in masses.split(","))
+        except ValueError:
+            raise ValueError(f"--masses expects LOW,HIGH,N, got {masses!r}") from None
+        if not (0.0 < cl < 1.0):
+            raise ValueError(f"--cl must lie in (0, 1), got {cl}")
+        ana = Analysis.from_setup(_setup(data, None, None, no_es, es, False, False, option=option),
+                                  **dict(zip(("fixed", "free"), parse_fix_free(fix, free))))
+        with _busy(f"{coupling}: exclusion curve over {int(n)} masses"):
+            res = ana.exclusion(coupling, (lo, hi, int(n)), cl=cl, each=not combined_only)
+    except ValueError as e:
+        _fail(str(e))
+    if plot is not None:
+        from .report.plots import exclusion_plot
+
+        _write_plot(plot, lambda path: exclusion_plot(res, path))
+    if as_json:
+        typer.echo(res.to_json())
+    else:
+        typer.echo(str(res))
         if plot is not None:
             typer.echo(f"plot written to {plot}")
     _print_warnings(res.to_dict())

@@ -158,6 +158,8 @@ class _ContourBase(_Strict):
     params: tuple[str, str]
     points: int = Field(25, ge=5, le=401)
     ranges: Optional[tuple[tuple[float, float], tuple[float, float]]] = None
+    #: per axis: linear or log (a log axis needs a positive range, e.g. dm2_41)
+    scales: tuple[Literal["linear", "log"], Literal["linear", "log"]] = ("linear", "linear")
 
 
 class ContourSpec(create_model("_ContourFields", __base__=_ContourBase, **_method_fields(500), **_choice_fields())):
@@ -182,6 +184,25 @@ class ContourSpec(create_model("_ContourFields", __base__=_ContourBase, **_metho
         return v
 
 
+class ExclusionSpec(_Strict):
+    """An exclusion curve of a light mediator: the allowed couplings at each mass of a log grid
+    (the mass fixed, everything else as in the analysis), for the combined data sets and, with
+    ``each``, for every data set alone."""
+
+    coupling: Literal["g_zp", "g_phi"]
+    masses: tuple[float, float] = (1e-3, 1e4)
+    points: int = Field(40, ge=2, le=400)
+    cl: float = Field(0.9, gt=0.0, lt=1.0)
+    each: bool = True
+
+    @field_validator("masses")
+    @classmethod
+    def _masses(cls, v):
+        if not (0 < v[0] < v[1]):
+            raise ValueError(f"masses must be 0 < low < high [MeV], got {list(v)}")
+        return v
+
+
 class Published(_Strict):
     intervals: Optional[list[tuple[float, float]]] = None
     value: Optional[float] = None
@@ -195,6 +216,7 @@ class _AnalysisBase(_Strict):
     model: Model = Field(default_factory=Model)
     limits: list[LimitSpec] = Field(default_factory=list)
     contours: list[ContourSpec] = Field(default_factory=list)
+    exclusions: list[ExclusionSpec] = Field(default_factory=list)
     published: dict[str, Published] = Field(default_factory=dict)
     #: "papers": reproduces a published analysis; "beyond": an analysis beyond the papers (e.g.
     #: solar neutrinos combined with the laboratory data), listed in a section of its own
@@ -216,14 +238,18 @@ class Analysis(create_model("_AnalysisFields", __base__=_AnalysisBase, **_choice
 
     @model_validator(mode="after")
     def _something(self):
-        if not self.limits and not self.contours:
-            raise ValueError("an analysis needs at least one entry under 'limits' or 'contours'")
+        if not self.limits and not self.contours and not self.exclusions:
+            raise ValueError("an analysis needs at least one entry under 'limits', 'contours' or 'exclusions'")
         for k in self.published:
             _check_tested(k)
         for spec in self.limits:
             self.fixed_free(spec)
         for spec in self.contours:
             self.fixed_free(spec)
+        for spec in self.exclusions:
+            mass = {"g_zp": "m_zp", "g_phi": "m_phi"}[spec.coupling]
+            if mass in self.fixed or spec.coupling in self.fixed:
+                raise ValueError(f"an exclusion curve scans {spec.coupling} and {mass}: they cannot be fixed")
         from .experiments import split_options
 
         split_options(self.data, self.experiment_options())   # an option must belong to one of the data sets

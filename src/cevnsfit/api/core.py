@@ -371,15 +371,17 @@ class Analysis:
                               scheduler=scheduler, progress=progress)
 
     def contour(self, a: str, b: str, points: int | None = None, x_range=None, y_range=None, cl: float = 0.9,
-                method: str = "wilks", toys: int = 500, seed: int = 0, prior: str = "flat", nlive: int = 500,
-                backend: str = "serial", workers: int | None = None, scheduler: str | None = None, out=None,
-                progress=None):
+                scales=("linear", "linear"), method: str = "wilks", toys: int = 500, seed: int = 0,
+                prior: str = "flat", nlive: int = 500, backend: str = "serial", workers: int | None = None,
+                scheduler: str | None = None, out=None, progress=None):
         """The ``cl`` region of ``a`` and ``b`` (2 dof) by ``method``, with ``fixed``/``free`` as for
         limits.
 
         ``"wilks"`` (default): profiled Δχ² on a ``points`` × ``points`` grid (default 25) with the
         1σ/2σ/3σ regions and the ``cl`` contour (Δχ² ≤ 4.605 at 90 %); ranges default to the 3σ
-        region found automatically.  Returns a :class:`ContourResult`.
+        region found automatically.  ``scales``: "linear" or "log" per axis (a log axis needs its
+        range, e.g. ``contour("dm2_41", "umu4sq", x_range=(0.1, 1e3), scales=("log", "linear"))``).
+        Returns a :class:`ContourResult`.
 
         ``"fc"``: Feldman-Cousins on a ``points`` × ``points`` grid (default 15) from ``toys``
         pseudo-experiments per grid point (``seed``; ``backend``/``workers``/``scheduler`` as in
@@ -400,15 +402,32 @@ class Analysis:
             from ..inference.analysis import contour
 
             d = contour(self.setup, a, b, x_range=x_range, y_range=y_range, n=points or 25, fixed=self.fixed,
-                        free=self.free)
+                        free=self.free, scales=scales)
             d["cl"] = cl
             d["levels"]["cl"] = delta_chi2_threshold(cl, 2)
             return ContourResult.from_dict({**d, "meta": _meta(d.get("options"))})
+        if tuple(scales) != ("linear", "linear"):
+            raise ValueError(f"scales={tuple(scales)} needs method='wilks'")
         d = methods.contour(self.setup, a, b, method=method, cl=cl, n=points, x_range=x_range, y_range=y_range,
                             toys=toys, seed=seed, prior=prior, nlive=nlive, backend=backend, n_workers=workers,
                             scheduler=scheduler, out_dir=out, progress=progress, fixed=self.fixed, free=self.free)
         cls = FCContourResult if method == "fc" else PosteriorResult
         return cls.from_dict({**d, "meta": _meta(d.get("options"))})
+
+    def exclusion(self, coupling: str, masses=(1e-3, 1e4, 40), cl: float = 0.9, each: bool = True):
+        """Exclusion curves of a light mediator (``g_zp`` or ``g_phi``): at each mass the allowed
+        couplings, everything else profiled, for the combined data sets and (``each``) every
+        data set alone.  ``masses``: (low, high, n) log-spaced [MeV], or a list of masses."""
+        from ..inference.exclusion import exclusion
+        from .results import ExclusionResult
+
+        if isinstance(masses, tuple) and len(masses) == 3:
+            lo, hi, n = masses
+            if not (0 < lo < hi) or int(n) < 2:
+                raise ValueError(f"masses (low, high, n) need 0 < low < high and n >= 2, got {masses}")
+            masses = np.geomspace(float(lo), float(hi), int(n))
+        d = exclusion(self.setup, coupling, masses, cl=cl, fixed=self.fixed, free=self.free, each=each)
+        return ExclusionResult.from_dict({**d, "meta": _meta(d.get("options"))})
 
     def scan(self, ranges: dict | None = None, cl: float = 0.9, backend: str = "serial", workers: int | None = None,
              chunk_size: int = 64, out=None, progress=None, scheduler: str | None = None, **more) -> ScanResult:

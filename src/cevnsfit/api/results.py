@@ -635,8 +635,59 @@ class Prediction(Result):
         return rows + [(k, v) for k, v in _common_rows(self) if k != "data"]
 
 
+@dataclass
+class ExclusionResult(Result):
+    """Exclusion curves of a light mediator: for each data-set combination in ``curves``, the
+    ``masses`` [MeV], the ``upper`` end of the allowed coupling interval that starts at 0 (the
+    curve; excluded above) and every allowed interval per mass (``intervals``: islands above the
+    curve where the amplitude has flipped), at confidence level ``cl`` (1 dof per mass)."""
+
+    kind: ClassVar[str] = "exclusion"
+    coupling: str = ""
+    mass: str = ""
+    units: list = field(default_factory=list)
+    cl: float = 0.9
+    delta_chi2: float = float("nan")
+    curves: list = field(default_factory=list)
+    fixed: dict = field(default_factory=dict)
+    free: list = field(default_factory=list)
+    options: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)
+    seconds: float = 0.0
+    meta: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)
+
+    def curve(self, data=None) -> dict:
+        """The curve of one data-set combination (default: the combined one, listed last)."""
+        if data is None:
+            return self.curves[-1]
+        want = [data] if isinstance(data, str) else list(data)
+        for c in self.curves:
+            if list(c["data"]) == want:
+                return c
+        raise KeyError(f"no curve for {want}; available: {[c['data'] for c in self.curves]}")
+
+    def plot(self, ax=None, **kw):
+        """Log-log exclusion curves, one per data-set combination."""
+        from ..report.plots import plot_exclusion
+
+        return plot_exclusion(self, ax=ax, **kw)
+
+    def _title(self):
+        return f"exclusion curves of {self.coupling} over {self.mass}"
+
+    def _rows(self):
+        rows = [("CL", f"{self.cl:.4g} (Δχ² = {_fmt(self.delta_chi2)}, 1 dof per mass)")]
+        for c in self.curves:
+            m, up = np.asarray(c["masses"]), np.asarray(c["upper"])
+            j = [0, m.size // 2, m.size - 1]
+            rows.append(("+".join(c["data"]), ", ".join(f"{_fmt(up[k])} at {_fmt(m[k])} MeV" for k in j)
+                         + f" ({c['seconds']:.1f} s)"))
+        return rows + _common_rows(self)
+
+
 RESULT_TYPES: dict[str, Any] = {c.kind: c for c in (LimitResult, ContourResult, FCContourResult, PosteriorResult,
-                                                    FitResult, ScanResult, Prediction)}
+                                                    FitResult, ScanResult, Prediction, ExclusionResult)}
 
 
 def from_dict(d: dict):

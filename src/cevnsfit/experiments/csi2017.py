@@ -46,11 +46,13 @@ from scipy.special import gammaln
 
 from .. import data
 from ..detectors.response import recoil_quadrature
-from ..inference.templates import TemplateBank, VariantStack, build_templates, morph_weights
+from ..inference.templates import VariantStack, build_templates, morph_weights
 from ..physics import cevns
 from ..physics.monomials import Points
 from ..physics.parameters import Params
 from ..physics.target import zeff_edges
+from ..sources.oscillation import sns_baseline
+from . import menu
 from .base import Axis, DataSet, Nuisance
 from .registry import ExperimentInfo, Option
 from .snsbeam import SNSExposure, combine_energy_time_batch, nuclear_quadrature, setup_beam
@@ -174,6 +176,8 @@ class CsI2017(DataSet):
     signal: str = "prior"
     r_neutron: dict = field(default_factory=dict)
     per_decade: int = 24
+    tie_csi_radius: bool = False
+    keyed_templates = True
 
     def __post_init__(self):
         self.name = "csi2017"
@@ -189,6 +193,8 @@ class CsI2017(DataSet):
         exposure = SNSExposure(r=r, n_pot=value("beamExposure") * POT_PER_GWH,
                                distance_m=value("distanceToTarget"), t0=0.0, sigma=0.0)
         setup_beam(self, exposure, (("Cs", 1), ("I", 1)), MASS_KG)
+        self.baseline = sns_baseline(exposure.distance_m)
+        self.sensitive_to += menu.measured(self, ("e", "mu"))
         n_ac = float(self.ss.sum())
         flux_sigma = float(parameters()["neutrinosPerProton"]["uncertainty"]) / r
         brn_sigma = float(parameters()["promptNeutronNormalization"]["uncertainty"])
@@ -221,14 +227,9 @@ class CsI2017(DataSet):
         self._tmat = np.stack([self.tprob[k] for k in self.kinds])          # (K, T)
 
     # --------------------------------------------------------------------------------------
-    def _bank(self) -> TemplateBank:
-        bank = self.__dict__.get("_bank_cache")
-        if bank is None:
-            entries = {"cevns": self._stack}
-            if self.es:
-                entries["es"] = self.templates["es"]
-            bank = self.__dict__["_bank_cache"] = TemplateBank(entries)
-        return bank
+    def radius_parameters(self) -> dict[str, str]:
+        """Cs and I each with its radius, or both with rn_cs (option ``tie_csi_radius``)."""
+        return {"Cs": "rn_cs", "I": "rn_cs"} if self.tie_csi_radius else {"Cs": "rn_cs", "I": "rn_i"}
 
     def _parts(self, points: Points, nv: dict, derivatives: bool = False):
         """Signal per channel (n, D, B) (normalisation applied), backgrounds {name: (n, B)} and,
@@ -236,7 +237,7 @@ class CsI2017(DataSet):
         CEvNS quenching-factor variants morphed (pyhf code 4p, counts >= 0), the released
         arrival-time PDFs, the normalisations."""
         n = points.n
-        raw = self._bank().contract(points)                    # cevns (n, D, 3, K, E); es (n, D, K, E)
+        raw = self.contract_templates(points)                  # cevns (n, D, 3, K, E); es (n, D, K, E)
         ix = self._stack.index
         v = raw["cevns"]
         nom, plus, minus = (v[:, :, ix[(k, "nominal")]] for k in ("nominal", "qf+", "qf-"))
@@ -274,8 +275,10 @@ class CsI2017(DataSet):
         return out
 
 
-def _build(opts: cevns.Options, es: bool, csi2017_ss: str, csi2017_signal: str) -> CsI2017:
-    return CsI2017(opts=opts, es=es, ss_model=csi2017_ss, signal=csi2017_signal)
+def _build(opts: cevns.Options, es: bool, csi2017_ss: str, csi2017_signal: str, zp_model: str = "universal",
+           tie_csi_radius: bool = False) -> CsI2017:
+    return CsI2017(opts=menu.with_zp_model(opts, zp_model), es=es, ss_model=csi2017_ss, signal=csi2017_signal,
+                   tie_csi_radius=tie_csi_radius)
 
 
 INFO = ExperimentInfo(
@@ -285,4 +288,5 @@ INFO = ExperimentInfo(
     options=(Option("csi2017_ss", "marginals", "CsI 2017 steady state from the anti-coincident window: marginals "
                     "(its PE x time marginals, smooth) or raw (the histogram bin by bin)", choices=SS_MODELS),
              Option("csi2017_signal", "prior", "CsI 2017 CEvNS normalisation: prior (12% flux, acceptance, form "
-                    "factor) or free (the paper's fit of the CEvNS count)", choices=SIGNAL_MODELS)))
+                    "factor) or free (the paper's fit of the CEvNS count)", choices=SIGNAL_MODELS),
+             menu.ZP_MODEL, menu.TIE_CSI_RADIUS))

@@ -386,6 +386,12 @@ def limit(setup: Setup, param: str, cl: float = 0.9, n_points: int = 61, scan_ra
                              f"[{grid[0]:.4g}, {grid[-1]:.4g}]: the limit may lie beyond it")
     if not intervals:
         warnings_.append("no point of the scan is allowed at this CL")
+    extra = {}
+    if param == "sin2w" and intervals:
+        from ..physics.neutron_radii import weak_charges
+
+        elements = [el for d in dss for el, _ in getattr(getattr(d, "target", None), "elements", ())]
+        extra["weak_charge"] = weak_charges(elements, best.values[param], intervals)
     out = {
         "param": param, "unit": UNITS[param], "cl": cl, "delta_chi2": level,
         "best_fit": best.values[param], "chi2_min": best.chi2,
@@ -393,7 +399,7 @@ def limit(setup: Setup, param: str, cl: float = 0.9, n_points: int = 61, scan_ra
         "profiled": [p for p in free if p != param], "options": _options(setup, fixed),
         "scan": {"grid": grid.tolist(), "delta_chi2": delta.tolist()},
         "best_fit_all": best.values, "n_bins": int(sum(d.observed.size for d in dss)),
-        "warnings": warnings_,
+        "warnings": warnings_, **extra,
     }
     if expected:
         from .expected import expected_limit

@@ -70,3 +70,21 @@ def check_radius(name: str, value: float) -> None:
 def weak_charge(Z: int, N: int, sin2w: float, radiative: bool = True) -> float:
     """Q_W = 2 (Z g~_V^p + N g_V^n) at ``sin2w`` (tree level: Z (1 - 4 s^2) - N)."""
     return 2.0 * (Z * gvp_no_radius(sin2w, radiative) + N * gvn(radiative))
+
+
+def element_weak_charge(element: str, sin2w: float, radiative: bool = True) -> float:
+    """Abundance-weighted weak charge of an element's natural isotopes."""
+    isos = isotopes(element)
+    w = np.array([i.abundance for i in isos])
+    q = np.array([weak_charge(i.Z, i.N, sin2w, radiative) for i in isos])
+    return float(np.sum(w * q) / np.sum(w))
+
+
+def weak_charges(elements, best: float, intervals) -> dict:
+    """{element: {"best": Q_W, "intervals": [[low, high], ...]}} for sin^2 theta_W at ``best`` and
+    over its ``intervals`` (Q_W falls with sin^2 theta_W, so each interval maps onto one)."""
+    out = {}
+    for el in dict.fromkeys(elements):
+        ivs = [sorted((element_weak_charge(el, a), element_weak_charge(el, b))) for a, b in intervals]
+        out[el] = {"best": element_weak_charge(el, best), "intervals": ivs}
+    return out

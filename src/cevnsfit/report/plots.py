@@ -23,8 +23,8 @@ import numpy as np
 from .style import (COLOURS, COMPONENT_LABELS, SIGMA_FILLS, axis_label, experiment_label, new_axes,
                     param_label, save, style)
 
-__all__ = ["plot_prediction", "plot_profile", "plot_contour", "plot_comparison", "stacked_prediction",
-           "contour_plot", "profile_plot", "comparison_plot"]
+__all__ = ["plot_prediction", "plot_profile", "plot_contour", "plot_comparison", "plot_exclusion", "stacked_prediction",
+           "contour_plot", "profile_plot", "comparison_plot", "exclusion_plot"]
 
 BACKGROUND_ORDER = ("ss", "background", "brn", "delbrn", "nin")
 
@@ -254,6 +254,13 @@ def plot_contour(results, ax=None, labels=None, title: str | None = None, sm: bo
             lo, hi = min(grid + pts), max(grid + pts)
             span = (hi - lo) or 1.0
             setter(lo - 0.04 * span if lo < min(grid) else lo, hi + 0.04 * span if hi > max(grid) else hi)
+        scales = ds[0].get("scales") or ("linear", "linear")
+        if scales[0] == "log":
+            ax.set_xscale("log")
+            ax.set_xlim(min(gx), max(gx))
+        if scales[1] == "log":
+            ax.set_yscale("log")
+            ax.set_ylim(min(gy), max(gy))
         ax.set_xlabel(param_label(px))
         ax.set_ylabel(param_label(py))
         ax.legend(handles=handles, loc="best", title="profiled $\\Delta\\chi^2$, 2 dof", title_fontsize=8)
@@ -314,6 +321,35 @@ def plot_comparison(param: str, ours, others, ax=None, title: str | None = None)
     return ax
 
 
+def plot_exclusion(result, ax=None, title: str | None = None):
+    """Exclusion curves of a light mediator in the (mass, coupling) plane, log-log: one line per
+    data-set combination (the upper end of the allowed interval that starts at g = 0; above it
+    the coupling is excluded at the result's CL), islands of allowed couplings above it (the
+    amplitude-flip region of a destructively interfering Z') as shaded bars.  Returns the Axes."""
+    d = _d(result)
+    with style():
+        ax = new_axes(ax, figsize=(6.4, 4.8))
+        colours = [c["color"] for c in __import__("matplotlib").rcParams["axes.prop_cycle"]]
+        for k, c in enumerate(d["curves"]):
+            col = colours[k % len(colours)]
+            m = np.asarray(c["masses"], float)
+            up = np.asarray(c["upper"], float)
+            combined = len(c["data"]) > 1
+            ax.plot(m, up, color="k" if combined else col, lw=2.2 if combined else 1.4,
+                    label=experiment_label(c["data"]))
+            for mi, iv in zip(m, c["intervals"]):
+                for a, b in iv[1:]:
+                    ax.plot([mi, mi], [max(a, 1e-30), b], color="k" if combined else col, lw=3, alpha=0.35)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(param_label(d["mass"]))
+        ax.set_ylabel(param_label(d["coupling"]))
+        ax.legend(loc="upper left", title=f"{100 * d['cl']:.4g} % CL upper limit (excluded above)", title_fontsize=8)
+        if title:
+            ax.set_title(_wrap(title))
+    return ax
+
+
 # -- file-writing wrappers (the command line and reproduce) -------------------------------------
 def stacked_prediction(pred, path, title: str | None = None) -> str:
     """:func:`plot_prediction` written to ``path`` (the XENONnT data sets: their paper-style
@@ -335,6 +371,11 @@ def contour_plot(results, path, labels=None, title: str = "") -> str:
 def profile_plot(results, path, labels=None, title: str = "") -> str:
     """:func:`plot_profile` written to ``path``."""
     return save(plot_profile(results, labels=labels, title=title), path)
+
+
+def exclusion_plot(result, path, title: str = "") -> str:
+    """:func:`plot_exclusion` written to ``path``."""
+    return save(plot_exclusion(result, title=title), path)
 
 
 def comparison_plot(param: str, ours, others, path) -> str:

@@ -42,7 +42,7 @@ def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
     setup = a.setup()
     out = {"name": a.name, "description": a.description, "data": a.data, "model": a.model.model_dump(),
            "limits": [], "contours": [], "published": {k: v.model_dump() for k, v in a.published.items()},
-           "section": a.section}
+           "section": a.section, "exclusions": []}
     t0 = time.perf_counter()
     n_total = n_steps(a)
     k = 0
@@ -80,7 +80,7 @@ def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
                 xr, yr = spec.ranges if spec.ranges else (None, None)
                 if method == "wilks":
                     res = contour(setup, spec.params[0], spec.params[1], x_range=xr, y_range=yr, n=n,
-                                  **a.fixed_free(spec))
+                                  scales=spec.scales, **a.fixed_free(spec))
                     res.setdefault("method", "wilks")
                 else:
                     res = by_method.contour(setup, spec.params[0], spec.params[1], method=method,
@@ -92,6 +92,21 @@ def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
                 out.setdefault("errors", []).append(f"contour {spec.params} ({method}): {type(e).__name__}: {e}")
         if progress:
             progress(f"contour {spec.params[0]} x {spec.params[1]} done", 1)
+    for spec in a.exclusions:
+        k += 1
+        n = max(8, spec.points // 4) if quick else spec.points
+        if progress:
+            progress(f"exclusion curve of {spec.coupling} ({k}/{n_total}, {n} masses)", 0)
+        try:
+            from ..inference.exclusion import exclusion
+
+            out["exclusions"].append(exclusion(setup, spec.coupling, np.geomspace(*spec.masses, n), cl=spec.cl,
+                                               fixed=dict(a.fixed) or None, free=list(a.free) or None,
+                                               each=spec.each))
+        except Exception as e:
+            out.setdefault("errors", []).append(f"exclusion {spec.coupling}: {type(e).__name__}: {e}")
+        if progress:
+            progress(f"exclusion curve of {spec.coupling} done", 1)
     out["seconds"] = time.perf_counter() - t0
     out["meta"] = metadata({"quick": quick, **setup.options()})
     return out
@@ -227,7 +242,7 @@ def write_tables(rows: list[dict], outdir: Path) -> None:
                         json.dumps(r["published"]) if r["published"] else "", " | ".join(r["warnings"])])
     head = ["| analysis | data | parameter | method | CL | best fit | allowed | expected | fixed | published | flags |",
             "|---|---|---|---|---|---|---|---|---|---|---|"]
-    md = list(head)
+    md = [] if rows and all(r.get("section") == "beyond" for r in rows) else list(head)
     beyond = False
     for r in sorted(rows, key=lambda x: x.get("section", "papers") == "beyond"):
         if r.get("section") == "beyond" and not beyond:
@@ -252,7 +267,7 @@ def write_tables(rows: list[dict], outdir: Path) -> None:
                   f"{', '.join(flags)} |")
     made = _made_with(rows)
     md += ["", f"_{made}; the options of each analysis are in its file `<analysis>.json`._"]
-    (outdir / "results.md").write_text("\n".join(md) + "\n")
+    (outdir / "results.md").write_text("\n".join(md + exclusion_table(outdir)) + "\n")
     tex = [r"\begin{tabular}{llllllll}", r"\hline",
            r"analysis & data & parameter & method & CL & best fit & allowed & expected \\", r"\hline"]
     for r in rows:
@@ -264,6 +279,50 @@ def write_tables(rows: list[dict], outdir: Path) -> None:
                    + ENDROW)
     tex += [r"\hline", r"\end{tabular}", r"% \dagger: fit not converged or interval at the scan edge", f"% {made}"]
     (outdir / "results.tex").write_text("\n".join(tex) + "\n")
+
+
+def exclusion_table(outdir: Path) -> list[str]:
+    """Markdown lines of the exclusion curves written by :func:`write_exclusions` (if any)."""
+    f = Path(outdir) / "exclusions.json"
+    if not f.is_file():
+        return []
+    rows = json.loads(f.read_text())
+    if not rows:
+        return []
+    md = ["", "## Light-mediator exclusion curves (90 % CL upper limit on the coupling)", "",
+          "| analysis | coupling | data | masses [MeV] | upper limit at 1 keV / 10 MeV / 1 GeV / 10 GeV | islands | time [s] |",
+          "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        m = np.asarray(r["masses"])
+        vals = []
+        for target in (1e-3, 10.0, 1e3, 1e4):
+            j = int(np.argmin(np.abs(np.log(m / target))))
+            vals.append(_fmt(r["upper"][j]) if np.isfinite(r["upper"][j]) else "-")
+        islands = sum(len(iv) > 1 for iv in r["intervals"])
+        md.append(f"| {r['analysis']} | {r['coupling']} | {r['data']} | {_fmt(m[0])}-{_fmt(m[-1])} ({m.size}) | "
+                  f"{' / '.join(vals)} | {islands} masses | {r['seconds']:.1f} |")
+    return md
+
+
+def write_exclusions(results: list[dict], outdir: Path) -> list[str]:
+    """exclusions.json (one row per curve) and one log-log plot per exclusion (every data-set
+    combination of the analysis side by side)."""
+    from .plots import exclusion_plot
+
+    rows, made = [], []
+    pdir = Path(outdir) / "plots"
+    pdir.mkdir(parents=True, exist_ok=True)
+    for r in results:
+        for ex in r.get("exclusions", []):
+            for c in ex["curves"]:
+                rows.append({"analysis": r["name"], "coupling": ex["coupling"], "data": "+".join(c["data"]),
+                             "masses": c["masses"], "upper": c["upper"], "intervals": c["intervals"],
+                             "seconds": c["seconds"], "cl": ex["cl"]})
+            f = pdir / f"exclusion_{r['name']}_{ex['coupling']}.png"
+            exclusion_plot(ex, str(f), title=r["description"])
+            made.append(str(f))
+    (Path(outdir) / "exclusions.json").write_text(json.dumps(rows, indent=1))
+    return made
 
 
 def write_plots(results: list[dict], outdir: Path) -> list[str]:
@@ -370,6 +429,7 @@ def write_summary_plots(results: list[dict], outdir: Path) -> list[str]:
     used = sorted({n for r in results for n in r["data"]})
     if used:
         rows = rate_vs_n([experiments.load(n) for n in used])
+    if used and rows:
         f = pdir / "rate_vs_N.png"
         rate_vs_n_plot(rows, str(f))
         (outdir / "rate_vs_N.json").write_text(json.dumps(rows, indent=1))
@@ -381,9 +441,10 @@ def write_all(results: list[dict], outdir: Path) -> dict:
     """Tables and plots of ``results`` (plots only of the analyses that did not fail)."""
     outdir.mkdir(parents=True, exist_ok=True)
     rows = summary_rows(results)
-    write_tables(rows, outdir)
     ok = [r for r in results if not failed(r)]
-    plots = write_plots(ok, outdir) + write_summary_plots(ok, outdir)
+    excl = write_exclusions(ok, outdir)
+    write_tables(rows, outdir)
+    plots = write_plots(ok, outdir) + write_summary_plots(ok, outdir) + excl
     from .csi_timing import write as write_csi_timing
     from .reactor_table import write as write_reactor_table
 
@@ -401,11 +462,13 @@ def estimated_cost(a: Analysis) -> float:
     for s in a.contours:
         cost += sum(3 * s.points**2 * k if m == "wilks" else 225 * s.toys * k if m == "fc" else 6000 * k
                     for m, _ in _runs(s))
+    for s in a.exclusions:
+        cost += 30 * s.points * k * (2 if s.each else 1)
     return cost
 
 
 def n_steps(a: Analysis) -> int:
-    return len(a.limits) + len(a.contours)
+    return len(a.limits) + len(a.contours) + len(a.exclusions)
 
 
 # -- running many analyses: worker processes, progress, resume ---------------------------------
