@@ -307,7 +307,7 @@ class FCContourResult(Result):
     grid point the observed profiled Δχ² (``delta_chi2``) and the critical value from ``n_toys``
     pseudo-experiments generated there (``critical_delta_chi2``); the point is in the region when
     Δχ² ≤ its critical value (``accepted``).  The Wilks region of the same scan (Δχ² ≤
-    ``wilks_delta_chi2``, 4.605 at 90 %) is ``wilks_accepted``.  Arrays are indexed [y][x]."""
+    ``wilks_delta_chi2``, 4.605 at 90 %) is ``wilks_accepted``.  Arrays are indexed (y, x)."""
 
     kind: ClassVar[str] = "fc_contour"
     params: list = field(default_factory=list)
@@ -383,7 +383,7 @@ class FCContourResult(Result):
 @dataclass
 class PosteriorResult(Result):
     """A sampled 2D posterior of two parameters (``params`` in ``units``) with the stated
-    ``prior``: the weighted histogram ``density`` on ``x_edges`` × ``y_edges`` (indexed [y][x]),
+    ``prior``: the weighted histogram ``density`` on ``x_edges`` × ``y_edges`` (indexed (y, x)),
     the highest-posterior-density region at ``cl`` (density ≥ ``hpd_level``), each marginal's
     HPD and equal-tailed credible intervals (``marginals``), the weighted ``samples`` (for a
     corner plot), the evidence ``logz`` and the sampler's bookkeeping."""
@@ -423,7 +423,7 @@ class PosteriorResult(Result):
 
     @property
     def region(self) -> np.ndarray:
-        """The HPD region as a boolean mask of the histogram cells, indexed [y][x]."""
+        """The HPD region as a boolean mask of the histogram cells, indexed (y, x)."""
         return np.asarray(self.density, float) >= self.hpd_level
 
     def plot(self, ax=None, **kw):
