@@ -156,7 +156,7 @@ def test_ac_counting_noise_no_longer_enters_as_truth(data_available):
     truth = csimod.steady_state_flat(models["flat"].ac)
     rng = np.random.default_rng(20240501)
     fitted = {m: [] for m in models}
-    for _ in range(60):
+    for _ in range(40):
         ac = rng.poisson(truth).astype(float)
         for m, ds in models.items():
             toy = copy.copy(ds)

@@ -54,7 +54,7 @@ def test_fixed_parameters_stay_fixed_in_the_expected_limit(data_available):
 
 def test_bands_bracket_the_asimov_limit(data_available):
     setup = Setup(("dresden2",))
-    res = expected_bands(setup, "mu_e", n_toys=40, seed=3, n_points=21)
+    res = expected_bands(setup, "mu_e", n_toys=24, seed=3, n_points=21)
     up = res["upper"]
     assert res["n_failed"] == 0
     assert up["-2sigma"] <= up["-1sigma"] <= up["median"] <= up["+1sigma"] <= up["+2sigma"]
@@ -62,5 +62,5 @@ def test_bands_bracket_the_asimov_limit(data_available):
     assert up["-1sigma"] < asimov < up["+1sigma"]
     assert up["median"] == pytest.approx(asimov, rel=0.2)
     # reproducible from the seed, whatever the chunking
-    again = expected_bands(setup, "mu_e", n_toys=40, seed=3, n_points=21, chunk_size=7)
+    again = expected_bands(setup, "mu_e", n_toys=24, seed=3, n_points=21, chunk_size=7)
     assert again["upper"] == res["upper"]

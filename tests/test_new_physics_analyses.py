@@ -131,3 +131,25 @@ def test_analysis_files_of_the_menu():
                      ("contours:\n- {params: [dm2_41, umu4sq], scales: [log, cubic]}\n", "scales")):
         with pytest.raises(ConfigError, match=msg):
             parse("name: x\ndata: [ar]\n" + bad)
+
+
+def test_log_axis_contour_plot_with_sm_at_zero(tmp_path, data_available):
+    """A sterile region on a log Delta m^2 axis: the SM point (Delta m^2 = 0) cannot be drawn there
+    and must not blow the figure up; a best fit far along a flat valley is named, not drawn."""
+    import matplotlib.image as mpimg
+
+    from cevnsfit.report.plots import contour_plot
+
+    c = {"params": ["dm2_41", "umu4sq"], "x": [0.1, 1.0, 10.0], "y": [0.0, 0.25, 0.5],
+         "delta_chi2": [[0, 1, 2], [3, 5, 7], [9, 12, 15]], "levels": {"90%": 4.6, "1sigma": 2.3, "2sigma": 6.2,
+                                                                         "3sigma": 11.8},
+         "best_fit": {"dm2_41": 0.1, "umu4sq": 0.0}, "options": {"data": ["csi", "ar"]}, "scales": ["log", "linear"]}
+    contour_plot([c], str(tmp_path / "s.png"))
+    h, w = mpimg.imread(str(tmp_path / "s.png")).shape[:2]
+    assert w < 2000 and h < 2000
+    c2 = dict(c, params=["eps_u_ee", "eps_d_ee"], x=[-0.6, 0.2, 1.0], y=[-0.6, 0.2, 1.0], scales=["linear", "linear"],
+              best_fit={"eps_u_ee": -2.0, "eps_d_ee": 1.9})
+    from cevnsfit.report.plots import plot_contour
+    ax = plot_contour([c2])
+    assert ax.get_xlim()[0] >= -0.61
+    assert any("best fit outside" in t.get_text() for t in ax.get_legend().get_texts())

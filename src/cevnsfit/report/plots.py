@@ -205,6 +205,20 @@ def plot_contour(results, ax=None, labels=None, title: str | None = None, sm: bo
         results = [results]
     ds = [_d(r) for r in results]
     filled = len(ds) == 1 if filled is None else filled
+    scales = ds[0].get("scales") or ("linear", "linear")
+
+    def shown(x, y, gx, gy) -> bool:
+        """A marker is drawn if it can be on the axes: positive on a log axis, and not so far
+        outside the grid (a minimum along a flat valley of the chi^2) that it would squash the
+        regions -- such a best fit is named in the legend instead."""
+        for v, g, sc in ((x, gx, scales[0]), (y, gy, scales[1])):
+            if sc == "log":
+                if v <= 0 or not (min(g) / 10 <= v <= 10 * max(g)):
+                    return False
+            elif not (min(g) - 0.5 * (max(g) - min(g)) <= v <= max(g) + 0.5 * (max(g) - min(g))):
+                return False
+        return True
+
     with style():
         ax = new_axes(ax, figsize=(6.0, 4.8))
         colours = [c["color"] for c in __import__("matplotlib").rcParams["axes.prop_cycle"]]
@@ -232,17 +246,20 @@ def plot_contour(results, ax=None, labels=None, title: str | None = None, sm: bo
                 ax.contour(x, y, z, levels=[lv["1sigma"]], colors=[c], linewidths=1.0, linestyles="dashed")
                 handles.append(Line2D([], [], color=c, lw=2, label=f"{label}: {cl_text}"))
             bf = d["best_fit"]
-            ax.plot([bf[px]], [bf[py]], marker="+", ms=11, mew=2, color="k" if filled else c, ls="none",
-                    clip_on=False, zorder=5)
             gx += [x.min(), x.max()]
             gy += [y.min(), y.max()]
-            xs.append(bf[px])
-            ys.append(bf[py])
+            if shown(bf[px], bf[py], [x.min(), x.max()], [y.min(), y.max()]):
+                ax.plot([bf[px]], [bf[py]], marker="+", ms=11, mew=2, color="k" if filled else c, ls="none",
+                        clip_on=False, zorder=5)
+                xs.append(bf[px])
+                ys.append(bf[py])
+            else:
+                handles.append(Line2D([], [], ls="none", label=f"best fit outside: ({bf[px]:.3g}, {bf[py]:.3g})"))
         handles.append(Line2D([], [], marker="+", ms=10, mew=2, color="k", ls="none", label="best fit"))
         if not filled and len(ds) > 1:
             handles.append(Line2D([], [], color="0.3", lw=1, ls="--", label=r"1$\sigma$"))
         px, py = ds[0]["params"]
-        if sm:
+        if sm and shown(_sm_value(px), _sm_value(py), gx, gy):
             sx, sy = _sm_value(px), _sm_value(py)
             ax.plot([sx], [sy], marker="*", ms=13, color="#ffbf00", mec="k", mew=0.8, ls="none", zorder=6,
                     clip_on=False, label="SM")
@@ -254,7 +271,6 @@ def plot_contour(results, ax=None, labels=None, title: str | None = None, sm: bo
             lo, hi = min(grid + pts), max(grid + pts)
             span = (hi - lo) or 1.0
             setter(lo - 0.04 * span if lo < min(grid) else lo, hi + 0.04 * span if hi > max(grid) else hi)
-        scales = ds[0].get("scales") or ("linear", "linear")
         if scales[0] == "log":
             ax.set_xscale("log")
             ax.set_xlim(min(gx), max(gx))

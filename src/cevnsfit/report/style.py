@@ -99,17 +99,17 @@ def symbol(param: str) -> str:
         return r"$\sin^2\theta_W$"
     if param == "mu_nu":                          # the moment common to every flavour
         return r"$|\mu_\nu|$"
-    if "_" not in param or "." in param:       # a nuisance ("csi2017.eta_cevns") or another name
-        return param
     special = {"g_zp": r"$g_{Z'}$", "m_zp": r"$m_{Z'}$", "g_phi": r"$g_\phi$", "m_phi": r"$m_\phi$",
                "dm2_41": r"$\Delta m^2_{41}$", "ue4sq": r"$|U_{e4}|^2$", "umu4sq": r"$|U_{\mu4}|^2$",
                "utau4sq": r"$|U_{\tau4}|^2$", "rn_cs": r"$R_n({\rm Cs})$", "rn_i": r"$R_n({\rm I})$",
-               "rn_ar": r"$R_n({\rm Ar})$", "rn_ge": r"$R_n({\rm Ge})$"}
+               "rn_ar": r"$R_n({\rm Ar})$", "rn_ge": r"$R_n({\rm Ge})$", "rn_xe": r"$R_n({\rm Xe})$"}
     if param in special:
         return special[param]
     if param.startswith("eps_"):
         _, q, pair = param.split("_", 2)
         return rf"$\varepsilon^{{{q}V}}_{{{_PAIR.get(pair, pair)}}}$"
+    if "_" not in param or "." in param:       # a nuisance ("csi2017.eta_cevns") or another name
+        return param
     fam, sub = param.split("_", 1)
     if fam == "mu":
         return rf"$|\mu_{{\nu_{{{_FLAV.get(sub, sub)}}}}}|$"
