@@ -153,3 +153,14 @@ def test_log_axis_contour_plot_with_sm_at_zero(tmp_path, data_available):
     ax = plot_contour([c2])
     assert ax.get_xlim()[0] >= -0.61
     assert any("best fit outside" in t.get_text() for t in ax.get_legend().get_texts())
+
+
+def test_csi2017_neutron_radius_published(data_available):
+    """R_n(CsI) from the COHERENT CsI 2017 data (one radius, sin2w fixed), 1 sigma: published
+    5.5 +0.9 -1.1 fm (Cadeddu, Giunti, Li, Zhang, PRL 120 (2018) 072501).  Tolerance (stated in
+    docs/reproduction.md): central value within 0.4 fm, each half-width within 20 %."""
+    r = limit(Setup(("csi2017",), tie_csi_radius=True), "rn_cs", cl=0.6827, n_points=41)
+    (lo, hi), = r["intervals"]
+    best = r["best_fit"]
+    assert abs(best - 5.5) < 0.4
+    assert (hi - best) == pytest.approx(0.9, rel=0.2) and (best - lo) == pytest.approx(1.1, rel=0.2)

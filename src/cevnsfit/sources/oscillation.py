@@ -29,7 +29,7 @@ Distance spreads assumed (:func:`sns_baseline`, :func:`reactor_baseline`):
   CENNS-10 argon volume).
 * Reactor (Dresden-II): the core as a uniform cylinder of radius 2.0 m and height 3.66 m (a BWR
   core of ~4 m diameter with 12-ft fuel), the detector at L_0 = 10.39 m from its centre in its
-  mid-plane; L then spreads over about 8.4-12.5 m.
+  mid-plane; L then spreads over about 8.4-12.5 m (a 40-bin histogram of the volume integral).
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def sns_baseline(L0: float, half_width: float = SNS_HALF_WIDTH_M) -> Baseline:
 
 
 def reactor_baseline(L0: float, radius: float = REACTOR_CORE_M[0], height: float = REACTOR_CORE_M[1],
-                     n_bins: int = 80, n_quad: int = 48) -> Baseline:
+                     n_bins: int = 40, n_quad: int = 48) -> Baseline:
     """Distance from a uniform cylindrical core (axis vertical, centre at L0 [m] from the detector,
     detector in the mid-plane) to the detector, as a histogram of ``n_bins`` bins.  The volume is
     integrated by Gauss-Legendre quadrature in (r^2, phi, z) with ``n_quad`` nodes each."""
