@@ -88,7 +88,7 @@ def test_sigint_stops_reproduce_and_rerun_resumes(tmp_path, data_available):
 
 def test_sigterm_stops_a_limit(tmp_path, data_available):
     p = subprocess.Popen([sys.executable, "-m", "cevnsfit.cli", "limit", "--data", "csi,ar,dresden2", "--param",
-                          "r2_ee", "--transitions", "--points", "201"], stdout=subprocess.PIPE,
+                          "r2_ee", "--transitions", "--points", "4001"], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
     time.sleep(4)
     t1 = time.time()

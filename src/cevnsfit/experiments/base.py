@@ -261,9 +261,11 @@ class DataSet(ABC):
     def parameters(self) -> frozenset:
         """Physics parameters the prediction models (others must stay at their defaults: a
         point that moves one is refused with a ValueError rather than silently ignored)."""
-        if self.keyed_templates:
-            return MONOMIAL_PARAMETERS | self.nonpolynomial_parameters()
-        return MONOMIAL_PARAMETERS
+        hit = self.__dict__.get("_memo_parameters")
+        if hit is None:
+            hit = MONOMIAL_PARAMETERS | self.nonpolynomial_parameters() if self.keyed_templates else MONOMIAL_PARAMETERS
+            self.__dict__["_memo_parameters"] = hit
+        return hit
 
     # --- the non-polynomial parameters (:mod:`cevnsfit.inference.nonpolynomial`) ------------------
     def radius_parameters(self) -> dict[str, str]:
@@ -290,13 +292,14 @@ class DataSet(ABC):
         radii, mediator masses and sterile oscillation: {entry: (n, D, ..., K, B)}."""
         from ..inference import nonpolynomial
 
-        banks = self.__dict__.get("_keyed_banks")
-        if banks is None:
-            banks = self.__dict__["_keyed_banks"] = nonpolynomial.KeyedBanks(self.templates, self.baseline)
-        flavours = ()
-        if self.baseline is not None:
-            flavours = tuple(sorted({f for b in nonpolynomial.bank_entries(self.templates).values() for f in b.flavours}))
-        return nonpolynomial.contract(banks, points, self.radius_parameters(), flavours)
+        setup = self.__dict__.get("_memo_keyed")
+        if setup is None:
+            banks = nonpolynomial.KeyedBanks(self.templates, self.baseline)
+            flavours = ()
+            if self.baseline is not None:
+                flavours = tuple(sorted({f for b in nonpolynomial.bank_entries(self.templates).values() for f in b.flavours}))
+            setup = self.__dict__["_memo_keyed"] = (banks, self.radius_parameters(), flavours)
+        return nonpolynomial.contract(*setup[:1], points, *setup[1:])
 
     @property
     def analytic_parameters(self) -> frozenset:
