@@ -380,11 +380,11 @@ def limit(data: str = typer.Option(..., help=DATA_HELP),
     from .api import Analysis
 
     if method != "wilks" or "." in param:
-        if fix or free or expected_bands:
-            _fail("--fix, --free and --expected-bands need --method wilks and a physics parameter")
+        if expected_bands:
+            _fail("--expected-bands needs --method wilks and a physics parameter")
         return _limit_by_method(data, param, qf, flux, peaks, option, no_es, es, transitions, momentum_dependent, cl,
                                 points, range_, method, toys, seed, prior, backend, workers, scheduler, out, plot,
-                                as_json, {"timing": timing, "reactor_norm": reactor_norm})
+                                as_json, {"timing": timing, "reactor_norm": reactor_norm}, fix, free)
 
     try:
         fixed, freed = parse_fix_free(fix, free)
@@ -462,7 +462,7 @@ def _busy(text: str):
 
 def _limit_by_method(data, param, qf, flux, peaks, option, no_es, es, transitions, momentum_dependent, cl, points,
                      range_, method, toys, seed, prior, backend, workers, scheduler, out, plot, as_json,
-                     more: dict | None = None) -> None:
+                     more: dict | None = None, fix=None, free=None) -> None:
     """``limit --method fc|bayes`` (and Wilks on a data set's nuisance): the result dicts of
     :mod:`cevnsfit.inference.methods`."""
     from .inference.methods import limit as run_limit
@@ -476,11 +476,12 @@ def _limit_by_method(data, param, qf, flux, peaks, option, no_es, es, transition
             raise ValueError("--points must be at least 5")
         if toys < 1:
             raise ValueError(f"--toys must be a positive number, got {toys}")
+        fixed, freed = parse_fix_free(fix, free)
         rng = _parse_range(range_, "--range")
         with _busy(f"{param}: {method} interval"):
             res = run_limit(setup, param, method=method, cl=cl, n_points=points if method == "wilks" or points != 61
                             else None, scan_range=rng, toys=toys, seed=seed, prior=prior, backend=backend,
-                            n_workers=workers, scheduler=scheduler, out_dir=out)
+                            n_workers=workers, scheduler=scheduler, out_dir=out, fixed=fixed, free=freed)
     except ValueError as e:
         _fail(str(e))
     except ImportError as e:     # an optional extra (dynesty, dask) is missing
@@ -513,6 +514,7 @@ def _print_interval(res: dict) -> None:
         a, b = res["equal_tailed"]
         typer.echo(f"  {cl:.0%} equal-tailed credible interval: [{a:.5g}, {b:.5g}]; upper limit {res['upper_limit']:.5g}")
         typer.echo(f"  sampled: {', '.join(res['sampled'])}")
+        _print_fixed(res)
         return
     typer.echo(f"{param}{unit}: best fit {res['best_fit']:.5g}, chi2_min {res['chi2_min']:.3f}")
     label = "Feldman-Cousins" if res["method"] == "fc" else "Wilks"
@@ -526,6 +528,13 @@ def _print_interval(res: dict) -> None:
                    f"(Wilks {res['wilks_delta_chi2']:.3g}); {res['n_toys']} toys each, seed {res['seed']}, "
                    f"{res['toys']['seconds']:.0f} s on {res['toys']['backend']}")
     typer.echo(f"  profiled: {', '.join(res['profiled']) or 'nuisances only'}")
+    _print_fixed(res)
+
+
+def _print_fixed(res: dict) -> None:
+    fixed = (res.get("options") or {}).get("fixed")
+    if fixed:
+        typer.echo("  fixed: " + ", ".join(f"{k} = {v:.5g}" for k, v in fixed.items()))
 
 
 @app.command()
@@ -564,11 +573,11 @@ def contour(data: str = typer.Option(..., help=DATA_HELP),
     from .api import Analysis
 
     if method != "wilks":
-        if fix or free or scales != "linear,linear":
-            _fail("--fix, --free and --scales need --method wilks")
+        if scales != "linear,linear":
+            _fail("--scales needs --method wilks")
         return _contour_by_method(data, param, qf, flux, peaks, option, no_es, es, transitions, momentum_dependent,
                                   points, range_, cl, plot, method, toys, seed, prior, backend, workers, scheduler,
-                                  out, as_json, {"timing": timing, "reactor_norm": reactor_norm})
+                                  out, as_json, {"timing": timing, "reactor_norm": reactor_norm}, fix, free)
 
     try:
         if len(param) != 2:
@@ -652,7 +661,7 @@ def exclusion(data: str = typer.Option(..., help=DATA_HELP),
 
 def _contour_by_method(data, param, qf, flux, peaks, option, no_es, es, transitions, momentum_dependent, points,
                        range_, cl, plot, method, toys, seed, prior, backend, workers, scheduler, out, as_json,
-                       more: dict | None = None) -> None:
+                       more: dict | None = None, fix=None, free=None) -> None:
     """``contour --method fc|bayes``: the result dicts of :mod:`cevnsfit.inference.methods`."""
     from .inference.methods import contour as run_contour
 
@@ -669,10 +678,11 @@ def _contour_by_method(data, param, qf, flux, peaks, option, no_es, es, transiti
         if len(ranges) not in (0, 2):
             raise ValueError("give --range twice (one per --param) or not at all")
         xr, yr = ranges if ranges else (None, None)
+        fixed, freed = parse_fix_free(fix, free)
         with _busy(f"{param[0]} x {param[1]}: {method} region"):
             res = run_contour(setup, param[0], param[1], method=method, cl=cl, n=points if points != 25 else None,
                               x_range=xr, y_range=yr, toys=toys, seed=seed, prior=prior, backend=backend,
-                              n_workers=workers, scheduler=scheduler, out_dir=out)
+                              n_workers=workers, scheduler=scheduler, out_dir=out, fixed=fixed, free=freed)
     except ValueError as e:
         _fail(str(e))
     except ImportError as e:

@@ -38,7 +38,7 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from ..physics.parameters import UNITS
-from .analysis import Setup
+from .feldman_cousins import result_options
 from .fit import Likelihood
 from .profile import Profiler
 
@@ -217,13 +217,16 @@ def _prior_range(prof: Profiler, name: str, lo_phys) -> tuple[float, float]:
     return bracket(prof, name, 25.0, lo_phys, scale)
 
 
-def sample(source, params, prior: str = "flat", ranges: dict | None = None, nlive: int = 500, seed: int = 0):
-    """Sample the posterior of ``params`` (and everything else that floats); see the module
-    docstring for the priors.  Returns the :class:`Posterior`."""
-    from .feldman_cousins import lower_bound, problem_for
+def sample(source, params, prior: str = "flat", ranges: dict | None = None, nlive: int = 500, seed: int = 0,
+           fixed=None, free=None):
+    """Sample the posterior of ``params`` (and everything else that floats: which physics
+    parameters do is decided as for Wilks, with ``fixed``/``free``,
+    :func:`cevnsfit.inference.feldman_cousins.problem_for`); see the module docstring for the
+    priors.  Returns the :class:`Posterior`."""
+    from .feldman_cousins import likelihood_of, lower_bound, problem_for
 
-    problem, dss = problem_for(source, list(params))
-    lik = Likelihood(dss, poi=list(problem.poi))
+    problem, dss = problem_for(source, list(params), fixed=fixed, free=free)
+    lik = likelihood_of(problem, dss)
     prof = Profiler(lik)
     prof.global_fit()
     ranges = dict(ranges or {})
@@ -231,16 +234,18 @@ def sample(source, params, prior: str = "flat", ranges: dict | None = None, nliv
         if p not in ranges:
             ranges[p] = _prior_range(prof, p, lower_bound(lik, p))
     post = Posterior(lik, list(params), prior, ranges)
+    post.problem = problem
     return post.run(nlive=nlive, seed=seed)
 
 
 def bayes_limit(source, param: str, cl: float = 0.9, prior: str = "flat", scan_range=None, nlive: int = 500,
-                seed: int = 0) -> dict:
+                seed: int = 0, fixed=None, free=None) -> dict:
     """Credible intervals of ``param`` (HPD and equal-tailed) at ``cl``; a JSON-able dict."""
     t0 = time.perf_counter()
     if not (0.0 < cl < 1.0):
         raise ValueError(f"credibility level must lie in (0, 1), got {cl}")
-    post = sample(source, [param], prior, {param: scan_range} if scan_range is not None else None, nlive, seed)
+    post = sample(source, [param], prior, {param: scan_range} if scan_range is not None else None, nlive, seed,
+                  fixed, free)
     x, w = post.column(param), post.weights
     i = post.names.index(param)
     lo, hi = float(post.lo[i]), float(post.hi[i])
@@ -256,18 +261,18 @@ def bayes_limit(source, param: str, cl: float = 0.9, prior: str = "flat", scan_r
         "prior_range": [lo, hi], "posterior": {"edges": edges.tolist(), "density": h.tolist()},
         "logz": post.logz, "logz_err": post.logz_err, "n_samples": int(x.size), "n_calls": post.n_calls,
         "sampled": post.names, "nlive": nlive, "seed": seed,
-        "options": source.options() if isinstance(source, Setup) else {"data": [d.name for d in post.lik.datasets]},
+        "options": result_options(source, post.lik.datasets, post.problem, free),
         "warnings": [], "seconds": time.perf_counter() - t0,
     }
 
 
 def bayes_contour(source, px: str, py: str, cl: float = 0.9, prior: str = "flat", x_range=None, y_range=None,
-                  nlive: int = 500, seed: int = 0, bins: int = 40) -> dict:
+                  nlive: int = 500, seed: int = 0, bins: int = 40, fixed=None, free=None) -> dict:
     """2D posterior of (px, py): the HPD region at ``cl`` on a ``bins`` x ``bins`` histogram, the 1D
     marginals with their credible intervals, and the samples for a corner plot."""
     t0 = time.perf_counter()
     ranges = {k: v for k, v in ((px, x_range), (py, y_range)) if v is not None}
-    post = sample(source, [px, py], prior, ranges, nlive, seed)
+    post = sample(source, [px, py], prior, ranges, nlive, seed, fixed, free)
     x, y, w = post.column(px), post.column(py), post.weights
     ix, iy = post.names.index(px), post.names.index(py)
     h, xe, ye = np.histogram2d(x, y, bins=bins, range=[[post.lo[ix], post.hi[ix]], [post.lo[iy], post.hi[iy]]],
@@ -285,6 +290,6 @@ def bayes_contour(source, px: str, py: str, cl: float = 0.9, prior: str = "flat"
         "hpd_level": level, "marginals": marg, "samples": {"x": x[keep].tolist(), "y": y[keep].tolist(),
                                                             "w": w[keep].tolist()},
         "logz": post.logz, "n_calls": post.n_calls, "sampled": post.names, "nlive": nlive, "seed": seed,
-        "options": source.options() if isinstance(source, Setup) else {"data": [d.name for d in post.lik.datasets]},
+        "options": result_options(source, post.lik.datasets, post.problem, free),
         "warnings": [], "seconds": time.perf_counter() - t0,
     }
