@@ -195,3 +195,12 @@ def test_quiet_verbose_log_file_and_plot_options(tmp_path, data_available):
     png = tmp_path / "scan.png"
     r = cli("scan", "--data", "dresden2", "--param", "mu_e=0:3:8", "--backend", "serial", "--plot", str(png))
     assert r.returncode == 0 and png.stat().st_size > 10_000, r.stderr[-2000:]
+
+
+def test_reproduce_shows_where_each_running_analysis_is(tmp_path, data_available):
+    """Each analysis line of ``reproduce`` says which step it runs and where in it the fits are
+    (sent from the worker processes)."""
+    r = cli("reproduce", "--only", "mu_dresden2_fef", "--quick", "--workers", "2", "--out", str(tmp_path))
+    assert r.returncode == 0, r.stderr[-2000:]
+    for name in ("mu_dresden2_fef_es", "mu_dresden2_fef_noes"):
+        assert re.search(rf"{name}: limit on mu_e \(1/1, 20 points\): (global fit|profile of mu_e)", r.stderr), r.stderr

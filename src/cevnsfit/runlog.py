@@ -177,6 +177,9 @@ class Progress:
     bar with the ETA (from the rate of the work done in this run); otherwise one log line per event.
     """
 
+    #: seconds between two plain log lines of :meth:`detail` for one task
+    DETAIL_EVERY = 10.0
+
     def __init__(self, total: float, what: str = "analyses"):
         self.total = float(total)
         self.what = what
@@ -184,6 +187,7 @@ class Progress:
         self.done_here = 0.0
         self.t0 = time.perf_counter()
         self.running: dict[str, Any] = {}
+        self._detail_t: dict[str, float] = {}
         self._rich = None
         if interactive():
             from rich.console import Console
@@ -237,6 +241,18 @@ class Progress:
         if self._rich is not None and name in self.running:
             self._rich.update(self.running[name], description=f"  {name}: {text}", advance=advance)
         self._say(logging.INFO, "%s: %s", name, text)
+
+    def detail(self, name: str, text: str) -> None:
+        """Where a running task is inside its step (e.g. the points of a scan): shown on its line
+        of the display; without one, logged at most every :attr:`DETAIL_EVERY` seconds per task."""
+        if self._rich is not None:
+            if name in self.running:
+                self._rich.update(self.running[name], description=f"  {name}: {text}")
+            return
+        now = time.perf_counter()
+        if now - self._detail_t.get(name, -1e9) >= self.DETAIL_EVERY:
+            self._detail_t[name] = now
+            plog.info("%s: %s", name, text)
 
     def finish(self, name: str, units: float = 1.0, note: str = "finished") -> None:
         self.done += units
