@@ -196,6 +196,11 @@ class DataSet(ABC):
     statistic: str = field(init=False, default="poisson")
     #: the unit of the counts per bin (shown on plots and in predictions)
     count_unit: ClassVar[str] = "events"
+    #: the nuisance that normalises the CEvNS signal -- expected CEvNS counts x (1 + value): a
+    #: neutrino-flux or signal normalisation (for XENONnT the 8B flux, 99.6 % of its solar CEvNS)
+    #: -- or None when there is none (e.g. electron recoils only).  Fits of the CEvNS rate itself
+    #: (the rate-vs-N summary) free this nuisance.
+    signal_normalisation: ClassVar[str | None] = None
 
     # --- the likelihood of the counts ---------------------------------------------------------
     def chi2_counts(self, expected: np.ndarray, observed: np.ndarray | None = None):
