@@ -50,7 +50,9 @@ How to add a data set
    (:class:`Nuisance`: central value, Gaussian prior width or None for free, limits),
    ``statistic`` ("poisson" or "gaussian", or override :meth:`chi2_counts` and
    :meth:`chi2_gradient` for another likelihood), ``sensitive_to`` (the physics parameters it
-   measures) and its templates (:func:`cevnsfit.inference.templates.build_templates`).
+   measures) and its templates (:func:`cevnsfit.inference.templates.build_templates`); as class
+   attributes ``signal_normalisation`` (the nuisance that normalises its CEvNS signal, if any)
+   and ``count_unit`` (if the counts are not events).
 2. Implement :meth:`components` (expected counts per named component for one
    :class:`~cevnsfit.physics.parameters.Params`: used by ``predict``, plots and totals).
 3. For speed implement :meth:`predict_points` (above) and let ``components`` call the same
