@@ -1,13 +1,23 @@
-"""cevnsfit benchmarks: speed and scaling, printed as a table.
+"""cevnsfit benchmarks: every speed figure as a ratio against a floor measured in the same run.
 
-    CEVNSFIT_DATA=../shared/data python benchmarks/run.py [--quick] [--reproduce] [--json FILE]
+    CEVNSFIT_DATA=../shared/data python benchmarks/run.py [--quick] [--reproduce]
+        [--baseline OLD_SRC] [--json FILE]
 
-For each data set and for the combination: chi^2 evaluations per second at fixed parameters
-(single and batched), one profiled fit, one 1D limit (100 scan points, nuisances profiled), a
-50 x 50 contour, the template build; `cevnsfit reproduce` with --reproduce; peak memory; and how
-the costs grow with the number of bins, scan points and free parameters.  Targets (README):
-1D limit < 1 s per data set and < 5 s combined, 50 x 50 combined contour < 60 s, reproduce <
-10 min; a missed target is reported with the factor by which it is missed.
+Floors (measured here, now): the numpy work a prediction cannot avoid -- one matrix product of
+the data set's monomials with its template matrix (the same sizes: one row for a single chi^2,
+n rows for a batch) followed by the data set's chi^2 formula.  Every chi^2 timing is reported
+as time / floor.
+
+``--baseline OLD_SRC`` runs the figures that the previous implementation also offers (single and
+batched chi^2, one profiled fit, fits at fixed parameters one by one, the command-line timings)
+with ``PYTHONPATH=OLD_SRC`` in a subprocess, in the same run, and reports new/old ratios.
+
+Sections: chi^2 (single, batched) per data set; profiled fits per second (batched and one at a
+time); whole commands (``--help``, ``predict dresden2 --json``, the combined charge-radius limit
+with and without transitions); scaling with the batch size, the number of free parameters, the
+number of data sets and the number of workers (grid scans: serial, process pool, dask); peak
+memory; ``reproduce --workers 2`` with --reproduce.  The machine's load average is recorded: on a
+shared machine, timings scale with it.
 """
 
 from __future__ import annotations
@@ -19,108 +29,264 @@ import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
-os.environ.setdefault("CEVNSFIT_CACHE", "off")   # measure real template builds
-
-from cevnsfit import experiments  # noqa: E402
-from cevnsfit.inference.analysis import Setup, contour, limit  # noqa: E402
-from cevnsfit.inference.fit import Likelihood  # noqa: E402
-from cevnsfit.physics.parameters import Params  # noqa: E402
-
-TARGETS = {"limit_single": 1.0, "limit_combined": 5.0, "contour_combined": 60.0, "reproduce": 600.0}
-
-
-def timed(f, *a, **k):
-    t = time.perf_counter()
-    out = f(*a, **k)
-    return time.perf_counter() - t, out
+DATASETS = ("csi", "ar", "dresden2")
+#: targets (issue 16): (figure, comparison, value)
+TARGETS = {
+    "single_chi2_over_floor": ("<=", 3.0), "batched_chi2_over_floor": ("<=", 2.0),
+    "fits_per_s_dresden2": (">=", 2000.0), "fits_per_s_csi": (">=", 300.0),
+    "cli_limit_r2ee_s": ("<=", 3.0), "cli_limit_r2ee_transitions_s": ("<=", 6.0),
+    "cli_help_s": ("<=", 0.3), "cli_predict_dresden2_s": ("<=", 0.5),
+    "reproduce_s": ("<=", 90.0), "scan_speedup_2_workers": (">=", 1.8),
+    "dask_over_processes": ("<=", 1.0),
+}
 
 
-def evals_per_second(ds, n=300):
+def best_of(f, repeat=5, number=1):
+    """Least wall time per call over ``repeat`` runs of ``number`` calls (the least-disturbed run)."""
+    out = np.inf
+    for _ in range(repeat):
+        t = time.perf_counter()
+        for _ in range(number):
+            f()
+        out = min(out, (time.perf_counter() - t) / number)
+    return out
+
+
+def load_avg() -> float:
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return float("nan")
+
+
+def command_time(args, repeat=3, env=None) -> float:
+    """Least wall time of a whole ``cevnsfit`` process."""
+    best = np.inf
+    for _ in range(repeat):
+        t = time.perf_counter()
+        r = subprocess.run([sys.executable, "-m", "cevnsfit.cli", *args], capture_output=True, env=env)
+        dt = time.perf_counter() - t
+        if r.returncode != 0:
+            raise RuntimeError(f"cevnsfit {' '.join(args)} failed: {r.stderr.decode()[-500:]}")
+        best = min(best, dt)
+    return best
+
+
+# ------------------------------------------------------------------------------------------
+# figures both implementations offer (run again under --baseline)
+# ------------------------------------------------------------------------------------------
+def common_figures(quick: bool) -> dict:
+    from cevnsfit import experiments
+    from cevnsfit.inference.fit import Likelihood
+    from cevnsfit.physics.parameters import Params
+
+    out = {}
     p = Params(mu_e=2.0, mu_mu=3.0)
-    nuis = ds.nuisance_defaults()
-    t, _ = timed(lambda: [ds.chi2(p, nuis) for _ in range(n)])
-    vals = {"mu_e": np.linspace(0, 10, 2000), "mu_mu": np.linspace(0, 10, 2000)}
-    tb, _ = timed(ds.chi2_batch, vals, nuis)
-    return n / t, 2000 / tb
+    for name in DATASETS:
+        ds = experiments.load(name)
+        nuis = ds.nuisance_defaults()
+        ds.chi2(p, nuis)
+        out[f"single_chi2_us_{name}"] = 1e6 * best_of(lambda: ds.chi2(p, nuis), 5, 200)
+        n = 2000
+        vals = {"mu_e": np.linspace(0, 10, n), "mu_mu": np.linspace(0, 10, n)}
+        out[f"batched_chi2_us_{name}"] = 1e6 * best_of(lambda: ds.chi2_batch(vals, nuis), 3) / n
+        param = "mu_e" if name == "dresden2" else "mu_mu"
+        lik = Likelihood([ds], poi=[param])
+        grid = np.linspace(0.0, 3.0 if name == "dresden2" else 30.0, 20 if quick else 40)
+        lik.fit(fixed={param: grid[1]})
+        t = time.perf_counter()
+        for g in grid:
+            lik.fit(fixed={param: float(g)})
+        out[f"fits_per_s_one_by_one_{name}"] = grid.size / (time.perf_counter() - t)
+        out[f"global_fit_s_{name}"] = best_of(lambda: Likelihood([ds], poi=[param]).fit(), 3)
+    env = dict(os.environ)
+    out["cli_help_s"] = command_time(["--help"], env=env)
+    out["cli_predict_dresden2_s"] = command_time(["predict", "dresden2", "--json"], env=env)
+    out["cli_limit_r2ee_s"] = command_time(["limit", "--data", "csi,ar,dresden2", "--param", "r2_ee"], 1 if quick else 2, env)
+    out["cli_limit_r2ee_transitions_s"] = command_time(
+        ["limit", "--data", "csi,ar,dresden2", "--param", "r2_ee", "--transitions"], 1 if quick else 2, env)
+    out["peak_mb_limit_process"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
+    return out
 
 
-def peak_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+# ------------------------------------------------------------------------------------------
+# figures of the batched implementation
+# ------------------------------------------------------------------------------------------
+def chi2_floor(ds, n: int) -> float:
+    """One matrix product of n rows of monomials with the data set's template matrix, plus the
+    data set's chi^2 formula on n predictions: the numpy work of n predictions."""
+    T = _template_matrix(ds)
+    rng = np.random.default_rng(0)
+    m = rng.random((n, T.shape[0]))
+    e = np.abs(rng.normal(ds.observed, 1.0, (n, ds.observed.size))) + 1.0
+    obs = np.broadcast_to(ds.observed, e.shape)
+
+    def work():
+        m @ T
+        return ds.chi2_counts(e, obs)
+
+    return best_of(work, 5, max(1, 200 // n))
+
+
+def _template_matrix(ds) -> np.ndarray:
+    """The data set's template matrix (rows: monomials x flavours, columns: every template bin)."""
+    from cevnsfit.inference import nonpolynomial
+
+    banks = nonpolynomial.KeyedBanks(ds.templates)
+    return banks.bank(nonpolynomial.Key()).matrix
+
+
+def new_figures(quick: bool) -> dict:
+    from cevnsfit import experiments
+    from cevnsfit.inference.analysis import Setup
+    from cevnsfit.inference.distributed import GridSpec, grid_scan
+    from cevnsfit.inference.fit import Likelihood
+
+    out = {}
+    for name in DATASETS:
+        ds = experiments.load(name)
+        out[f"floor_single_us_{name}"] = 1e6 * chi2_floor(ds, 1)
+        out[f"floor_batched_us_{name}"] = 1e6 * chi2_floor(ds, 2000) / 2000
+        param = "mu_e" if name == "dresden2" else "mu_mu"
+        lik = Likelihood([ds], poi=[param])
+        n = 500 if quick else 2000
+        grid = np.linspace(0.0, 3.0 if name == "dresden2" else 30.0, n)
+        lik.fit_batch({param: grid[:20]})
+        t = time.perf_counter()
+        res = lik.fit_batch({param: grid})
+        out[f"fits_per_s_{name}"] = n / (time.perf_counter() - t)
+        out[f"fits_converged_{name}"] = float(np.mean(res.converged))
+        # scaling with the batch size
+        vals = lambda k: {"mu_e": np.linspace(0, 10, k), "mu_mu": np.linspace(0, 10, k)}  # noqa: E731
+        nuis = ds.nuisance_defaults()
+        for k in (1, 10, 100, 1000, 10000):
+            v = vals(k)
+            out[f"scaling_batch_{name}_n{k}_us_per_point"] = 1e6 * best_of(lambda: ds.chi2_batch(v, nuis), 3) / k
+    # fit throughput with the number of free physics parameters (Dresden-II with transitions)
+    d2 = experiments.load("dresden2")
+    for free in (["r2_ee"], ["r2_ee", "r2_emu"], ["r2_ee", "r2_emu", "r2_etau"], ["r2_ee", "r2_emu", "r2_etau", "q_ee"]):
+        lik = Likelihood([d2], poi=["mu_e", *free])
+        grid = np.linspace(0.0, 3.0, 200 if quick else 500)
+        t = time.perf_counter()
+        lik.fit_batch({"mu_e": grid})
+        out[f"scaling_params_{1 + len(free)}_fits_per_s"] = grid.size / (time.perf_counter() - t)
+    # ... with the number of data sets
+    for names in (("dresden2",), ("csi", "dresden2"), ("csi", "ar", "dresden2")):
+        lik = Likelihood([experiments.load(n) for n in names], poi=["mu_e"])
+        grid = np.linspace(0.0, 3.0, 200 if quick else 500)
+        t = time.perf_counter()
+        lik.fit_batch({"mu_e": grid})
+        out[f"scaling_datasets_{len(names)}_fits_per_s"] = grid.size / (time.perf_counter() - t)
+    # ... with the number of workers: a 20 x 20 profiled grid
+    n_side = 10 if quick else 20
+    spec = GridSpec.from_ranges(Setup(("csi", "ar", "dresden2")), {"r2_ee": (-70.0, 20.0, n_side),
+                                                                    "r2_mumu": (-70.0, 20.0, n_side)})
+    times = {}
+    for label, kw in (("serial", dict(backend="serial")), ("processes_1", dict(backend="processes", n_workers=1)),
+                      ("processes_2", dict(backend="processes", n_workers=2)),
+                      ("dask_2", dict(backend="dask", n_workers=2))):
+        t = time.perf_counter()
+        try:
+            grid_scan(spec, chunk_size=16, **kw)
+        except ImportError:
+            continue
+        times[label] = time.perf_counter() - t
+        out[f"scan_{n_side}x{n_side}_{label}_s"] = times[label]
+    if "serial" in times and "processes_2" in times:
+        out["scan_speedup_2_workers"] = times["serial"] / times["processes_2"]
+    if "dask_2" in times and "processes_2" in times:
+        out["dask_over_processes"] = times["dask_2"] / times["processes_2"]
+    out["peak_mb_benchmark_process"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    return out
+
+
+def baseline_figures(src: str, quick: bool) -> dict:
+    """The common figures with the previous implementation (``PYTHONPATH=src``), in a subprocess."""
+    env = dict(os.environ, PYTHONPATH=str(Path(src).resolve()))
+    env["CEVNSFIT_CACHE"] = env.get("CEVNSFIT_BASELINE_CACHE", "off")
+    out = Path(os.environ.get("TMPDIR", "/tmp")) / f"cevnsfit-bench-baseline-{os.getpid()}.json"
+    cmd = [sys.executable, __file__, "--common-only", "--json", str(out)] + (["--quick"] if quick else [])
+    r = subprocess.run(cmd, env=env, capture_output=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"baseline run failed: {r.stderr.decode()[-2000:]}")
+    data = json.loads(out.read_text())
+    out.unlink()
+    return data
+
+
+def reproduce_time() -> float:
+    out = Path(os.environ.get("TMPDIR", "/tmp")) / f"cevnsfit-bench-reproduce-{os.getpid()}"
+    t = time.perf_counter()
+    r = subprocess.run([sys.executable, "-m", "cevnsfit.cli", "reproduce", "--workers", "2", "--out", str(out)],
+                       capture_output=True)
+    dt = time.perf_counter() - t
+    if r.returncode != 0:
+        print(f"warning: reproduce exited with {r.returncode}: {r.stderr.decode()[-300:]}", file=sys.stderr)
+    return dt
+
+
+def report(fig: dict, base: dict | None) -> None:
+    print(f"load average at start/end: {fig['load_start']:.2f} / {fig['load_end']:.2f} (2 cores: timings scale with it)\n")
+    print(f"{'chi^2':10s} {'single us':>10s} {'floor':>8s} {'ratio':>6s} {'batched us/pt':>14s} {'floor':>8s} "
+          f"{'ratio':>6s} {'fits/s batched':>15s} {'fits/s 1-by-1':>14s}" + (f" {'old 1-by-1':>11s} {'old single':>11s}" if base else ""))
+    for name in DATASETS:
+        s, fs = fig[f"single_chi2_us_{name}"], fig[f"floor_single_us_{name}"]
+        b, fb = fig[f"batched_chi2_us_{name}"], fig[f"floor_batched_us_{name}"]
+        line = (f"{name:10s} {s:10.1f} {fs:8.1f} {s / fs:6.1f} {b:14.3f} {fb:8.3f} {b / fb:6.2f} "
+                f"{fig[f'fits_per_s_{name}']:15.0f} {fig[f'fits_per_s_one_by_one_{name}']:14.0f}")
+        if base:
+            line += f" {base[f'fits_per_s_one_by_one_{name}']:11.0f} {base[f'single_chi2_us_{name}']:10.1f}u"
+        print(line)
+    print("\nwhole commands (least wall time):")
+    for k in ("cli_help_s", "cli_predict_dresden2_s", "cli_limit_r2ee_s", "cli_limit_r2ee_transitions_s", "reproduce_s"):
+        if k in fig:
+            extra = f"   previous: {base[k]:.2f} s (x{base[k] / fig[k]:.1f})" if base and k in base else ""
+            print(f"  {k:32s} {fig[k]:8.2f} s{extra}")
+    print("\nscaling:")
+    for k, v in fig.items():
+        if k.startswith("scaling_") or k.startswith("scan_") or k.startswith("dask_"):
+            print(f"  {k:48s} {v:12.3f}")
+    print(f"\npeak memory: benchmark process {fig['peak_mb_benchmark_process']:.0f} MB, "
+          f"a limit process {fig['peak_mb_limit_process']:.0f} MB"
+          + (f" (previous: {base['peak_mb_limit_process']:.0f} MB)" if base else ""))
+    print("\ntargets:")
+    singles = [fig[f"single_chi2_us_{n}"] / fig[f"floor_single_us_{n}"] for n in DATASETS]
+    batched = [fig[f"batched_chi2_us_{n}"] / fig[f"floor_batched_us_{n}"] for n in DATASETS]
+    derived = {"single_chi2_over_floor": max(singles), "batched_chi2_over_floor": max(batched)}
+    for key, (op, target) in TARGETS.items():
+        got = derived.get(key, fig.get(key))
+        if got is None:
+            continue
+        ok = got <= target if op == "<=" else got >= target
+        print(f"  {key:32s} {got:10.2f} {op} {target:g}: {'met' if ok else 'MISSED'}")
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true", help="smaller contour grid (projected to 50 x 50)")
-    ap.add_argument("--reproduce", action="store_true", help="also time `cevnsfit reproduce`")
+    ap.add_argument("--quick", action="store_true", help="smaller batches and grids")
+    ap.add_argument("--reproduce", action="store_true", help="also time `cevnsfit reproduce --workers 2`")
+    ap.add_argument("--baseline", help="source directory of the previous implementation (PYTHONPATH)")
+    ap.add_argument("--common-only", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--json", help="write the figures to this file")
     args = ap.parse_args()
-    out = {"sets": {}, "scaling": {}}
-    rows = []
-    for names in (("csi",), ("ar",), ("dresden2",), ("csi", "ar", "dresden2")):
-        label = "+".join(names)
-        experiments.load.cache_clear()
-        t_build, dss = timed(lambda: [experiments.load(n) for n in names])
-        single = batched = None
-        if len(names) == 1:
-            single, batched = evals_per_second(dss[0])
-        lik = Likelihood(dss, poi=["mu_e"])
-        t_fit, res = timed(lik.fit)
-        t_lim, lim = timed(limit, Setup(names), "mu_e", n_points=100, refine=False)
-        n_c = 12 if args.quick else 50
-        t_con, con = timed(contour, Setup(names), "mu_e", "mu_mu" if "csi" in names or "ar" in names else "sin2w",
-                           None, None, n_c)
-        t_con50 = t_con * (50 * 50) / (n_c * n_c)
-        rec = {"build_s": t_build, "chi2_per_s": single, "chi2_batched_per_s": batched, "fit_s": t_fit,
-               "limit100_s": t_lim, "contour_s": t_con, "contour_points": n_c * n_c, "contour50_s": t_con50,
-               "limit": lim["intervals"], "peak_mb": peak_mb()}
-        out["sets"][label] = rec
-        rows.append((label, rec))
-    # scaling with the number of bins (Ar 2D = 120 bins vs 3D = 960 bins), scan points, parameters
-    for grid in ("2d", "3d"):
-        ds = experiments.load("ar", ar_grid=grid)
-        s, _ = evals_per_second(ds, 200)
-        out["scaling"][f"ar_{grid}_bins_{ds.observed.size}_chi2_per_s"] = s
-    for npts in (25, 50, 100):
-        t, _ = timed(limit, Setup(("csi",)), "mu_mu", n_points=npts, refine=False)
-        out["scaling"][f"csi_limit_{npts}_points_s"] = t
-    for k, fam in enumerate((["r2_ee"], ["r2_ee", "r2_emu"], ["r2_ee", "r2_emu", "r2_etau"])):
-        dss = [experiments.load("dresden2")]
-        lik = Likelihood(dss, poi=fam)
-        t, _ = timed(lik.fit)
-        out["scaling"][f"dresden2_fit_{len(fam)}_free_params_s"] = t
+    if args.common_only:          # the baseline run: figures the previous implementation has
+        fig = common_figures(args.quick)
+        Path(args.json).write_text(json.dumps(fig))
+        return
+    fig = {"load_start": load_avg()}
+    fig.update(common_figures(args.quick))
+    fig.update(new_figures(args.quick))
     if args.reproduce:
-        t, proc = timed(subprocess.run, [sys.executable, "-m", "cevnsfit.cli", "reproduce", "--out", "bench_results"],
-                        capture_output=True)
-        out["reproduce_s"] = t
-    out["peak_mb"] = peak_mb()
-
-    print(f"{'data':24s} {'build':>7s} {'chi2/s':>9s} {'batched/s':>10s} {'fit':>7s} {'limit100':>9s} "
-          f"{'contour50':>10s}")
-    for label, r in rows:
-        cs = f"{r['chi2_per_s']:.0f}" if r["chi2_per_s"] else "-"
-        bs = f"{r['chi2_batched_per_s']:.0f}" if r["chi2_batched_per_s"] else "-"
-        print(f"{label:24s} {r['build_s']:6.2f}s {cs:>9s} {bs:>10s} {r['fit_s']:6.2f}s {r['limit100_s']:8.2f}s "
-              f"{r['contour50_s']:9.1f}s")
-    print("\nscaling:")
-    for k, v in out["scaling"].items():
-        print(f"  {k:40s} {v:10.3f}")
-    print(f"\npeak memory {out['peak_mb']:.0f} MB")
-    print("\ntargets:")
-    checks = [("1D limit, single data set (worst)", max(out["sets"][n]["limit100_s"] for n in ("csi", "ar", "dresden2")),
-               TARGETS["limit_single"]),
-              ("1D limit, combined", out["sets"]["csi+ar+dresden2"]["limit100_s"], TARGETS["limit_combined"]),
-              ("50x50 contour, combined", out["sets"]["csi+ar+dresden2"]["contour50_s"], TARGETS["contour_combined"])]
-    if "reproduce_s" in out:
-        checks.append(("cevnsfit reproduce", out["reproduce_s"], TARGETS["reproduce"]))
-    for name, got, target in checks:
-        verdict = "met" if got <= target else f"MISSED by x{got / target:.1f}"
-        print(f"  {name:36s} {got:8.2f} s  (target {target:.0f} s): {verdict}")
+        fig["reproduce_s"] = reproduce_time()
+    base = baseline_figures(args.baseline, args.quick) if args.baseline else None
+    fig["load_end"] = load_avg()
+    report(fig, base)
     if args.json:
-        with open(args.json, "w") as fh:
-            json.dump(out, fh, indent=1, default=float)
+        Path(args.json).write_text(json.dumps({"new": fig, "previous": base}, indent=1, default=float))
 
 
 if __name__ == "__main__":

@@ -96,19 +96,42 @@ def test_xenon_isotopes():
     assert Target((("Xe", 1),)).molar_mass() == pytest.approx(131.293, abs=0.01)
 
 
-def test_xenon_zeff_matches_the_shell_table():
-    """Z_eff of xenon equals the step table derived from the X-ray data booklet edges, and steps at them."""
-    from cevnsfit import data
-    from cevnsfit.physics.electron import z_eff
+def xdb_zeff_steps(element: str) -> list[tuple[float, int]]:
+    """Z_eff steps built from the X-ray Data Booklet Table 1-1 (public copy of its electron binding
+    energies, eV): (edge [keV], electrons with binding energy <= edge), descending; each subshell
+    holds 2j + 1 electrons (s: 2, p1/2: 2, p3/2: 4, d3/2: 4, d5/2: 6, ...)."""
+    import csv
 
-    rows = [line.split(",") for line in data.path("solar/xenon_atomic/derived/xe_zeff_step_xdb.csv").read_text().splitlines()
-            if line and not line.startswith("#")][1:]
-    for lo, hi, z in rows:
-        lo, hi = float(lo), float(hi)
-        mid = 0.5 * (lo + hi) if np.isfinite(hi) else 2 * lo
-        assert z_eff("Xe", mid * 1e-6) == float(z), (lo, hi)
+    from cevnsfit import data
+
+    with open(data.path("solar/xenon_atomic/xdb/electron_binding_energies.csv"), newline="") as fh:
+        row = next(r for r in csv.DictReader(fh) if r["element"] == element)
+    shells = []
+    for label, value in row.items():
+        if label in ("atomic number", "element") or not value.strip():
+            continue
+        sub = label.split()[1]                               # e.g. "2p3/2", "1s"
+        occ = 2 if sub.endswith("s") else int(sub[2:].split("/")[0]) + 1
+        shells.append((float(value), occ))
+    # the ground-state configuration fills every listed subshell: Z electrons in all
+    assert sum(o for _, o in shells) == int(row["atomic number"])
+    return [(b / 1e3, sum(o for bb, o in shells if bb <= b)) for b in sorted({b for b, _ in shells}, reverse=True)]
+
+
+def test_xenon_zeff_is_built_from_the_xray_data_booklet():
+    """Z_eff of xenon equals the step function built from the X-ray Data Booklet edges (its public
+    copy, a registered file), and steps at them."""
+    from cevnsfit.physics import electron
+
+    steps = xdb_zeff_steps("Xe")
+    assert len(steps) == len(electron._ZEFF["Xe"]) == 17 and electron._ZEFF_FLOOR["Xe"] == 0
+    for (edge, z), (edge_code, z_code) in zip(steps, electron._ZEFF["Xe"], strict=True):
+        assert edge_code == pytest.approx(edge, rel=1e-12) and z_code == z
+        assert electron.z_eff("Xe", edge * 1e-3 * (1 + 1e-9)) == z          # just above the edge
+    assert electron.z_eff("Xe", 0.0121e-3 * (1 - 1e-9)) == 0                 # below the outermost 5p3/2
     # in the 1-30 keV window: 44 below the L3 edge, 52 above L1
-    assert z_eff("Xe", 4.7e-3) == 44 and z_eff("Xe", 4.8e-3) == 48 and z_eff("Xe", 6e-3) == 52
+    assert electron.z_eff("Xe", 4.7e-3) == 44 and electron.z_eff("Xe", 4.8e-3) == 48
+    assert electron.z_eff("Xe", 6e-3) == 52
 
 
 def test_common_magnetic_moment():

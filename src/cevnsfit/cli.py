@@ -16,13 +16,14 @@ from . import data as datamod
 from ._optional import MissingExtra
 from .cli_data import register as _register_data_commands
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+# plain (click) help formatting: the rich help of typer costs 0.1 s at every start
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False,
                   help="CEvNS and nu-e scattering: predictions and fits of neutrino EM properties "
                        "for COHERENT CsI/Ar and Dresden-II.")
-data_app = typer.Typer(no_args_is_help=True, help="Locate, verify and install the public data releases.")
+data_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Locate, verify and install the public data releases.")
 app.add_typer(data_app, name="data")
 _register_data_commands(app, data_app)
-cache_app = typer.Typer(no_args_is_help=True, help="Show or empty the on-disk template cache.")
+cache_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Show or empty the on-disk template cache.")
 app.add_typer(cache_app, name="cache")
 
 
@@ -210,6 +211,8 @@ OPTION_HELP = "a data set's model option NAME=VALUE (repeatable; 'cevnsfit optio
 METHOD_HELP = ("wilks (profile likelihood, Delta chi^2 quantile), fc (Feldman-Cousins pseudo-experiments) or "
                "bayes (posterior credible interval; needs cevnsfit[bayes])")
 PRIOR_HELP = "bayes: prior on the tested parameter: flat, or flat-square (flat in mu^2, for moduli)"
+SMOOTH_HELP = ("fc: regularise the critical values across the tested points (local-linear, within their Monte-Carlo "
+               "errors), so that toy noise cannot create interval pieces; --no-smooth takes them as they are")
 TIMING_HELP = "CsI arrival times: release (the SNS flux of the data release, default) or model (Gaussian POT trace)"
 REACTOR_NORM_HELP = ("Dresden-II flux normalisation: total (every spectrum model scaled to 4.8e13 /cm2/s, default), "
                      "power (fission rate from the thermal power x nu-bar per fission) or fission (4.8e13 for the "
@@ -364,6 +367,7 @@ def limit(data: str = typer.Option(..., help=DATA_HELP),
           workers: Optional[int] = typer.Option(None, help="fc: worker processes (default: all cores)"),
           scheduler: Optional[str] = typer.Option(None, help="fc: address of a running dask scheduler"),
           out: Optional[Path] = typer.Option(None, help="fc: directory for resumable pseudo-experiments"),
+          smooth: bool = typer.Option(True, "--smooth/--no-smooth", help=SMOOTH_HELP),
           plot: Optional[Path] = typer.Option(None, help="draw the profiled Delta chi^2 (wilks), the critical "
                                               "Delta chi^2 against Wilks' (fc) or the posterior (bayes)"),
           expected: bool = typer.Option(True, "--expected/--no-expected",
@@ -379,11 +383,11 @@ def limit(data: str = typer.Option(..., help=DATA_HELP),
     from .api import Analysis
 
     if method != "wilks" or "." in param:
-        if fix or free or expected_bands:
-            _fail("--fix, --free and --expected-bands need --method wilks and a physics parameter")
+        if expected_bands:
+            _fail("--expected-bands needs --method wilks and a physics parameter")
         return _limit_by_method(data, param, qf, flux, peaks, option, no_es, es, transitions, momentum_dependent, cl,
                                 points, range_, method, toys, seed, prior, backend, workers, scheduler, out, plot,
-                                as_json, {"timing": timing, "reactor_norm": reactor_norm})
+                                as_json, {"timing": timing, "reactor_norm": reactor_norm}, fix, free, smooth)
 
     try:
         fixed, freed = parse_fix_free(fix, free)
@@ -461,7 +465,7 @@ def _busy(text: str):
 
 def _limit_by_method(data, param, qf, flux, peaks, option, no_es, es, transitions, momentum_dependent, cl, points,
                      range_, method, toys, seed, prior, backend, workers, scheduler, out, plot, as_json,
-                     more: dict | None = None) -> None:
+                     more: dict | None = None, fix=None, free=None, smooth: bool = True) -> None:
     """``limit --method fc|bayes`` (and Wilks on a data set's nuisance): the result dicts of
     :mod:`cevnsfit.inference.methods`."""
     from .inference.methods import limit as run_limit
@@ -475,11 +479,13 @@ def _limit_by_method(data, param, qf, flux, peaks, option, no_es, es, transition
             raise ValueError("--points must be at least 5")
         if toys < 1:
             raise ValueError(f"--toys must be a positive number, got {toys}")
+        fixed, freed = parse_fix_free(fix, free)
         rng = _parse_range(range_, "--range")
         with _busy(f"{param}: {method} interval"):
             res = run_limit(setup, param, method=method, cl=cl, n_points=points if method == "wilks" or points != 61
                             else None, scan_range=rng, toys=toys, seed=seed, prior=prior, backend=backend,
-                            n_workers=workers, scheduler=scheduler, out_dir=out)
+                            n_workers=workers, scheduler=scheduler, out_dir=out, fixed=fixed, free=freed,
+                            smooth=smooth)
     except ValueError as e:
         _fail(str(e))
     except ImportError as e:     # an optional extra (dynesty, dask) is missing
@@ -512,6 +518,7 @@ def _print_interval(res: dict) -> None:
         a, b = res["equal_tailed"]
         typer.echo(f"  {cl:.0%} equal-tailed credible interval: [{a:.5g}, {b:.5g}]; upper limit {res['upper_limit']:.5g}")
         typer.echo(f"  sampled: {', '.join(res['sampled'])}")
+        _print_fixed(res)
         return
     typer.echo(f"{param}{unit}: best fit {res['best_fit']:.5g}, chi2_min {res['chi2_min']:.3f}")
     label = "Feldman-Cousins" if res["method"] == "fc" else "Wilks"
@@ -525,6 +532,13 @@ def _print_interval(res: dict) -> None:
                    f"(Wilks {res['wilks_delta_chi2']:.3g}); {res['n_toys']} toys each, seed {res['seed']}, "
                    f"{res['toys']['seconds']:.0f} s on {res['toys']['backend']}")
     typer.echo(f"  profiled: {', '.join(res['profiled']) or 'nuisances only'}")
+    _print_fixed(res)
+
+
+def _print_fixed(res: dict) -> None:
+    fixed = (res.get("options") or {}).get("fixed")
+    if fixed:
+        typer.echo("  fixed: " + ", ".join(f"{k} = {v:.5g}" for k, v in fixed.items()))
 
 
 @app.command()
@@ -556,6 +570,7 @@ def contour(data: str = typer.Option(..., help=DATA_HELP),
             workers: Optional[int] = typer.Option(None, help="fc: worker processes (default: all cores)"),
             scheduler: Optional[str] = typer.Option(None, help="fc: address of a running dask scheduler"),
             out: Optional[Path] = typer.Option(None, help="fc: directory for resumable pseudo-experiments"),
+            smooth: bool = typer.Option(True, "--smooth/--no-smooth", help=SMOOTH_HELP),
             as_json: bool = typer.Option(False, "--json", help="print the result as JSON")) -> None:
     """Profiled 2D regions (the CL contour and 1/2/3 sigma) of two parameters (the Python API's
     ``cevnsfit.Analysis(...).contour(a, b)``); with --method fc the Feldman-Cousins region on the
@@ -563,11 +578,11 @@ def contour(data: str = typer.Option(..., help=DATA_HELP),
     from .api import Analysis
 
     if method != "wilks":
-        if fix or free or scales != "linear,linear":
-            _fail("--fix, --free and --scales need --method wilks")
+        if scales != "linear,linear":
+            _fail("--scales needs --method wilks")
         return _contour_by_method(data, param, qf, flux, peaks, option, no_es, es, transitions, momentum_dependent,
                                   points, range_, cl, plot, method, toys, seed, prior, backend, workers, scheduler,
-                                  out, as_json, {"timing": timing, "reactor_norm": reactor_norm})
+                                  out, as_json, {"timing": timing, "reactor_norm": reactor_norm}, fix, free, smooth)
 
     try:
         if len(param) != 2:
@@ -651,7 +666,7 @@ def exclusion(data: str = typer.Option(..., help=DATA_HELP),
 
 def _contour_by_method(data, param, qf, flux, peaks, option, no_es, es, transitions, momentum_dependent, points,
                        range_, cl, plot, method, toys, seed, prior, backend, workers, scheduler, out, as_json,
-                       more: dict | None = None) -> None:
+                       more: dict | None = None, fix=None, free=None, smooth: bool = True) -> None:
     """``contour --method fc|bayes``: the result dicts of :mod:`cevnsfit.inference.methods`."""
     from .inference.methods import contour as run_contour
 
@@ -668,10 +683,12 @@ def _contour_by_method(data, param, qf, flux, peaks, option, no_es, es, transiti
         if len(ranges) not in (0, 2):
             raise ValueError("give --range twice (one per --param) or not at all")
         xr, yr = ranges if ranges else (None, None)
+        fixed, freed = parse_fix_free(fix, free)
         with _busy(f"{param[0]} x {param[1]}: {method} region"):
             res = run_contour(setup, param[0], param[1], method=method, cl=cl, n=points if points != 25 else None,
                               x_range=xr, y_range=yr, toys=toys, seed=seed, prior=prior, backend=backend,
-                              n_workers=workers, scheduler=scheduler, out_dir=out)
+                              n_workers=workers, scheduler=scheduler, out_dir=out, fixed=fixed, free=freed,
+                              smooth=smooth)
     except ValueError as e:
         _fail(str(e))
     except ImportError as e:

@@ -15,9 +15,10 @@ instead of ~6900); its members are unpacked only if they are registered files, e
 before it is moved into place.  If the archive cannot be had, the files are downloaded one by one.
 
 The CsI 2021 SNS flux tables have no URL of their own: they are derived from public files by a
-recipe of :mod:`cevnsfit.derived` and kept only if byte for byte the registered tables.  Some
-files have no public source at all (the curators' derived solar tables); their set's
-``unavailable`` text says how to obtain them.  The two coefficient tables
+recipe of :mod:`cevnsfit.derived` and kept only if byte for byte the registered tables.  A file
+with no public source at all is reported with its set's ``unavailable`` text, which says how to
+obtain it (none at present: the tables the solar curators derived from their byte copies are not
+registered, cevnsfit derives them in code).  The two coefficient tables
 transcribed by hand from published papers are written from the registry itself.
 
 ``mirror`` (or the environment variable ``CEVNSFIT_MIRROR``) fetches every URL

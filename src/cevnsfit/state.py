@@ -29,6 +29,11 @@ ALLOWED_PACKAGE = "cevnsfit"
 FORMAT = 1
 
 
+#: attributes whose names start with this are caches derived from the others (rebuilt on use):
+#: they are not stored
+MEMO_PREFIX = "_memo_"
+
+
 class StateError(ValueError):
     """An object cannot be stored as arrays + metadata, or a stored description is invalid."""
 
@@ -98,7 +103,7 @@ def encode(obj) -> tuple[dict, dict[str, np.ndarray]]:
             memo[id(o)] = ident
             keep.append(o)
             return {"$obj": _class_name(cls), "$id": ident,
-                    "attrs": {k: enc(v) for k, v in vars(o).items()}}
+                    "attrs": {k: enc(v) for k, v in vars(o).items() if not k.startswith(MEMO_PREFIX)}}
         raise StateError(f"cannot store an object of type {mod}.{cls.__qualname__}")
 
     return {"format": FORMAT, "root": enc(obj)}, arrays

@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 
-from .results import ContourResult, FitResult, LimitResult, Prediction, ScanResult
+from .results import ContourResult, FCContourResult, FitResult, LimitResult, PosteriorResult, Prediction, ScanResult
 
 COMMON = ("es", "momentum_dependent", "form_factor")
 
@@ -327,7 +327,7 @@ class Analysis:
     def limit(self, param: str, cl: float = 0.9, points: int = 61, range=None, refine: bool = True,
               method: str = "wilks", toys: int = 1000, seed: int = 0, prior: str = "flat", backend: str = "serial",
               workers: int | None = None, scheduler: str | None = None, out=None,
-              expected: bool = True) -> LimitResult:
+              expected: bool = True, smooth: bool = True) -> LimitResult:
         """Allowed interval(s) of ``param`` at confidence level ``cl`` (profile likelihood,
         Δχ² ≤ χ²-quantile of 1 dof: 2.706 at 90 %), the other parameters of its family and every
         nuisance profiled; ``range``: (low, high) of the scan (default: found automatically);
@@ -337,7 +337,8 @@ class Analysis:
 
         ``method="fc"``: Feldman-Cousins from ``toys`` pseudo-experiments per tested value (``points``
         tested values, default 40; ``seed``; ``backend``/``workers``/``scheduler`` as in :meth:`scan`;
-        ``out``: directory for resumable toys); the critical Δχ² of every value is in ``scan``.
+        ``out``: directory for resumable toys); the critical Δχ² of every value is in ``scan``,
+        regularised across the tested values unless ``smooth=False`` (the raw ones beside them).
         ``method="bayes"``: highest-posterior-density credible interval(s) with ``prior`` ("flat", or
         "flat-square" for moduli); the equal-tailed interval and the posterior are in ``extra``.
         ``param`` may also be a data set's nuisance ("csi2017.eta_cevns")."""
@@ -350,12 +351,9 @@ class Analysis:
         if method != "wilks" or "." in param:
             from ..inference import methods
 
-            if self.fixed or self.free:
-                raise ValueError(f"method {method!r} takes the analysis' default free parameters; "
-                                 "fixed=/free= are not supported with it yet")
             d = methods.limit(self.setup, param, method=method, cl=cl, n_points=points if points != 61 else None,
                               scan_range=range, toys=toys, seed=seed, prior=prior, backend=backend, n_workers=workers,
-                              scheduler=scheduler, out_dir=out)
+                              scheduler=scheduler, out_dir=out, fixed=self.fixed, free=self.free, smooth=smooth)
             return LimitResult.from_dict({**d, "meta": _meta(d.get("options"))})
         d = limit(self.setup, param, cl=cl, n_points=points, scan_range=range, refine=refine, fixed=self.fixed,
                   free=self.free, expected=expected)
@@ -374,24 +372,51 @@ class Analysis:
                               n_points=points, scan_range=range, backend=backend, n_workers=workers,
                               scheduler=scheduler, progress=progress)
 
-    def contour(self, a: str, b: str, points: int = 25, x_range=None, y_range=None, cl: float = 0.9,
-                scales=("linear", "linear")) -> ContourResult:
-        """Profiled Δχ² of ``a`` and ``b`` on a ``points`` × ``points`` grid with the 1σ/2σ/3σ
-        regions and the ``cl`` contour (2 dof: Δχ² ≤ 4.605 at 90 %); ranges default to the 3σ
+    def contour(self, a: str, b: str, points: int | None = None, x_range=None, y_range=None, cl: float = 0.9,
+                scales=("linear", "linear"), method: str = "wilks", toys: int = 500, seed: int = 0,
+                prior: str = "flat", nlive: int = 500, backend: str = "serial", workers: int | None = None,
+                scheduler: str | None = None, out=None, progress=None, smooth: bool = True):
+        """The ``cl`` region of ``a`` and ``b`` (2 dof) by ``method``, with ``fixed``/``free`` as for
+        limits.
+
+        ``"wilks"`` (default): profiled Δχ² on a ``points`` × ``points`` grid (default 25) with the
+        1σ/2σ/3σ regions and the ``cl`` contour (Δχ² ≤ 4.605 at 90 %); ranges default to the 3σ
         region found automatically.  ``scales``: "linear" or "log" per axis (a log axis needs its
-        range, e.g. ``contour("dm2_41", "umu4sq", x_range=(0.1, 1e3), scales=("log", "linear"))``)."""
-        from ..inference.analysis import contour
+        range, e.g. ``contour("dm2_41", "umu4sq", x_range=(0.1, 1e3), scales=("log", "linear"))``).
+        Returns a :class:`ContourResult`.
+
+        ``"fc"``: Feldman-Cousins on a ``points`` × ``points`` grid (default 15) from ``toys``
+        pseudo-experiments per grid point (``seed``; ``backend``/``workers``/``scheduler`` as in
+        :meth:`scan`; ``out``: directory for resumable toys).  Returns an :class:`FCContourResult`
+        with the critical Δχ² of every grid point beside Wilks' constant (regularised across the
+        grid unless ``smooth=False``; the raw ones in ``extra``).
+
+        ``"bayes"``: the 2D posterior (``prior``: "flat", or "flat-square" for moduli; ``nlive``
+        live points, ``seed``) with its highest-posterior-density region and both marginals'
+        credible intervals.  Returns a :class:`PosteriorResult` (``.corner()`` draws the corner plot)."""
+        from ..inference import methods
         from ..inference.profile import delta_chi2_threshold
 
-        if points < 5:
+        if points is not None and points < 5:
             raise ValueError("points must be at least 5")
         if not (0.0 < cl < 1.0):
             raise ValueError(f"cl must lie in (0, 1), got {cl}")
-        d = contour(self.setup, a, b, x_range=x_range, y_range=y_range, n=points, fixed=self.fixed, free=self.free,
-                    scales=scales)
-        d["cl"] = cl
-        d["levels"]["cl"] = delta_chi2_threshold(cl, 2)
-        return ContourResult.from_dict({**d, "meta": _meta(d.get("options"))})
+        if method == "wilks":
+            from ..inference.analysis import contour
+
+            d = contour(self.setup, a, b, x_range=x_range, y_range=y_range, n=points or 25, fixed=self.fixed,
+                        free=self.free, scales=scales)
+            d["cl"] = cl
+            d["levels"]["cl"] = delta_chi2_threshold(cl, 2)
+            return ContourResult.from_dict({**d, "meta": _meta(d.get("options"))})
+        if tuple(scales) != ("linear", "linear"):
+            raise ValueError(f"scales={tuple(scales)} needs method='wilks'")
+        d = methods.contour(self.setup, a, b, method=method, cl=cl, n=points, x_range=x_range, y_range=y_range,
+                            toys=toys, seed=seed, prior=prior, nlive=nlive, backend=backend, n_workers=workers,
+                            scheduler=scheduler, out_dir=out, progress=progress, fixed=self.fixed, free=self.free,
+                            smooth=smooth)
+        cls = FCContourResult if method == "fc" else PosteriorResult
+        return cls.from_dict({**d, "meta": _meta(d.get("options"))})
 
     def exclusion(self, coupling: str, masses=(1e-3, 1e4, 40), cl: float = 0.9, each: bool = True):
         """Exclusion curves of a light mediator (``g_zp`` or ``g_phi``): at each mass the allowed

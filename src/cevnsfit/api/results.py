@@ -289,6 +289,171 @@ class ContourResult(Result):
         return rows + _common_rows(self)
 
 
+def _runs(mask) -> list[tuple[int, int]]:
+    """[first, last] index runs of True in a 1D mask."""
+    out, start = [], None
+    for i, m in enumerate(mask):
+        if m and start is None:
+            start = i
+        if (not m or i == len(mask) - 1) and start is not None:
+            out.append((start, i if m else i - 1))
+            start = None
+    return out
+
+
+@dataclass
+class FCContourResult(Result):
+    """A Feldman-Cousins region of two parameters on a grid (``x``, ``y`` in ``units``): at every
+    grid point the observed profiled Δχ² (``delta_chi2``) and the critical value from ``n_toys``
+    pseudo-experiments generated there (``critical_delta_chi2``); the point is in the region when
+    Δχ² ≤ its critical value (``accepted``).  The Wilks region of the same scan (Δχ² ≤
+    ``wilks_delta_chi2``, 4.605 at 90 %) is ``wilks_accepted``.  Arrays are indexed (y, x)."""
+
+    kind: ClassVar[str] = "fc_contour"
+    params: list = field(default_factory=list)
+    units: list = field(default_factory=list)
+    cl: float = 0.9
+    x: list = field(default_factory=list)
+    y: list = field(default_factory=list)
+    delta_chi2: list = field(default_factory=list)
+    critical_delta_chi2: list = field(default_factory=list)
+    accepted: list = field(default_factory=list)
+    wilks_accepted: list = field(default_factory=list)
+    wilks_delta_chi2: float = float("nan")
+    best_fit: dict = field(default_factory=dict)
+    chi2_min: float = float("nan")
+    profiled: list = field(default_factory=list)
+    n_toys: int = 0
+    seed: int = 0
+    options: dict = field(default_factory=dict)
+    toys: dict = field(default_factory=dict)
+    method: str = "fc"
+    warnings: list = field(default_factory=list)
+    seconds: float = 0.0
+    meta: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)
+
+    def _projection(self, mask) -> dict[str, list]:
+        inside = np.asarray(mask, bool)
+        out = {}
+        for k, (p, axis) in enumerate(zip(self.params, (self.x, self.y))):
+            m = inside.any(axis=0) if k == 0 else inside.any(axis=1)
+            out[p] = [(float(axis[a]), float(axis[b])) for a, b in _runs(m)]
+        return out
+
+    @property
+    def intervals(self) -> dict[str, list]:
+        """The FC region projected on each axis: {param: [(low, high), ...]} (grid resolution)."""
+        return self._projection(self.accepted)
+
+    @property
+    def wilks_intervals(self) -> dict[str, list]:
+        """The Wilks region of the same scan projected on each axis."""
+        return self._projection(self.wilks_accepted)
+
+    def plot(self, ax=None, **kw):
+        """The FC region against the Wilks region over the Δχ² map; returns the Axes."""
+        from ..report.interval_plots import fc_region
+
+        return fc_region(self.to_dict(), ax=ax)
+
+    def plot_critical(self, ax=None):
+        """The critical Δχ² of every grid point, coloured about Wilks' constant; returns the Axes."""
+        from ..report.interval_plots import fc_critical_map
+
+        return fc_critical_map(self.to_dict(), ax=ax)
+
+    def _title(self):
+        return f"Feldman-Cousins region of {self.params[0]} and {self.params[1]}" if self.params else "FC region"
+
+    def _rows(self):
+        crit = np.asarray(self.critical_delta_chi2, float)
+        rows = [("parameters", ", ".join(f"{p} [{u}]" if u else p for p, u in zip(self.params, self.units))),
+                ("grid", f"{len(self.x)} × {len(self.y)}, {self.n_toys} pseudo-experiments per point (seed {self.seed})"),
+                ("best fit", ", ".join(f"{k} = {_fmt(v)}" for k, v in self.best_fit.items())),
+                ("critical Δχ²", f"{_fmt(float(np.nanmin(crit)))} – {_fmt(float(np.nanmax(crit)))} "
+                                 f"(Wilks {_fmt(self.wilks_delta_chi2)})" if crit.size else "–")]
+        wi = self.wilks_intervals
+        rows += [(f"{self.cl:.0%} CL range of {p}", _intervals_text(iv) + f" (Wilks {_intervals_text(wi[p])})")
+                 for p, iv in self.intervals.items()]
+        rows += [("profiled", ", ".join(self.profiled) or "nuisances only"), ("method", "Feldman-Cousins")]
+        return rows + _common_rows(self)
+
+
+@dataclass
+class PosteriorResult(Result):
+    """A sampled 2D posterior of two parameters (``params`` in ``units``) with the stated
+    ``prior``: the weighted histogram ``density`` on ``x_edges`` × ``y_edges`` (indexed (y, x)),
+    the highest-posterior-density region at ``cl`` (density ≥ ``hpd_level``), each marginal's
+    HPD and equal-tailed credible intervals (``marginals``), the weighted ``samples`` (for a
+    corner plot), the evidence ``logz`` and the sampler's bookkeeping."""
+
+    kind: ClassVar[str] = "posterior"
+    params: list = field(default_factory=list)
+    units: list = field(default_factory=list)
+    cl: float = 0.9
+    prior: str = "flat"
+    x_edges: list = field(default_factory=list)
+    y_edges: list = field(default_factory=list)
+    density: list = field(default_factory=list)
+    hpd_level: float = float("nan")
+    marginals: dict = field(default_factory=dict)
+    samples: dict = field(default_factory=dict)
+    logz: float = float("nan")
+    n_calls: int = 0
+    sampled: list = field(default_factory=list)
+    nlive: int = 0
+    seed: int = 0
+    options: dict = field(default_factory=dict)
+    method: str = "bayes"
+    warnings: list = field(default_factory=list)
+    seconds: float = 0.0
+    meta: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def intervals(self) -> dict[str, list]:
+        """Each parameter's marginal highest-posterior-density credible interval(s) at ``cl``."""
+        return {p: [tuple(iv) for iv in m["hpd_intervals"]] for p, m in self.marginals.items()}
+
+    @property
+    def equal_tailed(self) -> dict[str, tuple]:
+        """Each parameter's marginal equal-tailed credible interval at ``cl``."""
+        return {p: tuple(m["equal_tailed"]) for p, m in self.marginals.items()}
+
+    @property
+    def region(self) -> np.ndarray:
+        """The HPD region as a boolean mask of the histogram cells, indexed (y, x)."""
+        return np.asarray(self.density, float) >= self.hpd_level
+
+    def plot(self, ax=None, **kw):
+        """The 2D posterior with its HPD region; returns the Axes."""
+        from ..report.interval_plots import posterior_2d
+
+        return posterior_2d(self.to_dict(), ax=ax)
+
+    def corner(self, fig=None):
+        """Corner plot (both marginals with their HPD intervals and the 2D posterior); returns the Figure."""
+        from ..report.interval_plots import corner
+
+        return corner(self.to_dict(), fig=fig)
+
+    def _title(self):
+        return f"posterior of {self.params[0]} and {self.params[1]} (prior {self.prior})" if self.params \
+            else "posterior"
+
+    def _rows(self):
+        rows = [("parameters", ", ".join(f"{p} [{u}]" if u else p for p, u in zip(self.params, self.units))),
+                ("prior", self.prior)]
+        for p, m in self.marginals.items():
+            et = m["equal_tailed"]
+            rows.append((f"{self.cl:.0%} credible {p}", f"HPD {_intervals_text(m['hpd_intervals'])}, "
+                         f"equal-tailed [{_fmt(et[0])}, {_fmt(et[1])}]"))
+        rows += [("sampled", ", ".join(self.sampled)), ("log evidence", _fmt(self.logz)),
+                 ("likelihood calls", str(self.n_calls)), ("method", f"Bayes (dynesty, {self.nlive} live points)")]
+        return rows + _common_rows(self)
+
+
 @dataclass
 class FitResult(Result):
     """A global fit: ``best_fit`` physics parameters (with ``errors`` from the Hessian when
@@ -521,8 +686,8 @@ class ExclusionResult(Result):
         return rows + _common_rows(self)
 
 
-RESULT_TYPES: dict[str, Any] = {c.kind: c for c in (LimitResult, ContourResult, FitResult, ScanResult, Prediction,
-                                                    ExclusionResult)}
+RESULT_TYPES: dict[str, Any] = {c.kind: c for c in (LimitResult, ContourResult, FCContourResult, PosteriorResult,
+                                                    FitResult, ScanResult, Prediction, ExclusionResult)}
 
 
 def from_dict(d: dict):

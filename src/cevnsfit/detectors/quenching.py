@@ -75,7 +75,6 @@ from abc import ABC, abstractmethod
 from functools import lru_cache
 
 import numpy as np
-from scipy.interpolate import PchipInterpolator
 
 from cevnsfit import data
 
@@ -404,6 +403,26 @@ def _read_ge_table() -> np.ndarray:
     return tab
 
 
+class PiecewiseCubic:
+    """A piecewise polynomial (scipy's PPoly layout: breakpoints ``x``, coefficients ``c`` of shape
+    (degree + 1, n_intervals), highest power first) evaluated with numpy by Horner's rule, NaN
+    outside [x[0], x[-1]].  Stored as plain arrays, so that a built data set holding one is read
+    back without importing scipy.interpolate."""
+
+    def __init__(self, x, c):
+        self.x = np.asarray(x, float)
+        self.c = np.asarray(c, float)
+
+    def __call__(self, t):
+        t = np.asarray(t, float)
+        i = np.clip(np.searchsorted(self.x, t, side="right") - 1, 0, self.x.size - 2)
+        dx = t - self.x[i]
+        out = self.c[0, i]
+        for k in range(1, self.c.shape[0]):
+            out = out * dx + self.c[k, i]
+        return np.where((t >= self.x[0]) & (t <= self.x[-1]), out, np.nan)
+
+
 class GeTable(QuenchingModel):
     """Germanium QF table (Collar et al., PRD 103, 122003 (2021)) interpolated monotonically.
 
@@ -451,8 +470,11 @@ class GeTable(QuenchingModel):
         self.t_nodes, self.e_nodes = t[keep], e[keep]
         self.dropped_nodes = t[~keep]
         self.t_end, self.qf_end = float(t[-1]), float(q[-1])
-        self._pchip = PchipInterpolator(self.t_nodes, self.e_nodes, extrapolate=False)
-        self._dpchip = self._pchip.derivative()
+        from scipy.interpolate import PchipInterpolator
+
+        pchip = PchipInterpolator(self.t_nodes, self.e_nodes, extrapolate=False)
+        self._pchip = PiecewiseCubic(pchip.x, pchip.c)
+        self._dpchip = PiecewiseCubic(pchip.x, pchip.derivative().c)
         self._lind = Lindhard(0.157, 32)
         lend = float(self._lind.quench(np.array(self.t_end)))
         self.tail_scale = self.qf_end / lend if tail == "lindhard" else None

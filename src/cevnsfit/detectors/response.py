@@ -13,7 +13,6 @@ experiment modules choose which to combine.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import gammainc, ndtr
 
 _GL = {n: np.polynomial.legendre.leggauss(n) for n in (4, 6, 8, 10)}
 
@@ -46,6 +45,8 @@ def gaussian_bin_matrix(mean, sigma, edges) -> np.ndarray:
     sigma = np.asarray(sigma, float)[None, :]
     if np.any(sigma <= 0):
         raise ValueError("resolution must be positive")
+    from scipy.special import ndtr
+
     cdf = ndtr((np.asarray(edges, float)[:, None] - mean) / sigma)
     return np.diff(cdf, axis=0)
 
@@ -53,6 +54,8 @@ def gaussian_bin_matrix(mean, sigma, edges) -> np.ndarray:
 def gamma_cdf(x, mean, shape) -> np.ndarray:
     """CDF of a Gamma distribution with given mean and shape k (rate k/mean)."""
     x = np.maximum(np.asarray(x, float), 0.0)
+    from scipy.special import gammainc
+
     return gammainc(shape, x * shape / mean)
 
 

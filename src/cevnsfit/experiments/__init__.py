@@ -95,9 +95,9 @@ def split_options(names, options: dict | None) -> dict[str, dict]:
     names the data sets which do."""
     options = dict(options or {})
     declared = all_options(names)
-    everywhere = all_options()
     for k in options:
         if k not in declared:
+            everywhere = all_options()      # only for the message: it imports every data-set module
             if k in everywhere:
                 users = ", ".join(everywhere[k][1])
                 raise ValueError(f"option {k!r} applies to {users}, which is not among the data sets {', '.join(names)}")

@@ -50,7 +50,9 @@ How to add a data set
    (:class:`Nuisance`: central value, Gaussian prior width or None for free, limits),
    ``statistic`` ("poisson" or "gaussian", or override :meth:`chi2_counts` and
    :meth:`chi2_gradient` for another likelihood), ``sensitive_to`` (the physics parameters it
-   measures) and its templates (:func:`cevnsfit.inference.templates.build_templates`).
+   measures) and its templates (:func:`cevnsfit.inference.templates.build_templates`); as class
+   attributes ``signal_normalisation`` (the nuisance that normalises its CEvNS signal, if any)
+   and ``count_unit`` (if the counts are not events).
 2. Implement :meth:`components` (expected counts per named component for one
    :class:`~cevnsfit.physics.parameters.Params`: used by ``predict``, plots and totals).
 3. For speed implement :meth:`predict_points` (above) and let ``components`` call the same
@@ -203,6 +205,11 @@ class DataSet(ABC):
     statistic: str = field(init=False, default="poisson")
     #: the unit of the counts per bin (shown on plots and in predictions)
     count_unit: ClassVar[str] = "events"
+    #: the nuisance that normalises the CEvNS signal -- expected CEvNS counts x (1 + value): a
+    #: neutrino-flux or signal normalisation (for XENONnT the 8B flux, 99.6 % of its solar CEvNS)
+    #: -- or None when there is none (e.g. electron recoils only).  Fits of the CEvNS rate itself
+    #: (the rate-vs-N summary) free this nuisance.
+    signal_normalisation: ClassVar[str | None] = None
 
     # --- the likelihood of the counts ---------------------------------------------------------
     def chi2_counts(self, expected: np.ndarray, observed: np.ndarray | None = None):
@@ -268,9 +275,11 @@ class DataSet(ABC):
     def parameters(self) -> frozenset:
         """Physics parameters the prediction models (others must stay at their defaults: a
         point that moves one is refused with a ValueError rather than silently ignored)."""
-        if self.keyed_templates:
-            return MONOMIAL_PARAMETERS | self.nonpolynomial_parameters()
-        return MONOMIAL_PARAMETERS
+        hit = self.__dict__.get("_memo_parameters")
+        if hit is None:
+            hit = MONOMIAL_PARAMETERS | self.nonpolynomial_parameters() if self.keyed_templates else MONOMIAL_PARAMETERS
+            self.__dict__["_memo_parameters"] = hit
+        return hit
 
     # --- the non-polynomial parameters (:mod:`cevnsfit.inference.nonpolynomial`) ------------------
     def radius_parameters(self) -> dict[str, str]:
@@ -297,13 +306,14 @@ class DataSet(ABC):
         radii, mediator masses and sterile oscillation: {entry: (n, D, ..., K, B)}."""
         from ..inference import nonpolynomial
 
-        banks = self.__dict__.get("_keyed_banks")
-        if banks is None:
-            banks = self.__dict__["_keyed_banks"] = nonpolynomial.KeyedBanks(self.templates, self.baseline)
-        flavours = ()
-        if self.baseline is not None:
-            flavours = tuple(sorted({f for b in nonpolynomial.bank_entries(self.templates).values() for f in b.flavours}))
-        return nonpolynomial.contract(banks, points, self.radius_parameters(), flavours)
+        setup = self.__dict__.get("_memo_keyed")
+        if setup is None:
+            banks = nonpolynomial.KeyedBanks(self.templates, self.baseline)
+            flavours = ()
+            if self.baseline is not None:
+                flavours = tuple(sorted({f for b in nonpolynomial.bank_entries(self.templates).values() for f in b.flavours}))
+            setup = self.__dict__["_memo_keyed"] = (banks, self.radius_parameters(), flavours)
+        return nonpolynomial.contract(*setup[:1], points, *setup[1:])
 
     @property
     def analytic_parameters(self) -> frozenset:

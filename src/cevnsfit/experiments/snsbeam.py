@@ -111,7 +111,6 @@ class TimeBinning:
                                    for i in range(self.n_bins)] + [edges[-1:]])
         mid = 0.5 * (self.sub[1:] + self.sub[:-1])
         self.eff = np.ones_like(mid) if efficiency is None else np.asarray(efficiency(mid), float)
-        self._cache: dict = {}
 
     def batch(self, offsets, derivatives: bool = True):
         """``(p, dp)``, each (n, len(kinds), n_time_bins), for n offsets [us]: the binned
@@ -122,8 +121,9 @@ class TimeBinning:
         ``derivatives``."""
         off = np.asarray(offsets, float).reshape(-1)
         key = float(off[0]) if off.size == 1 else None
+        memo = self.__dict__.setdefault("_memo_offsets", {})     # a cache: not part of the stored state
         if key is not None:
-            hit = self._cache.get(key)
+            hit = memo.get(key)
             if hit is not None and (hit[1] is not None or not derivatives):
                 return hit
         n = off.size
@@ -137,9 +137,9 @@ class TimeBinning:
                 f = -np.diff(self.profile.pdf(t, kind), axis=1)
                 dp[:, j] = (np.where(c > 0.0, f, 0.0) * self.eff).reshape(n, self.n_bins, self.n_sub).sum(axis=2)
         if key is not None:
-            if len(self._cache) > 64:
-                self._cache.clear()
-            self._cache[key] = (p, dp)
+            if len(memo) > 64:
+                memo.clear()
+            memo[key] = (p, dp)
         return p, dp
 
     def __call__(self, offset: float = 0.0) -> dict[str, np.ndarray]:

@@ -91,12 +91,26 @@ def b0_binned(edges=E_EDGES, exposure: float = EXPOSURE_TYR) -> np.ndarray:
     return out
 
 
+#: the two digitised xenon ES rates shipped by the SNuDD code (E_R [keV], rate; same units): RRPA and
+#: the stepping approximation; SNuDD's "RRPA scaling" is their ratio
+RRPA_RATE_FILES = ("solar/xenon_atomic/snudd/lz_rrpa_rate.txt", "solar/xenon_atomic/snudd/lz_pp_step.txt")
+
+
+def _rrpa_table() -> tuple[np.ndarray, np.ndarray]:
+    """(T [keV], RRPA / stepping): the RRPA curve over the stepping curve linearly interpolated to
+    the RRPA curve's energies (0.25-28 keV)."""
+    rrpa, step = (np.loadtxt(data.path(f), comments="#", ndmin=2) for f in RRPA_RATE_FILES)
+    for f, a in zip(RRPA_RATE_FILES, (rrpa, step), strict=True):
+        if a.shape[1] != 2 or a.shape[0] < 2 or np.any(np.diff(a[:, 0]) <= 0) or np.any(a[:, 1] <= 0):
+            raise data.DataError(f"{f}: expected two columns (increasing energy [keV], positive rate), got {a.shape}")
+    return rrpa[:, 0], rrpa[:, 1] / np.interp(rrpa[:, 0], step[:, 0], step[:, 1])
+
+
 def rrpa_ratio(t_kev) -> np.ndarray:
-    """The digitised RRPA / stepping ratio (module docstring), constant outside its range."""
-    rows = [line.split(",") for line in data.path("solar/xenon_atomic/derived/rrpa_over_step_ratio_snudd.csv")
-            .read_text().splitlines() if line and not line.startswith("#")][1:]
-    a = np.array([[float(x), float(y)] for x, y in rows])
-    return np.interp(t_kev, a[:, 0], a[:, 1])
+    """The digitised RRPA / stepping ratio (module docstring; :func:`_rrpa_table`), constant
+    outside its range."""
+    t, r = _rrpa_table()
+    return np.interp(t_kev, t, r)
 
 
 @dataclass(eq=False)

@@ -61,6 +61,9 @@ class Key:
         return self == Key()
 
 
+_NOMINAL_KEY = Key()
+
+
 def rebuild(templates, key: Key, baseline=None):
     """The templates structure (a dict of :class:`ComponentTemplates`, possibly nested) rebuilt
     for ``key``: neutron radii shifted, mediator masses set, and with ``key.dm2 > 0`` the flux
@@ -178,10 +181,31 @@ def sterile_factors(points: Points, flavours) -> np.ndarray:
     return np.stack([4.0 * V[:, idx[_MIXING[f]]] * us for f in flavours], axis=1)
 
 
+def _nominal_test(radius_parameters: tuple, sterile_flavours: tuple):
+    """(columns, reference values) such that a point whose columns equal the references (to
+    1e-12) has the nominal key: neutron radii at their defaults, no mediator coupling, no mixing
+    of the given flavours."""
+    hit = _NOMINAL.get((radius_parameters, sterile_flavours))
+    if hit is None:
+        idx = parameter_index()
+        cols = [idx[name] for _, name in radius_parameters] + [idx["g_zp"], idx["g_phi"]]
+        ref = [default_radius(el) for el, _ in radius_parameters] + [0.0, 0.0]
+        cols += [idx[_MIXING[f]] for f in sterile_flavours]
+        ref += [0.0] * len(sterile_flavours)
+        hit = _NOMINAL[(radius_parameters, sterile_flavours)] = (np.array(cols, int), np.array(ref, float))
+    return hit
+
+
+_NOMINAL: dict = {}
+
+
 def contract(banks: KeyedBanks, points: Points, radius_parameters: dict, sterile_flavours=()) -> dict:
     """Every template entry contracted with the points' monomials, each point with the templates of
     its own key, the sterile disappearance subtracted: {entry: (n, D, ..., K, B)} as
     :meth:`TemplateBank.contract`."""
+    cols, ref = _nominal_test(tuple(radius_parameters.items()), tuple(sterile_flavours))
+    if np.all(np.abs(points.V[:, cols] - ref) < 1e-12):       # the common case: no new physics
+        return banks.bank(_NOMINAL_KEY).contract(points)
     keys, inv = point_keys(points, radius_parameters, sterile_flavours)
     out = None
     for j, key in enumerate(keys):

@@ -36,6 +36,7 @@ the n = 1 case of the same code.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Callable, Iterable, NamedTuple
 
 import numpy as np
@@ -387,11 +388,40 @@ class _Batch:
             setattr(self, name, getattr(self, name)[mask])
 
 
+_CONTROLLER: list = []
+
+
+@contextmanager
+def one_blas_thread():
+    """BLAS on one thread while profiling: the products of a batched fit are small (tens of rows
+    by a few hundred columns), and a multithreaded BLAS spends more time waking and synchronising
+    its threads than computing them -- ten times more on a machine whose cores are busy.  (A
+    reusable threadpoolctl controller: entering costs microseconds.)"""
+    if not _CONTROLLER:
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            _CONTROLLER.append(ThreadpoolController())
+        except ImportError:
+            _CONTROLLER.append(None)
+    ctl = _CONTROLLER[0]
+    if ctl is None:
+        yield
+        return
+    with ctl.limit(limits=1, user_api="blas"):
+        yield
+
+
 def solve(problem: Problem, chains: Iterable, fallback: Callable | None = None, tol: float = 1e-10,
           max_iter: int = 100, stats: dict | None = None) -> None:
     """Run chains of fits (generators yielding lists of :class:`Task` and receiving lists of
     :class:`Outcome`) until every chain is exhausted; see the module docstring.  ``fallback(task,
     outcome)`` is called for a fit that did not converge and returns its replacement outcome."""
+    with one_blas_thread():
+        _solve(problem, chains, fallback, tol, max_iter, stats)
+
+
+def _solve(problem, chains, fallback, tol, max_iter, stats) -> None:
     lo, hi = problem.lo, problem.hi
     waiting: list = []                                # per chain: (generator, outcomes, n_pending)
     b = _Batch(problem)

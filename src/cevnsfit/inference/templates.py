@@ -169,14 +169,15 @@ def morph_weights(x):
     dq = x * (30.0 + x2 * (18.0 * x2 - 40.0)) / 16.0
     alpha, beta = 0.5 * x + q, 0.5 * x - q
     da, db = 0.5 + dq, 0.5 - dq
-    hi, lo = x > 1.0, x < -1.0
-    w_nom = np.where(hi, 1.0 - x, np.where(lo, 1.0 + x, 1.0 - alpha + beta))
-    w_plus = np.where(hi, x, np.where(lo, 0.0, alpha))
-    w_minus = np.where(hi, 0.0, np.where(lo, -x, -beta))
-    d_nom = np.where(hi, -1.0, np.where(lo, 1.0, db - da))
-    d_plus = np.where(hi, 1.0, np.where(lo, 0.0, da))
-    d_minus = np.where(hi, 0.0, np.where(lo, -1.0, -db))
-    return (w_nom, w_plus, w_minus), (d_nom, d_plus, d_minus)
+    w = [1.0 - alpha + beta, alpha, -beta]
+    dw = [db - da, da, -db]
+    outside = np.abs(x) > 1.0
+    if outside.any():      # linear beyond +-1 sigma
+        hi, lo = x > 1.0, x < -1.0
+        for k, (h, ll, dh, dl) in enumerate(((1.0 - x, 1.0 + x, -1.0, 1.0), (x, 0.0, 1.0, 0.0), (0.0, -x, 0.0, -1.0))):
+            w[k] = np.where(hi, h, np.where(lo, ll, w[k]))
+            dw[k] = np.where(hi, dh, np.where(lo, dl, dw[k]))
+    return tuple(w), tuple(dw)
 
 
 def interpolate_variants(nominal: np.ndarray, plus: np.ndarray, minus: np.ndarray, x: float) -> np.ndarray:

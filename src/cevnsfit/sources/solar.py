@@ -2,10 +2,13 @@
 
 * Fluxes: B16 Standard Solar Model (Vinyoles et al., ApJ 835 (2017) 202, Table 6), GS98
   composition by default, AGSS09met as the alternative, each with its fractional 1 sigma (used as
-  Gaussian priors by the data sets).
+  Gaussian priors by the data sets); read from the public copy of the authors' flux table (PEANUTS,
+  ``fluxes_b16.dat``), whose 17F GS98 entry (5.28) is replaced by the paper's 5.29e6.
 * Spectral shapes (unit area): Bahcall's pp, hep, 13N, 15O, 17F tables (PRC 56 (1997) 3391; RMP 60
   (1988) 297), the 8B spectrum of Winter et al., PRC 73 (2006) 025503; lines pep 1.442 MeV and
-  7Be 0.3843 / 0.8613 MeV with branchings 10.44 % / 89.56 %.
+  7Be 0.3843 / 0.8613 MeV with branchings 10.44 % / 89.56 %.  The tables are read from their public
+  copies as published (PEANUTS; Bahcall's 1996 8B table) and normalised here to unit area on their
+  own grid (trapezoid rule).
 * Flavour composition: the adiabatic MSW survival probability, averaged over the production
   region of each component (B16 production distributions and electron density),
 
@@ -19,7 +22,8 @@
   the flavour-basis approximation that ignores the small nu_3 admixture's different mu/tau
   content.  Oscillation parameters: NuFIT 6.0, normal ordering, with SK atmospheric data
   (Esteban et al., JHEP 12 (2024) 216): sin^2 th12 = 0.308, sin^2 th13 = 0.02215,
-  Dm^2_21 = 7.49e-5 eV^2, sin^2 th23 = 0.470 (the minimum of the release's chi^2 profile).
+  Dm^2_21 = 7.49e-5 eV^2 (the release's best-fit table, :data:`NUFIT_BEST_FIT`), sin^2 th23 = 0.470
+  (the minimum of the release's chi^2 profile, read from the public copy of the NuFIT tables).
 
 Each component at Earth is returned as three :class:`~cevnsfit.sources.flux.Spectrum` objects,
 Phi(E) P_ee(E) (nu_e), Phi(E) (1 - P_ee(E)) cos^2 th23 (nu_mu) and Phi(E) (1 - P_ee(E)) sin^2 th23
@@ -44,12 +48,35 @@ from .flux import Spectrum
 #: B16 components, in the order of the production table
 COMPONENTS = ("pp", "pep", "hep", "7Be", "8B", "13N", "15O", "17F")
 SSM_MODELS = ("gs98", "agss09")
-_SSM_COLUMN = {"gs98": ("flux_GS98_cm2s", "rel_unc_GS98"), "agss09": ("flux_AGSS09met_cm2s", "rel_unc_AGSS09met")}
-_SHAPE_FILE = {"pp": "pp.csv", "hep": "hep.csv", "8B": "8B_Winter2006.csv", "13N": "13N.csv",
-               "15O": "15O.csv", "17F": "17F.csv"}
-#: 8B spectral shapes: Winter et al. 2006 (default) or Bahcall et al., PRC 54, 411 (1996), which is
-#: 1 % softer at 3-6.5 MeV and 5 % (12 MeV) to 12 % (14 MeV) less hard in the tail
-B8_SHAPES = {"winter": "8B_Winter2006.csv", "bahcall": "8B_Bahcall1996.csv"}
+#: B16 total fluxes (Vinyoles et al. 2017, Table 6) as published by the authors in ``fluxes_b16.dat``
+#: (public copy in PEANUTS): one row per component in the order of :data:`COMPONENTS`, columns
+#: flux and fractional 1 sigma for GS98, then for AGSS09met; fluxes in units of 10^k cm^-2 s^-1
+B16_FLUX_FILE = "solar/fluxes/peanuts/fluxes_b16.dat"
+_B16_EXPONENT = {"pp": 10, "pep": 8, "hep": 3, "7Be": 9, "8B": 6, "13N": 8, "15O": 8, "17F": 6}
+#: where the file differs from the paper's Table 6: its 17F GS98 flux reads 5.28, the paper (and every
+#: other public transcription of it) 5.29 [10^6 cm^-2 s^-1]
+_B16_ERRATA = {("gs98", "17F"): "5.29"}
+#: 8B spectral shapes: Winter et al., PRC 73 (2006) 025503 (default; PEANUTS copy, dN/dE in 10^-3 / MeV)
+#: or Bahcall et al., PRC 54, 411 (1996) (its table: E, best, +3 sigma, -3 sigma), which is 1 % softer
+#: at 3-6.5 MeV and 5 % (12 MeV) to 12 % (14 MeV) less hard in the tail
+B8_SHAPES = {"winter": "peanuts/8B_shape_Winter_et_al.csv", "bahcall": "bahcall_raw/8benergytab.txt"}
+#: continuous spectra, public copies of the published tables (E [MeV], dN/dE, ...) under solar/spectra/:
+#: pp, hep (Bahcall, PRC 56 (1997) 3391), 13N, 15O, 17F (Bahcall & Ulrich, RMP 60 (1988) 297) as
+#: copied in PEANUTS; 8B from :data:`B8_SHAPES`
+_SHAPE_FILE = {"pp": "peanuts/pp_shape.csv", "hep": "peanuts/hep_shape.csv", "8B": B8_SHAPES["winter"],
+               "13N": "peanuts/n13_shape.csv", "15O": "peanuts/o15_shape.csv", "17F": "peanuts/f17_shape.csv"}
+#: NuFIT best fits, normal ordering, with SK (6.x: and IceCube) atmospheric data, from the releases'
+#: parameter tables: (sin^2 th12, sin^2 th13, Dm^2_21 [eV^2]).  NuFIT 6.0: I. Esteban et al., JHEP 12
+#: (2024) 216, arXiv:2410.05380; 5.0: I. Esteban et al., JHEP 09 (2020) 178, arXiv:2007.14792;
+#: 5.1, 5.2, 5.3 (2021-2024) and 6.1 (2025): the updates published at www.nu-fit.org.
+NUFIT_BEST_FIT = {
+    "NuFIT 6.1": (0.3088, 0.02248, 7.537e-5),
+    "NuFIT 6.0": (0.308, 0.02215, 7.49e-5),
+    "NuFIT 5.3": (0.307, 0.02224, 7.41e-5),
+    "NuFIT 5.2": (0.303, 0.02225, 7.41e-5),
+    "NuFIT 5.1": (0.304, 0.02246, 7.42e-5),
+    "NuFIT 5.0": (0.304, 0.02219, 7.42e-5),
+}
 #: lines: component -> ((energy [MeV], branching), ...)
 LINES = {"pep": ((1.442, 1.0),), "7Be": ((0.3843, 0.1044), (0.8613, 0.8956))}
 #: sqrt2 G_F (hbar c)^3 N_A [eV]: the MSW potential for n_e = 1 N_A / cm^3 (7.63e-14 eV)
@@ -87,35 +114,35 @@ class Oscillation:
 @lru_cache(maxsize=None)
 def nufit(release: str = "NuFIT 6.0") -> Oscillation:
     """Oscillation parameters of a NuFIT release (normal ordering, with SK atmospheric data):
-    theta_12, theta_13 and Dm^2_21 from the release's best-fit table, sin^2 theta_23 at the
-    minimum of its one-dimensional chi^2 profile."""
-    import csv
-
-    with open(data.path("solar/survival/nufit_parameters.csv")) as fh:
-        rows = [r for r in csv.DictReader(line for line in fh if not line.startswith("#"))]
-    row = next((r for r in rows if r["release"] == release and r["category"] == "with_SK"), None)
-    if row is None:
-        known = sorted({r["release"] for r in rows})
-        raise ValueError(f"unknown NuFIT release {release!r}; allowed: {', '.join(known)}")
+    theta_12, theta_13 and Dm^2_21 from the release's best-fit table (:data:`NUFIT_BEST_FIT`),
+    sin^2 theta_23 at the minimum of its one-dimensional chi^2 profile (the NuFIT collaboration's
+    chi^2 tables as collected by the Magnus code, ``nufit_chi2_magnus.json``)."""
+    if release not in NUFIT_BEST_FIT:
+        raise ValueError(f"unknown NuFIT release {release!r}; allowed: {', '.join(sorted(NUFIT_BEST_FIT))}")
     prof = json.loads(data.path("solar/survival/nufit/nufit_chi2_magnus.json").read_text())
     t23 = prof["releases"][release]["profiles"]["T23"]
     s23 = float(np.asarray(t23["x"])[int(np.argmin(t23["chi2"]))])
-    return Oscillation(float(row["sin2_theta12"]), float(row["sin2_theta13"]), float(row["dm2_21_eV2"]), s23)
+    return Oscillation(*NUFIT_BEST_FIT[release], s23)
 
 
 @lru_cache(maxsize=None)
 def ssm_fluxes(model: str = "gs98") -> dict[str, tuple[float, float]]:
-    """B16 total fluxes at 1 AU: component -> (flux [cm^-2 s^-1], fractional 1 sigma)."""
-    import csv
-
+    """B16 total fluxes at 1 AU: component -> (flux [cm^-2 s^-1], fractional 1 sigma), read from
+    the authors' table ``fluxes_b16.dat`` (:data:`B16_FLUX_FILE`; 17F GS98 as in the paper,
+    :data:`_B16_ERRATA`)."""
     if model not in SSM_MODELS:
         raise ValueError(f"unknown solar model {model!r}; allowed: {', '.join(SSM_MODELS)}")
-    fcol, ucol = _SSM_COLUMN[model]
-    with open(data.path("solar/fluxes/b16_fluxes.csv")) as fh:
-        rows = list(csv.DictReader(line for line in fh if not line.startswith("#")))
-    out = {r["component"]: (float(r[fcol]), float(r[ucol])) for r in rows}
-    if set(out) != set(COMPONENTS):
-        raise data.DataError(f"solar/fluxes/b16_fluxes.csv: expected components {COMPONENTS}, got {sorted(out)}")
+    rows = [line.split() for line in data.path(B16_FLUX_FILE).read_text().splitlines()
+            if line.strip() and not line.lstrip().startswith("#")]
+    if len(rows) != len(COMPONENTS) or any(len(r) != 4 for r in rows):
+        raise data.DataError(f"{B16_FLUX_FILE}: expected {len(COMPONENTS)} rows of 4 numbers "
+                             f"(flux, sigma for GS98 and AGSS09met), got {[len(r) for r in rows]}")
+    k = SSM_MODELS.index(model)
+    out = {}
+    for c, r in zip(COMPONENTS, rows, strict=True):
+        mantissa = _B16_ERRATA.get((model, c), r[2 * k])
+        # decimal exponent appended to the printed mantissa: the same float as the paper's number
+        out[c] = (float(f"{mantissa}e{_B16_EXPONENT[c]}"), float(r[2 * k + 1]))
     return out
 
 
@@ -157,13 +184,19 @@ def survival_probability(energy, component: str, osc: Oscillation | None = None,
     return (c13**2 * p2 + osc.sin2_13**2).reshape(E.shape)
 
 
-def _table(name: str) -> tuple[np.ndarray, np.ndarray]:
-    rows = [line for line in data.path(f"solar/spectra/normalised/{name}").read_text().splitlines()
-            if line and not line.startswith("#")]
-    arr = np.array([[float(x) for x in r.split(",")[:2]] for r in rows[1:]])
+def _normalised(path: str) -> tuple[np.ndarray, np.ndarray]:
+    """A published spectrum table under solar/spectra/ (E [MeV] and dN/dE in its first two columns,
+    separated by commas or blanks) normalised to unit area on its own grid (trapezoid rule);
+    negative entries are set to 0, repeated energies dropped."""
+    name = f"solar/spectra/{path}"
+    with open(data.path(name)) as fh:
+        arr = np.loadtxt((line.replace(",", " ") for line in fh), comments="#", usecols=(0, 1), ndmin=2)
     e, d = arr[:, 0], np.maximum(arr[:, 1], 0.0)
     e, idx = np.unique(e, return_index=True)
-    return e, d[idx] / np.trapezoid(d[idx], e)
+    area = np.trapezoid(d[idx], e) if e.size > 1 else 0.0
+    if not area > 0:
+        raise data.DataError(f"{name}: not a spectrum table ({e.size} energies, area {area})")
+    return e, d[idx] / area
 
 
 @lru_cache(maxsize=None)
@@ -174,7 +207,7 @@ def shape(component: str, b8: str = "winter") -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"{component!r} is not a continuous solar component; allowed: {', '.join(_SHAPE_FILE)}")
     if b8 not in B8_SHAPES:
         raise ValueError(f"unknown 8B spectrum {b8!r}; allowed: {', '.join(B8_SHAPES)}")
-    return _table(B8_SHAPES[b8] if component == "8B" else _SHAPE_FILE[component])
+    return _normalised(B8_SHAPES[b8] if component == "8B" else _SHAPE_FILE[component])
 
 
 def flavour_shares(p_ee, osc: Oscillation) -> dict[str, np.ndarray]:
