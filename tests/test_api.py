@@ -114,3 +114,23 @@ def test_fixed_and_free(data_available):
 def test_negative_range_of_a_modulus():
     with pytest.raises(ValueError, match="modulus"):
         cf.Analysis(data=["dresden2"]).limit("mu_e", range=(-5, -1))
+
+
+def test_every_public_name_of_the_api_has_a_docstring():
+    """What a notebook user reaches with ``help()``/``?``: every public name of cevnsfit.api and
+    every public method and property of its classes is documented."""
+    import inspect
+
+    import cevnsfit.api as api
+
+    missing = []
+    for n in api.__all__:
+        o = getattr(api, n)
+        if not (getattr(o, "__doc__", None) or "").strip():
+            missing.append(n)
+        if inspect.isclass(o):
+            for k, v in vars(o).items():
+                f = v.fget if isinstance(v, property) else getattr(v, "__func__", v)
+                if not k.startswith("_") and inspect.isfunction(f) and not (f.__doc__ or "").strip():
+                    missing.append(f"{n}.{k}")
+    assert not missing, missing

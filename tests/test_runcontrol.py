@@ -173,3 +173,44 @@ def test_pool_workers_ignore_sigint_and_the_caller_stops_them():
     assert "Traceback" not in err, err[-2000:]
     _, alive = psutil.wait_procs(kids, timeout=3)
     assert not [k for k in alive if k.status() != psutil.STATUS_ZOMBIE], f"orphaned: {alive}"
+
+
+def test_sigint_to_the_group_stops_a_contour(data_available):
+    """Ctrl-C during a long contour (its per-point progress running): exit 130 within seconds, a
+    one-line message, no traceback."""
+    p = subprocess.Popen([sys.executable, "-m", "cevnsfit.cli", "contour", "--data", "csi", "--param", "r2_ee",
+                          "--param", "r2_mumu", "--points", "300"], start_new_session=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(5)
+    assert p.poll() is None, p.communicate()
+    t1 = time.time()
+    os.killpg(p.pid, signal.SIGINT)
+    _, err = p.communicate(timeout=30)
+    assert time.time() - t1 < 10 and p.returncode == 130, err[-2000:]
+    assert "interrupted: contour of r2_ee x r2_mumu" in err and "Traceback" not in err, err[-2000:]
+
+
+def test_resume_only_while_the_inputs_are_unchanged(tmp_path, monkeypatch, data_available):
+    """A finished result is reused while package version, code, data checksums and options are
+    those it was made with; a changed option, version or data release recomputes it."""
+    import cevnsfit
+    from cevnsfit import cache, config
+    from cevnsfit.report.reproduce import input_fingerprint
+
+    base = [sys.executable, "-m", "cevnsfit.cli", "reproduce", "--only", "mu_dresden2_fef_es", "--quick", "--workers",
+            "1", "--out", str(tmp_path)]
+    assert subprocess.run(base, capture_output=True, text=True, timeout=300).returncode == 0
+    r = subprocess.run(base, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and "0 analyses run, 1 reused" in r.stdout, r.stdout + r.stderr[-2000:]
+    r = subprocess.run([*base, "-o", "flux=hmk"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and "1 analyses run, 0 reused" in r.stdout, r.stdout + r.stderr[-2000:]
+
+    a = config.load(next(p for p in config.shipped() if p.stem == "mu_dresden2_fef_es"))
+    fp = input_fingerprint(a, True)
+    assert input_fingerprint(a, False) != fp
+    monkeypatch.setattr(cevnsfit, "__version__", cevnsfit.__version__ + "+changed")
+    assert input_fingerprint(a, True) != fp
+    monkeypatch.undo()
+    real = cache.data_fingerprint
+    monkeypatch.setattr(cache, "data_fingerprint", lambda sets=None: "0" + real(sets)[1:])
+    assert input_fingerprint(a, True) != fp

@@ -59,6 +59,8 @@ class Data:
     # -- what the data are --------------------------------------------------------------------
     @property
     def options(self) -> dict:
+        """The model choices of this data set: ``es``, ``momentum_dependent``, ``form_factor`` and
+        its own options (e.g. ``qf``, ``flux`` for Dresden-II), defaults resolved."""
         from .. import experiments
 
         es = experiments.default_es(self.name) if self.es is None else bool(self.es)
@@ -67,37 +69,48 @@ class Data:
 
     @property
     def description(self) -> str:
+        """One line: the experiment, its data release and the paper to cite."""
         from .. import experiments
 
         return experiments.describe(self.name)
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """Number of bins along each observable axis (e.g. (9, 11): CsI energy x arrival time)."""
         return self.dataset.shape
 
     @property
     def observed(self) -> np.ndarray:
+        """Observed counts per bin, shape :attr:`shape`, in :attr:`count_unit` (events, or for
+        Dresden-II the published counts per 10 eV and 3 kg day of exposure)."""
         return np.asarray(self.dataset.observed, float).reshape(self.shape)
 
     @property
     def observed_errors(self) -> np.ndarray:
+        """1 sigma uncertainty of :attr:`observed` per bin, same shape and unit (Poisson
+        sqrt(N) where the release gives none)."""
         return np.asarray(self.dataset.observed_errors(), float).reshape(self.shape)
 
     @property
     def edges(self) -> list[np.ndarray]:
+        """Bin edges of each axis, in that axis's unit (:attr:`axes`)."""
         return [np.asarray(a.edges) for a in self.dataset.axes]
 
     @property
     def axes(self) -> list[dict]:
+        """Per observable axis: ``name``, ``unit`` (e.g. "PE", "us", "keVee") and ``edges``."""
         return [{"name": a.name, "unit": a.unit, "edges": np.asarray(a.edges)} for a in self.dataset.axes]
 
     @property
     def nuisances(self) -> list[dict]:
+        """The nuisance parameters of the likelihood: ``name``, ``central`` value, prior width
+        ``sigma`` (relative for normalisations; None: free) and the ``source`` of the prior."""
         return [{"name": n.name, "central": n.central, "sigma": n.sigma, "source": n.source}
                 for n in self.dataset.nuisances]
 
     @property
     def count_unit(self) -> str:
+        """Unit of the counts per bin ("events" unless the release publishes rates)."""
         return getattr(self.dataset, "count_unit", "events")
 
     def __add__(self, other):
@@ -270,10 +283,13 @@ class Analysis:
 
     @property
     def data(self) -> list[str]:
+        """Names of the data sets fitted together (their chi^2 are added)."""
         return list(self.setup.data)
 
     @property
     def options(self) -> dict:
+        """Every model choice of the analysis (per data set where they differ), with ``fixed``
+        and ``free`` when given: what the results record in their ``options``."""
         out = self.setup.options()
         if self.fixed:
             out["fixed"] = dict(self.fixed)

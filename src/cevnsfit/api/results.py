@@ -187,6 +187,7 @@ class LimitResult(Result):
         return max(b for _, b in self.intervals) if self.intervals else None
 
     def to_dict(self) -> dict:
+        """Every field as JSON-able values, the intervals as [low, high] lists."""
         d = super().to_dict()
         d["intervals"] = [list(iv) for iv in self.intervals]
         return d
@@ -245,6 +246,7 @@ class ContourResult(Result):
 
     @property
     def expected(self) -> dict | None:
+        """The expected (Asimov, SM truth) counterpart when it was computed, else None."""
         e = self.extra.get("expected")
         return e if isinstance(e, dict) else None
 
