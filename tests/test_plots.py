@@ -105,3 +105,17 @@ def test_comparison_scales():
     assert ax.get_xscale() == "symlog" and "[$e$]" in ax.get_xlabel()
     ax = plots.plot_comparison("r2_ee", [("CsI + Ar", [[-56, -43], [-10, 2]])], [("TEXONO", -4.2, 6.6)])
     assert ax.get_xscale() == "linear"
+
+
+def test_exclusion_plot_log_log_with_islands_explained():
+    m = [0.1, 1.0, 10.0, 100.0]
+    curve = {"data": ["dresden2"], "masses": m, "upper": [1e-6, 2e-6, 1e-5, 8e-5],
+             "intervals": [[[0.0, 1e-6]], [[0.0, 2e-6]], [[0.0, 1e-5], [2e-5, 2.2e-5]], [[0.0, 8e-5]]]}
+    res = {"coupling": "g_zp", "mass": "m_zp", "cl": 0.9, "curves": [curve]}
+    ax = plots.plot_exclusion(res)
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log" and "MeV" in ax.get_xlabel()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "Dresden-II" in labels and any("allowed above the curve" in t for t in labels)
+    curve["intervals"][2] = [[0.0, 1e-5]]          # no island: no such entry
+    labels = [t.get_text() for t in plots.plot_exclusion(res).get_legend().get_texts()]
+    assert not any("allowed above" in t for t in labels)

@@ -348,6 +348,7 @@ def plot_exclusion(result, ax=None, title: str | None = None):
     with style():
         ax = new_axes(ax, figsize=(6.4, 4.8))
         colours = [c["color"] for c in __import__("matplotlib").rcParams["axes.prop_cycle"]]
+        islands = False
         for k, c in enumerate(d["curves"]):
             col = colours[k % len(colours)]
             m = np.asarray(c["masses"], float)
@@ -357,7 +358,10 @@ def plot_exclusion(result, ax=None, title: str | None = None):
                     label=experiment_label(c["data"]))
             for mi, iv in zip(m, c["intervals"]):
                 for a, b in iv[1:]:
+                    islands = True
                     ax.plot([mi, mi], [max(a, 1e-30), b], color="k" if combined else col, lw=3, alpha=0.35)
+        if islands:     # say what the bars are
+            ax.plot([], [], color="0.3", lw=3, alpha=0.35, label="allowed above the curve (amplitude sign flip)")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel(param_label(d["mass"]))
