@@ -16,11 +16,11 @@ def main(src, out):
     rows = json.load(open(src))
     cases = list(dict.fromkeys(r["case"] for r in rows))
     fig, axs = plt.subplots(1, len(cases), figsize=(4.0 * len(cases), 3.6), squeeze=False)
-    for ax, case in zip(axs[0], cases, strict=False):
+    for ax, case in zip(axs[0], cases, strict=True):
         rs = [r for r in rows if r["case"] == case]
         x = [r["truth"] for r in rs]
         for key, style, label in (("wilks", "C3s--", "Wilks"), ("fc", "C0o-", "Feldman-Cousins")):
-            pts = [(xx, r[key]["coverage"], r[key]["error"]) for xx, r in zip(x, rs, strict=False) if key in r]
+            pts = [(xx, r[key]["coverage"], r[key]["error"]) for xx, r in zip(x, rs, strict=True) if key in r]
             if pts:
                 ax.errorbar(
                     [p[0] for p in pts],

@@ -257,6 +257,10 @@ METHOD_HELP = (
     "bayes (posterior credible interval; needs cevnsfit[bayes])"
 )
 PRIOR_HELP = "bayes: prior on the tested parameter: flat, or flat-square (flat in mu^2, for moduli)"
+SMOOTH_HELP = (
+    "fc: regularise the critical values across the tested points (local-linear, within their Monte-Carlo "
+    "errors), so that toy noise cannot create interval pieces; --no-smooth takes them as they are"
+)
 TIMING_HELP = "CsI arrival times: release (the SNS flux of the data release, default) or model (Gaussian POT trace)"
 REACTOR_NORM_HELP = (
     "Dresden-II flux normalisation: total (every spectrum model scaled to 4.8e13 /cm2/s, default), "
@@ -449,6 +453,7 @@ def limit(
     workers: Optional[int] = typer.Option(None, help="fc: worker processes (default: all cores)"),
     scheduler: Optional[str] = typer.Option(None, help="fc: address of a running dask scheduler"),
     out: Optional[Path] = typer.Option(None, help="fc: directory for resumable pseudo-experiments"),
+    smooth: bool = typer.Option(True, "--smooth/--no-smooth", help=SMOOTH_HELP),
     plot: Optional[Path] = typer.Option(
         None,
         help="draw the profiled Delta chi^2 (wilks), the critical "
@@ -502,6 +507,7 @@ def limit(
             {"timing": timing, "reactor_norm": reactor_norm},
             fix,
             free,
+            smooth,
         )
 
     try:
@@ -625,6 +631,7 @@ def _limit_by_method(
     more: dict | None = None,
     fix=None,
     free=None,
+    smooth: bool = True,
 ) -> None:
     """``limit --method fc|bayes`` (and Wilks on a data set's nuisance): the result dicts of
     :mod:`cevnsfit.inference.methods`."""
@@ -659,6 +666,7 @@ def _limit_by_method(
                 out_dir=out,
                 fixed=fixed,
                 free=freed,
+                smooth=smooth,
             )
     except ValueError as e:
         _fail(str(e))
@@ -757,6 +765,7 @@ def contour(
     workers: Optional[int] = typer.Option(None, help="fc: worker processes (default: all cores)"),
     scheduler: Optional[str] = typer.Option(None, help="fc: address of a running dask scheduler"),
     out: Optional[Path] = typer.Option(None, help="fc: directory for resumable pseudo-experiments"),
+    smooth: bool = typer.Option(True, "--smooth/--no-smooth", help=SMOOTH_HELP),
     as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
 ) -> None:
     """Profiled 2D regions (the CL contour and 1/2/3 sigma) of two parameters (the Python API's
@@ -794,6 +803,7 @@ def contour(
             {"timing": timing, "reactor_norm": reactor_norm},
             fix,
             free,
+            smooth,
         )
 
     try:
@@ -922,6 +932,7 @@ def _contour_by_method(
     more: dict | None = None,
     fix=None,
     free=None,
+    smooth: bool = True,
 ) -> None:
     """``contour --method fc|bayes``: the result dicts of :mod:`cevnsfit.inference.methods`."""
     from .inference.methods import contour as run_contour
@@ -960,6 +971,7 @@ def _contour_by_method(
                 out_dir=out,
                 fixed=fixed,
                 free=freed,
+                smooth=smooth,
             )
     except ValueError as e:
         _fail(str(e))

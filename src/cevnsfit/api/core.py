@@ -386,6 +386,7 @@ class Analysis:
         scheduler: str | None = None,
         out=None,
         expected: bool = True,
+        smooth: bool = True,
     ) -> LimitResult:
         """Allowed interval(s) of ``param`` at confidence level ``cl`` (profile likelihood,
         Δχ² ≤ χ²-quantile of 1 dof: 2.706 at 90 %), the other parameters of its family and every
@@ -396,7 +397,8 @@ class Analysis:
 
         ``method="fc"``: Feldman-Cousins from ``toys`` pseudo-experiments per tested value (``points``
         tested values, default 40; ``seed``; ``backend``/``workers``/``scheduler`` as in :meth:`scan`;
-        ``out``: directory for resumable toys); the critical Δχ² of every value is in ``scan``.
+        ``out``: directory for resumable toys); the critical Δχ² of every value is in ``scan``,
+        regularised across the tested values unless ``smooth=False`` (the raw ones beside them).
         ``method="bayes"``: highest-posterior-density credible interval(s) with ``prior`` ("flat", or
         "flat-square" for moduli); the equal-tailed interval and the posterior are in ``extra``.
         ``param`` may also be a data set's nuisance ("csi2017.eta_cevns")."""
@@ -425,6 +427,7 @@ class Analysis:
                 out_dir=out,
                 fixed=self.fixed,
                 free=self.free,
+                smooth=smooth,
             )
             return LimitResult.from_dict({**d, "meta": _meta(d.get("options"))})
         d = limit(
@@ -494,6 +497,7 @@ class Analysis:
         scheduler: str | None = None,
         out=None,
         progress=None,
+        smooth: bool = True,
     ):
         """The ``cl`` region of ``a`` and ``b`` (2 dof) by ``method``, with ``fixed``/``free`` as for
         limits.
@@ -507,7 +511,8 @@ class Analysis:
         ``"fc"``: Feldman-Cousins on a ``points`` × ``points`` grid (default 15) from ``toys``
         pseudo-experiments per grid point (``seed``; ``backend``/``workers``/``scheduler`` as in
         :meth:`scan`; ``out``: directory for resumable toys).  Returns an :class:`FCContourResult`
-        with the critical Δχ² of every grid point beside Wilks' constant.
+        with the critical Δχ² of every grid point beside Wilks' constant (regularised across the
+        grid unless ``smooth=False``; the raw ones in ``extra``).
 
         ``"bayes"``: the 2D posterior (``prior``: "flat", or "flat-square" for moduli; ``nlive``
         live points, ``seed``) with its highest-posterior-density region and both marginals'
@@ -558,6 +563,7 @@ class Analysis:
             progress=progress,
             fixed=self.fixed,
             free=self.free,
+            smooth=smooth,
         )
         cls = FCContourResult if method == "fc" else PosteriorResult
         return cls.from_dict({**d, "meta": _meta(d.get("options"))})

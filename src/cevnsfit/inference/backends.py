@@ -100,7 +100,11 @@ def _iter_serial(fn, tasks, warmup=None) -> Iterator:
 def _iter_processes(fn, tasks, n_workers: int, warmup=None, preload=()) -> Iterator:
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    ex = ProcessPoolExecutor(max_workers=n_workers, mp_context=mp_context(preload))
+    from ..runlog import ignore_sigint
+
+    # workers ignore SIGINT: Ctrl-C reaches the whole process group, and the caller stops the
+    # pool itself (cevnsfit.runlog.stoppable) after keeping the finished results
+    ex = ProcessPoolExecutor(max_workers=n_workers, mp_context=mp_context(preload), initializer=ignore_sigint)
     try:
         if warmup is not None:
             for _ in range(n_workers):
@@ -108,8 +112,24 @@ def _iter_processes(fn, tasks, n_workers: int, warmup=None, preload=()) -> Itera
         futures = [ex.submit(fn, *t) for t in _resolve(tasks)]
         for f in as_completed(futures):
             yield f.result()
+    except (KeyboardInterrupt, GeneratorExit):
+        # stopped (Ctrl-C, or the caller abandons the results): the running tasks are not
+        # waited for -- their workers ignore SIGINT and would otherwise run them to the end
+        _terminate_workers(ex)
+        raise
     finally:
         ex.shutdown(wait=True, cancel_futures=True)
+
+
+def _terminate_workers(ex) -> None:
+    """Terminate the worker processes of a ProcessPoolExecutor (``terminate_workers`` from Python 3.14)."""
+    stop = getattr(ex, "terminate_workers", None)
+    if stop is not None:
+        stop()
+        return
+    for p in list((getattr(ex, "_processes", None) or {}).values()):
+        if p.is_alive():
+            p.terminate()
 
 
 def _iter_dask(fn, tasks, n_workers: int, scheduler: str | None, warmup=None) -> Iterator:

@@ -26,6 +26,7 @@ import numpy as np
 
 from ..physics.parameters import UNITS, Params
 from .analysis import Setup, modulus_only
+from .critical_smoothing import MAX_SHIFT, WIDTH, mc_error, smooth_critical
 from .fit import Likelihood, default_limits
 from .neyman import Problem, critical_value, critical_value_band, neyman_scan
 from .profile import Profiler, delta_chi2_threshold, intervals_from_scan
@@ -34,6 +35,8 @@ from .profile import Profiler, delta_chi2_threshold, intervals_from_scan
 #: accepted as in the discrete construction of Feldman & Cousins (the same counts give the same
 #: statistic up to the minimiser's tolerance)
 TIE = 1e-5
+#: how critical values are regularised across tested points (:mod:`.critical_smoothing`)
+SMOOTHING = {"method": "local-linear", "width_grid_steps": WIDTH, "max_shift_mc_errors": MAX_SHIFT}
 
 
 def is_nuisance(name: str) -> bool:
@@ -240,6 +243,7 @@ def fc_limit(
     grid=None,
     fixed=None,
     free=None,
+    smooth: bool = True,
 ) -> dict:
     """Feldman-Cousins interval(s) of ``param`` at ``cl`` (see the module docstring).
 
@@ -247,7 +251,9 @@ def fc_limit(
     ``scan_range`` (default: where the observed Delta chi^2 stays below max(2 x Wilks, Wilks + 3))
     or the explicit ``grid``; ``n_toys`` pseudo-experiments per value; the back-end arguments as in
     :func:`cevnsfit.inference.distributed.grid_scan`; ``fixed``/``free`` as for Wilks
-    (:func:`problem_for`).
+    (:func:`problem_for`).  With ``smooth`` (default) the critical values are regularised across
+    the tested values (:mod:`cevnsfit.inference.critical_smoothing`: Monte-Carlo noise cannot
+    create interval pieces); the raw ones and the intervals they give are kept in the result.
     """
     t0 = time.perf_counter()
     ps = profile_scan(source, param, cl, n_points, scan_range, grid, fixed=fixed, free=free)
@@ -256,8 +262,9 @@ def fc_limit(
     toys = neyman_scan(
         problem, (param,), gens, n_toys, seed, backend, n_workers, scheduler, chunk_size, out_dir, progress
     )
-    crit = np.array([critical_value(t, cl) for t in toys["t"]])
+    raw = np.array([critical_value(t, cl) for t in toys["t"]])
     band = np.array([critical_value_band(t, cl) for t in toys["t"]])
+    crit = smooth_critical(grid, raw, np.array([mc_error(t, cl) for t in toys["t"]])) if smooth else raw
     pval = np.array([np.mean(t[np.isfinite(t)] >= d) for t, d in zip(toys["t"], delta, strict=True)])
     fc = intervals_from_scan(grid, delta - crit, TIE)
     wi = intervals_from_scan(grid, delta, wilks)
@@ -285,9 +292,12 @@ def fc_limit(
             "grid": grid.tolist(),
             "delta_chi2": delta.tolist(),
             "critical_delta_chi2": crit.tolist(),
+            "critical_delta_chi2_raw": raw.tolist(),
             "critical_band": band.tolist(),
             "p_value": pval.tolist(),
         },
+        "smoothing": SMOOTHING if smooth else None,
+        "intervals_unsmoothed": intervals_from_scan(grid, delta - raw, TIE) if smooth else fc,
         "profiled": [p for p in problem.poi if p != param],
         "n_toys": int(n_toys),
         "seed": int(seed),
@@ -316,6 +326,7 @@ def fc_contour(
     progress=None,
     fixed=None,
     free=None,
+    smooth: bool = True,
 ) -> dict:
     """Feldman-Cousins region of two parameters at ``cl`` on an n x n grid (the 2D option: e.g.
     the (mu_e, mu_mu) contour); the Wilks region (4.61 at 90 %) of the same scan beside it."""
@@ -350,10 +361,17 @@ def fc_contour(
         problem, (px, py), gens, n_toys, seed, backend, n_workers, scheduler, chunk_size, out_dir, progress
     )
     delta = np.empty((y.size, x.size))
-    crit = np.empty_like(delta)
+    raw = np.empty_like(delta)
+    sig = np.empty_like(delta)
     for k, (j, i) in enumerate(idx):
         delta[j, i] = chi2_o[k] - chi2_min
-        crit[j, i] = critical_value(toys["t"][k], cl)
+        raw[j, i] = critical_value(toys["t"][k], cl)
+        sig[j, i] = mc_error(toys["t"][k], cl)
+    if smooth:
+        X, Y = np.meshgrid(x, y)
+        crit = smooth_critical(np.c_[X.ravel(), Y.ravel()], raw.ravel(), sig.ravel()).reshape(raw.shape)
+    else:
+        crit = raw
     return {
         "method": "fc",
         "params": [px, py],
@@ -363,6 +381,8 @@ def fc_contour(
         "y": y.tolist(),
         "delta_chi2": delta.tolist(),
         "critical_delta_chi2": crit.tolist(),
+        "critical_delta_chi2_raw": raw.tolist(),
+        "smoothing": SMOOTHING if smooth else None,
         "accepted": (delta <= crit + TIE).tolist(),
         "wilks_accepted": (delta <= wilks).tolist(),
         "wilks_delta_chi2": wilks,

@@ -44,10 +44,12 @@ def limit(
     refine: bool = True,
     fixed=None,
     free=None,
+    smooth: bool = True,
 ) -> dict:
     """1D interval(s) of ``param`` by ``method``.  ``n_points``: scanned values (Wilks, default 61)
     or tested values (FC, default 40); ``toys``, ``seed``, back-end and ``out_dir`` (resumable
-    pseudo-experiments): FC; ``prior``, ``nlive`` (live points) and ``seed``: Bayes.  ``fixed``
+    pseudo-experiments) and ``smooth`` (critical values regularised across tested values): FC;
+    ``prior``, ``nlive`` (live points) and ``seed``: Bayes.  ``fixed``
     ({name: value or "sm"}) and ``free`` (names) choose which physics parameters float, the same
     way for every method (:func:`cevnsfit.inference.analysis.physics_parameters`)."""
     _check(method)
@@ -89,6 +91,7 @@ def limit(
             progress=progress,
             fixed=fixed,
             free=free,
+            smooth=smooth,
         )
     from .bayes import bayes_limit
 
@@ -117,6 +120,7 @@ def contour(
     progress=None,
     fixed=None,
     free=None,
+    smooth: bool = True,
 ) -> dict:
     """2D region of (px, py) by ``method`` (FC on an n x n grid, default 15; Bayes: HPD region);
     ``fixed``/``free`` as in :func:`limit`."""
@@ -147,6 +151,7 @@ def contour(
             progress=progress,
             fixed=fixed,
             free=free,
+            smooth=smooth,
         )
     from .bayes import bayes_contour
 

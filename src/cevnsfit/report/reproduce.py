@@ -90,6 +90,7 @@ def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
                         seed=spec.seed,
                         prior=prior,
                         nlive=100 if quick else 500,
+                        smooth=spec.smooth,
                         **a.fixed_free(spec),
                     )
             except Exception as e:  # one failed analysis must not lose the others: flag it
@@ -131,6 +132,7 @@ def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
                         seed=spec.seed,
                         prior=prior,
                         nlive=100 if quick else 500,
+                        smooth=spec.smooth,
                         **a.fixed_free(spec),
                     )
                 out["contours"].append(res)
