@@ -1,9 +1,9 @@
 """The published analyses as functions: 1D limits and 2D contours with everything else profiled.
 
-In every analysis (as in Atzori Corona et al., JHEP 09 (2022) 164) the parameters of one family
-(magnetic moments, charge radii, millicharges) that the chosen data sets measure float together;
-the limit on one is obtained by profiling the others.  Transition parameters are fixed to zero or
-profiled.  Parameters of the other families stay at their SM values.
+In every analysis (as in Atzori Corona et al., JHEP 09 (2022) 164) the parameters of one family (magnetic moments, charge radii,
+millicharges) that the chosen data sets measure float together; the limit on one is obtained by
+profiling the others.  Transition parameters are fixed to zero or profiled.  Parameters of the
+other families stay at their SM values.
 """
 
 from __future__ import annotations
@@ -210,13 +210,27 @@ def free_parameters(params_of_interest, datasets, transitions: bool) -> list[str
         if is_transition(p) and not transitions:
             continue
         out.append(p)
+    refuse_unmodelled(params_of_interest, datasets)
     for p in params_of_interest:
         if p not in measured:
             raise ValueError(
                 f"parameter {p} is not measured by {[d.name for d in datasets]}; "
                 f"they measure: {', '.join(sorted(measured))}"
             )
+    refuse_unmodelled(out, datasets)
     return out
+
+
+def refuse_unmodelled(names, datasets) -> None:
+    """ValueError, with the reason, if a data set is by nature not sensitive to one of ``names``
+    (e.g. solar neutrinos and short-baseline sterile oscillations): a fit that floats it together
+    with that data set would silently treat it as absent there."""
+    from ..experiments.base import not_sensitive_message
+
+    for d in datasets:
+        bad = [p for p in names if p in getattr(d, "unmodelled_reasons", {})]
+        if bad:
+            raise ValueError(not_sensitive_message(d, bad))
 
 
 def resolve_fixed(fixed) -> dict[str, float]:
@@ -253,6 +267,7 @@ def physics_parameters(params_of_interest, datasets, transitions: bool, fixed=No
             raise ValueError(f"parameter {p} is scanned: it cannot also be fixed")
     out = free_parameters(params_of_interest, datasets, transitions)
     measured = set().union(*(d.sensitive_to for d in datasets))
+    refuse_unmodelled(free, datasets)
     for p in free:
         if p not in measured:
             raise ValueError(f"parameter {p} is not measured by {[d.name for d in datasets]}: it cannot be free")
