@@ -1,9 +1,9 @@
 """The published analyses as functions: 1D limits and 2D contours with everything else profiled.
 
-In every analysis (as in Atzori Corona et al., JHEP 09 (2022) 164) the parameters of one family (magnetic moments, charge radii,
-millicharges) that the chosen data sets measure float together; the limit on one is obtained by
-profiling the others.  Transition parameters are fixed to zero or profiled.  Parameters of the
-other families stay at their SM values.
+In every analysis (as in Atzori Corona et al., JHEP 09 (2022) 164) the parameters of one family
+(magnetic moments, charge radii, millicharges) that the chosen data sets measure float together;
+the limit on one is obtained by profiling the others.  Transition parameters are fixed to zero or
+profiled.  Parameters of the other families stay at their SM values.
 """
 
 from __future__ import annotations
