@@ -17,6 +17,7 @@ from .. import experiments
 from ..physics.parameters import UNITS, Params, default_limits
 from .fit import Likelihood
 from .profile import Contour, Profiler, delta_chi2_threshold, modulus_only, profile_grid_2d, scan_intervals, sigma_to_cl
+from .progress import Stage, labelled
 
 #: parameter families; the flavour-universal moment mu_nu is a family of its own (a limit on it
 #: keeps the flavoured moments at zero, and a limit on mu_e does not profile mu_nu).  The
@@ -437,9 +438,11 @@ def limit(
     free, fixed = physics_parameters([param], dss, setup.transitions, fixed, free)
     lik = Likelihood(dss, poi=free, fixed=fixed)
     prof = Profiler(lik)
+    Stage("global fit")
     best = prof.global_fit()
     lo_phys = _lo_phys(param)
     if scan_range is None:
+        Stage(f"bracketing the allowed range of {param}")
         lo, hi = _scan_range(prof, param, level, lo_phys)
     else:
         lo, hi = map(float, scan_range)
@@ -452,6 +455,8 @@ def limit(
     best = prof.best
     delta = scan.chi2 - best.chi2
 
+    if refine:
+        Stage("interval ends")
     intervals = scan_intervals(prof, scan, level, refine)
     warnings_ = list(range_warnings)
     if not best.converged:
@@ -493,11 +498,12 @@ def limit(
     if expected:
         from .expected import expected_limit
 
-        out.update(
-            expected_limit(
-                setup, param, dss, free, fixed, cl=cl, n_points=n_points, scan_range=scan_range, refine=refine
+        with labelled("expected (Asimov): "):
+            out.update(
+                expected_limit(
+                    setup, param, dss, free, fixed, cl=cl, n_points=n_points, scan_range=scan_range, refine=refine
+                )
             )
-        )
     out["seconds"] = time.perf_counter() - t0
     return out
 
@@ -529,6 +535,7 @@ def contour(
     free, fixed = physics_parameters([px, py], dss, setup.transitions, fixed, free)
     lik = Likelihood(dss, poi=free, fixed=fixed)
     prof = Profiler(lik)
+    Stage("global fit")
     prof.global_fit()
     level = delta_chi2_threshold(0.9, 2)
     ranges = []
@@ -536,6 +543,7 @@ def contour(
         if r is None:
             if sc == "log":
                 raise ValueError(f"a log axis of {p} needs an explicit range")
+            Stage(f"bracketing the 3 sigma range of {p}")
             r = _scan_range(prof, p, delta_chi2_threshold(sigma_to_cl(3), 2), _lo_phys(p))
         ranges.append(r)
     axes = []

@@ -43,6 +43,7 @@ from .analysis import Setup, free_parameters, physics_parameters, resolve_fixed
 from .backends import BACKENDS, DATA_ENV, LOCK, adopt_data_dir, check_backend, iter_tasks, single_thread_blas
 from .fit import FitResult, Likelihood
 from .profile import Profiler, delta_chi2_threshold, intervals_from_scan
+from .progress import Stage
 from .scanstore import (
     SPEC_FILE,
     atomic_write_bytes,
@@ -574,8 +575,12 @@ def grid_scan(
         sl = slice(int(res["indices"][0]), int(res["indices"][-1]) + 1)
         chi2[sl], conv[sl] = res["chi2"], res["converged"]
         if res["best_names"].size:
-            best = dict(zip(res["best_names"].tolist(), res["best_values"].tolist(), strict=True))
-            chunk_best.append((float(np.nanmin(res["chi2"])), best))
+            chunk_best.append(
+                (
+                    float(np.nanmin(res["chi2"])),
+                    dict(zip(res["best_names"].tolist(), res["best_values"].tolist(), strict=True)),
+                )
+            )
         if res["errors"].size:
             failures.append(res["errors"].tolist())
         n_done += res["indices"].size
@@ -588,6 +593,8 @@ def grid_scan(
         else:
             take(res)
     n_reused = n_chunks - len(missing)
+    stage = Stage("grid points", spec.size)
+    stage.update(n_done)
     if progress is not None:
         progress(n_done)
 
@@ -614,6 +621,7 @@ def grid_scan(
                 if out is not None:
                     write_chunk(out, res)
                 take(res)
+                stage.update(n_done)
                 if progress is not None:
                     progress(n_done)
         finally:
