@@ -76,8 +76,8 @@ def busy(text: str, every: float = 10.0):
     (:mod:`cevnsfit.inference.progress`): on a terminal a bar of the current step with its points
     done and an ETA (a spinner with the elapsed time while a step's size is unknown); otherwise
     (CI logs, ``nohup``) a log line when a step starts, one every ``every`` seconds while it runs
-    (points done, ETA) and, for a step that lasted that long, one when it ends.  Yields a function that sets the current step's
-    points done from outside (``tick(done, total)``)."""
+    (points done, ETA) and, for a step that lasted that long, one when it ends.  Yields a function
+    that sets the current step's points done from outside (``tick(done, total)``)."""
     from .inference.progress import listening
 
     t0 = time.perf_counter()
