@@ -112,11 +112,64 @@ def test_sigint_stops_a_process_scan_and_it_resumes(tmp_path, data_available):
     os.killpg(p.pid, signal.SIGINT)
     _, err = p.communicate(timeout=30)
     assert time.time() - t1 < 10 and p.returncode == 130, err[-2000:]
+    assert "interrupted" in err and "Traceback" not in err, err[-2000:]
     _, alive = psutil.wait_procs(kids, timeout=2)
     assert not [k for k in alive if k.status() != psutil.STATUS_ZOMBIE]
     kept = len(list(out.glob("chunk_*.npz")))
     assert 2 <= kept < 100
     r = subprocess.run(args, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
+    stats = json.loads((out / "result.json").read_text())["stats"]     # no finished chunk recomputed
+    assert stats["chunks_reused"] == kept and stats["chunks_computed"] == 100 - kept
     stats = json.loads(r.stdout)["stats"]
     assert stats["chunks_reused"] >= kept and stats["chunks_reused"] + stats["chunks_computed"] == 100
+
+
+_POOL_SCRIPT = """
+import sys, time
+from cevnsfit.inference.backends import iter_tasks
+secs = float(sys.argv[1])
+try:
+    n = sum(1 for _ in iter_tasks(time.sleep, [(secs,)] * 2, "processes", 2))
+    print("finished", n, flush=True)
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+    sys.exit(130)
+"""
+
+
+def _pool(secs):
+    p = subprocess.Popen([sys.executable, "-c", _POOL_SCRIPT, str(secs)], start_new_session=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    t0 = time.time()
+    workers = []
+    while time.time() - t0 < 60 and len(workers) < 2:     # the two pool workers (forked by the fork server)
+        assert p.poll() is None, p.communicate()
+        workers = [k for k in psutil.Process(p.pid).children(recursive=True)
+                   if k.ppid() != p.pid and "resource_tracker" not in " ".join(k.cmdline())]
+        time.sleep(0.02)
+    return p, workers
+
+
+def test_pool_workers_ignore_sigint_and_the_caller_stops_them():
+    """A real process pool (the 'processes' back-end of scans and pseudo-experiments): a SIGINT
+    reaching its workers does not kill their tasks (they finish and return), and a SIGINT to the
+    whole process group (Ctrl-C) stops the caller at once, its workers terminated, not awaited."""
+    p, workers = _pool(1.5)
+    time.sleep(0.3)                              # the workers are past their initialiser
+    for w in workers:
+        os.kill(w.pid, signal.SIGINT)
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 0 and "finished 2" in out, err[-2000:]
+
+    p, workers = _pool(60)
+    time.sleep(0.3)
+    kids = psutil.Process(p.pid).children(recursive=True)
+    t1 = time.time()
+    os.killpg(p.pid, signal.SIGINT)
+    out, err = p.communicate(timeout=30)
+    assert time.time() - t1 < 5, "the pool's caller did not stop within 5 s"
+    assert p.returncode == 130 and "interrupted" in out, err[-2000:]
+    assert "Traceback" not in err, err[-2000:]
+    _, alive = psutil.wait_procs(kids, timeout=3)
+    assert not [k for k in alive if k.status() != psutil.STATUS_ZOMBIE], f"orphaned: {alive}"

@@ -134,14 +134,41 @@ def _iter_serial(fn, tasks) -> Iterator:
 def _iter_processes(fn, tasks, n_workers: int, initializer=None, preload=()) -> Iterator:
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    init = {} if initializer is None else {"initializer": initializer[0], "initargs": tuple(initializer[1:])}
-    ex = ProcessPoolExecutor(max_workers=n_workers, mp_context=mp_context(preload), **init)
+    # workers ignore SIGINT: Ctrl-C reaches the whole process group, and the caller stops the
+    # pool itself (cevnsfit.runlog.stoppable) after keeping the finished results
+    ex = ProcessPoolExecutor(max_workers=n_workers, mp_context=mp_context(preload), initializer=_init_worker,
+                             initargs=tuple(initializer or ()))
     try:
         futures = [ex.submit(fn, *t) for t in _resolve(tasks)]
         for f in as_completed(futures):
             yield f.result()
+    except (KeyboardInterrupt, GeneratorExit):
+        # stopped (Ctrl-C, or the caller abandons the results): the running tasks are not
+        # waited for -- their workers ignore SIGINT and would otherwise run them to the end
+        _terminate_workers(ex)
+        raise
     finally:
         ex.shutdown(wait=True, cancel_futures=True)
+
+
+def _init_worker(fn=None, *args) -> None:
+    """Process-pool worker initialiser: ignore SIGINT, then run the caller's ``fn(*args)``."""
+    from ..runlog import ignore_sigint
+
+    ignore_sigint()
+    if fn is not None:
+        fn(*args)
+
+
+def _terminate_workers(ex) -> None:
+    """Terminate the worker processes of a ProcessPoolExecutor (``terminate_workers`` from Python 3.14)."""
+    stop = getattr(ex, "terminate_workers", None)
+    if stop is not None:
+        stop()
+        return
+    for p in list((getattr(ex, "_processes", None) or {}).values()):
+        if p.is_alive():
+            p.terminate()
 
 
 def _iter_dask(fn, tasks, n_workers: int, scheduler: str | None, initializer=None) -> Iterator:
