@@ -103,3 +103,23 @@ def test_csi2017_is_an_ordinary_data_set(data_available):
         experiments.load("csi2017", csi2017_ss="smooth")
     with pytest.raises(ValueError, match="applies to csi2017"):
         experiments.split_options(["csi"], {"csi2017_signal": "free"})
+
+
+def test_rate_vs_n_frees_the_declared_signal_normalisation(data_available):
+    """The rate-vs-N summary fits the CEvNS rate through the data set's declared
+    ``signal_normalisation``: for CsI 2017 the same fit as the free-signal option (1 + eta =
+    0.743, with the quenching factor pulled +0.33 sigma: 129.7 events; published 134 / 173 =
+    0.77 +- 0.13), with a Minuit error; a data set without CEvNS (XENONnT electron recoils) is
+    left out."""
+    from cevnsfit.report.summary_plots import rate_vs_n
+
+    ds = experiments.load("csi2017")
+    assert ds.signal_normalisation == "eta_cevns"
+    (row,) = rate_vs_n([ds])
+    free = Likelihood([experiments.load("csi2017", csi2017_signal="free")]).fit()
+    assert row["ratio"] == pytest.approx(1.0 + free.values["csi2017.eta_cevns"], abs=2e-3)
+    assert abs(row["ratio"] - 134.0 / 173.0) < 0.13 and 0.08 < row["ratio_error"] < 0.2
+    assert row["N"] == pytest.approx(76.0, abs=1.0)
+    if "xenonnt_er" in experiments.NAMES:
+        er = experiments.load("xenonnt_er")
+        assert er.signal_normalisation is None and rate_vs_n([er]) == []

@@ -24,6 +24,13 @@ def test_fc_limit_on_the_command_line(data_available, tmp_path):
     assert d["wilks_intervals"] and (tmp_path / "fc.png").stat().st_size > 0
     # a normalisation never goes below -1 (no negative event count)
     assert min(d["scan"]["grid"]) >= -1.0
+    # regularised critical values by default, the raw ones beside them; --no-smooth: the raw ones
+    assert d["smoothing"]["method"] == "local-linear" and len(d["scan"]["critical_delta_chi2_raw"]) == 6
+    r = runner.invoke(app, BASE + ["--method", "fc", "--toys", "8", "--points", "6", "--seed", "3", "--json",
+                                   "--no-smooth"])
+    assert r.exit_code == 0, r.output
+    raw = json.loads(r.stdout.splitlines()[0])
+    assert raw["smoothing"] is None and raw["scan"]["critical_delta_chi2"] == d["scan"]["critical_delta_chi2_raw"]
 
 
 def test_wilks_on_a_nuisance_matches_the_fitted_count(data_available):
@@ -55,6 +62,9 @@ def test_analysis_file_methods(data_available):
     out = run_analysis(a, quick=True)
     assert [x["method"] for x in out["limits"]] == ["wilks", "fc"]
     assert all(x["intervals"] for x in out["limits"])
+    assert out["limits"][1]["smoothing"]["method"] == "local-linear"
+    assert parse("name: t\ndata: [dresden2]\nlimits:\n- {param: mu_e, methods: [fc], smooth: false}\n").limits[0].smooth \
+        is False
     with pytest.raises(ConfigError, match="methods"):
         parse("name: t\ndata: [dresden2]\nlimits:\n- {param: mu_e, methods: [neyman]}\n")
     with pytest.raises(ConfigError, match="unknown data set"):

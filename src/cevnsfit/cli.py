@@ -211,6 +211,8 @@ OPTION_HELP = "a data set's model option NAME=VALUE (repeatable; 'cevnsfit optio
 METHOD_HELP = ("wilks (profile likelihood, Delta chi^2 quantile), fc (Feldman-Cousins pseudo-experiments) or "
                "bayes (posterior credible interval; needs cevnsfit[bayes])")
 PRIOR_HELP = "bayes: prior on the tested parameter: flat, or flat-square (flat in mu^2, for moduli)"
+SMOOTH_HELP = ("fc: regularise the critical values across the tested points (local-linear, within their Monte-Carlo "
+               "errors), so that toy noise cannot create interval pieces; --no-smooth takes them as they are")
 TIMING_HELP = "CsI arrival times: release (the SNS flux of the data release, default) or model (Gaussian POT trace)"
 REACTOR_NORM_HELP = ("Dresden-II flux normalisation: total (every spectrum model scaled to 4.8e13 /cm2/s, default), "
                      "power (fission rate from the thermal power x nu-bar per fission) or fission (4.8e13 for the "
@@ -365,6 +367,7 @@ def limit(data: str = typer.Option(..., help=DATA_HELP),
           workers: Optional[int] = typer.Option(None, help="fc: worker processes (default: all cores)"),
           scheduler: Optional[str] = typer.Option(None, help="fc: address of a running dask scheduler"),
           out: Optional[Path] = typer.Option(None, help="fc: directory for resumable pseudo-experiments"),
+          smooth: bool = typer.Option(True, "--smooth/--no-smooth", help=SMOOTH_HELP),
           plot: Optional[Path] = typer.Option(None, help="draw the profiled Delta chi^2 (wilks), the critical "
                                               "Delta chi^2 against Wilks' (fc) or the posterior (bayes)"),
           expected: bool = typer.Option(True, "--expected/--no-expected",
@@ -384,7 +387,7 @@ def limit(data: str = typer.Option(..., help=DATA_HELP),
             _fail("--expected-bands needs --method wilks and a physics parameter")
         return _limit_by_method(data, param, qf, flux, peaks, option, no_es, es, transitions, momentum_dependent, cl,
                                 points, range_, method, toys, seed, prior, backend, workers, scheduler, out, plot,
-                                as_json, {"timing": timing, "reactor_norm": reactor_norm}, fix, free)
+                                as_json, {"timing": timing, "reactor_norm": reactor_norm}, fix, free, smooth)
 
     try:
         fixed, freed = parse_fix_free(fix, free)
@@ -462,7 +465,7 @@ def _busy(text: str):
 
 def _limit_by_method(data, param, qf, flux, peaks, option, no_es, es, transitions, momentum_dependent, cl, points,
                      range_, method, toys, seed, prior, backend, workers, scheduler, out, plot, as_json,
-                     more: dict | None = None, fix=None, free=None) -> None:
+                     more: dict | None = None, fix=None, free=None, smooth: bool = True) -> None:
     """``limit --method fc|bayes`` (and Wilks on a data set's nuisance): the result dicts of
     :mod:`cevnsfit.inference.methods`."""
     from .inference.methods import limit as run_limit
@@ -481,7 +484,8 @@ def _limit_by_method(data, param, qf, flux, peaks, option, no_es, es, transition
         with _busy(f"{param}: {method} interval"):
             res = run_limit(setup, param, method=method, cl=cl, n_points=points if method == "wilks" or points != 61
                             else None, scan_range=rng, toys=toys, seed=seed, prior=prior, backend=backend,
-                            n_workers=workers, scheduler=scheduler, out_dir=out, fixed=fixed, free=freed)
+                            n_workers=workers, scheduler=scheduler, out_dir=out, fixed=fixed, free=freed,
+                            smooth=smooth)
     except ValueError as e:
         _fail(str(e))
     except ImportError as e:     # an optional extra (dynesty, dask) is missing
@@ -566,6 +570,7 @@ def contour(data: str = typer.Option(..., help=DATA_HELP),
             workers: Optional[int] = typer.Option(None, help="fc: worker processes (default: all cores)"),
             scheduler: Optional[str] = typer.Option(None, help="fc: address of a running dask scheduler"),
             out: Optional[Path] = typer.Option(None, help="fc: directory for resumable pseudo-experiments"),
+            smooth: bool = typer.Option(True, "--smooth/--no-smooth", help=SMOOTH_HELP),
             as_json: bool = typer.Option(False, "--json", help="print the result as JSON")) -> None:
     """Profiled 2D regions (the CL contour and 1/2/3 sigma) of two parameters (the Python API's
     ``cevnsfit.Analysis(...).contour(a, b)``); with --method fc the Feldman-Cousins region on the
@@ -577,7 +582,7 @@ def contour(data: str = typer.Option(..., help=DATA_HELP),
             _fail("--scales needs --method wilks")
         return _contour_by_method(data, param, qf, flux, peaks, option, no_es, es, transitions, momentum_dependent,
                                   points, range_, cl, plot, method, toys, seed, prior, backend, workers, scheduler,
-                                  out, as_json, {"timing": timing, "reactor_norm": reactor_norm}, fix, free)
+                                  out, as_json, {"timing": timing, "reactor_norm": reactor_norm}, fix, free, smooth)
 
     try:
         if len(param) != 2:
@@ -661,7 +666,7 @@ def exclusion(data: str = typer.Option(..., help=DATA_HELP),
 
 def _contour_by_method(data, param, qf, flux, peaks, option, no_es, es, transitions, momentum_dependent, points,
                        range_, cl, plot, method, toys, seed, prior, backend, workers, scheduler, out, as_json,
-                       more: dict | None = None, fix=None, free=None) -> None:
+                       more: dict | None = None, fix=None, free=None, smooth: bool = True) -> None:
     """``contour --method fc|bayes``: the result dicts of :mod:`cevnsfit.inference.methods`."""
     from .inference.methods import contour as run_contour
 
@@ -682,7 +687,8 @@ def _contour_by_method(data, param, qf, flux, peaks, option, no_es, es, transiti
         with _busy(f"{param[0]} x {param[1]}: {method} region"):
             res = run_contour(setup, param[0], param[1], method=method, cl=cl, n=points if points != 25 else None,
                               x_range=xr, y_range=yr, toys=toys, seed=seed, prior=prior, backend=backend,
-                              n_workers=workers, scheduler=scheduler, out_dir=out, fixed=fixed, free=freed)
+                              n_workers=workers, scheduler=scheduler, out_dir=out, fixed=fixed, free=freed,
+                              smooth=smooth)
     except ValueError as e:
         _fail(str(e))
     except ImportError as e:

@@ -109,10 +109,12 @@ Prior = Literal["flat", "flat-square"]
 
 def _method_fields(toys: int) -> dict:
     """How intervals are computed: ``methods`` (each gives its own result), ``toys`` per tested
-    value and ``seed`` for Feldman-Cousins, ``priors`` for Bayes (each its own result)."""
+    value, ``seed`` and ``smooth`` (critical values regularised across tested values) for
+    Feldman-Cousins, ``priors`` for Bayes (each its own result)."""
     return {"methods": (list[Method], Field(default_factory=lambda: ["wilks"], min_length=1)),
             "toys": (int, Field(toys, ge=10, le=10**6)),
             "seed": (int, Field(0, ge=0)),
+            "smooth": (bool, Field(True)),
             "priors": (list[Prior], Field(default_factory=lambda: ["flat"], min_length=1))}
 
 

@@ -326,7 +326,7 @@ class Analysis:
     def limit(self, param: str, cl: float = 0.9, points: int = 61, range=None, refine: bool = True,
               method: str = "wilks", toys: int = 1000, seed: int = 0, prior: str = "flat", backend: str = "serial",
               workers: int | None = None, scheduler: str | None = None, out=None,
-              expected: bool = True) -> LimitResult:
+              expected: bool = True, smooth: bool = True) -> LimitResult:
         """Allowed interval(s) of ``param`` at confidence level ``cl`` (profile likelihood,
         Δχ² ≤ χ²-quantile of 1 dof: 2.706 at 90 %), the other parameters of its family and every
         nuisance profiled; ``range``: (low, high) of the scan (default: found automatically);
@@ -336,7 +336,8 @@ class Analysis:
 
         ``method="fc"``: Feldman-Cousins from ``toys`` pseudo-experiments per tested value (``points``
         tested values, default 40; ``seed``; ``backend``/``workers``/``scheduler`` as in :meth:`scan`;
-        ``out``: directory for resumable toys); the critical Δχ² of every value is in ``scan``.
+        ``out``: directory for resumable toys); the critical Δχ² of every value is in ``scan``,
+        regularised across the tested values unless ``smooth=False`` (the raw ones beside them).
         ``method="bayes"``: highest-posterior-density credible interval(s) with ``prior`` ("flat", or
         "flat-square" for moduli); the equal-tailed interval and the posterior are in ``extra``.
         ``param`` may also be a data set's nuisance ("csi2017.eta_cevns")."""
@@ -351,7 +352,7 @@ class Analysis:
 
             d = methods.limit(self.setup, param, method=method, cl=cl, n_points=points if points != 61 else None,
                               scan_range=range, toys=toys, seed=seed, prior=prior, backend=backend, n_workers=workers,
-                              scheduler=scheduler, out_dir=out, fixed=self.fixed, free=self.free)
+                              scheduler=scheduler, out_dir=out, fixed=self.fixed, free=self.free, smooth=smooth)
             return LimitResult.from_dict({**d, "meta": _meta(d.get("options"))})
         d = limit(self.setup, param, cl=cl, n_points=points, scan_range=range, refine=refine, fixed=self.fixed,
                   free=self.free, expected=expected)
@@ -373,7 +374,7 @@ class Analysis:
     def contour(self, a: str, b: str, points: int | None = None, x_range=None, y_range=None, cl: float = 0.9,
                 scales=("linear", "linear"), method: str = "wilks", toys: int = 500, seed: int = 0,
                 prior: str = "flat", nlive: int = 500, backend: str = "serial", workers: int | None = None,
-                scheduler: str | None = None, out=None, progress=None):
+                scheduler: str | None = None, out=None, progress=None, smooth: bool = True):
         """The ``cl`` region of ``a`` and ``b`` (2 dof) by ``method``, with ``fixed``/``free`` as for
         limits.
 
@@ -386,7 +387,8 @@ class Analysis:
         ``"fc"``: Feldman-Cousins on a ``points`` × ``points`` grid (default 15) from ``toys``
         pseudo-experiments per grid point (``seed``; ``backend``/``workers``/``scheduler`` as in
         :meth:`scan`; ``out``: directory for resumable toys).  Returns an :class:`FCContourResult`
-        with the critical Δχ² of every grid point beside Wilks' constant.
+        with the critical Δχ² of every grid point beside Wilks' constant (regularised across the
+        grid unless ``smooth=False``; the raw ones in ``extra``).
 
         ``"bayes"``: the 2D posterior (``prior``: "flat", or "flat-square" for moduli; ``nlive``
         live points, ``seed``) with its highest-posterior-density region and both marginals'
@@ -410,7 +412,8 @@ class Analysis:
             raise ValueError(f"scales={tuple(scales)} needs method='wilks'")
         d = methods.contour(self.setup, a, b, method=method, cl=cl, n=points, x_range=x_range, y_range=y_range,
                             toys=toys, seed=seed, prior=prior, nlive=nlive, backend=backend, n_workers=workers,
-                            scheduler=scheduler, out_dir=out, progress=progress, fixed=self.fixed, free=self.free)
+                            scheduler=scheduler, out_dir=out, progress=progress, fixed=self.fixed, free=self.free,
+                            smooth=smooth)
         cls = FCContourResult if method == "fc" else PosteriorResult
         return cls.from_dict({**d, "meta": _meta(d.get("options"))})
 

@@ -106,6 +106,8 @@ def energy_response(eee_kev, edges=E_EDGES, with_efficiency=True) -> np.ndarray:
 class Ar2020(DataSet):
     """COHERENT CENNS-10 LAr analysis A; see the module docstring."""
 
+    signal_normalisation = "eta_cevns"    # a class attribute, not a field
+
     opts: cevns.Options = field(default_factory=cevns.Options)
     es: bool = False
     grid: str = "2d"

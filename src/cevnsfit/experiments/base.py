@@ -50,7 +50,9 @@ How to add a data set
    (:class:`Nuisance`: central value, Gaussian prior width or None for free, limits),
    ``statistic`` ("poisson" or "gaussian", or override :meth:`chi2_counts` and
    :meth:`chi2_gradient` for another likelihood), ``sensitive_to`` (the physics parameters it
-   measures) and its templates (:func:`cevnsfit.inference.templates.build_templates`).
+   measures) and its templates (:func:`cevnsfit.inference.templates.build_templates`); as class
+   attributes ``signal_normalisation`` (the nuisance that normalises its CEvNS signal, if any)
+   and ``count_unit`` (if the counts are not events).
 2. Implement :meth:`components` (expected counts per named component for one
    :class:`~cevnsfit.physics.parameters.Params`: used by ``predict``, plots and totals).
 3. For speed implement :meth:`predict_points` (above) and let ``components`` call the same
@@ -208,6 +210,11 @@ class DataSet(ABC):
     statistic: str = field(init=False, default="poisson")
     #: the unit of the counts per bin (shown on plots and in predictions)
     count_unit: ClassVar[str] = "events"
+    #: the nuisance that normalises the CEvNS signal -- expected CEvNS counts x (1 + value): a
+    #: neutrino-flux or signal normalisation (for XENONnT the 8B flux, 99.6 % of its solar CEvNS)
+    #: -- or None when there is none (e.g. electron recoils only).  Fits of the CEvNS rate itself
+    #: (the rate-vs-N summary) free this nuisance.
+    signal_normalisation: ClassVar[str | None] = None
 
     # --- the likelihood of the counts ---------------------------------------------------------
     def chi2_counts(self, expected: np.ndarray, observed: np.ndarray | None = None):

@@ -161,6 +161,8 @@ def steady_state_flat(ac: np.ndarray, n_sub: int = 50) -> np.ndarray:
 class CsI2021(DataSet):
     """COHERENT CsI 2021 with its model choices; see the module docstring."""
 
+    signal_normalisation = "eta_cevns"    # the flux normalisation (a class attribute, not a field)
+
     opts: cevns.Options = field(default_factory=cevns.Options)
     es: bool = True
     r_neutron: dict = field(default_factory=dict)

@@ -170,6 +170,8 @@ def ss_template(model: str) -> np.ndarray:
 class CsI2017(DataSet):
     """COHERENT CsI 2017 with its model choices; see the module docstring."""
 
+    signal_normalisation = "eta_cevns"    # a class attribute, not a field
+
     opts: cevns.Options = field(default_factory=cevns.Options)
     es: bool = True
     ss_model: str = "marginals"

@@ -211,6 +211,7 @@ class Dresden2(DataSet):
     """Dresden-II Rx-ON data with a chosen quenching and flux model; see the module docstring."""
 
     count_unit = "counts / (10 eV 3 kg day)"   # the release's unit (not a dataclass field)
+    signal_normalisation = "eta_flux"          # the reactor flux scales the signal (not a field)
 
     qf: str = "fef"
     flux: str = "hmve"

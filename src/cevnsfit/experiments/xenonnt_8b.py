@@ -72,6 +72,8 @@ def slice_edges_kev() -> np.ndarray:
 class XenonNT8B(DataSet):
     """XENONnT SR0-SR2 8B CEvNS binned likelihood; see the module docstring."""
 
+    signal_normalisation = "eta_b8"       # the 8B flux scales the CEvNS signal (a class attribute, not a field)
+
     b8_flux: str = "sno"
     ssm: str = "gs98"
     nufit: str = "6.0"

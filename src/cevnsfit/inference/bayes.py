@@ -43,6 +43,14 @@ from .fit import Likelihood
 from .profile import Profiler
 
 PRIORS = ("flat", "flat-square")
+#: proposals evolved together (their likelihood calls batched): a quarter of the live points, at
+#: most 64 (a 2.3x faster CsI 2021 (mu_e, mu_mu) posterior than one at a time; 128 gains little)
+MAX_QUEUE = 64
+
+
+def queue_size_for(nlive: int) -> int:
+    """The default queue size for ``nlive`` live points: min(64, nlive // 4), at least 1."""
+    return max(1, min(MAX_QUEUE, int(nlive) // 4))
 #: how far a free nuisance's flat prior reaches, in Hessian errors
 FREE_NUISANCE_SPAN = 10.0
 
@@ -104,6 +112,7 @@ class Posterior:
             self.lo.append(lo)
             self.hi.append(hi)
         self.lo, self.hi = np.array(self.lo), np.array(self.hi)
+        self._kind = np.array([{"flat": 0, "square": 1, "gauss": 2}[k] for k in self.kind])
         self.mu, self.sig = np.array(self.mu), np.array(self.sig)
         g = np.array([k == "gauss" for k in self.kind])
         with np.errstate(invalid="ignore"):
@@ -122,35 +131,65 @@ class Posterior:
         return None
 
     def transform(self, u: np.ndarray) -> np.ndarray:
-        x = np.empty_like(u)
-        for i, k in enumerate(self.kind):
-            if k == "flat":
-                x[i] = self.lo[i] + u[i] * (self.hi[i] - self.lo[i])
-            elif k == "square":
-                x[i] = np.sqrt(self.lo[i] ** 2 + u[i] * (self.hi[i] ** 2 - self.lo[i] ** 2))
-            else:
-                x[i] = self.mu[i] + self.sig[i] * ndtri(self._ulo[i] + u[i] * (self._uhi[i] - self._ulo[i]))
-        return x
+        """The prior transform: unit-cube coordinates ``u`` (..., ndim) to parameter values."""
+        u = np.asarray(u, float)
+        with np.errstate(invalid="ignore", over="ignore"):
+            flat = self.lo + u * (self.hi - self.lo)
+            square = np.sqrt(self.lo**2 + u * (self.hi**2 - self.lo**2))
+            gauss = self.mu + self.sig * ndtri(self._ulo + u * (self._uhi - self._ulo))
+        return np.where(self._kind == 0, flat, np.where(self._kind == 1, square, gauss))
+
+    def loglike_batch(self, X: np.ndarray) -> np.ndarray:
+        """-chi^2/2 of the data terms only (the constraints are the priors) at n points (n, ndim):
+        one batched evaluation of every data set
+        (:meth:`cevnsfit.experiments.base.DataSet.expected_batch`).  A point
+        outside a data set's domain gets -1e300."""
+        X = np.atleast_2d(np.asarray(X, float))
+        lik = self.lik
+        try:
+            with np.errstate(all="ignore"):
+                values = {p: X[:, i] for i, p in enumerate(lik.poi)}
+                tot = np.zeros(X.shape[0])
+                for d, i0, names in lik._slices:
+                    nuis = {nm: X[:, i0 + k] for k, nm in enumerate(names)}
+                    tot = tot + np.atleast_1d(d.chi2_counts(d.expected_batch(values, nuis, base=lik.base)))
+        except (ValueError, FloatingPointError, ArithmeticError):
+            if X.shape[0] == 1:
+                return np.full(1, -1e300)
+            return np.concatenate([self.loglike_batch(X[i:i + 1]) for i in range(X.shape[0])])
+        return np.where(np.isfinite(tot), -0.5 * tot, -1e300)
 
     def loglike(self, x: np.ndarray) -> float:
-        """-chi^2/2 of the data terms only (the constraints are the priors)."""
-        try:
-            params, nuis = self.lik.split(x)
-            tot = sum(d.chi2_counts(d.expected(params, nv)) for d, nv in nuis)
-        except (ValueError, FloatingPointError):
-            return -1e300
-        return -0.5 * tot if np.isfinite(tot) else -1e300
+        """:meth:`loglike_batch` of one point."""
+        return float(self.loglike_batch(np.asarray(x, float)[None, :])[0])
 
-    def run(self, nlive: int = 500, seed: int = 0, dlogz: float = 0.1) -> "Posterior":
+    def run(self, nlive: int = 500, seed: int = 0, dlogz: float = 0.1, queue_size: int | None = None) -> "Posterior":
+        """Nested sampling with dynesty (multi-ellipsoid bounds, its default proposals).  The
+        likelihood calls of ``queue_size`` proposals at a time (default: :func:`queue_size_for`)
+        are evaluated together (:class:`cevnsfit.inference.lockstep.LockstepPool`); 1 runs
+        dynesty serially."""
+        from .lockstep import LockstepPool
+
         dynesty = _need_dynesty()
-        sampler = dynesty.NestedSampler(self.loglike, self.transform, len(self.names), nlive=nlive,
-                                        bound="multi", rstate=np.random.default_rng(seed))
+        q = queue_size_for(nlive) if queue_size is None else int(queue_size)
+        if q < 1:
+            raise ValueError(f"queue_size must be >= 1, got {queue_size}")
+        kw = {}
+        loglike = self.loglike
+        if q > 1:
+            pool = LockstepPool(self.loglike_batch, q)
+            loglike = pool.loglike
+            kw = dict(pool=pool, queue_size=q, use_pool={"prior_transform": False, "update_bound": False})
+        sampler = dynesty.NestedSampler(loglike, self.transform, len(self.names), nlive=nlive, bound="multi",
+                                        rstate=np.random.default_rng(seed), **kw)
         sampler.run_nested(dlogz=dlogz, print_progress=False)
         res = sampler.results
         w = np.exp(res.logwt - res.logz[-1])
         self.samples, self.weights = np.asarray(res.samples), w / w.sum()
         self.logz, self.logz_err = float(res.logz[-1]), float(res.logzerr[-1])
         self.n_calls = int(np.sum(res.ncall))
+        self.queue_size = q
+        self.batches = (pool.n_rounds, pool.n_points) if q > 1 else None
         return self
 
     def column(self, name: str) -> np.ndarray:
@@ -218,11 +257,11 @@ def _prior_range(prof: Profiler, name: str, lo_phys) -> tuple[float, float]:
 
 
 def sample(source, params, prior: str = "flat", ranges: dict | None = None, nlive: int = 500, seed: int = 0,
-           fixed=None, free=None):
+           fixed=None, free=None, queue_size: int | None = None):
     """Sample the posterior of ``params`` (and everything else that floats: which physics
     parameters do is decided as for Wilks, with ``fixed``/``free``,
     :func:`cevnsfit.inference.feldman_cousins.problem_for`); see the module docstring for the
-    priors.  Returns the :class:`Posterior`."""
+    priors; ``queue_size`` as in :meth:`Posterior.run`.  Returns the :class:`Posterior`."""
     from .feldman_cousins import likelihood_of, lower_bound, problem_for
 
     problem, dss = problem_for(source, list(params), fixed=fixed, free=free)
@@ -235,17 +274,17 @@ def sample(source, params, prior: str = "flat", ranges: dict | None = None, nliv
             ranges[p] = _prior_range(prof, p, lower_bound(lik, p))
     post = Posterior(lik, list(params), prior, ranges)
     post.problem = problem
-    return post.run(nlive=nlive, seed=seed)
+    return post.run(nlive=nlive, seed=seed, queue_size=queue_size)
 
 
 def bayes_limit(source, param: str, cl: float = 0.9, prior: str = "flat", scan_range=None, nlive: int = 500,
-                seed: int = 0, fixed=None, free=None) -> dict:
+                seed: int = 0, fixed=None, free=None, queue_size: int | None = None) -> dict:
     """Credible intervals of ``param`` (HPD and equal-tailed) at ``cl``; a JSON-able dict."""
     t0 = time.perf_counter()
     if not (0.0 < cl < 1.0):
         raise ValueError(f"credibility level must lie in (0, 1), got {cl}")
     post = sample(source, [param], prior, {param: scan_range} if scan_range is not None else None, nlive, seed,
-                  fixed, free)
+                  fixed, free, queue_size)
     x, w = post.column(param), post.weights
     i = post.names.index(param)
     lo, hi = float(post.lo[i]), float(post.hi[i])
@@ -260,19 +299,20 @@ def bayes_limit(source, param: str, cl: float = 0.9, prior: str = "flat", scan_r
         "mode": float(0.5 * (edges[np.argmax(h)] + edges[np.argmax(h) + 1])),
         "prior_range": [lo, hi], "posterior": {"edges": edges.tolist(), "density": h.tolist()},
         "logz": post.logz, "logz_err": post.logz_err, "n_samples": int(x.size), "n_calls": post.n_calls,
-        "sampled": post.names, "nlive": nlive, "seed": seed,
+        "sampled": post.names, "nlive": nlive, "seed": seed, "queue_size": post.queue_size,
         "options": result_options(source, post.lik.datasets, post.problem, free),
         "warnings": [], "seconds": time.perf_counter() - t0,
     }
 
 
 def bayes_contour(source, px: str, py: str, cl: float = 0.9, prior: str = "flat", x_range=None, y_range=None,
-                  nlive: int = 500, seed: int = 0, bins: int = 40, fixed=None, free=None) -> dict:
+                  nlive: int = 500, seed: int = 0, bins: int = 40, fixed=None, free=None,
+                  queue_size: int | None = None) -> dict:
     """2D posterior of (px, py): the HPD region at ``cl`` on a ``bins`` x ``bins`` histogram, the 1D
     marginals with their credible intervals, and the samples for a corner plot."""
     t0 = time.perf_counter()
     ranges = {k: v for k, v in ((px, x_range), (py, y_range)) if v is not None}
-    post = sample(source, [px, py], prior, ranges, nlive, seed, fixed, free)
+    post = sample(source, [px, py], prior, ranges, nlive, seed, fixed, free, queue_size)
     x, y, w = post.column(px), post.column(py), post.weights
     ix, iy = post.names.index(px), post.names.index(py)
     h, xe, ye = np.histogram2d(x, y, bins=bins, range=[[post.lo[ix], post.hi[ix]], [post.lo[iy], post.hi[iy]]],
@@ -290,6 +330,7 @@ def bayes_contour(source, px: str, py: str, cl: float = 0.9, prior: str = "flat"
         "hpd_level": level, "marginals": marg, "samples": {"x": x[keep].tolist(), "y": y[keep].tolist(),
                                                             "w": w[keep].tolist()},
         "logz": post.logz, "n_calls": post.n_calls, "sampled": post.names, "nlive": nlive, "seed": seed,
+        "queue_size": post.queue_size,
         "options": result_options(source, post.lik.datasets, post.problem, free),
         "warnings": [], "seconds": time.perf_counter() - t0,
     }

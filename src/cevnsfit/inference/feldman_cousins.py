@@ -27,6 +27,7 @@ import numpy as np
 from ..physics.parameters import UNITS, Params
 from .analysis import Setup, free_parameters, modulus_only
 from .fit import Likelihood, default_limits
+from .critical_smoothing import MAX_SHIFT, WIDTH, mc_error, smooth_critical
 from .neyman import Problem, critical_value, critical_value_band, neyman_scan
 from .profile import Profiler, delta_chi2_threshold, intervals_from_scan
 
@@ -34,6 +35,8 @@ from .profile import Profiler, delta_chi2_threshold, intervals_from_scan
 #: accepted as in the discrete construction of Feldman & Cousins (the same counts give the same
 #: statistic up to the minimiser's tolerance)
 TIE = 1e-5
+#: how critical values are regularised across tested points (:mod:`.critical_smoothing`)
+SMOOTHING = {"method": "local-linear", "width_grid_steps": WIDTH, "max_shift_mc_errors": MAX_SHIFT}
 
 
 def is_nuisance(name: str) -> bool:
@@ -205,14 +208,17 @@ def wilks_scan_limit(source, param: str, cl: float = 0.9, n_points: int = 61, sc
 
 def fc_limit(source, param: str, cl: float = 0.9, n_toys: int = 1000, n_points: int = 40, scan_range=None,
              seed: int = 0, backend: str = "serial", n_workers: int | None = None, scheduler: str | None = None,
-             chunk_size: int = 250, out_dir=None, progress=None, grid=None, fixed=None, free=None) -> dict:
+             chunk_size: int = 250, out_dir=None, progress=None, grid=None, fixed=None, free=None,
+             smooth: bool = True) -> dict:
     """Feldman-Cousins interval(s) of ``param`` at ``cl`` (see the module docstring).
 
     ``source``: a :class:`Setup` or a list of data sets; ``n_points`` tested values over
     ``scan_range`` (default: where the observed Delta chi^2 stays below max(2 x Wilks, Wilks + 3))
     or the explicit ``grid``; ``n_toys`` pseudo-experiments per value; the back-end arguments as in
     :func:`cevnsfit.inference.distributed.grid_scan`; ``fixed``/``free`` as for Wilks
-    (:func:`problem_for`).
+    (:func:`problem_for`).  With ``smooth`` (default) the critical values are regularised across
+    the tested values (:mod:`cevnsfit.inference.critical_smoothing`: Monte-Carlo noise cannot
+    create interval pieces); the raw ones and the intervals they give are kept in the result.
     """
     t0 = time.perf_counter()
     ps = profile_scan(source, param, cl, n_points, scan_range, grid, fixed=fixed, free=free)
@@ -220,8 +226,9 @@ def fc_limit(source, param: str, cl: float = 0.9, n_toys: int = 1000, n_points: 
     problem, dss, lo_phys, wilks = ps["problem"], ps["datasets"], ps["lo_phys"], ps["wilks"]
     toys = neyman_scan(problem, (param,), gens, n_toys, seed, backend, n_workers, scheduler, chunk_size,
                        out_dir, progress)
-    crit = np.array([critical_value(t, cl) for t in toys["t"]])
+    raw = np.array([critical_value(t, cl) for t in toys["t"]])
     band = np.array([critical_value_band(t, cl) for t in toys["t"]])
+    crit = smooth_critical(grid, raw, np.array([mc_error(t, cl) for t in toys["t"]])) if smooth else raw
     pval = np.array([np.mean(t[np.isfinite(t)] >= d) for t, d in zip(toys["t"], delta)])
     fc = intervals_from_scan(grid, delta - crit, TIE)
     wi = intervals_from_scan(grid, delta, wilks)
@@ -237,7 +244,9 @@ def fc_limit(source, param: str, cl: float = 0.9, n_toys: int = 1000, n_points: 
         "method": "fc", "param": param, "unit": unit, "cl": cl, "best_fit": best.values[param], "chi2_min": chi2_min,
         "intervals": fc, "wilks_intervals": wi, "wilks_delta_chi2": wilks,
         "scan": {"grid": grid.tolist(), "delta_chi2": delta.tolist(), "critical_delta_chi2": crit.tolist(),
-                 "critical_band": band.tolist(), "p_value": pval.tolist()},
+                 "critical_delta_chi2_raw": raw.tolist(), "critical_band": band.tolist(), "p_value": pval.tolist()},
+        "smoothing": SMOOTHING if smooth else None,
+        "intervals_unsmoothed": intervals_from_scan(grid, delta - raw, TIE) if smooth else fc,
         "profiled": [p for p in problem.poi if p != param], "n_toys": int(n_toys), "seed": int(seed),
         "options": result_options(source, dss, problem, free),
         "toys": toys["stats"], "warnings": warnings_, "seconds": time.perf_counter() - t0,
@@ -247,7 +256,7 @@ def fc_limit(source, param: str, cl: float = 0.9, n_toys: int = 1000, n_points: 
 def fc_contour(source, px: str, py: str, cl: float = 0.9, n_toys: int = 500, n: int = 15, x_range=None,
                y_range=None, seed: int = 0, backend: str = "serial", n_workers: int | None = None,
                scheduler: str | None = None, chunk_size: int = 250, out_dir=None, progress=None, fixed=None,
-               free=None) -> dict:
+               free=None, smooth: bool = True) -> dict:
     """Feldman-Cousins region of two parameters at ``cl`` on an n x n grid (the 2D option: e.g.
     the (mu_e, mu_mu) contour); the Wilks region (4.61 at 90 %) of the same scan beside it."""
     t0 = time.perf_counter()
@@ -280,13 +289,21 @@ def fc_contour(source, px: str, py: str, cl: float = 0.9, n_toys: int = 500, n: 
     toys = neyman_scan(problem, (px, py), gens, n_toys, seed, backend, n_workers, scheduler, chunk_size,
                        out_dir, progress)
     delta = np.empty((y.size, x.size))
-    crit = np.empty_like(delta)
+    raw = np.empty_like(delta)
+    sig = np.empty_like(delta)
     for k, (j, i) in enumerate(idx):
         delta[j, i] = chi2_o[k] - chi2_min
-        crit[j, i] = critical_value(toys["t"][k], cl)
+        raw[j, i] = critical_value(toys["t"][k], cl)
+        sig[j, i] = mc_error(toys["t"][k], cl)
+    if smooth:
+        X, Y = np.meshgrid(x, y)
+        crit = smooth_critical(np.c_[X.ravel(), Y.ravel()], raw.ravel(), sig.ravel()).reshape(raw.shape)
+    else:
+        crit = raw
     return {
         "method": "fc", "params": [px, py], "units": [UNITS.get(px, ""), UNITS.get(py, "")], "cl": cl,
         "x": x.tolist(), "y": y.tolist(), "delta_chi2": delta.tolist(), "critical_delta_chi2": crit.tolist(),
+        "critical_delta_chi2_raw": raw.tolist(), "smoothing": SMOOTHING if smooth else None,
         "accepted": (delta <= crit + TIE).tolist(), "wilks_accepted": (delta <= wilks).tolist(), "wilks_delta_chi2": wilks,
         "best_fit": {px: best.values[px], py: best.values[py]}, "chi2_min": chi2_min,
         "profiled": [p for p in problem.poi if p not in (px, py)], "n_toys": int(n_toys), "seed": int(seed),

@@ -34,7 +34,12 @@ def interval_plot(res: dict, path: str | None = None, ax=None):
         band = np.asarray(s["critical_band"])
         ax.plot(g, s["delta_chi2"], "k-", lw=1.5, label=r"observed $\Delta\chi^2$")
         ax.fill_between(g, band[:, 0], band[:, 1], color="C0", alpha=0.25, lw=0)
-        ax.plot(g, s["critical_delta_chi2"], "C0o-", ms=3, label=f"critical value ({res['n_toys']} toys each)")
+        if res.get("smoothing") and "critical_delta_chi2_raw" in s:
+            ax.plot(g, s["critical_delta_chi2_raw"], "C0o", ms=3, mfc="none",
+                    label=f"critical value ({res['n_toys']} toys each)")
+            ax.plot(g, s["critical_delta_chi2"], "C0-", label="regularised (local-linear)")
+        else:
+            ax.plot(g, s["critical_delta_chi2"], "C0o-", ms=3, label=f"critical value ({res['n_toys']} toys each)")
         ax.axhline(res["wilks_delta_chi2"], color="C3", ls="--", label=f"Wilks {res['wilks_delta_chi2']:.2f}")
         for a, b in res["intervals"]:
             ax.axvspan(a, b, color="C0", alpha=0.08)

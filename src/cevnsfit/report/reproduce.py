@@ -63,7 +63,8 @@ def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
                     res = by_method.limit(setup, spec.param, method=method, cl=spec.cl,
                                           n_points=(12 if quick else None), scan_range=spec.range,
                                           toys=min(spec.toys, 50) if quick else spec.toys, seed=spec.seed,
-                                          prior=prior, nlive=100 if quick else 500, **a.fixed_free(spec))
+                                          prior=prior, nlive=100 if quick else 500, smooth=spec.smooth,
+                                          **a.fixed_free(spec))
             except Exception as e:   # one failed analysis must not lose the others: flag it
                 res = failed_limit(spec, setup, e)
                 res["method"] = method
@@ -86,7 +87,8 @@ def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
                     res = by_method.contour(setup, spec.params[0], spec.params[1], method=method,
                                             n=min(n, 7) if quick else None, x_range=xr, y_range=yr,
                                             toys=min(spec.toys, 30) if quick else spec.toys, seed=spec.seed,
-                                            prior=prior, nlive=100 if quick else 500, **a.fixed_free(spec))
+                                            prior=prior, nlive=100 if quick else 500, smooth=spec.smooth,
+                                            **a.fixed_free(spec))
                 out["contours"].append(res)
             except Exception as e:
                 out.setdefault("errors", []).append(f"contour {spec.params} ({method}): {type(e).__name__}: {e}")

@@ -119,9 +119,8 @@ def rate_vs_n(datasets) -> list[dict]:
 
     out = []
     for ds in datasets:
-        # the nuisance scaling the CEvNS rate: its normalisation, the reactor flux, the 8B flux
-        names = [n.name for n in ds.nuisances]
-        norm = next((k for k in ("eta_cevns", "eta_flux", "eta_b8") if k in names), None)
+        # the nuisance scaling the CEvNS rate (its normalisation, the reactor flux, the 8B flux)
+        norm = ds.signal_normalisation
         if norm is None or "cevns" not in ds.templates:     # no CEvNS (e.g. electron recoils)
             continue
         free = copy.copy(ds)
