@@ -171,6 +171,7 @@ class Data:
 
         t0 = time.perf_counter()
         p = self._params(params)
+        self.dataset.point(p)           # refuse what the prediction does not model before fitting
         nuis, fitted, warnings_ = self._nuisances(p, nuisances, profile)
         comps = self.dataset.components(p, nuis)
         totals = {k: float(np.sum(v)) for k, v in comps.items()}

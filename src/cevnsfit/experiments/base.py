@@ -85,6 +85,9 @@ class Nuisance:
     ``source`` says where the number comes from. Values are in the natural unit of the
     nuisance (fractional normalisation shifts, sigma multiples of a template variation, microseconds).
     ``limits`` bound it; a normalisation shift ``eta_*`` without limits stays >= -1.
+    ``kinks`` are values where the prediction's derivative in it jumps (the anchors of a
+    piecewise-linear template interpolation): a profiled fit whose minimum sits on one is finished
+    with the nuisance held there (:func:`cevnsfit.inference.fit.pin_kinks`).
     """
 
     name: str
@@ -92,6 +95,7 @@ class Nuisance:
     sigma: float | None
     source: str
     limits: tuple[float, float] | None = None
+    kinks: tuple[float, ...] = ()
 
     def penalty(self, value):
         """((value - central) / sigma)^2, 0 for a free nuisance (float or array)."""
@@ -195,6 +199,9 @@ class DataSet(ABC):
     #: a data set that contracts its templates through :meth:`contract_templates` models the
     #: non-polynomial parameters too (neutron radii, mediator masses, sterile oscillations)
     keyed_templates = False
+    #: physics parameters the data set is by nature not sensitive to, each with the reason: a point
+    #: or a fit that moves one is refused with that reason (:meth:`check_points`)
+    unmodelled_reasons: ClassVar[dict[str, str]] = {}
 
     def nominal_templates(self, channel: str):
         """The :class:`~cevnsfit.inference.templates.ComponentTemplates` of ``channel`` at nominal
@@ -330,8 +337,19 @@ class DataSet(ABC):
         """One validated point as :class:`Points` (refusing parameters the data set does not
         model; see :attr:`parameters`)."""
         pts = Points.from_params(params)
-        pts.check_only(self.parameters)
+        self.check_points(pts)
         return pts
+
+    def check_points(self, pts: Points) -> None:
+        """ValueError if the points move a parameter the prediction does not model (:attr:`parameters`),
+        with the reason when the data set is by nature not sensitive to it (:attr:`unmodelled_reasons`)."""
+        bad = pts.moved(self.parameters)
+        if not bad:
+            return
+        why = [p for p in bad if p in self.unmodelled_reasons]
+        if why:
+            raise ValueError(not_sensitive_message(self, why))
+        pts.check_only(self.parameters)
 
     def _fast(self) -> bool:
         return type(self).predict_points is not DataSet.predict_points
@@ -387,7 +405,7 @@ class DataSet(ABC):
         from ..inference.backends import one_blas_thread
 
         pts = self._points(values, base)
-        pts.check_only(self.parameters)
+        self.check_points(pts)
         nv = self.nuisance_arrays(nuis, pts.n)
         if not self._fast():
             return self._expected_loop(pts, nv)
@@ -422,7 +440,7 @@ class DataSet(ABC):
         wrt_n = [w for w in wrt if w in nuis_names]
         wrt_p = [w for w in wrt if w not in nuis_names]
         pts0 = self._points(values, base)
-        pts0.check_only(self.parameters)
+        self.check_points(pts0)
         nv = self.nuisance_arrays(nuis, pts0.n)
         fast = self._fast()
         exact = self.analytic_parameters if fast else frozenset()
@@ -515,3 +533,9 @@ class DataSet(ABC):
         if not isinstance(obj, cls):
             raise StateError(f"stored state holds a {type(obj).__name__}, not a {cls.__name__}")
         return obj
+
+
+def not_sensitive_message(ds, names) -> str:
+    """The error for parameters ``names`` that data set ``ds`` is by nature not sensitive to."""
+    reasons = dict.fromkeys(ds.unmodelled_reasons[p] for p in names)
+    return f"{ds.name} is not sensitive to {', '.join(names)}: " + "; ".join(reasons)

@@ -25,6 +25,13 @@ Pipeline:
 
 CEvNS does not contribute: solar-neutrino nuclear recoils lie below 1 keV of electron-equivalent
 energy.  With the es option off this data set has no signal: that is an error.
+
+New physics: the light vector and scalar mediators act through the ES cross section (propagator
+1/(2 m_e T + m^2); the templates are rebuilt per mediator mass like those of the laboratory data
+sets, :mod:`cevnsfit.inference.nonpolynomial`).  The NSI with quarks and the xenon neutron radius
+do not act on electron recoils: this data set does not measure them (a limit on one is an error),
+though a combined fit may float them.  Short-baseline sterile parameters are refused with the
+reason (:data:`cevnsfit.experiments.menu.SOLAR_UNMODELLED`).
 """
 
 from __future__ import annotations
@@ -117,6 +124,7 @@ class XenonNTER(DataSet):
     opts: cevns.Options = field(default_factory=cevns.Options)
     per_decade: int = 40
     keyed_templates = True
+    unmodelled_reasons = menu.SOLAR_UNMODELLED
 
     def __post_init__(self):
         if self.zeff not in ZEFF_MODELS:
@@ -162,7 +170,8 @@ class XenonNTER(DataSet):
                      f"{self.flux_sigma[c]:.1%}") for c in solar.COMPONENTS)
         self._flux_keys = [f"eta_{c.lower()}" for c in solar.COMPONENTS]
         self._index = {c: np.flatnonzero(self.component_of == c) for c in solar.COMPONENTS}
-        self.sensitive_to = SOLAR_SENSITIVE + menu.measured(self, FLAVOURS)
+        # electron recoils only: the mediators act, the NSI with quarks and the xenon neutron radius do not
+        self.sensitive_to = SOLAR_SENSITIVE + menu.measured(self, FLAVOURS, nuclear=False)
 
     # -----------------------------------------------------------------------------------------
     def _parts(self, points, nv: dict, derivatives: bool = False):

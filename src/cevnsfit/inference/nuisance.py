@@ -434,7 +434,7 @@ def _solve(problem, chains, fallback, tol, max_iter, stats) -> None:
         ok = np.isfinite(fn) & np.isfinite(gn).all(axis=1) & np.isfinite(Hn).all(axis=(1, 2))
         accept = ok & (b.fresh | (fn <= b.f))
         step_taken = accept & ~b.fresh
-        df = np.where(b.fresh, np.inf, b.f - fn)
+        df = np.subtract(b.f, fn, out=np.full_like(fn, np.inf), where=~b.fresh & ok)
         b.theta = np.where(accept[:, None], trial, b.theta)
         b.f = np.where(accept, fn, b.f)
         b.grad = np.where(accept[:, None], gn, b.grad)

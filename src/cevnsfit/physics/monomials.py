@@ -208,13 +208,19 @@ class Points:
         self._init(V, wrt, curvature)
         return self
 
+    def moved(self, allowed: frozenset) -> list[str]:
+        """The parameters outside ``allowed`` that differ from their default at any point (sorted)."""
+        cols = _outside(allowed)
+        if not cols.size or not np.any(self.V[:, cols] != _default_row()[cols]):
+            return []
+        names = parameter_names()
+        return sorted({names[c - 1] for c in cols if np.any(self.V[:, c] != _default_row()[c])})
+
     def check_only(self, allowed: frozenset) -> None:
         """ValueError if a parameter outside ``allowed`` differs from its default at any point
         (a prediction that does not model a parameter must refuse it, never ignore it)."""
-        cols = _outside(allowed)
-        if cols.size and np.any(self.V[:, cols] != _default_row()[cols]):
-            names = parameter_names()
-            bad = sorted({names[c - 1] for c in cols if np.any(self.V[:, c] != _default_row()[c])})
+        bad = self.moved(allowed)
+        if bad:
             raise ValueError(f"parameter(s) {', '.join(bad)} are not modelled by this prediction "
                              "(they must stay at their defaults here)")
 
