@@ -37,13 +37,13 @@ the n = 1 case of the same code.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
 from typing import NamedTuple
 
 import numpy as np
 
 from ..physics.monomials import Points, parameter_index
 from ..physics.parameters import MODULUS_ONLY, Params, default_limits, step_size
+from .backends import one_blas_thread
 
 #: convergence: Newton decrement below which a fit has converged
 DECREMENT_TOL = 2e-6
@@ -177,7 +177,7 @@ class Problem:
             nr = rows.pop()
             rc = np.tile(self.centre, (nr, 1))
             rf = np.tile(np.array([c for _, c, _ in self.fixed_penalty_terms], float), (nr, 1))
-            for d in self.datasets:
+            for k, d in enumerate(self.datasets):
                 if d.name not in centres:
                     continue
                 arr = np.asarray(centres[d.name], float)
@@ -200,7 +200,7 @@ class Problem:
         self._fixed_pcols = np.array([idx[p] for p in self.fixed_phys], dtype=int)
         # per data set: where each nuisance comes from, and the Jacobian columns
         self._plans = []
-        for d in self.datasets:
+        for k, d in enumerate(self.datasets):
             source = {}
             wrt_n, cols_n = [], []
             for nu in d.nuisances:
@@ -411,30 +411,6 @@ class _Batch:
         self.tasks[:] = [t for t, k in zip(self.tasks, mask, strict=True) if k]
         for name in self.FIELDS:
             setattr(self, name, getattr(self, name)[mask])
-
-
-_CONTROLLER: list = []
-
-
-@contextmanager
-def one_blas_thread():
-    """BLAS on one thread while profiling: the products of a batched fit are small (tens of rows
-    by a few hundred columns), and a multithreaded BLAS spends more time waking and synchronising
-    its threads than computing them -- ten times more on a machine whose cores are busy.  (A
-    reusable threadpoolctl controller: entering costs microseconds.)"""
-    if not _CONTROLLER:
-        try:
-            from threadpoolctl import ThreadpoolController
-
-            _CONTROLLER.append(ThreadpoolController())
-        except ImportError:
-            _CONTROLLER.append(None)
-    ctl = _CONTROLLER[0]
-    if ctl is None:
-        yield
-        return
-    with ctl.limit(limits=1, user_api="blas"):
-        yield
 
 
 def solve(
