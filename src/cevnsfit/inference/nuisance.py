@@ -177,7 +177,7 @@ class Problem:
             nr = rows.pop()
             rc = np.tile(self.centre, (nr, 1))
             rf = np.tile(np.array([c for _, c, _ in self.fixed_penalty_terms], float), (nr, 1))
-            for k, d in enumerate(self.datasets):
+            for d in self.datasets:
                 if d.name not in centres:
                     continue
                 arr = np.asarray(centres[d.name], float)
@@ -200,7 +200,7 @@ class Problem:
         self._fixed_pcols = np.array([idx[p] for p in self.fixed_phys], dtype=int)
         # per data set: where each nuisance comes from, and the Jacobian columns
         self._plans = []
-        for k, d in enumerate(self.datasets):
+        for d in self.datasets:
             source = {}
             wrt_n, cols_n = [], []
             for nu in d.nuisances:
