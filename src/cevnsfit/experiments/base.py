@@ -128,6 +128,18 @@ class Axis:
         return len(self.edges) - 1
 
 
+def uniform(*arrays) -> bool:
+    """Whether every (n,) nuisance array holds one value for all points (a scalar broadcast by
+    :meth:`DataSet.nuisance_arrays`: stride 0): a data set may then compute what depends only on
+    those nuisances once and broadcast it."""
+    return all(a.shape[0] <= 1 or a.strides[0] == 0 for a in arrays)
+
+
+def first(a: np.ndarray) -> np.ndarray:
+    """The first entry of an (n, ...) array, keeping the axis: (1, ...)."""
+    return a[:1]
+
+
 class Derivatives(NamedTuple):
     """Expected counts (n, n_bins) with first (``d``) and second (``d2``) derivatives by name."""
 
@@ -311,7 +323,9 @@ class DataSet(ABC):
             banks = nonpolynomial.KeyedBanks(self.templates, self.baseline)
             flavours = ()
             if self.baseline is not None:
-                flavours = tuple(sorted({f for b in nonpolynomial.bank_entries(self.templates).values() for f in b.flavours}))
+                flavours = tuple(
+                    sorted({f for b in nonpolynomial.bank_entries(self.templates).values() for f in b.flavours})
+                )
             setup = self.__dict__["_memo_keyed"] = (banks, self.radius_parameters(), flavours)
         return nonpolynomial.contract(*setup[:1], points, *setup[1:])
 
@@ -356,7 +370,7 @@ class DataSet(ABC):
             nv = self._nuis(nuis)
             arr = {k: np.full(1, float(v)) for k, v in nv.items()}
             return self.predict_points(self.point(params), arr)[0][0, 0]
-        self.point(params)              # refuse what the prediction does not model
+        self.point(params)  # refuse what the prediction does not model
         return sum(self.components(params, nuis).values())
 
     def chi2(self, params: Params, nuis: dict | None = None) -> float:
@@ -368,7 +382,7 @@ class DataSet(ABC):
         return float(sum(n.penalty(values[n.name]) for n in self.nuisances))
 
     def totals(self, params: Params, nuis: dict | None = None) -> dict[str, float]:
-        self.point(params)              # refuse what the prediction does not model
+        self.point(params)  # refuse what the prediction does not model
         comps = self.components(params, nuis)
         out = {k: float(np.sum(v)) for k, v in comps.items()}
         out["observed"] = float(np.sum(self.observed))
@@ -390,19 +404,27 @@ class DataSet(ABC):
     def expected_batch(self, values, nuis: dict | None = None, base: Params | None = None) -> np.ndarray:
         """Expected counts (n_points, n_bins) for n physics points (``values``: name -> (n,) array,
         or a :class:`Points`) and nuisances (name -> scalar or (n,) array)."""
+        from ..inference.backends import one_blas_thread
+
         pts = self._points(values, base)
         self.check_points(pts)
         nv = self.nuisance_arrays(nuis, pts.n)
-        if self._fast():
+        if not self._fast():
+            return self._expected_loop(pts, nv)
+        with one_blas_thread():  # small products: threads cost more than they save
             return self.predict_points(pts, nv)[0][:, 0]
-        return self._expected_loop(pts, nv)
 
     def _expected_loop(self, pts: Points, nv: dict) -> np.ndarray:
-        return np.stack([sum(self.components(pts.params(i), {k: float(v[i]) for k, v in nv.items()}).values())
-                         for i in range(pts.n)])
+        return np.stack(
+            [
+                sum(self.components(pts.params(i), {k: float(v[i]) for k, v in nv.items()}).values())
+                for i in range(pts.n)
+            ]
+        )
 
-    def chi2_batch(self, values, nuis: dict | None = None, base: Params | None = None,
-                   observed: np.ndarray | None = None) -> np.ndarray:
+    def chi2_batch(
+        self, values, nuis: dict | None = None, base: Params | None = None, observed: np.ndarray | None = None
+    ) -> np.ndarray:
         """chi^2 (data term + priors) for many points (see :meth:`expected_batch`)."""
         e = self.expected_batch(values, nuis, base)
         return np.atleast_1d(self.chi2_counts(e, observed)) + self.penalty_batch(nuis, e.shape[0])
@@ -415,8 +437,9 @@ class DataSet(ABC):
                 out = out + nu.penalty(nv[nu.name])
         return out
 
-    def jacobian_batch(self, values, nuis: dict | None = None, base: Params | None = None, wrt=(),
-                       curvature=()) -> Derivatives:
+    def jacobian_batch(
+        self, values, nuis: dict | None = None, base: Params | None = None, wrt=(), curvature=()
+    ) -> Derivatives:
         """Expected counts and their derivatives for n points (see the module docstring):
         d/dname for every name of ``wrt`` (nuisances or physics parameters), d2/dname2 for every
         physics parameter of ``curvature``.  Exact where :meth:`predict_points` provides them,
@@ -433,8 +456,11 @@ class DataSet(ABC):
         ac = [p for p in curvature if p in exact]
         d, d2 = {}, {}
         if fast:
+            from ..inference.backends import one_blas_thread
+
             pts = Points.from_matrix(pts0.V, ap, ac)
-            out, dn = self.predict_points(pts, nv, derivatives=bool(wrt_n))
+            with one_blas_thread():
+                out, dn = self.predict_points(pts, nv, derivatives=bool(wrt_n))
             expected = out[:, 0]
             for j, p in enumerate(ap):
                 d[p] = out[:, 1 + j]
@@ -483,7 +509,7 @@ class DataSet(ABC):
             rows_N.append(nv)
         big = Points.from_matrix(np.concatenate(rows_V))
         N = {k: np.concatenate([r[k] for r in rows_N]) for k in nv}
-        ev = (self.predict_points(big, N)[0][:, 0] if self._fast() else self._expected_loop(big, N))
+        ev = self.predict_points(big, N)[0][:, 0] if self._fast() else self._expected_loop(big, N)
         ev = ev.reshape(len(rows_V), n, -1)
         for j, (kind, name, h) in enumerate(cols):
             up, dn = ev[2 * j], ev[2 * j + 1]
@@ -507,7 +533,7 @@ class DataSet(ABC):
         return encode(self)
 
     @classmethod
-    def from_state(cls, desc: dict, arrays: dict) -> "DataSet":
+    def from_state(cls, desc: dict, arrays: dict) -> DataSet:
         """The data set stored by :meth:`to_state`."""
         from ..state import StateError, decode
 
