@@ -858,6 +858,7 @@ def schema() -> None:
 @app.command()
 def reproduce(out: Path = typer.Option(Path("results"), help="output directory"),
               only: Optional[str] = typer.Option(None, help="run only analyses whose name contains this text (the summary still covers every result in OUT)"),
+              section: Optional[str] = typer.Option(None, help="run only the analyses of one section: papers (the published analyses of the reference papers) or beyond (new physics and solar data, beyond the papers)"),
               quick: bool = typer.Option(False, help="thinner scans (for CI)"),
               workers: Optional[int] = typer.Option(None, help="worker processes (default: all cores)"),
               force: bool = typer.Option(False, "--force", help="recompute analyses whose finished results are in OUT with unchanged inputs"),
@@ -879,10 +880,12 @@ def reproduce(out: Path = typer.Option(Path("results"), help="output directory")
         analyses = [load(p).with_default_options(overrides) for p in shipped()]
     except (ConfigError, ValueError) as e:
         _fail(str(e))
-    if only:
-        analyses = [a for a in analyses if only in a.name]
-        if not analyses:
-            _fail(f"no shipped analysis matches {only!r}")
+    from .report.reproduce import select
+
+    try:
+        analyses = select(analyses, only, section)
+    except ValueError as e:
+        _fail(str(e))
     t0 = _t.perf_counter()
     res = _run_analyses(analyses, out, quick, workers, force)
     _report(res, as_json, names=None)
