@@ -1,7 +1,5 @@
 """The ``cevnsfit`` command line."""
 
-from __future__ import annotations
-
 import json
 import os
 import sys
@@ -11,7 +9,6 @@ from typing import List, Optional
 
 import typer
 
-from . import __version__
 from . import data as datamod
 from ._optional import MissingExtra
 from .cli_data import register as _register_data_commands
@@ -29,6 +26,8 @@ app.add_typer(cache_app, name="cache")
 
 def _show_version(value: bool) -> None:
     if value:
+        from . import __version__
+
         typer.echo(f"cevnsfit {__version__}")
         raise typer.Exit()
 
@@ -57,6 +56,8 @@ def _fail(msg: str, code: int = 2) -> None:
 @app.command()
 def info() -> None:
     """Version, data location and verification status."""
+    from . import __version__
+
     root = datamod.data_dir()
     statuses = datamod.verify(root)
     bad = [s for s in statuses if not s.ok]
