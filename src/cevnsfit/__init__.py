@@ -27,14 +27,26 @@ def _version() -> str:
         return "0+unknown"
 
 
-_API = ("load", "Analysis", "Data", "Result", "LimitResult", "ContourResult", "FCContourResult", "PosteriorResult",
-        "FitResult", "ScanResult", "Prediction", "from_dict")
+_API = (
+    "load",
+    "Analysis",
+    "Data",
+    "Result",
+    "LimitResult",
+    "ContourResult",
+    "FCContourResult",
+    "PosteriorResult",
+    "FitResult",
+    "ScanResult",
+    "Prediction",
+    "from_dict",
+)
 #: the package's own public name; the API names above are documented in :mod:`cevnsfit.api`
 __all__ = ["__version__"]
 
 
 def __getattr__(name):
-    if name == "__version__":       # computed on first use: importlib.metadata costs ~0.1 s
+    if name == "__version__":  # computed on first use: importlib.metadata costs ~0.1 s
         v = globals()["__version__"] = _version()
         return v
     if name in _API:

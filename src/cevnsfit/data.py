@@ -25,7 +25,7 @@ import json
 import os
 import shutil
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -50,7 +50,7 @@ def _registry_files() -> dict[str, Path]:
     return {p.name[:-5]: p for p in sorted(files, key=lambda q: (q.stat().st_size, q.name))}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _set_meta(stem: str) -> dict:
     """One set's registry entry, read alone: a command reading one release does not parse the
     others (the XENONnT 8B registry alone is 2.8 MB of JSON, ~50 ms)."""
@@ -87,6 +87,14 @@ def entry(name: str) -> dict | None:
     return None
 
 
+def registered(name: str) -> dict:
+    """:func:`entry` of a registered file; KeyError if it is not registered."""
+    e = entry(name)
+    if e is None:
+        raise KeyError(f"{name!r} is not a registered data file")
+    return e
+
+
 def _source(meta: dict) -> str:
     return f"{meta['title']}; cite {meta['cite']}; origin: {meta['origin'] or meta['mirror']}"
 
@@ -104,10 +112,7 @@ def registry() -> dict[str, dict]:
 
 def set_of(name: str) -> str:
     """The data release (set) a registered file belongs to."""
-    e = entry(name)
-    if e is None:
-        raise KeyError(name)
-    return e["set"]
+    return registered(name)["set"]
 
 
 def user_data_dir() -> Path:
@@ -147,10 +152,7 @@ class FileStatus:
 
 def check(name: str, root: Path | None = None) -> FileStatus:
     """Check one registered file against its recorded SHA-256."""
-    e = entry(name)
-    if e is None:
-        raise KeyError(f"{name!r} is not a registered data file")
-    return _check(name, e, data_dir() if root is None else Path(root))
+    return _check(name, registered(name), data_dir() if root is None else Path(root))
 
 
 def _check(name: str, e: dict, root: Path) -> FileStatus:
@@ -161,7 +163,7 @@ def _check(name: str, e: dict, root: Path) -> FileStatus:
     return FileStatus(name, p, status, e["source"])
 
 
-def verify(root: Path | None = None, sets: "tuple[str, ...] | list[str] | None" = None) -> list[FileStatus]:
+def verify(root: Path | None = None, sets: tuple[str, ...] | list[str] | None = None) -> list[FileStatus]:
     """Check every registered file (or those of the given ``sets``); one status per file."""
     root = data_dir() if root is None else Path(root)
     if sets is not None:
@@ -192,8 +194,7 @@ def path(name: str) -> Path:
         where = f"{ENV_VAR}={os.environ[ENV_VAR]}" if os.environ.get(ENV_VAR) else "the user data directory"
         what = "is missing" if st.status == "missing" else "has been altered (SHA-256 mismatch)"
         raise DataError(
-            f"Data file {name} {what}: looked for {st.path} ({where}). "
-            f"It comes from: {st.source}. {HOW_TO_GET}"
+            f"Data file {name} {what}: looked for {st.path} ({where}). It comes from: {st.source}. {HOW_TO_GET}"
         )
     _verified[key] = True
     return st.path
@@ -210,8 +211,11 @@ def install(source_dir: Path, dest: Path | None = None, sets=None) -> list[FileS
     altered = [s for s in statuses if s.status == "altered"]
     present = [s for s in statuses if s.ok]
     if altered or not present:
-        lines = (", ".join(f"{s.name} (altered)" for s in altered) if altered
-                 else f"none of the {len(statuses)} registered files is there (all missing)")
+        lines = (
+            ", ".join(f"{s.name} (altered)" for s in altered)
+            if altered
+            else f"none of the {len(statuses)} registered files is there (all missing)"
+        )
         raise DataError(f"Cannot install from {source_dir}: {lines}. {HOW_TO_GET}")
     dest = user_data_dir() if dest is None else Path(dest)
     for s in present:
