@@ -883,9 +883,9 @@ def exclusion(
             raise ValueError(f"--masses expects LOW,HIGH,N, got {masses!r}") from None
         if not (0.0 < cl < 1.0):
             raise ValueError(f"--cl must lie in (0, 1), got {cl}")
+        fixed_vals, free_names = parse_fix_free(fix, free)
         ana = Analysis.from_setup(
-            _setup(data, None, None, no_es, es, False, False, option=option),
-            **dict(zip(("fixed", "free"), parse_fix_free(fix, free), strict=True)),
+            _setup(data, None, None, no_es, es, False, False, option=option), fixed=fixed_vals, free=free_names
         )
         with _busy(f"exclusion curve of {coupling}"):
             res = ana.exclusion(coupling, (lo, hi, int(n)), cl=cl, each=not combined_only)
@@ -1123,12 +1123,12 @@ def solar(
         _fail(str(e))
     rows = {}
     for c in sol.COMPONENTS:
-        e = sol.marker_energy(c, 5.0 if c == "8B" else 0.0)
+        energy = sol.marker_energy(c, 5.0 if c == "8B" else 0.0)
         rows[c] = {
             "flux_cm2s": fluxes[c][0],
             "rel_sigma": fluxes[c][1],
-            "energy_MeV": e,
-            "p_ee": float(sol.survival_probability(e, c, osc, ssm)),
+            "energy_MeV": energy,
+            "p_ee": float(sol.survival_probability(energy, c, osc, ssm)),
         }
     out = {
         "ssm": ssm,
@@ -1294,8 +1294,8 @@ def scan(
         if out is not None:
             _check_writable(out, "scan directory")
         size = 1
-        for _, _, n in ranges.values():
-            size *= max(int(n), 1)
+        for _, _, n_points in ranges.values():
+            size *= max(int(n_points), 1)
         try:
             with stoppable(), busy("scan"):
                 res = ana.scan(

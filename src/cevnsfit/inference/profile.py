@@ -133,8 +133,19 @@ class Profiler:
     def __init__(self, lik: Likelihood, multi_start: bool = True):
         self.lik = lik
         self.multi_start = multi_start
-        self.best: FitResult | None = None
+        self._best: FitResult | None = None
         self.stats: dict = {}
+
+    @property
+    def best(self) -> FitResult:
+        """The global best fit (made by :meth:`global_fit` on first use)."""
+        if self._best is None:
+            return self.global_fit()
+        return self._best
+
+    @best.setter
+    def best(self, value: FitResult) -> None:
+        self._best = value
 
     # -- batched fits ------------------------------------------------------------------------
     def _solve(self, prob, chains, best: _Best | None = None) -> None:
@@ -189,7 +200,7 @@ class Profiler:
     # -- global minimum ------------------------------------------------------------------
     def global_fit(self, extra_starts: list[dict] | None = None) -> FitResult:
         """Best fit, trying the SM start and the mirror starts of every free diagonal radius."""
-        starts = [{}]
+        starts: list[dict] = [{}]
         if self.multi_start:
             for p in self.lik.poi:
                 for v in _mirror_starts(self.lik, p, self.lik.datasets)[1:]:
@@ -239,8 +250,6 @@ class Profiler:
         return [min(r, key=lambda x: x.chi2) for r in res]
 
     def scan(self, param: str, grid) -> Scan1D:
-        if self.best is None:
-            self.global_fit()
         grid = np.asarray(grid, float)
         prob = self.lik.problem((param,))
         best = _Best(grid.size, Stage(f"profile of {param}", grid.size))
@@ -256,7 +265,9 @@ class Profiler:
                     chains.append(self._sweep(prob, [((grid[i],), i) for i in order], th, best, tracks, order.step))
         self._solve(prob, chains, best)
         self._retry_failed(param, grid, best, prob)
-        values = [prob.values(th, t) if th is not None else None for th, t in zip(best.theta, best.task, strict=True)]
+        values: list = [
+            prob.values(th, t) if th is not None else None for th, t in zip(best.theta, best.task, strict=True)
+        ]
         chi2, conv = best.chi2, best.conv
         # the scan may find a lower minimum than the global fit: adopt it
         if chi2.min() < self.best.chi2 - 1e-6:
@@ -341,7 +352,7 @@ class Profiler:
         fitted from the nearer end's fit, and from the other end's too when the two lie on
         different branches."""
         prob = self.lik.problem((param,))
-        out = [None] * len(brackets)
+        out: list = [None] * len(brackets)
         chains = [self._falsi(prob, k, br, level, n_iter, out) for k, br in enumerate(brackets)]
         self._solve(prob, chains)
         return out
@@ -474,8 +485,6 @@ def profile_grid_2d(prof: Profiler, px: str, py: str, x, y) -> Contour:
     sweeps along the row nearest the best fit (outwards from it), then from each point of that
     row sweeps up and down its column, each point warm-started from its neighbour; all sweeps
     of a phase run at once."""
-    if prof.best is None:
-        prof.global_fit()
     x, y = np.asarray(x, float), np.asarray(y, float)
     prob = prof.lik.problem((px, py))
     best = _Best(x.size * y.size, Stage(f"grid of {px} x {py}", x.size * y.size))

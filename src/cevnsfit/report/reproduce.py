@@ -107,7 +107,7 @@ def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
                         scan_range=spec.range,
                         toys=min(spec.toys, 50) if quick else spec.toys,
                         seed=spec.seed,
-                        prior=prior,
+                        prior=prior or "flat",  # (used by Bayes only)
                         nlive=100 if quick else 500,
                         smooth=spec.smooth,
                         **a.fixed_free(spec),
@@ -149,7 +149,7 @@ def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
                         y_range=yr,
                         toys=min(spec.toys, 30) if quick else spec.toys,
                         seed=spec.seed,
-                        prior=prior,
+                        prior=prior or "flat",  # (used by Bayes only)
                         nlive=100 if quick else 500,
                         smooth=spec.smooth,
                         **a.fixed_free(spec),
@@ -171,7 +171,7 @@ def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
                 exclusion(
                     setup,
                     spec.coupling,
-                    np.geomspace(*spec.masses, n),
+                    np.geomspace(spec.masses[0], spec.masses[1], n),
                     cl=spec.cl,
                     fixed=dict(a.fixed) or None,
                     free=list(a.free) or None,
@@ -190,7 +190,7 @@ def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
 def _runs(spec) -> list[tuple[str, str | None]]:
     """(method, prior) of every result a limit or contour entry asks for: one per method, and
     one per prior for Bayes."""
-    out = []
+    out: list[tuple[str, str | None]] = []
     for m in spec.methods:
         out += [(m, p) for p in spec.priors] if m == "bayes" else [(m, None)]
     return out
@@ -424,11 +424,11 @@ def write_tables(rows: list[dict], outdir: Path) -> None:
         r"\hline",
     ]
     for r in rows:
-        flags = "" if r["converged"] and not any("edge" in w for w in r["warnings"]) else r"$^\dagger$"
+        mark = "" if r["converged"] and not any("edge" in w for w in r["warnings"]) else r"$^\dagger$"
         allowed = _intervals_str(r["intervals"]).replace("∪", CUP)
         tex.append(
             f"{r['analysis'].replace('_', '-')} & {r['data']} & {r['param'].replace('_', '-')} & "
-            f"{r['method']} & {r['cl']:.3g} & {_fmt(r['best_fit'])} & {allowed}{flags} & "
+            f"{r['method']} & {r['cl']:.3g} & {_fmt(r['best_fit'])} & {allowed}{mark} & "
             f"{_intervals_str(r['expected_intervals']).replace('∪', CUP) if r['expected_intervals'] else ''} " + ENDROW
         )
     tex += [r"\hline", r"\end{tabular}", r"% \dagger: fit not converged or interval at the scan edge", f"% {made}"]
@@ -793,7 +793,7 @@ def run_many(analyses, outdir: Path, quick: bool = False, workers: int = 1, forc
         ctx = mp.get_context("spawn")
         q = ctx.Queue()
         pending = sorted(todo, key=estimated_cost, reverse=True)  # heaviest first
-        running = {}
+        running: dict = {}
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(q,))
         try:
             while pending or running:
