@@ -92,7 +92,7 @@ class Result:
         extra.update(d.get("extra") or {})
         obj = cls(**known)
         if "extra" in names:
-            obj.extra = extra  # type: ignore[attr-defined]  # the result classes that have an extra field
+            setattr(obj, "extra", extra)  # noqa: B010  (subclasses with an ``extra`` field)
         return obj
 
     @classmethod
@@ -679,7 +679,7 @@ class Prediction(Result):
     @property
     def total(self) -> np.ndarray:
         """Total expected counts per bin."""
-        return np.asarray(sum(self.components.values()), float)
+        return np.sum(list(self.components.values()), axis=0)
 
     def plot(self, axes=None, title: str | None = None):
         """Stacked components against the data with a background-subtracted residual panel;
