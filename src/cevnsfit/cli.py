@@ -211,6 +211,7 @@ OPTION_HELP = "a data set's model option NAME=VALUE (repeatable; 'cevnsfit optio
 METHOD_HELP = ("wilks (profile likelihood, Delta chi^2 quantile), fc (Feldman-Cousins pseudo-experiments) or "
                "bayes (posterior credible interval; needs cevnsfit[bayes])")
 PRIOR_HELP = "bayes: prior on the tested parameter: flat, or flat-square (flat in mu^2, for moduli)"
+NLIVE_HELP = "bayes: live points of the nested sampler (more: smoother posterior, longer run)"
 SMOOTH_HELP = ("fc: regularise the critical values across the tested points (local-linear, within their Monte-Carlo "
                "errors), so that toy noise cannot create interval pieces; --no-smooth takes them as they are")
 TIMING_HELP = "CsI arrival times: release (the SNS flux of the data release, default) or model (Gaussian POT trace)"
@@ -363,6 +364,7 @@ def limit(data: str = typer.Option(..., help=DATA_HELP),
           toys: int = typer.Option(1000, help="fc: pseudo-experiments per tested value"),
           seed: int = typer.Option(0, help="fc, bayes: random seed (results are reproducible with it)"),
           prior: str = typer.Option("flat", help=PRIOR_HELP),
+          nlive: int = typer.Option(500, "--nlive", help=NLIVE_HELP),
           backend: str = typer.Option("serial", help="fc: serial, processes or dask"),
           workers: Optional[int] = typer.Option(None, help="fc: worker processes (default: all cores)"),
           scheduler: Optional[str] = typer.Option(None, help="fc: address of a running dask scheduler"),
@@ -387,7 +389,8 @@ def limit(data: str = typer.Option(..., help=DATA_HELP),
             _fail("--expected-bands needs --method wilks and a physics parameter")
         return _limit_by_method(data, param, qf, flux, peaks, option, no_es, es, transitions, momentum_dependent, cl,
                                 points, range_, method, toys, seed, prior, backend, workers, scheduler, out, plot,
-                                as_json, {"timing": timing, "reactor_norm": reactor_norm}, fix, free, smooth)
+                                as_json, {"timing": timing, "reactor_norm": reactor_norm}, fix, free, smooth,
+                                nlive)
 
     try:
         fixed, freed = parse_fix_free(fix, free)
@@ -465,7 +468,7 @@ def _busy(text: str):
 
 def _limit_by_method(data, param, qf, flux, peaks, option, no_es, es, transitions, momentum_dependent, cl, points,
                      range_, method, toys, seed, prior, backend, workers, scheduler, out, plot, as_json,
-                     more: dict | None = None, fix=None, free=None, smooth: bool = True) -> None:
+                     more: dict | None = None, fix=None, free=None, smooth: bool = True, nlive: int = 500) -> None:
     """``limit --method fc|bayes`` (and Wilks on a data set's nuisance): the result dicts of
     :mod:`cevnsfit.inference.methods`."""
     from .inference.methods import limit as run_limit
@@ -479,13 +482,15 @@ def _limit_by_method(data, param, qf, flux, peaks, option, no_es, es, transition
             raise ValueError("--points must be at least 5")
         if toys < 1:
             raise ValueError(f"--toys must be a positive number, got {toys}")
+        if nlive < 20:
+            raise ValueError(f"--nlive must be at least 20, got {nlive}")
         fixed, freed = parse_fix_free(fix, free)
         rng = _parse_range(range_, "--range")
         with _busy(f"{param}: {method} interval"):
             res = run_limit(setup, param, method=method, cl=cl, n_points=points if method == "wilks" or points != 61
                             else None, scan_range=rng, toys=toys, seed=seed, prior=prior, backend=backend,
                             n_workers=workers, scheduler=scheduler, out_dir=out, fixed=fixed, free=freed,
-                            smooth=smooth)
+                            smooth=smooth, nlive=nlive)
     except ValueError as e:
         _fail(str(e))
     except ImportError as e:     # an optional extra (dynesty, dask) is missing
@@ -566,6 +571,7 @@ def contour(data: str = typer.Option(..., help=DATA_HELP),
             toys: int = typer.Option(500, help="fc: pseudo-experiments per grid point"),
             seed: int = typer.Option(0, help="fc, bayes: random seed"),
             prior: str = typer.Option("flat", help=PRIOR_HELP),
+            nlive: int = typer.Option(500, "--nlive", help=NLIVE_HELP),
             backend: str = typer.Option("serial", help="fc: serial, processes or dask"),
             workers: Optional[int] = typer.Option(None, help="fc: worker processes (default: all cores)"),
             scheduler: Optional[str] = typer.Option(None, help="fc: address of a running dask scheduler"),
@@ -582,7 +588,8 @@ def contour(data: str = typer.Option(..., help=DATA_HELP),
             _fail("--scales needs --method wilks")
         return _contour_by_method(data, param, qf, flux, peaks, option, no_es, es, transitions, momentum_dependent,
                                   points, range_, cl, plot, method, toys, seed, prior, backend, workers, scheduler,
-                                  out, as_json, {"timing": timing, "reactor_norm": reactor_norm}, fix, free, smooth)
+                                  out, as_json, {"timing": timing, "reactor_norm": reactor_norm}, fix, free, smooth,
+                                  nlive)
 
     try:
         if len(param) != 2:
@@ -666,7 +673,8 @@ def exclusion(data: str = typer.Option(..., help=DATA_HELP),
 
 def _contour_by_method(data, param, qf, flux, peaks, option, no_es, es, transitions, momentum_dependent, points,
                        range_, cl, plot, method, toys, seed, prior, backend, workers, scheduler, out, as_json,
-                       more: dict | None = None, fix=None, free=None, smooth: bool = True) -> None:
+                       more: dict | None = None, fix=None, free=None, smooth: bool = True,
+                       nlive: int = 500) -> None:
     """``contour --method fc|bayes``: the result dicts of :mod:`cevnsfit.inference.methods`."""
     from .inference.methods import contour as run_contour
 
@@ -683,12 +691,14 @@ def _contour_by_method(data, param, qf, flux, peaks, option, no_es, es, transiti
         if len(ranges) not in (0, 2):
             raise ValueError("give --range twice (one per --param) or not at all")
         xr, yr = ranges if ranges else (None, None)
+        if nlive < 20:
+            raise ValueError(f"--nlive must be at least 20, got {nlive}")
         fixed, freed = parse_fix_free(fix, free)
         with _busy(f"{param[0]} x {param[1]}: {method} region"):
             res = run_contour(setup, param[0], param[1], method=method, cl=cl, n=points if points != 25 else None,
                               x_range=xr, y_range=yr, toys=toys, seed=seed, prior=prior, backend=backend,
                               n_workers=workers, scheduler=scheduler, out_dir=out, fixed=fixed, free=freed,
-                              smooth=smooth)
+                              smooth=smooth, nlive=nlive)
     except ValueError as e:
         _fail(str(e))
     except ImportError as e:
