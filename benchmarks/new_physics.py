@@ -52,9 +52,11 @@ def rebuild_times(ds) -> dict:
     included; each value met for the first time)."""
     rn = next(iter(ds.radius_parameters().values()))
     out = {}
-    for label, p in (("neutron radius", {rn: getattr(Params(), rn) + 0.137}),
-                     ("Z' mass", {"g_zp": 1e-5, "m_zp": 17.3}),
-                     ("sterile dm2", {"dm2_41": 3.7, "ue4sq": 0.1})):
+    for label, p in (
+        ("neutron radius", {rn: getattr(Params(), rn) + 0.137}),
+        ("Z' mass", {"g_zp": 1e-5, "m_zp": 17.3}),
+        ("sterile dm2", {"dm2_41": 3.7, "ue4sq": 0.1}),
+    ):
         t, _ = timed(ds.expected, Params.from_dict(p))
         t2, _ = timed(ds.expected, Params.from_dict(p))
         out[label] = {"first_s": t, "again_s": t2}
@@ -86,8 +88,9 @@ def main():
     t, r = timed(limit, Setup(("csi",), tie_csi_radius=True), "rn_cs", n_points=41, free=["sin2w"])
     out["limit_rn_csi_sin2w_free_s"] = t
     n_s = 10 if args.quick else 30
-    t, s = timed(contour, Setup(("csi", "ar")), "dm2_41", "umu4sq", (0.1, 1e4), (0.0, 0.5), n_s,
-                 scales=("log", "linear"))
+    t, s = timed(
+        contour, Setup(("csi", "ar")), "dm2_41", "umu4sq", (0.1, 1e4), (0.0, 0.5), n_s, scales=("log", "linear")
+    )
     out[f"contour_{n_s}_sterile_coherent_s"] = t
     print(f"floor: one chi^2 evaluation of CsI + Ar + Dresden-II at the SM point = {1e3 * f0:.2f} ms")
     print(f"{'quantity':52s} {'seconds':>10s} {'/ floor':>10s} {'target':>8s}")
@@ -98,7 +101,9 @@ def main():
             print(f"{k:52s} {v:10.2f} {v / f0:10.0f} {'' if tgt is None else f'{tgt:8.0f}'}{flag}")
     for name, rb in out["rebuild"].items():
         for label, t in rb.items():
-            print(f"rebuild {name:9s} {label:16s} first {1e3 * t['first_s']:7.1f} ms, again {1e3 * t['again_s']:6.1f} ms")
+            print(
+                f"rebuild {name:9s} {label:16s} first {1e3 * t['first_s']:7.1f} ms, again {1e3 * t['again_s']:6.1f} ms"
+            )
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(out, fh, indent=1)

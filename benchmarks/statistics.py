@@ -53,8 +53,11 @@ def main():
     ap.add_argument("--toys", type=int, default=1000, help="toys per tested value in the FC timing")
     ap.add_argument("--points", type=int, default=4, help="tested values in the FC timing")
     ap.add_argument("--no-bayes", action="store_true", help="FC timings only")
-    ap.add_argument("--target", action="store_true",
-                    help="also run the target itself: Dresden-II mu_e, 40 tested values x 2000 toys, 2 processes")
+    ap.add_argument(
+        "--target",
+        action="store_true",
+        help="also run the target itself: Dresden-II mu_e, 40 tested values x 2000 toys, 2 processes",
+    )
     ap.add_argument("--json")
     args = ap.parse_args()
     from cevnsfit.inference.bayes import bayes_contour, bayes_limit
@@ -72,8 +75,17 @@ def main():
     n = args.points * args.toys
     ref = None
     for backend, workers in (("serial", 1), ("processes1", 1), ("processes", 2), ("dask", 2)):
-        t, r = timed(fc_limit, s, "mu_e", n_toys=args.toys, grid=grid, seed=1, backend=backend.rstrip("1"),
-                     n_workers=workers, chunk_size=max(1, args.toys // 2))
+        t, r = timed(
+            fc_limit,
+            s,
+            "mu_e",
+            n_toys=args.toys,
+            grid=grid,
+            seed=1,
+            backend=backend.rstrip("1"),
+            n_workers=workers,
+            chunk_size=max(1, args.toys // 2),
+        )
         out[f"fc_{backend}_s"] = t
         out[f"fc_{backend}_toys_per_s"] = n / t
         # the same seed gives bitwise the same critical values on every back-end and worker count
@@ -113,26 +125,43 @@ def _report(out, n, path):
     print(f"load average {out['load_average_1min']:.1f} on {out['cpus']} cores")
     print(f"floor (numpy model + chi2, Dresden-II): {out['floor_s'] * 1e6:.1f} us")
     print(f"profiled fits: {out['profiled_fits_per_s']:.0f} /s")
-    for b, label in (("serial", "serial"), ("processes1", "processes, 1 worker"), ("processes", "processes, 2"),
-                     ("dask", "dask LocalCluster, 2")):
+    for b, label in (
+        ("serial", "serial"),
+        ("processes1", "processes, 1 worker"),
+        ("processes", "processes, 2"),
+        ("dask", "dask LocalCluster, 2"),
+    ):
         print(f"FC {label:22s}: {out[f'fc_{b}_toys_per_s']:.1f} toys/s ({n} toys in {out[f'fc_{b}_s']:.1f} s)")
-    print(f"speed-up on 2 workers over serial: processes x{out['processes_speedup']:.2f}, dask x{out['dask_speedup']:.2f}"
-          f"; processes 2 over 1 worker x{out['processes_2_over_1_workers']:.2f}; bitwise identical: "
-          f"{out['fc_backends_identical']}")
+    print(
+        f"speed-up on 2 workers over serial: processes x{out['processes_speedup']:.2f}, dask x{out['dask_speedup']:.2f}"
+        f"; processes 2 over 1 worker x{out['processes_2_over_1_workers']:.2f}; bitwise identical: "
+        f"{out['fc_backends_identical']}"
+    )
     print(f"one toy = {out['per_toy_over_floor']:.0f} x floor")
     v = out["fc_target_projected_s"]
-    print(f"FC 40 x 2000 toys projected: {v:.0f} s (target 300 s): " + ("met" if v <= 300 else f"MISSED by x{v / 300:.1f}"))
+    print(
+        f"FC 40 x 2000 toys projected: {v:.0f} s (target 300 s): "
+        + ("met" if v <= 300 else f"MISSED by x{v / 300:.1f}")
+    )
     if "fc_target_s" in out:
         v = out["fc_target_s"]
-        print(f"FC 40 x 2000 toys run (processes, 2): {v:.0f} s (target 300 s): "
-              + ("met" if v <= 300 else f"MISSED by x{v / 300:.1f}") + f"; interval {out['fc_target_intervals']}")
+        print(
+            f"FC 40 x 2000 toys run (processes, 2): {v:.0f} s (target 300 s): "
+            + ("met" if v <= 300 else f"MISSED by x{v / 300:.1f}")
+            + f"; interval {out['fc_target_intervals']}"
+        )
     if "bayes_2d_csi_s" in out:
-        print(f"Bayes 1D Dresden-II: {out['bayes_1d_dresden2_s']:.1f} s ({out['bayes_1d_calls']} likelihood calls, "
-              f"{out['bayes_call_over_floor']:.0f} x floor each)")
+        print(
+            f"Bayes 1D Dresden-II: {out['bayes_1d_dresden2_s']:.1f} s ({out['bayes_1d_calls']} likelihood calls, "
+            f"{out['bayes_call_over_floor']:.0f} x floor each)"
+        )
         v = out["bayes_2d_csi_s"]
-        print(f"Bayes 2D CsI (mu_e, mu_mu): {v:.1f} s (target 120 s): " + ("met" if v <= 120 else f"MISSED by x{v / 120:.1f}")
-              + f"; one proposal at a time {out['bayes_2d_csi_serial_s']:.1f} s (batched x"
-              f"{out['bayes_2d_batching_speedup']:.2f}, queue of {out['bayes_2d_queue_size']})")
+        print(
+            f"Bayes 2D CsI (mu_e, mu_mu): {v:.1f} s (target 120 s): "
+            + ("met" if v <= 120 else f"MISSED by x{v / 120:.1f}")
+            + f"; one proposal at a time {out['bayes_2d_csi_serial_s']:.1f} s (batched x"
+            f"{out['bayes_2d_batching_speedup']:.2f}, queue of {out['bayes_2d_queue_size']})"
+        )
     if path:
         with open(path, "w") as fh:
             json.dump(out, fh, indent=1)

@@ -15,7 +15,7 @@ def test_gaussian_flat_prior_gives_the_central_interval():
     r = bayes_limit([Gaussian(x_obs=3.0, lower=None)], "gauss.mu", prior="flat", nlive=600, seed=1)
     lo, hi = r["equal_tailed"]
     assert lo == pytest.approx(1.355, abs=0.08) and hi == pytest.approx(4.645, abs=0.08)
-    (a, b), = r["hpd_intervals"]
+    ((a, b),) = r["hpd_intervals"]
     assert a == pytest.approx(1.355, abs=0.1) and b == pytest.approx(4.645, abs=0.1)
 
 
@@ -24,7 +24,7 @@ def test_gaussian_at_the_boundary_gives_the_truncated_upper_limit():
     end) is Phi^-1(0.95) = 1.645."""
     r = bayes_limit([Gaussian(x_obs=0.0, lower=0.0)], "gauss.mu", prior="flat", nlive=300, seed=2)
     assert r["upper_limit"] == pytest.approx(1.645, abs=0.08)
-    (a, b), = r["hpd_intervals"]
+    ((a, b),) = r["hpd_intervals"]
     assert a == 0.0 and b == pytest.approx(1.645, abs=0.1)
 
 
@@ -75,7 +75,7 @@ def test_lockstep_pool_batches_and_equals_the_serial_map():
     n_serial = len(calls)
     calls.clear()
     assert pool.map(walk, range(8)) == serial
-    assert sum(calls) == n_serial and len(calls) == 6 and max(calls) == 8     # 6 rounds: the longest walk
+    assert sum(calls) == n_serial and len(calls) == 6 and max(calls) == 8  # 6 rounds: the longest walk
 
     def bad(k):
         if k == 3:

@@ -113,10 +113,18 @@ def test_fc_region_in_two_parameters():
 
     from cevnsfit.inference.feldman_cousins import fc_contour
 
-    r = fc_contour([GaussianWithOffset(x_obs=(2.0, 2.2))], "goff.mu", "goff.b", n_toys=30, n=5,
-                   x_range=(0.0, 5.0), y_range=(-2.0, 2.0), seed=1)
+    r = fc_contour(
+        [GaussianWithOffset(x_obs=(2.0, 2.2))],
+        "goff.mu",
+        "goff.b",
+        n_toys=30,
+        n=5,
+        x_range=(0.0, 5.0),
+        y_range=(-2.0, 2.0),
+        seed=1,
+    )
     acc, wacc = np.array(r["accepted"]), np.array(r["wilks_accepted"])
     assert acc.shape == (5, 5) and r["wilks_delta_chi2"] == pytest.approx(4.605, abs=1e-3)
-    assert acc[2, 2] and wacc[2, 2]            # (mu, b) = (2.5, 0): next to the best fit (2.1, 0)
-    assert not acc[0, 4] and not wacc[0, 4]    # (5, -2): far away
+    assert acc[2, 2] and wacc[2, 2]  # (mu, b) = (2.5, 0): next to the best fit (2.1, 0)
+    assert not acc[0, 4] and not wacc[0, 4]  # (5, -2): far away
     assert min(r["x"]) >= 0.0

@@ -47,10 +47,25 @@ def test_table_terms_and_parameters():
     assert monomial_terms("TRu", "e") == [("r2_emu", "eps_u_emu"), ("r2_etau", "eps_u_etau")]
     # the table covers sin2w, the EM properties, the NSI and the mediator couplings; masses,
     # neutron radii and sterile mixing enter non-polynomially (templates per value)
-    assert MONOMIAL_PARAMETERS == frozenset(n for n in Params.names() if not (
-        n.startswith(("m_", "rn_")) or n in ("dm2_41", "ue4sq", "umu4sq", "utau4sq")))
-    assert len(MONOMIALS) == 40 and MONOMIALS[:14] == ("1", "s", "R", "C", "ss", "sR", "sC", "RR", "RC", "CC",
-                                                        "TRR", "TRC", "TCC", "mu2")
+    assert MONOMIAL_PARAMETERS == frozenset(
+        n for n in Params.names() if not (n.startswith(("m_", "rn_")) or n in ("dm2_41", "ue4sq", "umu4sq", "utau4sq"))
+    )
+    assert len(MONOMIALS) == 40 and MONOMIALS[:14] == (
+        "1",
+        "s",
+        "R",
+        "C",
+        "ss",
+        "sR",
+        "sC",
+        "RR",
+        "RC",
+        "CC",
+        "TRR",
+        "TRC",
+        "TCC",
+        "mu2",
+    )
     with pytest.raises(ValueError, match="amplitude variables"):
         monomial_terms("sX", "e")
 
@@ -67,6 +82,7 @@ def test_derivative_directions(flavour):
     m = pts.monomials(flavour)
     assert m.shape == (3, 1 + 2 * len(names), len(MONOMIALS))
     idx = parameter_index()
+
     def differences(p, h):
         up, dn = pts.V.copy(), pts.V.copy()
         up[:, idx[p]] += h

@@ -96,8 +96,7 @@ def test_neutron_capture_part():
     assert np.trapezoid(parts["capture"], e) == pytest.approx(0.6 * 2.0, rel=1e-3)
     assert np.all(_ratio(with_cap, no_cap, (e > 0.25) & (e < 0.42)) > 1.2 * q_above.mean())
     # HMVE has no capture term: captures_per_fission has no effect
-    assert np.allclose(r.reactor_spectrum("hmve", captures_per_fission=0.0).density,
-                       r.reactor_spectrum("hmve").density)
+    assert np.allclose(r.reactor_spectrum("hmve", captures_per_fission=0.0).density, r.reactor_spectrum("hmve").density)
 
 
 def test_capture_normalisation_against_kopeikin_total_spectrum():
@@ -125,7 +124,8 @@ def test_exp_poly_extension_matches_tables_at_7_to_8_mev(iso):
     # whole 2-8 MeV range: ν̄/fission agree to 1.5 %
     e = np.linspace(2.0, 8.0, 6001)
     assert np.trapezoid(r.hm_fit(iso, e), e) / np.trapezoid(
-        r.isotope_spectrum(iso, "huber_mueller", e), e) == pytest.approx(1.0, abs=0.015)
+        r.isotope_spectrum(iso, "huber_mueller", e), e
+    ) == pytest.approx(1.0, abs=0.015)
     # the extension is the fit above 8 MeV and zero above 10 MeV
     ext = np.array([8.001, 9.0, 10.0])
     assert np.allclose(r.isotope_spectrum(iso, "huber_mueller", ext), r.hm_fit(iso, ext))
@@ -190,18 +190,21 @@ def test_fission_fractions_matter_and_inputs():
     assert near.total() == pytest.approx(PHI)
 
 
-@pytest.mark.parametrize("kwargs", [
-    dict(fission_fractions=(0.6, 0.3, 0.2, -0.1)),
-    dict(fission_fractions=(np.nan, 0.3, 0.2, 0.5)),
-    dict(fission_fractions=(0.5, 0.3, 0.1, 0.0)),   # sums to 0.9
-    dict(fission_fractions=(0.5, 0.5)),
-    dict(fission_fractions={"Th232": 1.0}),
-    dict(total_flux=-1.0),
-    dict(total_flux=np.nan),
-    dict(captures_per_fission=-0.1),
-    dict(emax=11.0),
-    dict(emax=1.5),
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(fission_fractions=(0.6, 0.3, 0.2, -0.1)),
+        dict(fission_fractions=(np.nan, 0.3, 0.2, 0.5)),
+        dict(fission_fractions=(0.5, 0.3, 0.1, 0.0)),  # sums to 0.9
+        dict(fission_fractions=(0.5, 0.5)),
+        dict(fission_fractions={"Th232": 1.0}),
+        dict(total_flux=-1.0),
+        dict(total_flux=np.nan),
+        dict(captures_per_fission=-0.1),
+        dict(emax=11.0),
+        dict(emax=1.5),
+    ],
+)
 def test_invalid_inputs_raise(kwargs):
     with pytest.raises(ValueError):
         r.reactor_spectrum("hmk", **kwargs)
@@ -246,8 +249,12 @@ def _per_fission_from_tables(model):
     (or Estienne-Fallot) tables on 2-8 (10) MeV plus the published fits on 8-10 MeV, the low part
     from the Vogel-Engel formula or Kopeikin's tables on 0.01-2 MeV, 0.6 x 2 capture nu-bar."""
     f = dict(zip(r.ISOTOPES, r.DEFAULT_FISSION_FRACTIONS))
-    ve = {"U235": (0.870, -0.160, -0.0910), "U238": (0.976, -0.162, -0.0790),
-          "Pu239": (0.896, -0.239, -0.0981), "Pu241": (0.793, -0.080, -0.1085)}    # Vogel & Engel 1989
+    ve = {
+        "U235": (0.870, -0.160, -0.0910),
+        "U238": (0.976, -0.162, -0.0790),
+        "Pu239": (0.896, -0.239, -0.0981),
+        "Pu241": (0.793, -0.080, -0.1085),
+    }  # Vogel & Engel 1989
     high = low = 0.0
     for iso, fi in f.items():
         if model == "efk":
@@ -316,7 +323,7 @@ def test_fission_normalisation(model):
     e, parts = r.components(model)
     k = s.density / (parts["high"] + parts["low"] + parts["capture"])
     k = k[np.isfinite(k)]
-    assert np.allclose(k, k[0], rtol=1e-12)                 # one factor for every part
+    assert np.allclose(k, k[0], rtol=1e-12)  # one factor for every part
     assert k[0] * np.trapezoid(parts["high"] + parts["low"], e) == pytest.approx(PHI, rel=1e-12)
     if model == "hmve":
         np.testing.assert_allclose(s.density, r.reactor_spectrum(model).density, rtol=1e-12)

@@ -76,8 +76,10 @@ def busy(text: str):
         from rich.console import Console
 
         with Console(stderr=True).status(f"{text} ...", spinner="dots") as st:
+
             def tick():
                 st.update(f"{text} ... {_fmt_s(time.perf_counter() - t0)}")
+
             yield tick
     else:
         plog.info("%s ...", text)
@@ -102,12 +104,28 @@ class Progress:
         self.running: dict[str, int] = {}
         self._rich = None
         if interactive():
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress as RP, SpinnerColumn, TextColumn,
-                                       TimeElapsedColumn, TimeRemainingColumn)
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress as RP,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
 
-            self._rich = RP(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), transient=False,
-                            redirect_stdout=False, redirect_stderr=False)
+            self._rich = RP(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                transient=False,
+                redirect_stdout=False,
+                redirect_stderr=False,
+            )
             self._overall = self._rich.add_task(f"[bold]{what}", total=self.total)
 
     def __enter__(self):
@@ -170,18 +188,19 @@ def kill_children(timeout: float = 3.0) -> int:
     ``timeout`` seconds); returns how many there were."""
     try:
         import psutil
-    except ImportError:   # pragma: no cover - psutil is a dependency
+    except ImportError:  # pragma: no cover - psutil is a dependency
         return 0
     try:
         kids = psutil.Process(os.getpid()).children(recursive=True)
     except psutil.Error:
         return 0
 
-    def tracker(p):   # multiprocessing's resource tracker exits with us; killing it only adds noise
+    def tracker(p):  # multiprocessing's resource tracker exits with us; killing it only adds noise
         try:
             return any("resource_tracker" in part for part in p.cmdline())
         except psutil.Error:
             return True
+
     kids = [k for k in kids if not tracker(k)]
     for k in kids:
         try:
@@ -208,8 +227,9 @@ def stoppable():
     whatever their back-end: a pool would otherwise wait for its running tasks) and then raise
     :class:`Interrupted` (a ``KeyboardInterrupt``) in the main thread, so that the caller keeps
     what is finished and exits; no worker is orphaned."""
+
     def on_signal(signum, frame):
-        signal.signal(signal.SIGINT, signal.SIG_IGN)      # a second Ctrl-C must not cut the clean-up
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up
         n = kill_children()
         if n:
             log.info("stopped %d worker process(es)", n)

@@ -298,9 +298,7 @@ class CsIPolynomial(QuenchingModel):
         real = roots[np.abs(roots.imag) < 1e-12].real
         inside = real[(real >= 0) & (real <= self.t_linear)]
         if inside.size or dp(0.0) <= 0 or dp(self.t_linear) <= 0:
-            raise ValueError(
-                f"CsI polynomial {self.coefficients} is not increasing on [0, {t_linear}] keVnr"
-            )
+            raise ValueError(f"CsI polynomial {self.coefficients} is not increasing on [0, {t_linear}] keVnr")
         self._e_lin = float(self._poly(np.array(self.t_linear)))
         self._s_lin = float(self._dpoly(np.array(self.t_linear)))
 

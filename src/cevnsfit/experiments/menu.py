@@ -22,10 +22,18 @@ from ..constants import FLAVOURS
 from ..physics.mediators import VECTOR_MODELS
 from .registry import Option
 
-ZP_MODEL = Option("zp_model", "universal", "charges of the light vector mediator Z' (universal: all 1; "
-                  "b-l: Q'_nu = Q'_e = -1, Q'_q = 1/3)", choices=tuple(VECTOR_MODELS))
-TIE_CSI_RADIUS = Option("tie_csi_radius", False, "one neutron radius for Cs and I: rn_cs is the CsI radius "
-                        "(rn_i then not a parameter)", kind=bool)
+ZP_MODEL = Option(
+    "zp_model",
+    "universal",
+    "charges of the light vector mediator Z' (universal: all 1; b-l: Q'_nu = Q'_e = -1, Q'_q = 1/3)",
+    choices=tuple(VECTOR_MODELS),
+)
+TIE_CSI_RADIUS = Option(
+    "tie_csi_radius",
+    False,
+    "one neutron radius for Cs and I: rn_cs is the CsI radius (rn_i then not a parameter)",
+    kind=bool,
+)
 _MIXING = {"e": "ue4sq", "mu": "umu4sq", "tau": "utau4sq"}
 _PAIRS = {("e", "mu"): "emu", ("e", "tau"): "etau", ("mu", "tau"): "mutau"}
 _DIAG = {"e": "ee", "mu": "mumu", "tau": "tautau"}

@@ -70,7 +70,9 @@ def release() -> dict[str, np.ndarray]:
     eff = np.loadtxt(data.path(f"{DIR}/efficiency.txt"))
     b0 = np.loadtxt(data.path(f"{DIR}/bkg_model.txt"))
     if ev.ndim != 1 or eff.ndim != 2 or eff.shape[1] != 2 or b0.ndim != 2 or b0.shape[1] != 2:
-        raise data.DataError(f"{DIR}: unexpected file layout (events {ev.shape}, efficiency {eff.shape}, B0 {b0.shape})")
+        raise data.DataError(
+            f"{DIR}: unexpected file layout (events {ev.shape}, efficiency {eff.shape}, B0 {b0.shape})"
+        )
     return {"events": ev, "efficiency": eff, "b0": b0}
 
 
@@ -144,9 +146,12 @@ class XenonNTER(DataSet):
             we = we * rrpa_ratio(tk)
         eff = rel["efficiency"]
         sig = resolution(tk, self.resolution_scale)
-        response = binned_with_efficiency(lambda x: ndtr((x[:, None] - tk[None, :]) / sig[None, :]), E_EDGES,
-                                          lambda x: np.interp(x, eff[:, 0], eff[:, 1], left=0.0, right=eff[-1, 1]),
-                                          n_sub=20)
+        response = binned_with_efficiency(
+            lambda x: ndtr((x[:, None] - tk[None, :]) / sig[None, :]),
+            E_EDGES,
+            lambda x: np.interp(x, eff[:, 0], eff[:, 1], left=0.0, right=eff[-1, 1]),
+            n_sub=20,
+        )
         self.channel_inputs = {"es": (self.spectra, self.target, scale, te, we, response)}
         self.templates = {"es": build_templates(*self.channel_inputs["es"], channel="es", opts=self.opts)}
         self.b0 = b0_binned()
@@ -156,21 +161,25 @@ class XenonNTER(DataSet):
             bad = E_EDGES[:-1][self.background < 0]
             raise ValueError(f"the SM solar ES exceeds the released background model B0 at {bad} keV")
         self.flux_sigma = {c: fluxes[c][1] for c in solar.COMPONENTS}
-        self.nuisances = (Nuisance("bkg_norm", 0.0, None, "normalisation of B0 minus the SM solar ES, free",
-                                   (-1.0, 10.0)),) + tuple(
-            Nuisance(f"eta_{c.lower()}", 0.0, self.flux_sigma[c], f"{c} solar flux, B16-{self.ssm} "
-                     f"{self.flux_sigma[c]:.1%}") for c in solar.COMPONENTS)
+        self.nuisances = (
+            Nuisance("bkg_norm", 0.0, None, "normalisation of B0 minus the SM solar ES, free", (-1.0, 10.0)),
+        ) + tuple(
+            Nuisance(
+                f"eta_{c.lower()}", 0.0, self.flux_sigma[c], f"{c} solar flux, B16-{self.ssm} {self.flux_sigma[c]:.1%}"
+            )
+            for c in solar.COMPONENTS
+        )
         self._flux_keys = [f"eta_{c.lower()}" for c in solar.COMPONENTS]
         self._index = {c: np.flatnonzero(self.component_of == c) for c in solar.COMPONENTS}
         self.sensitive_to = SOLAR_SENSITIVE + menu.measured(self, FLAVOURS)
 
     # -----------------------------------------------------------------------------------------
     def _parts(self, points, nv: dict, derivatives: bool = False):
-        raw = self.contract_templates(points)["es"]                           # (n, D, K, B)
+        raw = self.contract_templates(points)["es"]  # (n, D, K, B)
         f = np.ones((raw.shape[0], len(self.spectra)))
         for c, key in zip(solar.COMPONENTS, self._flux_keys):
             f[:, self._index[c]] = (1.0 + nv[key])[:, None]
-        es = np.matmul(f[:, None, None, :], raw)[:, :, 0, :]                    # (n, D, B)
+        es = np.matmul(f[:, None, None, :], raw)[:, :, 0, :]  # (n, D, B)
         bkg = (1.0 + nv["bkg_norm"])[:, None] * self.background[None]
         d = {}
         if derivatives:
@@ -195,12 +204,14 @@ class XenonNTER(DataSet):
         return {c: per[self._index[c]].sum(0) for c in solar.COMPONENTS}
 
 
-def _build(opts: cevns.Options, es: bool, ssm: str, nufit: str, zeff: str, resolution_scale: float,
-           zp_model: str = "universal") -> XenonNTER:
+def _build(
+    opts: cevns.Options, es: bool, ssm: str, nufit: str, zeff: str, resolution_scale: float, zp_model: str = "universal"
+) -> XenonNTER:
     if not es:
         raise ValueError("xenonnt_er measures electron recoils: neutrino-electron scattering cannot be switched off")
-    return XenonNTER(ssm=ssm, nufit=nufit, zeff=zeff, resolution_scale=resolution_scale,
-                     opts=menu.with_zp_model(opts, zp_model))
+    return XenonNTER(
+        ssm=ssm, nufit=nufit, zeff=zeff, resolution_scale=resolution_scale, opts=menu.with_zp_model(opts, zp_model)
+    )
 
 
 def _check_scale(v):
@@ -209,14 +220,29 @@ def _check_scale(v):
 
 
 INFO = ExperimentInfo(
-    name="xenonnt_er", title="XENONnT SR0 electron recoils (solar nu-e scattering)",
-    reference="PRL 129, 161805 (2022), arXiv:2207.11330", data_sets=("xenonnt_er_sr0", "solar"), default_es=True,
+    name="xenonnt_er",
+    title="XENONnT SR0 electron recoils (solar nu-e scattering)",
+    reference="PRL 129, 161805 (2022), arXiv:2207.11330",
+    data_sets=("xenonnt_er_sr0", "solar"),
+    default_es=True,
     build=_build,
     options=(
-        SSM_OPTION, NUFIT_OPTION,
-        Option("zeff", "step", "xenon ES atomic model: step (Z_eff from the shell edges) or rrpa (scaled by a "
-               "digitised RRPA/stepping ratio; qualitative)", choices=ZEFF_MODELS),
-        Option("resolution_scale", 1.0, "factor on the energy resolution sigma(E) = 0.310 sqrt(E) + 0.0037 E "
-               "(0.9 / 1.1: the +-10 % systematic)", kind=float, check=_check_scale),
+        SSM_OPTION,
+        NUFIT_OPTION,
+        Option(
+            "zeff",
+            "step",
+            "xenon ES atomic model: step (Z_eff from the shell edges) or rrpa (scaled by a "
+            "digitised RRPA/stepping ratio; qualitative)",
+            choices=ZEFF_MODELS,
+        ),
+        Option(
+            "resolution_scale",
+            1.0,
+            "factor on the energy resolution sigma(E) = 0.310 sqrt(E) + 0.0037 E (0.9 / 1.1: the +-10 % systematic)",
+            kind=float,
+            check=_check_scale,
+        ),
         menu.ZP_MODEL,
-    ))
+    ),
+)

@@ -51,8 +51,12 @@ def single_thread_blas():
     except ImportError:
         if not _warned_threads:
             _warned_threads = True
-            warnings.warn("threadpoolctl is not installed: the BLAS thread count is not pinned, so grid "
-                          "results may differ between back-ends in the last digits", RuntimeWarning, stacklevel=3)
+            warnings.warn(
+                "threadpoolctl is not installed: the BLAS thread count is not pinned, so grid "
+                "results may differ between back-ends in the last digits",
+                RuntimeWarning,
+                stacklevel=3,
+            )
         yield
         return
     with threadpool_limits(limits=1, user_api="blas"):
@@ -136,8 +140,14 @@ def _iter_dask(fn, tasks, n_workers: int, scheduler: str | None, warmup=None) ->
 
     cluster = None
     if scheduler is None:
-        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=None, silence_logs=logging.WARNING)
+        cluster = LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            silence_logs=logging.WARNING,
+        )
         client = Client(cluster)
     else:
         client = Client(scheduler)
@@ -166,8 +176,16 @@ def check_backend(backend: str, scheduler: str | None = None) -> None:
             raise ValueError(f"scheduler must be an address such as 'tcp://127.0.0.1:8786', got {scheduler!r}")
 
 
-def iter_tasks(fn: Callable, tasks, backend: str = "processes", n_workers: int | None = None,
-               scheduler: str | None = None, warmup=None, n_tasks: int | None = None, preload=()) -> Iterator:
+def iter_tasks(
+    fn: Callable,
+    tasks,
+    backend: str = "processes",
+    n_workers: int | None = None,
+    scheduler: str | None = None,
+    warmup=None,
+    n_tasks: int | None = None,
+    preload=(),
+) -> Iterator:
     """Run ``fn(*task)`` for every task on a back-end and yield the results in completion order
     (see the module docstring).  ``fn`` must be importable (a module-level function) for the
     process and dask back-ends.  ``tasks``: a list, or a function returning it (called once the
@@ -189,5 +207,13 @@ def iter_tasks(fn: Callable, tasks, backend: str = "processes", n_workers: int |
     return _iter_dask(fn, tasks, n_workers, scheduler, warmup)
 
 
-__all__ = ["BACKENDS", "DATA_ENV", "LOCK", "adopt_data_dir", "check_backend", "iter_tasks", "mp_context",
-           "single_thread_blas"]
+__all__ = [
+    "BACKENDS",
+    "DATA_ENV",
+    "LOCK",
+    "adopt_data_dir",
+    "check_backend",
+    "iter_tasks",
+    "mp_context",
+    "single_thread_blas",
+]

@@ -67,7 +67,7 @@ class Likelihood:
 
     def split(self, x):
         params = Params.from_dict(dict(zip(self.poi, x[: len(self.poi)])), base=self.base) if self.poi else self.base
-        nuis = [(d, dict(zip(names, x[i:i + len(names)]))) for d, i, names in self._slices]
+        nuis = [(d, dict(zip(names, x[i : i + len(names)]))) for d, i, names in self._slices]
         return params, nuis
 
     def __call__(self, *x) -> float:
@@ -101,7 +101,7 @@ class Likelihood:
                         if n.limits is not None:
                             return n.limits
                         if n.name.startswith("eta_"):
-                            return (-1.0, None)   # a normalisation cannot go negative
+                            return (-1.0, None)  # a normalisation cannot go negative
                         return (None, None)
         return (None, None)
 
@@ -110,10 +110,10 @@ class Likelihood:
 
         start = {**self.start(), **{k: v for k, v in start.items() if k in self.names}}
         m = Minuit(self, *[start[n] for n in self.names], name=self.names)
-        m.errordef = 1.0        # Minuit.LEAST_SQUARES: chi^2
+        m.errordef = 1.0  # Minuit.LEAST_SQUARES: chi^2
         m.strategy = 1
         m.print_level = 0
-        m.tol = 0.01     # EDM < 2e-5: profiled chi2 accurate to ~1e-4
+        m.tol = 0.01  # EDM < 2e-5: profiled chi2 accurate to ~1e-4
         for n in self.names:
             lo, hi = self.limits(n)
             if lo is not None or hi is not None:
@@ -138,8 +138,10 @@ class Likelihood:
         fixed_names = tuple(fixed_names)
         unknown = [k for k in fixed_names if k not in self.names]
         if unknown:
-            raise ValueError(f"cannot fix {unknown}: not a free parameter or nuisance of this likelihood; "
-                             f"its parameters are: {', '.join(self.names)}")
+            raise ValueError(
+                f"cannot fix {unknown}: not a free parameter or nuisance of this likelihood; "
+                f"its parameters are: {', '.join(self.names)}"
+            )
         key = (tuple(sorted(fixed_names)), id(observed), id(centres))
         cache = self.__dict__.setdefault("_problems", {})
         prob = cache.get(key)
@@ -159,7 +161,7 @@ class Likelihood:
 
         def run(task, outcome):
             self.n_fallbacks += 1
-            if task.obs >= 0:     # pseudo-data: the chi^2 of Likelihood.__call__ is the data's
+            if task.obs >= 0:  # pseudo-data: the chi^2 of Likelihood.__call__ is the data's
                 return outcome
             values = prob.values(outcome.theta, task)
             fixed = {k: values[k] for k in (*prob.fixed_phys, *prob.fixed_nuis)}
@@ -167,6 +169,7 @@ class Likelihood:
             if not math.isfinite(res.chi2) or (res.chi2 > outcome.chi2 and not res.converged):
                 return outcome
             return Outcome(prob.to_internal(res.values), res.chi2, res.converged, "minuit", res.message)
+
         return run
 
     def result(self, prob, task, outcome) -> FitResult:
@@ -183,8 +186,10 @@ class Likelihood:
         if self.profiler == "minuit":
             unknown = [k for k in fixed if k not in self.names]
             if unknown:
-                raise ValueError(f"cannot fix {unknown}: not a free parameter or nuisance of this likelihood; "
-                                 f"its parameters are: {', '.join(self.names)}")
+                raise ValueError(
+                    f"cannot fix {unknown}: not a free parameter or nuisance of this likelihood; "
+                    f"its parameters are: {', '.join(self.names)}"
+                )
             return run_minuit(self.minuit(st, fixed))
         from .nuisance import solve_tasks
 
@@ -193,8 +198,9 @@ class Likelihood:
         out = solve_tasks(prob, [task], fallback=self.fallback(prob))[0]
         return self.result(prob, task, out)
 
-    def fit_batch(self, fixed: dict | None = None, start=None, observed: dict | None = None,
-                  centres: dict | None = None) -> "BatchResult":
+    def fit_batch(
+        self, fixed: dict | None = None, start=None, observed: dict | None = None, centres: dict | None = None
+    ) -> "BatchResult":
         """Many fits at once (a grid, pseudo-experiments): ``fixed`` maps names (physics
         parameters of ``poi``, ``"<data set>.<nuisance>"``) to (n,) arrays of values; ``start``
         is one dict of starting values for all, or a list of n dicts; ``observed`` maps data-set
@@ -205,8 +211,11 @@ class Likelihood:
         from .nuisance import solve_tasks
 
         fixed = {k: np.atleast_1d(np.asarray(v, float)) for k, v in (fixed or {}).items()}
-        sizes = ({v.size for v in fixed.values()} | {np.shape(v)[0] for v in (observed or {}).values()}
-                 | {np.shape(v)[0] for v in (centres or {}).values()})
+        sizes = (
+            {v.size for v in fixed.values()}
+            | {np.shape(v)[0] for v in (observed or {}).values()}
+            | {np.shape(v)[0] for v in (centres or {}).values()}
+        )
         if isinstance(start, (list, tuple)):
             sizes.add(len(start))
         sizes.discard(1)
@@ -256,8 +265,13 @@ def run_minuit(m, tries: int = 3) -> FitResult:
             m.migrad()
             k += 1
     msg = "" if m.valid else f"minimisation did not converge (edm={m.fmin.edm:.3g}, calls={m.nfcn})"
-    return FitResult(dict(zip(m.parameters, (float(v) for v in m.values))), float(m.fval), bool(m.valid), msg,
-                     dict(zip(m.parameters, (float(v) for v in m.errors))))
+    return FitResult(
+        dict(zip(m.parameters, (float(v) for v in m.values))),
+        float(m.fval),
+        bool(m.valid),
+        msg,
+        dict(zip(m.parameters, (float(v) for v in m.errors))),
+    )
 
 
 def profile_nuisances(dataset, params: Params) -> FitResult:

@@ -51,10 +51,10 @@ _MIXING = {"e": "ue4sq", "mu": "umu4sq", "tau": "utau4sq"}
 class Key:
     """The non-polynomial parameter values one set of templates is built for."""
 
-    rn_shift: tuple = ()              # ((element, shift [fm]), ...)
+    rn_shift: tuple = ()  # ((element, shift [fm]), ...)
     m_zp: float = DEFAULT_MEDIATOR_MASS
     m_phi: float = DEFAULT_MEDIATOR_MASS
-    dm2: float = 0.0                  # > 0: the oscillating part of the flux at this Delta m^2
+    dm2: float = 0.0  # > 0: the oscillating part of the flux at this Delta m^2
 
     @property
     def nominal(self) -> bool:
@@ -117,7 +117,7 @@ class KeyedBanks:
         self.templates = templates
         self.baseline = baseline
         self.size = size
-        self._banks: dict = {}        # insertion-ordered: the first entry is the least recently used
+        self._banks: dict = {}  # insertion-ordered: the first entry is the least recently used
         self.builds = 0
 
     def bank(self, key: Key) -> TemplateBank:
@@ -168,7 +168,7 @@ def point_keys(points: Points, radius_parameters: dict, sterile_flavours) -> tup
         uniq, inverse = np.unique(K, axis=0, return_inverse=True)
     keys = []
     for row in uniq:
-        rn = tuple((el, float(v)) for el, v in zip(names, row[:len(names)]) if v != 0.0)
+        rn = tuple((el, float(v)) for el, v in zip(names, row[: len(names)]) if v != 0.0)
         keys.append(Key(rn, float(row[len(names)]), float(row[len(names) + 1]), float(row[len(names) + 2])))
     return keys, np.asarray(inverse).ravel()
 
@@ -204,7 +204,7 @@ def contract(banks: KeyedBanks, points: Points, radius_parameters: dict, sterile
     its own key, the sterile disappearance subtracted: {entry: (n, D, ..., K, B)} as
     :meth:`TemplateBank.contract`."""
     cols, ref = _nominal_test(tuple(radius_parameters.items()), tuple(sterile_flavours))
-    if np.all(np.abs(points.V[:, cols] - ref) < 1e-12):       # the common case: no new physics
+    if np.all(np.abs(points.V[:, cols] - ref) < 1e-12):  # the common case: no new physics
         return banks.bank(_NOMINAL_KEY).contract(points)
     keys, inv = point_keys(points, radius_parameters, sterile_flavours)
     out = None
@@ -218,7 +218,7 @@ def contract(banks: KeyedBanks, points: Points, radius_parameters: dict, sterile
             osc = banks.bank(key).contract(pts)
             for entry, arr in raw.items():
                 fl = _entry_flavours(bank, entry)
-                A = sterile_factors(pts, fl)                        # (n, K)
+                A = sterile_factors(pts, fl)  # (n, K)
                 shape = (A.shape[0],) + (1,) * (arr.ndim - 3) + (A.shape[1], 1)
                 raw[entry] = arr - A.reshape(shape) * osc[entry]
         if len(keys) == 1:

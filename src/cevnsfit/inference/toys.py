@@ -44,7 +44,7 @@ def split_values(lik: Likelihood, values: dict) -> tuple[Params, list[dict]]:
     nuis = []
     for d in lik.datasets:
         prefix = d.name + "."
-        nuis.append({k[len(prefix):]: v for k, v in values.items() if k.startswith(prefix)})
+        nuis.append({k[len(prefix) :]: v for k, v in values.items() if k.startswith(prefix)})
     return params, nuis
 
 
@@ -95,8 +95,10 @@ def asimov(lik: Likelihood, values: dict) -> Toys:
     """The Asimov data set of ``values``: expected counts as data, constraints at the values."""
     means = expected(lik, values)
     _, nuis = split_values(lik, values)
-    cen = [np.array([[nuis[k].get(n.name, n.central) if n.sigma else n.central for n in d.nuisances]])
-           for k, d in enumerate(lik.datasets)]
+    cen = [
+        np.array([[nuis[k].get(n.name, n.central) if n.sigma else n.central for n in d.nuisances]])
+        for k, d in enumerate(lik.datasets)
+    ]
     return Toys([m[None, :] for m in means], cen)
 
 
@@ -107,8 +109,9 @@ def toy_datasets(lik: Likelihood, toys: Toys, j: int) -> list:
     for k, d in enumerate(lik.datasets):
         t = copy.copy(d)
         t.observed = toys.observed[k][j]
-        t.nuisances = tuple(replace(n, central=float(c)) if n.sigma else n
-                            for n, c in zip(d.nuisances, toys.centres[k][j]))
+        t.nuisances = tuple(
+            replace(n, central=float(c)) if n.sigma else n for n, c in zip(d.nuisances, toys.centres[k][j])
+        )
         out.append(t)
     return out
 
@@ -135,8 +138,10 @@ def _toy_problem(lik: Likelihood, toys: "Toys", rows: np.ndarray, fixed_names):
             k, c = col[name]
             cen[:, i] = toys.centres[k][rows, c]
     prob.row_centre = cen
-    prob.row_fixed_centre = {j: toys.centres[col[prob.fixed_nuis[j]][0]][rows, col[prob.fixed_nuis[j]][1]]
-                             for j, _, _ in prob.fixed_penalty_terms}
+    prob.row_fixed_centre = {
+        j: toys.centres[col[prob.fixed_nuis[j]][0]][rows, col[prob.fixed_nuis[j]][1]]
+        for j, _, _ in prob.fixed_penalty_terms
+    }
     return prob
 
 
@@ -228,6 +233,7 @@ def fit_toys(lik: Likelihood, toys: Toys, fixed: dict, starts: list[dict], mirro
             if not np.isfinite(res.chi2) or (res.chi2 > outcome.chi2 and not res.converged):
                 return outcome
             return Outcome(prob.to_internal(res.values), res.chi2, res.converged, "minuit", res.message)
+
         return run
 
     def best_of(prob, per_row: list[list[dict]], fixed_vals: dict):
@@ -275,8 +281,11 @@ def fit_toys(lik: Likelihood, toys: Toys, fixed: dict, starts: list[dict], mirro
     glob = best_of(pb, per_row, {})
     chi2_fixed = np.array([o.chi2 for _, o in at])
     chi2_min = np.array([min(o.chi2, a.chi2) for (_, o), (_, a) in zip(glob, at)])
-    best = np.array([[(pb.values(o.theta, t) if o.chi2 <= a.chi2 else pa.values(a.theta, ta))[p] for p in names]
-                     for (t, o), (ta, a) in zip(glob, at)]).reshape(m, len(names))
+    best = np.array(
+        [
+            [(pb.values(o.theta, t) if o.chi2 <= a.chi2 else pa.values(a.theta, ta))[p] for p in names]
+            for (t, o), (ta, a) in zip(glob, at)
+        ]
+    ).reshape(m, len(names))
     conv = np.array([bool(o.converged and a.converged) for (_, o), (_, a) in zip(glob, at)])
-    return {"chi2_fixed": chi2_fixed[which], "chi2_min": chi2_min[which], "best": best[which],
-            "converged": conv[which]}
+    return {"chi2_fixed": chi2_fixed[which], "chi2_min": chi2_min[which], "best": best[which], "converged": conv[which]}

@@ -31,8 +31,16 @@ from functools import lru_cache
 import numpy as np
 
 from ..constants import FLAVOURS
-from .parameters import (AMPLITUDE_VARIABLES, DERIVED, MONOMIALS, SQUARED_TERMS, TRANSITION_VARIABLES, Params,
-                         _DIAG, transition_name)
+from .parameters import (
+    AMPLITUDE_VARIABLES,
+    DERIVED,
+    MONOMIALS,
+    SQUARED_TERMS,
+    TRANSITION_VARIABLES,
+    Params,
+    _DIAG,
+    transition_name,
+)
 
 
 @lru_cache(maxsize=None)
@@ -60,8 +68,11 @@ def column_index() -> dict[str, int]:
 def _derived_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(derived column, its parameter's column, power) of every derived variable."""
     idx, cols = parameter_index(), column_index()
-    return (np.array([cols[n] for n in DERIVED], dtype=int), np.array([idx[p] for p, _ in DERIVED.values()], dtype=int),
-            np.array([float(k) for _, k in DERIVED.values()]))
+    return (
+        np.array([cols[n] for n in DERIVED], dtype=int),
+        np.array([idx[p] for p, _ in DERIVED.values()], dtype=int),
+        np.array([float(k) for _, k in DERIVED.values()]),
+    )
 
 
 def _extended(V: np.ndarray) -> np.ndarray:
@@ -87,13 +98,18 @@ def monomial_terms(name: str, flavour: str) -> list[tuple[str | None, str | None
         ps = SQUARED_TERMS[name]
         return [(q, q) for q in (_resolve(x, flavour) for x in ((ps,) if isinstance(ps, str) else ps))]
     if name.startswith("T") and len(name) == 3 and all(c in TRANSITION_VARIABLES for c in name[1:]):
-        return [(_resolve(TRANSITION_VARIABLES[name[1]], flavour, o), _resolve(TRANSITION_VARIABLES[name[2]], flavour, o))
-                for o in FLAVOURS if o != flavour]
+        return [
+            (_resolve(TRANSITION_VARIABLES[name[1]], flavour, o), _resolve(TRANSITION_VARIABLES[name[2]], flavour, o))
+            for o in FLAVOURS
+            if o != flavour
+        ]
     if name == "1":
         return [(None, None)]
     if not 1 <= len(name) <= 2 or not all(c in AMPLITUDE_VARIABLES for c in name):
-        raise ValueError(f"monomial {name!r} is not a product of at most two amplitude variables "
-                         f"{tuple(AMPLITUDE_VARIABLES)}, a transition term T.. or one of {tuple(SQUARED_TERMS)}")
+        raise ValueError(
+            f"monomial {name!r} is not a product of at most two amplitude variables "
+            f"{tuple(AMPLITUDE_VARIABLES)}, a transition term T.. or one of {tuple(SQUARED_TERMS)}"
+        )
     ps = [_resolve(AMPLITUDE_VARIABLES[c], flavour) for c in name]
     return [(ps[0], ps[1] if len(ps) == 2 else None)]
 
@@ -142,7 +158,7 @@ def _default_row() -> np.ndarray:
 def _params_row(p: Params) -> np.ndarray:
     row = np.empty(1 + len(parameter_names()))
     row[0] = 1.0
-    row[1:] = list(p.__dict__.values())     # the dataclass fields, in their order
+    row[1:] = list(p.__dict__.values())  # the dataclass fields, in their order
     return row
 
 
@@ -215,8 +231,10 @@ class Points:
         if cols.size and np.any(self.V[:, cols] != _default_row()[cols]):
             names = parameter_names()
             bad = sorted({names[c - 1] for c in cols if np.any(self.V[:, c] != _default_row()[c])})
-            raise ValueError(f"parameter(s) {', '.join(bad)} are not modelled by this prediction "
-                             "(they must stay at their defaults here)")
+            raise ValueError(
+                f"parameter(s) {', '.join(bad)} are not modelled by this prediction "
+                "(they must stay at their defaults here)"
+            )
 
     def get(self, name: str) -> np.ndarray:
         """The (n,) values of one parameter."""
@@ -241,9 +259,9 @@ class Points:
             out[:, 0] = (Wa * Wb) @ S
             k = 1
             if self.wrt:
-                da, db, _, _ = self._factor_derivatives(a, b, self.wrt)       # (n, P, terms)
+                da, db, _, _ = self._factor_derivatives(a, b, self.wrt)  # (n, P, terms)
                 d = da * Wb[:, None, :] + db * Wa[:, None, :]
-                out[:, k:k + len(self.wrt)] = d @ S
+                out[:, k : k + len(self.wrt)] = d @ S
                 k += len(self.wrt)
             if self.curvature:
                 da, db, d2a, d2b = self._factor_derivatives(a, b, self.curvature)

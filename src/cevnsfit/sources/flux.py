@@ -142,7 +142,9 @@ class Spectrum:
     def scaled(self, factor: float, label: str | None = None) -> "Spectrum":
         """The same spectrum multiplied by ``factor``."""
         if self.line is not None:
-            return Spectrum(self.flavour, self.antineutrino, line=self.line, norm=self.norm * factor,
-                            label=label or self.label)
-        return Spectrum(self.flavour, self.antineutrino, self.energies, self.density * factor,
-                        label=label or self.label)
+            return Spectrum(
+                self.flavour, self.antineutrino, line=self.line, norm=self.norm * factor, label=label or self.label
+            )
+        return Spectrum(
+            self.flavour, self.antineutrino, self.energies, self.density * factor, label=label or self.label
+        )

@@ -235,8 +235,9 @@ def _grid(emax: float) -> np.ndarray:
     return np.concatenate([lo, np.linspace(E_JOIN, emax, n_hi + 1)])
 
 
-def components(model: str = "hmve", fission_fractions=None, captures_per_fission: float = 0.6,
-               emax: float = E_MAX) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def components(
+    model: str = "hmve", fission_fractions=None, captures_per_fission: float = 0.6, emax: float = E_MAX
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """The un-normalised parts of a model on its energy grid, in nu-bar/MeV/fission.
 
     Returns ``(energies, {"high": ..., "low": ..., "capture": ...})``: fission nu-bar at
@@ -260,12 +261,16 @@ def components(model: str = "hmve", fission_fractions=None, captures_per_fission
     low = sum(fi * isotope_spectrum(i, lo_src, e) for fi, i in zip(f, ISOTOPES))
     cap = c * capture_spectrum(e) if model != "hmve" else np.zeros_like(e)
     above = e >= E_JOIN
-    return e, {"high": np.where(above, high, 0.0), "low": np.where(above, 0.0, low),
-               "capture": np.where(above, 0.0, cap)}
+    return e, {
+        "high": np.where(above, high, 0.0),
+        "low": np.where(above, 0.0, low),
+        "capture": np.where(above, 0.0, cap),
+    }
 
 
-def fission_flux(fission_fractions=None, thermal_power_gw: float = DRESDEN_POWER_GW,
-                 distance_m: float = DRESDEN_DISTANCE_M) -> float:
+def fission_flux(
+    fission_fractions=None, thermal_power_gw: float = DRESDEN_POWER_GW, distance_m: float = DRESDEN_DISTANCE_M
+) -> float:
     """Fissions per cm^2 per s at the detector: P / (sum_i f_i E_i) / (4 pi L^2), with the energies
     per fission of :data:`ENERGY_PER_FISSION` (Ma et al. 2013).  Dresden-II: 6.62e12."""
     f = _fractions(fission_fractions)
@@ -276,8 +281,9 @@ def fission_flux(fission_fractions=None, thermal_power_gw: float = DRESDEN_POWER
     return p * 1e9 / e_fission / (4.0 * np.pi * (100.0 * d) ** 2)
 
 
-def nu_per_fission(model: str = "hmve", fission_fractions=None, captures_per_fission: float = 0.6,
-                   emax: float = E_MAX) -> dict[str, float]:
+def nu_per_fission(
+    model: str = "hmve", fission_fractions=None, captures_per_fission: float = 0.6, emax: float = E_MAX
+) -> dict[str, float]:
     """nu-bar per fission of a model by part: {"high": E >= 2 MeV, "low": fission nu-bar below,
     "capture": from 238U neutron captures, "total": their sum, "above_1.8": E > 1.8 MeV}
     (trapezoidal integrals over the model's grid)."""
@@ -289,9 +295,16 @@ def nu_per_fission(model: str = "hmve", fission_fractions=None, captures_per_fis
     return out
 
 
-def reactor_spectrum(model: str = "hmve", fission_fractions=None, captures_per_fission: float = 0.6,
-                     total_flux: float = 4.8e13, emax: float = E_MAX, normalisation: str = "total",
-                     thermal_power_gw: float = DRESDEN_POWER_GW, distance_m: float = DRESDEN_DISTANCE_M) -> Spectrum:
+def reactor_spectrum(
+    model: str = "hmve",
+    fission_fractions=None,
+    captures_per_fission: float = 0.6,
+    total_flux: float = 4.8e13,
+    emax: float = E_MAX,
+    normalisation: str = "total",
+    thermal_power_gw: float = DRESDEN_POWER_GW,
+    distance_m: float = DRESDEN_DISTANCE_M,
+) -> Spectrum:
     """Dresden-II electron-antineutrino flux spectrum dPhi/dE [nu-bar cm^-2 s^-1 MeV^-1].
 
     Parameters
@@ -322,5 +335,10 @@ def reactor_spectrum(model: str = "hmve", fission_fractions=None, captures_per_f
         scale = tf / np.trapezoid(parts["high"] + parts["low"], e)
     else:
         scale = fission_flux(fission_fractions, thermal_power_gw, distance_m)
-    return Spectrum(flavour="e", antineutrino=True, energies=e, density=per_fission * scale,
-                    label=f"Dresden-II reactor nubar_e ({model.upper()}, {normalisation})")
+    return Spectrum(
+        flavour="e",
+        antineutrino=True,
+        energies=e,
+        density=per_fission * scale,
+        label=f"Dresden-II reactor nubar_e ({model.upper()}, {normalisation})",
+    )

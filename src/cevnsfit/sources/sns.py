@@ -164,8 +164,7 @@ def prompt_time_cdf(t, t0: float, sigma: float, tau_pi: float = TAU_PI_US) -> np
     return emg_cdf(t, t0, sigma, tau_pi)
 
 
-def delayed_time_pdf(t, t0: float, sigma: float, tau_pi: float = TAU_PI_US,
-                     tau_mu: float = TAU_MU_US) -> np.ndarray:
+def delayed_time_pdf(t, t0: float, sigma: float, tau_pi: float = TAU_PI_US, tau_mu: float = TAU_MU_US) -> np.ndarray:
     """Arrival-time density [1/us] of delayed nu_e / nubar_mu:
     Gaussian (x) exp(tau_pi) (x) exp(tau_mu) = (tau_mu EMG_mu - tau_pi EMG_pi) / (tau_mu - tau_pi)."""
     _check(sigma, tau_mu)
@@ -175,8 +174,7 @@ def delayed_time_pdf(t, t0: float, sigma: float, tau_pi: float = TAU_PI_US,
     return np.maximum(p, 0.0)
 
 
-def delayed_time_cdf(t, t0: float, sigma: float, tau_pi: float = TAU_PI_US,
-                     tau_mu: float = TAU_MU_US) -> np.ndarray:
+def delayed_time_cdf(t, t0: float, sigma: float, tau_pi: float = TAU_PI_US, tau_mu: float = TAU_MU_US) -> np.ndarray:
     """P(arrival < t) for delayed nu_e / nubar_mu:
     Phi((t - t0)/sigma) - (tau_mu^2 EMG_mu - tau_pi^2 EMG_pi) / (tau_mu - tau_pi)."""
     _check(sigma, tau_mu)

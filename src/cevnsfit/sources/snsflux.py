@@ -43,7 +43,7 @@ ENERGY_FILE = "coherent_csi_2021/snsflux/snsflux_energy_1MeV_nu_per_POT.csv"
 TABLE_2D_FILE = "coherent_csi_2021/snsflux/snsflux_2d_125ns_1MeV_nu_per_POT.csv"
 #: column names of the tables -> species names of this package
 COLUMNS = {"nu_e": "nu_e", "nu_mu": "nu_mu", "anti_nu_mu": "nubar_mu", "anti_nu_e": "nubar_e"}
-SPECIES = ("nu_mu", "nu_e", "nubar_mu")      # the three pi-DAR species (nubar_e is ~1e-3 of nu_e)
+SPECIES = ("nu_mu", "nu_e", "nubar_mu")  # the three pi-DAR species (nubar_e is ~1e-3 of nu_e)
 
 __all__ = ["SPECIES", "time_table", "energy_table", "table_2d", "ReleaseTimeProfile"]
 
