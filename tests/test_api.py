@@ -73,7 +73,7 @@ def test_limit_equals_cli_json(data, param, extra, data_available):
     res = cf.Analysis(data=[data], model=model).limit(param, points=21)
     cli = _cli("limit", "--data", data, "--param", param, "--points", "21", "--json", *extra)
     assert len(res.intervals) == len(cli["intervals"])
-    for ours, theirs in zip(res.intervals, cli["intervals"]):
+    for ours, theirs in zip(res.intervals, cli["intervals"], strict=True):
         assert ours == pytest.approx(tuple(theirs), rel=1e-6, abs=1e-15)
     assert res.best_fit == pytest.approx(cli["best_fit"], rel=1e-6, abs=1e-12)
     assert res.unit == cli["unit"] and res.method == cli["method"]

@@ -48,7 +48,7 @@ def test_batched_equals_single_point(data_available, case):
     data, opts, params, axes = CASES[case]
     prof = _profiler(data, opts, params)
     mesh = np.meshgrid(*axes, indexing="ij")
-    fixed = [dict(zip(params, (float(m.flat[i]) for m in mesh))) for i in range(mesh[0].size)]
+    fixed = [dict(zip(params, (float(m.flat[i]) for m in mesh), strict=True)) for i in range(mesh[0].size)]
     batched = np.array([r.chi2 for r in prof.profile_many(fixed)])
     single = np.array([prof.profile_at(f).chi2 for f in fixed])
     np.testing.assert_allclose(batched, single, rtol=0, atol=1e-6)
@@ -71,7 +71,7 @@ def test_scan_points_are_single_point_minima(data_available, case):
     prof = _profiler(data, opts, params)
     scan = prof.scan(params[0], axes[0])
     assert scan.converged.all()
-    for g, c, v in zip(scan.grid, scan.chi2, scan.extra["values"]):
+    for g, c, v in zip(scan.grid, scan.chi2, scan.extra["values"], strict=True):
         again = prof.lik.fit(start=v, fixed={params[0]: g})
         assert again.chi2 == pytest.approx(c, abs=1e-6)
         assert again.chi2 <= c + 1e-6
@@ -115,6 +115,8 @@ def test_pseudo_experiments_batched(data_available):
     for j in range(n):
         toy = copy.copy(ds)
         toy.observed = obs[j]
-        toy.nuisances = tuple(replace(nu, central=float(c)) if nu.sigma else nu for nu, c in zip(ds.nuisances, cen[j]))
+        toy.nuisances = tuple(
+            replace(nu, central=float(c)) if nu.sigma else nu for nu, c in zip(ds.nuisances, cen[j], strict=True)
+        )
         one = Likelihood([toy], poi=["mu_mu"]).fit(fixed={"mu_mu": fixed[j]})
         assert batch.chi2[j] == pytest.approx(one.chi2, abs=1e-6)

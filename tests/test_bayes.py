@@ -2,11 +2,12 @@
 
 import numpy as np
 import pytest
+
 from toymodels import Counting, Gaussian
 
 pytest.importorskip("dynesty")
 
-from cevnsfit.inference.bayes import bayes_limit, hpd_intervals, weighted_quantile  # noqa: E402
+from cevnsfit.inference.bayes import bayes_limit, hpd_intervals, weighted_quantile
 
 
 def test_gaussian_flat_prior_gives_the_central_interval():
@@ -119,7 +120,7 @@ def test_batched_likelihood_equals_the_pointwise_one(data_available):
     X = post.transform(U)
     assert np.all(X[:, :2] >= 0) and np.all(X[:, 0] <= 60.0)
     got = post.loglike_batch(X)
-    for x, g in zip(X, got):
-        nuis = {k.split(".", 1)[1]: v for k, v in zip(post.names[2:], x[2:])}
+    for x, g in zip(X, got, strict=True):
+        nuis = {k.split(".", 1)[1]: v for k, v in zip(post.names[2:], x[2:], strict=True)}
         want = -0.5 * ds.chi2_counts(ds.expected(Params(mu_e=x[0], mu_mu=x[1]), nuis))
         assert g == pytest.approx(want, rel=1e-11)

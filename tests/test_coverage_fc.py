@@ -5,9 +5,9 @@ boundary mu >= 0.  The fast test is a small sanity run; the slow one measures co
 import math
 
 import pytest
-from toymodels import GaussianWithOffset
 
 from cevnsfit.inference.coverage import coverage
+from toymodels import GaussianWithOffset
 
 
 def test_coverage_small_run_is_sane():

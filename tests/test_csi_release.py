@@ -17,7 +17,7 @@ from cevnsfit.experiments import csi as csimod
 from cevnsfit.experiments.snsbeam import TimeBinning
 from cevnsfit.inference.fit import Likelihood
 from cevnsfit.physics.parameters import Params
-from cevnsfit.sources import sns, snsflux
+from cevnsfit.sources import snsflux
 
 SM = Params.sm()
 
@@ -50,7 +50,7 @@ def test_release_flux_normalisation_per_flavour(csi, profile):
     # and the arrival-time profiles lose nothing: over a window holding everything, without the
     # time efficiency, every species arrives with probability 1
     wide = TimeBinning(profile, [-1.0, 3.0, 20.0])
-    for kind, p in wide(0.37).items():
+    for _kind, p in wide(0.37).items():
         assert p.sum() == pytest.approx(1.0, abs=1e-12)
 
 

@@ -216,7 +216,7 @@ def test_intervals_match_limit(data_available):
     ref = limit(SETUP, "r2_ee", 0.9, n_points=12, scan_range=(-75.0, 20.0))["intervals"]
     assert len(ours) == len(ref) >= 1
     step = grid[1] - grid[0]
-    for (a, b), (c, d) in zip(ours, ref):
+    for (a, b), (c, d) in zip(ours, ref, strict=True):
         assert abs(a - c) < step and abs(b - d) < step, (ours, ref)
 
 

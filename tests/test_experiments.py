@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 from cevnsfit import experiments
 from cevnsfit.cli import app
 from cevnsfit.detectors.response import gaussian_bin_matrix
-from cevnsfit.experiments.base import DataSet
 from cevnsfit.experiments import ar as armod
 from cevnsfit.experiments import csi as csimod
 from cevnsfit.experiments import dresden2 as dmod
+from cevnsfit.experiments.base import DataSet
 from cevnsfit.inference.templates import build_templates
 from cevnsfit.physics import cevns, electron
 from cevnsfit.physics.parameters import Params
@@ -77,7 +77,7 @@ def test_ar_and_dresden_responses_conserve_counts():
 
 def test_time_probabilities_cover_window(csi):
     tp = csi.exposure.time_probabilities(np.array([-5.0, 0, 6, 50.0]))
-    for kind, p in tp.items():
+    for _kind, p in tp.items():
         assert p.sum() == pytest.approx(1.0, abs=1e-9)
     tp = csi.time_probabilities()
     assert tp["nu_mu"].sum() > tp["nu_e"].sum()  # delayed partly beyond 6 us and time efficiency
@@ -266,13 +266,13 @@ def test_template_assembly_matches_direct_integration(name, channel, mdep, data_
 def test_neutrino_and_antineutrino_cevns_templates_equal(csi):
     s_nu = csi.spectra[2]
     s_nubar = Spectrum("mu", False, s_nu.energies, s_nu.density)
-    spectra, target, scale, nodes, weights, response = csi.channel_inputs["cevns"]
+    _, target, scale, nodes, weights, response = csi.channel_inputs["cevns"]
     a = build_templates([s_nu], target, scale, nodes, weights, response, "cevns")
     b = build_templates([s_nubar], target, scale, nodes, weights, response, "cevns")
     np.testing.assert_allclose(a.data, b.data, rtol=1e-14)
     # ES: g_A flips sign; for T_e << E (keV recoils, 30 MeV neutrinos) the two differ only at
     # order T_e/E, i.e. ~1e-5 here
-    spectra, target, scale, nodes, weights, response = csi.channel_inputs["es"]
+    _spectra, target, scale, nodes, weights, response = csi.channel_inputs["es"]
     a = build_templates([s_nu], target, scale, nodes, weights, response, "es").per_component(SM)
     b = build_templates([s_nubar], target, scale, nodes, weights, response, "es").per_component(SM)
     rel = np.abs(a - b).max() / np.abs(a).max()
@@ -496,7 +496,7 @@ def test_batched_expectation_matches_pointwise(data_available, name, kw, nuis):
         "sin2w": np.array([0.23, 0.25, 0.21]),
     }
     batch = ds.expected_batch(values, full)
-    pts = [Params(mu_e=m, r2_ee=r, sin2w=s) for m, r, s in zip(*values.values())]
+    pts = [Params(mu_e=m, r2_ee=r, sin2w=s) for m, r, s in zip(*values.values(), strict=True)]
     want = np.stack([ds.expected(p, full) for p in pts])
     np.testing.assert_allclose(batch, want, rtol=1e-10, atol=1e-12 * want.max())
     np.testing.assert_allclose(ds.chi2_batch(values, full), [ds.chi2(p, full) for p in pts], rtol=1e-10)

@@ -154,7 +154,7 @@ def test_shipped_analyses_follow_the_papers_convention_with_all_profiled_twins()
         twin = analyses[name + "_allprofiled"]
         assert [s.param for s in twin.limits] == [s.param for s in diag]
         assert twin.data == a.data and twin.model == a.model
-        for s, t in zip(diag, twin.limits):
+        for s, t in zip(diag, twin.limits, strict=True):
             assert a.fixed_free(s)["fixed"] == {pairs[s.param]: "sm"}, (name, s.param)
             assert t.fixed == {} and t.points == s.points
         checked += 1

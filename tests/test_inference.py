@@ -279,7 +279,7 @@ def test_limit_is_projection_of_contour(data_available):
     ours = lim["intervals"]
     assert len(proj) == len(ours)
     step = x[1] - x[0]
-    for (a, b), (c, e) in zip(proj, ours):
+    for (a, b), (c, e) in zip(proj, ours, strict=True):
         assert abs(a - c) < step and abs(b - e) < step
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from cevnsfit.constants import FLAVOURS
 from cevnsfit.physics.monomials import MONOMIAL_PARAMETERS, Points, monomial_terms, parameter_index
-from cevnsfit.physics.parameters import MONOMIALS, NEW_PHYSICS, Params, monomials
+from cevnsfit.physics.parameters import MONOMIALS, Params, monomials
 
 
 def _by_hand(p: Params, f: str) -> np.ndarray:
@@ -116,7 +116,7 @@ def test_new_physics_monomials_by_hand(flavour):
     """The NSI, Z' (linear in g^2) and scalar (g^4) monomials against products written out."""
     rng = np.random.default_rng(11)
     p = _random_params(rng)
-    m = dict(zip(MONOMIALS, monomials(p, flavour)))
+    m = dict(zip(MONOMIALS, monomials(p, flavour), strict=True))
     u, d, G = p.eps("u", flavour), p.eps("d", flavour), p.g_zp**2
     s, R = p.sin2w, p.r2(flavour)
     assert m["u"] == pytest.approx(u) and m["G"] == pytest.approx(G)

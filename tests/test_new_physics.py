@@ -20,8 +20,9 @@ ME = 0.51099895
 ALPHA = 1 / 137.035999
 QTILDE = math.sqrt(2) * math.pi * ALPHA / (3 * GF) * 1e-32 / HC2  # per 1e-32 cm^2
 
-ISOTOPES = {iso.name: iso for el in ("Cs", "I", "Ar", "Ge") for iso in nuclei.isotopes(el)}
+ISOTOPES = {iso.name: iso for el in ("Cs", "I", "Ar", "Ge", "Xe") for iso in nuclei.isotopes(el)}
 CS, I127, AR, GE72 = ISOTOPES["Cs133"], ISOTOPES["I127"], ISOTOPES["Ar40"], ISOTOPES["Ge72"]
+XE132 = ISOTOPES["Xe132"]
 RNG = np.random.default_rng(20240612)
 
 
@@ -183,7 +184,7 @@ def test_transition_radius_and_flavour_changing_nsi_share_one_amplitude():
 def test_heavy_vector_mediator_is_nsi_with_eps_g2_over_m2(model, iso):
     m, g = 3e5, 0.3  # m >> |q| (< 200 MeV here)
     eu, ed = mediators.equivalent_nsi(g, m, model)
-    qn, qu, qd, _ = mediators.VECTOR_MODELS[model]
+    qn, qu, _qd, _ = mediators.VECTOR_MODELS[model]
     assert eu == pytest.approx(g**2 * qn * qu / (math.sqrt(2) * GF * m**2), rel=1e-12)
     opts = cevns.Options(zp_model=model)
     E = np.array([5.0, 30.0, 50.0])
@@ -270,7 +271,7 @@ def test_scalar_does_not_interfere_and_equals_closed_formula():
 
 
 # --- neutron radius -------------------------------------------------------------------------
-@pytest.mark.parametrize("name,iso", [("rn_cs", CS), ("rn_i", I127), ("rn_ar", AR), ("rn_ge", GE72)])
+@pytest.mark.parametrize("name,iso", [("rn_cs", CS), ("rn_i", I127), ("rn_ar", AR), ("rn_ge", GE72), ("rn_xe", XE132)])
 def test_neutron_radius_moves_the_rate_as_the_form_factor_predicts(name, iso):
     """dsigma(R_n + dR)/dsigma(R_n) = [(gp Z F_Z + gn N F_N(R_n + dR)) / (gp Z F_Z + gn N F_N(R_n))]^2."""
     d = 0.1

@@ -16,7 +16,10 @@ from cevnsfit.sources import oscillation
 
 def _direct(spectrum, target, T, channel, p, opts, baseline):
     """int dE Phi(E) (1 - P_sterile(E)) dsigma/dT(E, T; p), Gauss-Legendre on every table cell."""
-    surv = lambda E: 1.0 - oscillation.probability(E, p, spectrum.flavour, baseline)
+
+    def surv(E):
+        return 1.0 - oscillation.probability(E, p, spectrum.flavour, baseline)
+
     if channel == "cevns":
         parts = [
             (

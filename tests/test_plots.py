@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 matplotlib.use("Agg", force=False)
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from cevnsfit.report import plots  # noqa: E402
-from cevnsfit.report.style import param_label  # noqa: E402
+from cevnsfit.report import plots
+from cevnsfit.report.style import param_label
 
 
 @pytest.fixture(autouse=True)
@@ -53,6 +53,10 @@ def test_prediction_plot(data_available, tmp_path):
     d2 = cf.load("dresden2").predict(mu_e=3.0).plot()
     assert "keV" in d2[1, 0].get_xlabel() and "10 eV 3 kg day" in d2[0, 0].get_ylabel()
     assert "mu_e = 3" in d2[0, 0].figure._suptitle.get_text()
+    fig = d2[0, 0].figure  # the title (several lines on one column) stays above the panels
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    assert fig._suptitle.get_window_extent(r).y0 >= d2[0, 0].get_window_extent(r).y1
     plots.stacked_prediction(cf.load("ar").predict(), tmp_path / "ar.png")
     assert (tmp_path / "ar.png").stat().st_size > 20_000
 
@@ -113,7 +117,7 @@ def test_comparison_scales():
         "mu_e", [("Dresden-II (Fef), CEvNS + ES", [[0, 2.2]])], [("GEMMA", 0.0, 0.29), ("XENONnT (solar)", 0.0, 0.064)]
     )
     assert ax.get_xscale() == "log" and "10^{-10}" in ax.get_xlabel()
-    assert [t.get_text() for t in ax.get_yticklabels()][0].startswith("Dresden-II")
+    assert next(t.get_text() for t in ax.get_yticklabels()).startswith("Dresden-II")
     ax = plots.plot_comparison("q_ee", [("Dresden-II", [[-1e-11, 1e-11]])], [("LZ", -1.5e-13, 1.5e-13)])
     assert ax.get_xscale() == "symlog" and "[$e$]" in ax.get_xlabel()
     ax = plots.plot_comparison("r2_ee", [("CsI + Ar", [[-56, -43], [-10, 2]])], [("TEXONO", -4.2, 6.6)])

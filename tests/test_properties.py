@@ -508,7 +508,7 @@ GE72 = (32, 72, 71.922075826)
 
 def _iso_ge72():
     iso = next(i for i in ISOTOPES if i.name == "Ge72")
-    Z, A, m_u = GE72
+    Z, _A, m_u = GE72
     m_keV = m_u * U_KEV - Z * ME_KEV
     assert iso.mass * KEV_PER_MEV == pytest.approx(m_keV, rel=1e-12)
     return iso, m_keV

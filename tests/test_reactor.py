@@ -71,8 +71,8 @@ def test_join_exactly_at_2_mev():
     e, parts = r.components("hmve")
     total = parts["high"] + parts["low"]
     f = np.array(r.DEFAULT_FISSION_FRACTIONS)
-    ve = sum(fi * r.isotope_spectrum(i, "vogel_engel", 1.99) for fi, i in zip(f, r.ISOTOPES))
-    hm = sum(fi * r.isotope_spectrum(i, "huber_mueller", 2.0) for fi, i in zip(f, r.ISOTOPES))
+    ve = sum(fi * r.isotope_spectrum(i, "vogel_engel", 1.99) for fi, i in zip(f, r.ISOTOPES, strict=True))
+    hm = sum(fi * r.isotope_spectrum(i, "huber_mueller", 2.0) for fi, i in zip(f, r.ISOTOPES, strict=True))
     assert np.interp(1.99, e, total) == pytest.approx(ve, rel=1e-6)
     assert np.interp(2.0, e, total) == pytest.approx(hm, rel=1e-12)
     assert hm / np.interp(2.0 - 1e-9, e, total) > 1.05  # the step is kept, not smoothed
@@ -105,13 +105,13 @@ def test_capture_normalisation_against_kopeikin_total_spectrum():
     kt = _table("reactor_spectra/kopeikin/kopeikin_total_reactor_spectrum.txt")
     e = np.linspace(0.1, 1.3, 24001)
     f = np.array(r.DEFAULT_FISSION_FRACTIONS)
-    mix = sum(fi * r.isotope_spectrum(i, "kopeikin", e) for fi, i in zip(f, r.ISOTOPES))
+    mix = sum(fi * r.isotope_spectrum(i, "kopeikin", e) for fi, i in zip(f, r.ISOTOPES, strict=True))
     excess = np.trapezoid(np.interp(e, kt[:, 0], kt[:, 1]) - mix, e)
     predicted = 0.6 * np.trapezoid(r.capture_spectrum(e), e)
     assert excess / predicted == pytest.approx(1.0, abs=0.2)  # ~0.96; 1 nu-bar/capture would give ~1.9
     # and the two agree above 2 MeV, so the fission parts are comparable
     e2 = np.linspace(2.0, 8.0, 601)
-    mix2 = sum(fi * r.isotope_spectrum(i, "kopeikin", e2) for fi, i in zip(f, r.ISOTOPES))
+    mix2 = sum(fi * r.isotope_spectrum(i, "kopeikin", e2) for fi, i in zip(f, r.ISOTOPES, strict=True))
     assert np.trapezoid(np.interp(e2, kt[:, 0], kt[:, 1]), e2) / np.trapezoid(mix2, e2) == pytest.approx(1, abs=0.03)
 
 
@@ -178,8 +178,8 @@ def test_ibd_yield_of_huber_mueller(iso, yield_):
 
 
 def test_fission_fractions_matter_and_inputs():
-    e, p = r.components("hmk")
-    d = dict(zip(r.ISOTOPES, r.DEFAULT_FISSION_FRACTIONS))
+    _e, _p = r.components("hmk")
+    d = dict(zip(r.ISOTOPES, r.DEFAULT_FISSION_FRACTIONS, strict=True))
     assert np.allclose(r.reactor_spectrum("hmk", d).density, r.reactor_spectrum("hmk").density)
     # pure 239Pu is softer than pure 235U above 2 MeV
     u = r.reactor_spectrum("hmk", {"U235": 1.0})
@@ -248,7 +248,7 @@ def _per_fission_from_tables(model):
     """nu-bar per fission of a model from its raw tables: the high part from the Huber / Mueller
     (or Estienne-Fallot) tables on 2-8 (10) MeV plus the published fits on 8-10 MeV, the low part
     from the Vogel-Engel formula or Kopeikin's tables on 0.01-2 MeV, 0.6 x 2 capture nu-bar."""
-    f = dict(zip(r.ISOTOPES, r.DEFAULT_FISSION_FRACTIONS))
+    f = dict(zip(r.ISOTOPES, r.DEFAULT_FISSION_FRACTIONS, strict=True))
     ve = {
         "U235": (0.870, -0.160, -0.0910),
         "U238": (0.976, -0.162, -0.0790),
@@ -288,7 +288,7 @@ def test_power_normalisation_from_tables_and_energy_per_fission(model):
     assert n["low"] == pytest.approx(low, rel=2e-3)
     assert n["capture"] == pytest.approx(capture, rel=2e-3)
     # fission rate at the detector: 2.96 GW / <E_fission> / (4 pi (10.39 m)^2)
-    f = dict(zip(r.ISOTOPES, r.DEFAULT_FISSION_FRACTIONS))
+    f = dict(zip(r.ISOTOPES, r.DEFAULT_FISSION_FRACTIONS, strict=True))
     e_fission = sum(fi * MA2013[i] for i, fi in f.items())
     assert e_fission == pytest.approx(205.78, abs=0.01)
     rate = 2.96e9 / (e_fission * 1.602176634e-13) / (4 * np.pi * 1039.0**2)

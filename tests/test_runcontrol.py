@@ -49,7 +49,7 @@ def test_sigint_stops_reproduce_and_rerun_resumes(tmp_path, data_available):
     assert time.time() - t1 < 10, "reproduce did not stop within 10 s"
     assert p.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err, err[-2000:]
-    gone, alive = psutil.wait_procs(kids, timeout=2)
+    _gone, alive = psutil.wait_procs(kids, timeout=2)
     alive = [k for k in alive if k.status() != psutil.STATUS_ZOMBIE]
     assert not alive, f"orphaned worker(s): {alive}"
     kept = _results(out)

@@ -190,11 +190,10 @@ def test_new_physics_on_xenon_matches_direct_integration(name, channel, data_ava
     """NSI, Z' and scalar mediators, the xenon neutron radius and EM terms act on xenon as on the
     other targets: the keyed templates at such a point equal the direct integral of the cross
     sections over every per-flavour solar spectrum."""
-    from test_nonpolynomial import _direct
-
     from cevnsfit.inference import nonpolynomial
     from cevnsfit.inference.templates import build_templates
     from cevnsfit.physics.monomials import Points
+    from test_nonpolynomial import _direct
 
     ds = experiments.load(name)
     spectra, target, scale, nodes, weights, response = ds.channel_inputs[channel]

@@ -7,7 +7,7 @@ import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import List, Optional
+from typing import Optional
 
 import typer
 
@@ -141,7 +141,8 @@ def cache_info(as_json: bool = typer.Option(False, "--json", help="print a JSON 
         typer.echo(f"  {e['kind']:8s} {args}  (cevnsfit {e['version']}, {e['created']}, {e['bytes'] / 1e6:.1f} MB)")
     if inf["legacy_pickles"]:
         typer.echo(
-            f"{inf['legacy_pickles']} pickle file(s) of an older version (never read; 'cevnsfit cache clear' removes them)"
+            f"{inf['legacy_pickles']} pickle file(s) of an older version "
+            "(never read; 'cevnsfit cache clear' removes them)"
         )
 
 
@@ -246,6 +247,10 @@ def _experiment_options(qf=None, flux=None, peaks=None, grid=None, option=None, 
     return out
 
 
+PEAKS_HELP = (
+    "Dresden-II 71Ge peaks: fitted (default: L1 centroid and width free) "
+    "or fixed (nominal energies and resolution widths)"
+)
 OPTION_HELP = "a data set's model option NAME=VALUE (repeatable; 'cevnsfit options' lists them)"
 METHOD_HELP = (
     "wilks (profile likelihood, Delta chi^2 quantile), fc (Feldman-Cousins pseudo-experiments) or "
@@ -301,19 +306,19 @@ def predict(
     flux: Optional[str] = typer.Option(None, help="Dresden-II reactor spectrum: hmve, hmk, efk (default hmve)"),
     peaks: Optional[str] = typer.Option(
         None,
-        help="Dresden-II 71Ge peaks: fitted (default: L1 centroid and width free) or fixed (nominal energies and resolution widths)",
+        help=PEAKS_HELP,
     ),
-    set_: Optional[List[str]] = typer.Option(None, "--set", help="physics parameter NAME=VALUE (repeatable)"),
+    set_: Optional[list[str]] = typer.Option(None, "--set", help="physics parameter NAME=VALUE (repeatable)"),
     no_es: bool = typer.Option(False, "--no-es", help="leave out nu-e elastic scattering"),
     es: bool = typer.Option(False, "--es", help="include nu-e scattering where it is off by default (Ar)"),
     momentum_dependent: bool = typer.Option(False, "--momentum-dependent", help="running neutrino charge radius"),
     form_factor: str = typer.Option("helm", help="helm, klein_nystrand, symmetrized_fermi"),
     grid: Optional[str] = typer.Option(None, help="Ar binning: 2d (energy x time, default) or 3d (with F90)"),
-    option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
+    option: Optional[list[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
     timing: Optional[str] = typer.Option(None, "--timing", help=TIMING_HELP),
     reactor_norm: Optional[str] = typer.Option(None, "--reactor-norm", help=REACTOR_NORM_HELP),
-    fix: Optional[List[str]] = typer.Option(None, "--fix", help=FIX_HELP),
-    free: Optional[List[str]] = typer.Option(None, "--free", help=FREE_HELP),
+    fix: Optional[list[str]] = typer.Option(None, "--fix", help=FIX_HELP),
+    free: Optional[list[str]] = typer.Option(None, "--free", help=FREE_HELP),
     as_json: bool = typer.Option(False, "--json", help="print the prediction as JSON"),
     plot: Optional[Path] = typer.Option(None, help="draw the prediction against the data (PNG/PDF)"),
 ) -> None:
@@ -427,13 +432,13 @@ def limit(
     flux: Optional[str] = typer.Option(None, help="Dresden-II flux: hmve (default), hmk, efk"),
     peaks: Optional[str] = typer.Option(
         None,
-        help="Dresden-II 71Ge peaks: fitted (default: L1 centroid and width free) or fixed (nominal energies and resolution widths)",
+        help=PEAKS_HELP,
     ),
-    option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
+    option: Optional[list[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
     timing: Optional[str] = typer.Option(None, "--timing", help=TIMING_HELP),
     reactor_norm: Optional[str] = typer.Option(None, "--reactor-norm", help=REACTOR_NORM_HELP),
-    fix: Optional[List[str]] = typer.Option(None, "--fix", help=FIX_HELP),
-    free: Optional[List[str]] = typer.Option(None, "--free", help=FREE_HELP),
+    fix: Optional[list[str]] = typer.Option(None, "--fix", help=FIX_HELP),
+    free: Optional[list[str]] = typer.Option(None, "--free", help=FREE_HELP),
     no_es: bool = typer.Option(False, "--no-es", help="leave out nu-e scattering"),
     es: bool = typer.Option(False, "--es", help="include nu-e scattering also for Ar"),
     transitions: bool = typer.Option(False, "--transitions", help="profile the transition parameters"),
@@ -534,12 +539,10 @@ def limit(
         if expected_bands < 0:
             raise ValueError(f"--expected-bands must be >= 0, got {expected_bands}")
         rng = _parse_range(range_, "--range")
-        with _busy(
-            f"{param}: profiled scan of {points} points" + (" and its expected counterpart" if expected else "")
-        ):
+        with _busy(f"limit on {param}"):
             res = ana.limit(param, cl=cl, points=points, range=rng, expected=expected)
         if expected_bands:
-            with _busy(f"{param}: expected bands from {expected_bands} pseudo-experiments"):
+            with _busy(f"expected bands of {param}"):
                 res.extra["expected_bands"] = ana.expected_bands(
                     param, expected_bands, cl=cl, seed=seed, backend=backend, workers=workers, scheduler=scheduler
                 )
@@ -599,7 +602,7 @@ def _busy(text: str):
             yield tick
     except KeyboardInterrupt:
         typer.secho(f"interrupted: {text}", fg=typer.colors.YELLOW, err=True)
-        raise typer.Exit(130)
+        raise typer.Exit(130) from None
 
 
 def _limit_by_method(
@@ -732,18 +735,18 @@ def _print_fixed(res: dict) -> None:
 @app.command()
 def contour(
     data: str = typer.Option(..., help=DATA_HELP),
-    param: List[str] = typer.Option(..., help="two parameters: --param A --param B"),
+    param: list[str] = typer.Option(..., help="two parameters: --param A --param B"),
     qf: Optional[str] = typer.Option(None, help="Dresden-II quenching: fef (default), ybe, lindhard"),
     flux: Optional[str] = typer.Option(None, help="Dresden-II flux: hmve (default), hmk, efk"),
     peaks: Optional[str] = typer.Option(
         None,
-        help="Dresden-II 71Ge peaks: fitted (default: L1 centroid and width free) or fixed (nominal energies and resolution widths)",
+        help=PEAKS_HELP,
     ),
-    option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
+    option: Optional[list[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
     timing: Optional[str] = typer.Option(None, "--timing", help=TIMING_HELP),
     reactor_norm: Optional[str] = typer.Option(None, "--reactor-norm", help=REACTOR_NORM_HELP),
-    fix: Optional[List[str]] = typer.Option(None, "--fix", help=FIX_HELP),
-    free: Optional[List[str]] = typer.Option(None, "--free", help=FREE_HELP),
+    fix: Optional[list[str]] = typer.Option(None, "--fix", help=FIX_HELP),
+    free: Optional[list[str]] = typer.Option(None, "--free", help=FREE_HELP),
     no_es: bool = typer.Option(False, "--no-es", help="leave out nu-e scattering"),
     es: bool = typer.Option(False, "--es", help="include nu-e scattering also for Ar"),
     transitions: bool = typer.Option(False, "--transitions", help="profile the transition parameters"),
@@ -752,7 +755,7 @@ def contour(
     scales: str = typer.Option(
         "linear,linear", "--scales", help="axis scales X,Y: linear or log (a log axis needs --range)"
     ),
-    range_: Optional[List[str]] = typer.Option(
+    range_: Optional[list[str]] = typer.Option(
         None,
         "--range",
         help="LOW,HIGH of each parameter, in the order of --param (default: the 3 sigma region, found automatically)",
@@ -840,7 +843,7 @@ def contour(
             raise ValueError("give --range twice (one per --param) or not at all")
         xr, yr = ranges if ranges else (None, None)
         sc = tuple(s.strip() for s in scales.split(","))
-        with _busy(f"{param[0]} x {param[1]}: profiled {points} x {points} grid"):
+        with _busy(f"contour of {param[0]} x {param[1]}"):
             res = ana.contour(param[0], param[1], points=points, x_range=xr, y_range=yr, cl=cl, scales=sc)
     except ValueError as e:
         _fail(str(e))
@@ -864,11 +867,11 @@ def exclusion(
     data: str = typer.Option(..., help=DATA_HELP),
     coupling: str = typer.Option(..., help="mediator coupling: g_zp (vector) or g_phi (scalar)"),
     masses: str = typer.Option("1e-3,1e4,40", help="mediator masses LOW,HIGH,N [MeV], log-spaced"),
-    option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
+    option: Optional[list[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
     no_es: bool = typer.Option(False, "--no-es", help="leave out nu-e scattering"),
     es: bool = typer.Option(False, "--es", help="include nu-e scattering also for Ar"),
-    fix: Optional[List[str]] = typer.Option(None, "--fix", help=FIX_HELP),
-    free: Optional[List[str]] = typer.Option(None, "--free", help=FREE_HELP),
+    fix: Optional[list[str]] = typer.Option(None, "--fix", help=FIX_HELP),
+    free: Optional[list[str]] = typer.Option(None, "--free", help=FREE_HELP),
     cl: float = typer.Option(0.9, help="confidence level in (0, 1)"),
     combined_only: bool = typer.Option(
         False, "--combined-only", help="only the combined curve, not each data set's as well"
@@ -890,9 +893,9 @@ def exclusion(
             raise ValueError(f"--cl must lie in (0, 1), got {cl}")
         ana = Analysis.from_setup(
             _setup(data, None, None, no_es, es, False, False, option=option),
-            **dict(zip(("fixed", "free"), parse_fix_free(fix, free))),
+            **dict(zip(("fixed", "free"), parse_fix_free(fix, free), strict=True)),
         )
-        with _busy(f"{coupling}: exclusion curve over {int(n)} masses"):
+        with _busy(f"exclusion curve of {coupling}"):
             res = ana.exclusion(coupling, (lo, hi, int(n)), cl=cl, each=not combined_only)
     except ValueError as e:
         _fail(str(e))
@@ -1032,7 +1035,7 @@ def _run_analyses(analyses, out: Path, quick: bool, workers: int | None = None, 
             fg=typer.colors.YELLOW,
             err=True,
         )
-        raise typer.Exit(130)
+        raise typer.Exit(130) from None
     except OSError as e:
         _fail(f"cannot write results in {out}: {e}", 1)
     if res["reused"]:
@@ -1187,7 +1190,7 @@ def reproduce(
     force: bool = typer.Option(
         False, "--force", help="recompute analyses whose finished results are in OUT with unchanged inputs"
     ),
-    option: Optional[List[str]] = typer.Option(
+    option: Optional[list[str]] = typer.Option(
         None,
         "--option",
         "-o",
@@ -1229,18 +1232,18 @@ def reproduce(
 @app.command()
 def scan(
     data: str = typer.Option(..., help=DATA_HELP),
-    param: List[str] = typer.Option(..., help="NAME=LOW:HIGH:N for each scanned parameter (repeatable)"),
+    param: list[str] = typer.Option(..., help="NAME=LOW:HIGH:N for each scanned parameter (repeatable)"),
     qf: Optional[str] = typer.Option(None),
     flux: Optional[str] = typer.Option(None),
     peaks: Optional[str] = typer.Option(
         None,
-        help="Dresden-II 71Ge peaks: fitted (default: L1 centroid and width free) or fixed (nominal energies and resolution widths)",
+        help=PEAKS_HELP,
     ),
-    option: Optional[List[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
+    option: Optional[list[str]] = typer.Option(None, "--option", "-o", help=OPTION_HELP),
     timing: Optional[str] = typer.Option(None, "--timing", help=TIMING_HELP),
     reactor_norm: Optional[str] = typer.Option(None, "--reactor-norm", help=REACTOR_NORM_HELP),
-    fix: Optional[List[str]] = typer.Option(None, "--fix", help=FIX_HELP),
-    free: Optional[List[str]] = typer.Option(None, "--free", help=FREE_HELP),
+    fix: Optional[list[str]] = typer.Option(None, "--fix", help=FIX_HELP),
+    free: Optional[list[str]] = typer.Option(None, "--free", help=FREE_HELP),
     no_es: bool = typer.Option(False, "--no-es"),
     es: bool = typer.Option(False, "--es"),
     transitions: bool = typer.Option(False, "--transitions", help="profile transition parameters not scanned"),
@@ -1260,7 +1263,7 @@ def scan(
     cluster; resumable from the partial results in OUT (the Python API's
     ``cevnsfit.Analysis(...).scan(...)``).  Ctrl-C stops it, keeping the finished chunks."""
     from .api import Analysis
-    from .runlog import Progress, stoppable
+    from .runlog import busy, stoppable
 
     try:
         fixed, freed = parse_fix_free(fix, free)
@@ -1299,23 +1302,9 @@ def scan(
         for _, _, n in ranges.values():
             size *= max(int(n), 1)
         try:
-            with stoppable(), Progress(size, "grid points") as prog:
-                state = {"done": 0}
-
-                def advance(k):
-                    if k > state["done"]:
-                        prog.finish(f"{k}/{size} points", k - state["done"], note="done")
-                        state["done"] = k
-
+            with stoppable(), busy("scan"):
                 res = ana.scan(
-                    ranges,
-                    cl=cl,
-                    backend=backend,
-                    workers=workers,
-                    scheduler=scheduler,
-                    chunk_size=chunk_size,
-                    out=out,
-                    progress=advance,
+                    ranges, cl=cl, backend=backend, workers=workers, scheduler=scheduler, chunk_size=chunk_size, out=out
                 )
         except KeyboardInterrupt:
             typer.secho(
@@ -1324,7 +1313,7 @@ def scan(
                 fg=typer.colors.YELLOW,
                 err=True,
             )
-            raise typer.Exit(130)
+            raise typer.Exit(130) from None
     except ValueError as e:
         _fail(str(e))
     if out is not None:

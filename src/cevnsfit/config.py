@@ -277,7 +277,7 @@ class Analysis(create_model("_AnalysisFields", __base__=_AnalysisBase, **_choice
             )
         return {"fixed": fixed, "free": [p for p in free if p not in scanned]}
 
-    def with_default_options(self, options: dict) -> "Analysis":
+    def with_default_options(self, options: dict) -> Analysis:
         """This analysis with the data-set options ``options`` ({name: value}) set where the file
         leaves them at their defaults and one of its data sets declares them (values validated;
         an option no registered data set declares is a ValueError)."""
@@ -349,7 +349,7 @@ def _strip(obj, path=(), index=None):
 def _line_for(loc, index):
     loc = tuple(loc)
     while loc:
-        if loc in index and index[loc]:
+        if index.get(loc):
             return index[loc]
         loc = loc[:-1]
     return None

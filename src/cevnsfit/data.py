@@ -119,7 +119,7 @@ def check(name: str, root: Path | None = None) -> FileStatus:
     return FileStatus(name, p, status, reg[name]["source"])
 
 
-def verify(root: Path | None = None, sets: "tuple[str, ...] | list[str] | None" = None) -> list[FileStatus]:
+def verify(root: Path | None = None, sets: tuple[str, ...] | list[str] | None = None) -> list[FileStatus]:
     """Check every registered file (or those of the given ``sets``); one status per file."""
     reg = registry()
     if sets is not None:

@@ -43,7 +43,7 @@ def metadata(options: dict | None = None) -> dict:
     out = {
         "cevnsfit": __version__,
         "git_commit": git_commit(),
-        "date": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "date": _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
         "python": platform.python_version(),
         "numpy": np.__version__,
     }

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import importlib
 import io
-import json
 from typing import Any
 
 import numpy as np

@@ -183,6 +183,7 @@ class Data:
 
         t0 = time.perf_counter()
         p = self._params(params)
+        self.dataset.point(p)  # refuse what the prediction does not model before fitting
         nuis, fitted, warnings_ = self._nuisances(p, nuisances, profile)
         comps = self.dataset.components(p, nuis)
         totals = {k: float(np.sum(v)) for k, v in comps.items()}
@@ -279,13 +280,13 @@ class Analysis:
                 raise ValueError(f"parameter {p} is both fixed and free")
 
     @classmethod
-    def from_setup(cls, setup, fixed: dict | None = None, free=None) -> "Analysis":
+    def from_setup(cls, setup, fixed: dict | None = None, free=None) -> Analysis:
         """The analysis of a :class:`cevnsfit.inference.analysis.Setup`."""
         d = setup.to_dict()
         return cls(d.pop("data"), fixed=fixed, free=free, **d.pop("options"), **d)
 
     @classmethod
-    def from_file(cls, path) -> "Analysis":
+    def from_file(cls, path) -> Analysis:
         """The analysis of an analysis file (YAML, ``cevnsfit schema``)."""
         from ..config import load as load_config
 

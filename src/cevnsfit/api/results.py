@@ -269,7 +269,7 @@ class ContourResult(Result):
         d = np.asarray(self.delta_chi2, float)
         inside = d <= self.levels.get("cl", self.levels.get("90%", 4.605))
         out = {}
-        for k, (p, axis) in enumerate(zip(self.params, (self.x, self.y))):
+        for k, (p, axis) in enumerate(zip(self.params, (self.x, self.y), strict=True)):
             mask = inside.any(axis=0) if k == 0 else inside.any(axis=1)
             vals = np.asarray(axis)
             ivs, start = [], None
@@ -294,7 +294,7 @@ class ContourResult(Result):
 
     def _rows(self):
         rows = [
-            ("parameters", ", ".join(f"{p} [{u}]" if u else p for p, u in zip(self.params, self.units))),
+            ("parameters", ", ".join(f"{p} [{u}]" if u else p for p, u in zip(self.params, self.units, strict=True))),
             ("grid", f"{len(self.x)} × {len(self.y)}"),
             ("best fit", ", ".join(f"{k} = {_fmt(v)}" for k, v in self.best_fit.items())),
             ("χ²_min", _fmt(self.chi2_min)),
@@ -355,7 +355,7 @@ class FCContourResult(Result):
     def _projection(self, mask) -> dict[str, list]:
         inside = np.asarray(mask, bool)
         out = {}
-        for k, (p, axis) in enumerate(zip(self.params, (self.x, self.y))):
+        for k, (p, axis) in enumerate(zip(self.params, (self.x, self.y), strict=True)):
             m = inside.any(axis=0) if k == 0 else inside.any(axis=1)
             out[p] = [(float(axis[a]), float(axis[b])) for a, b in _runs(m)]
         return out
@@ -388,7 +388,7 @@ class FCContourResult(Result):
     def _rows(self):
         crit = np.asarray(self.critical_delta_chi2, float)
         rows = [
-            ("parameters", ", ".join(f"{p} [{u}]" if u else p for p, u in zip(self.params, self.units))),
+            ("parameters", ", ".join(f"{p} [{u}]" if u else p for p, u in zip(self.params, self.units, strict=True))),
             ("grid", f"{len(self.x)} × {len(self.y)}, {self.n_toys} pseudo-experiments per point (seed {self.seed})"),
             ("best fit", ", ".join(f"{k} = {_fmt(v)}" for k, v in self.best_fit.items())),
             (
@@ -472,7 +472,7 @@ class PosteriorResult(Result):
 
     def _rows(self):
         rows = [
-            ("parameters", ", ".join(f"{p} [{u}]" if u else p for p, u in zip(self.params, self.units))),
+            ("parameters", ", ".join(f"{p} [{u}]" if u else p for p, u in zip(self.params, self.units, strict=True))),
             ("prior", self.prior),
         ]
         for p, m in self.marginals.items():
@@ -569,7 +569,7 @@ class ScanResult(Result):
     extra: dict = field(default_factory=dict)
 
     @classmethod
-    def from_grid(cls, grid, cl: float = 0.9, meta: dict | None = None) -> "ScanResult":
+    def from_grid(cls, grid, cl: float = 0.9, meta: dict | None = None) -> ScanResult:
         """From a :class:`~cevnsfit.inference.distributed.GridResult`."""
         d = grid.to_dict()
         n_bad = int((~np.asarray(grid.converged)).sum())

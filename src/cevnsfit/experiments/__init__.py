@@ -29,19 +29,19 @@ NAMES = tuple(REGISTRY)
 COMMON_OPTIONS = ("es", "momentum_dependent", "form_factor")
 
 __all__ = [
-    "REGISTRY",
-    "NAMES",
     "COMMON_OPTIONS",
+    "NAMES",
+    "REGISTRY",
     "ExperimentInfo",
     "Option",
-    "info",
-    "describe",
-    "default_es",
-    "check_name",
-    "parse_list",
     "all_options",
-    "split_options",
+    "check_name",
+    "default_es",
+    "describe",
+    "info",
     "load",
+    "parse_list",
+    "split_options",
 ]
 
 

@@ -85,6 +85,9 @@ class Nuisance:
     ``source`` says where the number comes from. Values are in the natural unit of the
     nuisance (fractional normalisation shifts, sigma multiples of a template variation, microseconds).
     ``limits`` bound it; a normalisation shift ``eta_*`` without limits stays >= -1.
+    ``kinks`` are values where the prediction's derivative in it jumps (the anchors of a
+    piecewise-linear template interpolation): a profiled fit whose minimum sits on one is finished
+    with the nuisance held there (:func:`cevnsfit.inference.fit.pin_kinks`).
     """
 
     name: str
@@ -92,6 +95,7 @@ class Nuisance:
     sigma: float | None
     source: str
     limits: tuple[float, float] | None = None
+    kinks: tuple[float, ...] = ()
 
     def penalty(self, value):
         """((value - central) / sigma)^2, 0 for a free nuisance (float or array)."""
@@ -122,6 +126,18 @@ class Axis:
     @property
     def n(self) -> int:
         return len(self.edges) - 1
+
+
+def uniform(*arrays) -> bool:
+    """Whether every (n,) nuisance array holds one value for all points (a scalar broadcast by
+    :meth:`DataSet.nuisance_arrays`: stride 0): a data set may then compute what depends only on
+    those nuisances once and broadcast it."""
+    return all(a.shape[0] <= 1 or a.strides[0] == 0 for a in arrays)
+
+
+def first(a: np.ndarray) -> np.ndarray:
+    """The first entry of an (n, ...) array, keeping the axis: (1, ...)."""
+    return a[:1]
 
 
 class Derivatives(NamedTuple):
@@ -183,6 +199,9 @@ class DataSet(ABC):
     #: a data set that contracts its templates through :meth:`contract_templates` models the
     #: non-polynomial parameters too (neutron radii, mediator masses, sterile oscillations)
     keyed_templates = False
+    #: physics parameters the data set is by nature not sensitive to, each with the reason: a point
+    #: or a fit that moves one is refused with that reason (:meth:`check_points`)
+    unmodelled_reasons: ClassVar[dict[str, str]] = {}
 
     def nominal_templates(self, channel: str):
         """The :class:`~cevnsfit.inference.templates.ComponentTemplates` of ``channel`` at nominal
@@ -320,8 +339,19 @@ class DataSet(ABC):
         """One validated point as :class:`Points` (refusing parameters the data set does not
         model; see :attr:`parameters`)."""
         pts = Points.from_params(params)
-        pts.check_only(self.parameters)
+        self.check_points(pts)
         return pts
+
+    def check_points(self, pts: Points) -> None:
+        """ValueError if the points move a parameter the prediction does not model (:attr:`parameters`),
+        with the reason when the data set is by nature not sensitive to it (:attr:`unmodelled_reasons`)."""
+        bad = pts.moved(self.parameters)
+        if not bad:
+            return
+        why = [p for p in bad if p in self.unmodelled_reasons]
+        if why:
+            raise ValueError(not_sensitive_message(self, why))
+        pts.check_only(self.parameters)
 
     def _fast(self) -> bool:
         return type(self).predict_points is not DataSet.predict_points
@@ -374,12 +404,15 @@ class DataSet(ABC):
     def expected_batch(self, values, nuis: dict | None = None, base: Params | None = None) -> np.ndarray:
         """Expected counts (n_points, n_bins) for n physics points (``values``: name -> (n,) array,
         or a :class:`Points`) and nuisances (name -> scalar or (n,) array)."""
+        from ..inference.backends import one_blas_thread
+
         pts = self._points(values, base)
-        pts.check_only(self.parameters)
+        self.check_points(pts)
         nv = self.nuisance_arrays(nuis, pts.n)
-        if self._fast():
+        if not self._fast():
+            return self._expected_loop(pts, nv)
+        with one_blas_thread():  # small products: threads cost more than they save
             return self.predict_points(pts, nv)[0][:, 0]
-        return self._expected_loop(pts, nv)
 
     def _expected_loop(self, pts: Points, nv: dict) -> np.ndarray:
         return np.stack(
@@ -415,7 +448,7 @@ class DataSet(ABC):
         wrt_n = [w for w in wrt if w in nuis_names]
         wrt_p = [w for w in wrt if w not in nuis_names]
         pts0 = self._points(values, base)
-        pts0.check_only(self.parameters)
+        self.check_points(pts0)
         nv = self.nuisance_arrays(nuis, pts0.n)
         fast = self._fast()
         exact = self.analytic_parameters if fast else frozenset()
@@ -423,8 +456,11 @@ class DataSet(ABC):
         ac = [p for p in curvature if p in exact]
         d, d2 = {}, {}
         if fast:
+            from ..inference.backends import one_blas_thread
+
             pts = Points.from_matrix(pts0.V, ap, ac)
-            out, dn = self.predict_points(pts, nv, derivatives=bool(wrt_n))
+            with one_blas_thread():
+                out, dn = self.predict_points(pts, nv, derivatives=bool(wrt_n))
             expected = out[:, 0]
             for j, p in enumerate(ap):
                 d[p] = out[:, 1 + j]
@@ -497,7 +533,7 @@ class DataSet(ABC):
         return encode(self)
 
     @classmethod
-    def from_state(cls, desc: dict, arrays: dict) -> "DataSet":
+    def from_state(cls, desc: dict, arrays: dict) -> DataSet:
         """The data set stored by :meth:`to_state`."""
         from ..state import StateError, decode
 
@@ -505,3 +541,9 @@ class DataSet(ABC):
         if not isinstance(obj, cls):
             raise StateError(f"stored state holds a {type(obj).__name__}, not a {cls.__name__}")
         return obj
+
+
+def not_sensitive_message(ds, names) -> str:
+    """The error for parameters ``names`` that data set ``ds`` is by nature not sensitive to."""
+    reasons = dict.fromkeys(ds.unmodelled_reasons[p] for p in names)
+    return f"{ds.name} is not sensitive to {', '.join(names)}: " + "; ".join(reasons)

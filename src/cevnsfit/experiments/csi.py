@@ -42,8 +42,9 @@ alone (prior removed) put the offset at +0.08 +- 0.045 us, so the prior hardly m
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -55,8 +56,8 @@ from ..physics import cevns
 from ..physics.monomials import Points
 from ..physics.parameters import Params
 from ..physics.target import zeff_edges
-from ..sources.snsflux import ReleaseTimeProfile
 from ..sources.oscillation import sns_baseline
+from ..sources.snsflux import ReleaseTimeProfile
 from . import menu
 from .base import Axis, DataSet, Nuisance
 from .registry import ExperimentInfo, Option
@@ -91,7 +92,7 @@ def time_efficiency(t) -> np.ndarray:
     return np.where(t < 0.52, 1.0, np.exp(-0.0494 * (t - 0.52)))
 
 
-@lru_cache(maxsize=None)
+@cache
 def efficiency_coefficients() -> dict[str, tuple[float, ...]]:
     rows = [
         tuple(float(v) for v in line.split())
@@ -100,7 +101,7 @@ def efficiency_coefficients() -> dict[str, tuple[float, ...]]:
     ]
     if len(rows) != 3 or any(len(r) != 4 for r in rows):
         raise data.DataError("coherent_csi_2021/effCoefficients.txt: expected 3 rows of 4 coefficients")
-    return dict(zip(EFF_VARIANTS, rows))
+    return dict(zip(EFF_VARIANTS, rows, strict=True))
 
 
 def energy_efficiency(x, variant: str = "nominal") -> np.ndarray:
@@ -117,7 +118,7 @@ def pe_response(eee_kev, edges=PE_EDGES, efficiency=None) -> np.ndarray:
     return binned_with_efficiency(lambda x: gamma_cdf(x[:, None], mean[None, :], shape[None, :]), edges, efficiency)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _events(name: str) -> np.ndarray:
     arr = np.loadtxt(data.path(f"coherent_csi_2021/{name}"), comments="#")
     if arr.ndim != 2 or arr.shape[1] != 2:
@@ -141,7 +142,7 @@ def _rebin_pdf(centres, values, edges) -> np.ndarray:
     return np.diff(np.interp(edges, grid, cum))
 
 
-@lru_cache(maxsize=None)
+@cache
 def background_template(kind: str) -> np.ndarray:
     """BRN or NIN (kind = "brn" / "nin") in the 9 x 11 bins: energy PDF x time PDF x time
     efficiency, normalised to the expected events in the ROI (18 BRN, 5.6 NIN)."""
@@ -163,7 +164,7 @@ def steady_state_flat(ac: np.ndarray, n_sub: int = 50) -> np.ndarray:
     w = np.array(
         [
             np.mean(time_efficiency(np.linspace(a, b, 2 * n_sub + 1)[1::2])) * (b - a)
-            for a, b in zip(TIME_EDGES[:-1], TIME_EDGES[1:])
+            for a, b in itertools.pairwise(TIME_EDGES)
         ]
     )
     return np.outer(ac.sum(axis=1), w / w.sum())
@@ -325,7 +326,7 @@ class CsI2021(DataSet):
         raw = self.contract_templates(points)  # channel -> (n, D, V, K, E)
         p, dp = self._timing.batch(nv["t_offset"], derivatives)
         kidx = [self._timing.kinds.index(k) for k in self.kinds]
-        tk = p[:, kidx]
+        tk = np.broadcast_to(p[:1, kidx], (p.shape[0], len(kidx), p.shape[2])) if p.strides[0] == 0 else p[:, kidx]
         norm = 1.0 + nv["eta_cevns"]
         sig, d = {}, {}
         counts0 = 0.0

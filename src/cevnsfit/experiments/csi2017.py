@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import yaml
@@ -75,7 +75,7 @@ SIGNAL_MODELS = ("prior", "free")
 N_PE_MAX = 200  # photoelectron counts summed for the Poisson response (mean < 60 PE in the ROI)
 
 
-@lru_cache(maxsize=None)
+@cache
 def parameters() -> dict:
     """The release's ``coherent_parameters.yaml``, name -> entry."""
     raw = yaml.safe_load(data.path(f"{DIR}/coherent_parameters.yaml").read_text())
@@ -115,7 +115,7 @@ def pe_response(mean_pe, edges=PE_EDGES) -> np.ndarray:
     return np.diff(cum[edges.astype(int)], axis=0)
 
 
-@lru_cache(maxsize=None)
+@cache
 def grid(name: str) -> np.ndarray:
     """A released (PE, time) count grid, shape (25, 24), from ``data_<name>.txt``."""
     arr = np.loadtxt(
@@ -138,7 +138,7 @@ def roi(h: np.ndarray) -> np.ndarray:
     return h[i0 : i0 + PE_EDGES.size - 1, : TIME_EDGES.size - 1]
 
 
-@lru_cache(maxsize=None)
+@cache
 def arrival_pdf(kind: str) -> np.ndarray:
     """Released arrival-time PDF (``promptNeutrinos``, ``delayedNeutrinos``, ``promptNeutrons``) in
     the 24 bins of 0.5 us."""

@@ -31,8 +31,8 @@ Pipeline (docs/physics.md):
     also puts a 3 % prior on M/L1 (fixed here; freeing it moves nothing).  The fit
     puts L1 at 1.2924 keV with sigma = 69.5 eV (the formula gives 70.8 eV) and chi^2 = 103.7 for
     130 bins.
-  - ``"fixed"``: the background model of docs/physics.md literally, centroids at the nominal energies and every width from
-    the resolution formula.  A 4.6 eV offset of the L1 line against its 10 eV bins is then left in
+  - ``"fixed"``: the background model of docs/physics.md literally, centroids at the nominal energies and
+    every width from the resolution formula.  A 4.6 eV offset of the L1 line against its 10 eV bins is then left in
     the residuals: chi^2 = 226.6 for 130 bins, and the free flat + exponential background absorbs
     part of any low-energy signal (weaker magnetic-moment limits; docs/reproduction.md).
 * chi^2: Gaussian over the Rx-ON bins with the released errors.
@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -58,7 +58,7 @@ from ..sources.oscillation import reactor_baseline
 from ..sources.reactor import MODELS as FLUX_MODELS
 from ..sources.reactor import NORMALISATIONS, reactor_spectrum
 from . import menu
-from .base import Axis, DataSet, Nuisance
+from .base import Axis, DataSet, Nuisance, first, uniform
 from .registry import ExperimentInfo, Option
 
 QF_MODELS = ("fef", "ybe", "lindhard")
@@ -80,7 +80,7 @@ def resolution(eee_kev) -> np.ndarray:
     return np.sqrt(SIGMA_N_KEV**2 + ETA_KEV * FANO * np.maximum(np.asarray(eee_kev, float), 0.0))
 
 
-@lru_cache(maxsize=None)
+@cache
 def release() -> np.ndarray:
     arr = np.loadtxt(data.path("dresden2_2022/data_release.txt"))
     if arr.shape != (130, 5):
@@ -336,17 +336,24 @@ class Dresden2(DataSet):
         raw = self.contract_templates(points)  # channel -> (n, D, 1, B)
         sig = {ch: norm[:, None, None] * v[:, :, 0, :] for ch, v in raw.items()}
         fitted = self.peaks == "fitted"
+        names = ["bkg_flat", "bkg_exp_amp", "bkg_exp_slope", "bkg_l1"] + (["l1_centre", "l1_width"] if fitted else [])
+        n = points.n
+        one = n > 1 and uniform(*(nv[k] for k in names))  # the same background for every point
+        b = {k: (first(nv[k]) if one else nv[k]) for k in names}
         bkg, d = background_batch(
             E_EDGES,
-            nv["bkg_flat"],
-            nv["bkg_exp_amp"],
-            nv["bkg_exp_slope"],
-            nv["bkg_l1"],
+            b["bkg_flat"],
+            b["bkg_exp_amp"],
+            b["bkg_exp_slope"],
+            b["bkg_l1"],
             dict(self.peak_ratios),
-            nv["l1_centre"] if fitted else None,
-            nv["l1_width"] if fitted else None,
+            b.get("l1_centre"),
+            b.get("l1_width"),
             derivatives,
         )
+        if one:
+            bkg = np.broadcast_to(bkg, (n, bkg.shape[1]))
+            d = None if d is None else {k: np.broadcast_to(v, (n, v.shape[-1])) for k, v in d.items()}
         if derivatives:
             d["eta_flux"] = sum(v[:, 0, 0, :] for v in raw.values())
         return sig, bkg, d

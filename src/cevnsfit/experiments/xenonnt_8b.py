@@ -32,6 +32,12 @@ Neutrino-electron scattering is not part of this data set: its electron recoils 
 ER background template (whose normalisation is free within 100 %), and the release has no
 electron-recoil response to fold a modified ES spectrum through.  The mono-energetic grid ends
 at 5 keV: recoils above 5.05 keV (none for 8B, some for a light mediator) are not counted.
+
+New physics: NSI with quarks, the light vector (universal or B-L, option ``zp_model``) and scalar
+mediators and the xenon neutron radius ``rn_xe`` act on the recoil spectrum R(E_nr); the masses and
+the radius through templates rebuilt per value (:mod:`cevnsfit.inference.nonpolynomial`), as for
+the laboratory data sets.  Short-baseline sterile parameters are refused with the reason
+(:data:`cevnsfit.experiments.menu.SOLAR_UNMODELLED`).
 """
 
 from __future__ import annotations
@@ -40,13 +46,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..constants import FLAVOURS
 from ..detectors.response import recoil_quadrature
 from ..inference.templates import build_templates
 from ..physics import cevns
 from ..physics.parameters import Params
 from ..physics.target import Target
 from ..sources import solar
-from ..constants import FLAVOURS
 from . import menu
 from . import xenonnt_release as rel
 from .base import Axis, DataSet, Nuisance
@@ -59,6 +65,8 @@ SNO_B8 = (5.25e6, 0.0381)
 B8_FLUX = ("sno", "ssm")
 AC_SIGMA = {"sr0": 0.0904, "sr1": 0.0576}
 NUFIT = ("6.0", "6.1", "5.3", "5.2", "5.1", "5.0")
+#: inner yield anchors [sigma]: the bilinear interpolation has kinks there, where profiled fits often end
+ANCHORS = (-2.0, -1.0, 0.0, 1.0, 2.0)
 #: every physics parameter: the solar flux has all three flavours at Earth
 SOLAR_SENSITIVE = (
     "sin2w",
@@ -99,6 +107,7 @@ class XenonNT8B(DataSet):
     opts: cevns.Options = field(default_factory=cevns.Options)
     per_decade: int = 60
     keyed_templates = True
+    unmodelled_reasons = menu.SOLAR_UNMODELLED
 
     def __post_init__(self):
         if self.b8_flux not in B8_FLUX:
@@ -155,8 +164,8 @@ class XenonNT8B(DataSet):
             ),
             Nuisance("eta_er", 0.0, 1.0, "electronic-recoil background, 100 %"),
             Nuisance("eta_nr", 0.0, 0.58, "radiogenic neutrons, 58 %"),
-            Nuisance("t_ly", 0.0, 1.0, "light-yield morphing (sigma units)", (-3.0, 3.0)),
-            Nuisance("t_qy", 0.0, 1.0, "charge-yield morphing (sigma units)", (-3.0, 3.0)),
+            Nuisance("t_ly", 0.0, 1.0, "light-yield morphing (sigma units)", (-3.0, 3.0), ANCHORS),
+            Nuisance("t_qy", 0.0, 1.0, "charge-yield morphing (sigma units)", (-3.0, 3.0), ANCHORS),
         )
         self.sensitive_to = SOLAR_SENSITIVE + menu.measured(self, FLAVOURS)
 
@@ -184,7 +193,7 @@ class XenonNT8B(DataSet):
         tl, tq = np.clip(nv["t_ly"], -3.0, 3.0) + 3.0, np.clip(nv["t_qy"], -3.0, 3.0) + 3.0
         ci = np.minimum(np.floor(tl).astype(int), 5)
         cj = np.minimum(np.floor(tq).astype(int), 5)
-        for i, j in set(zip(ci.tolist(), cj.tolist())):
+        for i, j in set(zip(ci.tolist(), cj.tolist(), strict=True)):
             sel = np.flatnonzero((ci == i) & (cj == j))
             fx, fy = tl[sel] - i, tq[sel] - j
             corners = (
@@ -204,8 +213,10 @@ class XenonNT8B(DataSet):
                 if derivatives:
                     c0 = c[:, 0].reshape(-1, 3, 81) * eff[sel, 0]
                     r0 = (1.0 + nv["eta_nr"][sel])[:, None, None] * self.rg[None, :, i + di, j + dj]
-                    inside_l = (nv["t_ly"][sel] > -3.0) & (nv["t_ly"][sel] < 3.0)
-                    inside_q = (nv["t_qy"][sel] > -3.0) & (nv["t_qy"][sel] < 3.0)
+                    # the inner one-sided derivative on the anchor range's ends (zero only beyond them, where
+                    # the yields are clipped): at a bound the profiler must see which way the chi^2 goes
+                    inside_l = (nv["t_ly"][sel] >= -3.0) & (nv["t_ly"][sel] <= 3.0)
+                    inside_q = (nv["t_qy"][sel] >= -3.0) & (nv["t_qy"][sel] <= 3.0)
                     d["t_ly"][sel] += (inside_l * dwx)[:, None, None] * (c0 + r0)
                     d["t_qy"][sel] += (inside_q * dwy)[:, None, None] * (c0 + r0)
                     d["eta_b8_raw"][sel] += w[:, None, None] * (b8[sel, 0] @ m).reshape(-1, 3, 81)

@@ -25,23 +25,30 @@ Pipeline:
 
 CEvNS does not contribute: solar-neutrino nuclear recoils lie below 1 keV of electron-equivalent
 energy.  With the es option off this data set has no signal: that is an error.
+
+New physics: the light vector and scalar mediators act through the ES cross section (propagator
+1/(2 m_e T + m^2); the templates are rebuilt per mediator mass like those of the laboratory data
+sets, :mod:`cevnsfit.inference.nonpolynomial`).  The NSI with quarks and the xenon neutron radius
+do not act on electron recoils: this data set does not measure them (a limit on one is an error),
+though a combined fit may float them.  Short-baseline sterile parameters are refused with the
+reason (:data:`cevnsfit.experiments.menu.SOLAR_UNMODELLED`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from scipy.special import ndtr
 
 from .. import data
+from ..constants import FLAVOURS
 from ..detectors.response import binned_with_efficiency, recoil_quadrature
 from ..inference.templates import build_templates
 from ..physics import cevns
 from ..physics.parameters import Params
 from ..physics.target import Target, zeff_edges
-from ..constants import FLAVOURS
 from ..sources import solar
 from . import menu
 from .base import Axis, DataSet, Nuisance
@@ -63,7 +70,7 @@ def resolution(e_kev, scale: float = 1.0) -> np.ndarray:
     return scale * (RES_A * np.sqrt(e) + RES_B * e)
 
 
-@lru_cache(maxsize=None)
+@cache
 def release() -> dict[str, np.ndarray]:
     """Events [keV], efficiency table (E_rec [keV], efficiency), B0 (centres, events/(t yr keV))."""
     ev = np.loadtxt(data.path(f"{DIR}/data_unbinned_1to30kev.txt"))
@@ -119,6 +126,7 @@ class XenonNTER(DataSet):
     opts: cevns.Options = field(default_factory=cevns.Options)
     per_decade: int = 40
     keyed_templates = True
+    unmodelled_reasons = menu.SOLAR_UNMODELLED
 
     def __post_init__(self):
         if self.zeff not in ZEFF_MODELS:
@@ -171,20 +179,21 @@ class XenonNTER(DataSet):
         )
         self._flux_keys = [f"eta_{c.lower()}" for c in solar.COMPONENTS]
         self._index = {c: np.flatnonzero(self.component_of == c) for c in solar.COMPONENTS}
-        self.sensitive_to = SOLAR_SENSITIVE + menu.measured(self, FLAVOURS)
+        # electron recoils only: the mediators act, the NSI with quarks and the xenon neutron radius do not
+        self.sensitive_to = SOLAR_SENSITIVE + menu.measured(self, FLAVOURS, nuclear=False)
 
     # -----------------------------------------------------------------------------------------
     def _parts(self, points, nv: dict, derivatives: bool = False):
         raw = self.contract_templates(points)["es"]  # (n, D, K, B)
         f = np.ones((raw.shape[0], len(self.spectra)))
-        for c, key in zip(solar.COMPONENTS, self._flux_keys):
+        for c, key in zip(solar.COMPONENTS, self._flux_keys, strict=True):
             f[:, self._index[c]] = (1.0 + nv[key])[:, None]
         es = np.matmul(f[:, None, None, :], raw)[:, :, 0, :]  # (n, D, B)
         bkg = (1.0 + nv["bkg_norm"])[:, None] * self.background[None]
         d = {}
         if derivatives:
             d["bkg_norm"] = np.broadcast_to(self.background, bkg.shape).copy()
-            for c, key in zip(solar.COMPONENTS, self._flux_keys):
+            for c, key in zip(solar.COMPONENTS, self._flux_keys, strict=True):
                 d[key] = raw[:, 0, self._index[c]].sum(1)
         return es, bkg, d
 

@@ -1,9 +1,9 @@
 """The published analyses as functions: 1D limits and 2D contours with everything else profiled.
 
-In every analysis (as in Atzori Corona et al., JHEP 09 (2022) 164) the parameters of one family (magnetic moments, charge radii,
-millicharges) that the chosen data sets measure float together; the limit on one is obtained by
-profiling the others.  Transition parameters are fixed to zero or profiled.  Parameters of the
-other families stay at their SM values.
+In every analysis (as in Atzori Corona et al., JHEP 09 (2022) 164) the parameters of one family
+(magnetic moments, charge radii, millicharges) that the chosen data sets measure float together;
+the limit on one is obtained by profiling the others.  Transition parameters are fixed to zero or
+profiled.  Parameters of the other families stay at their SM values.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from .. import experiments
 from ..physics.parameters import UNITS, Params, default_limits
 from .fit import Likelihood
 from .profile import Contour, Profiler, delta_chi2_threshold, modulus_only, profile_grid_2d, scan_intervals, sigma_to_cl
+from .progress import Stage, labelled
 
 #: parameter families; the flavour-universal moment mu_nu is a family of its own (a limit on it
 #: keeps the flavoured moments at zero, and a limit on mu_e does not profile mu_nu).  The
@@ -150,7 +151,7 @@ class Setup:
         }
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Setup":
+    def from_dict(cls, d: dict) -> Setup:
         d = dict(d)
         opts = d.pop("options", {}) or {}
         return cls(tuple(d.pop("data")), **d, **opts)
@@ -164,7 +165,7 @@ class Setup:
             "momentum_dependent": self.momentum_dependent,
             "form_factor": self.form_factor,
         }
-        for n, items in self.model_options:
+        for _n, items in self.model_options:
             for k, v in items:
                 out[k] = v
         return out
@@ -210,13 +211,27 @@ def free_parameters(params_of_interest, datasets, transitions: bool) -> list[str
         if is_transition(p) and not transitions:
             continue
         out.append(p)
+    refuse_unmodelled(params_of_interest, datasets)
     for p in params_of_interest:
         if p not in measured:
             raise ValueError(
                 f"parameter {p} is not measured by {[d.name for d in datasets]}; "
                 f"they measure: {', '.join(sorted(measured))}"
             )
+    refuse_unmodelled(out, datasets)
     return out
+
+
+def refuse_unmodelled(names, datasets) -> None:
+    """ValueError, with the reason, if a data set is by nature not sensitive to one of ``names``
+    (e.g. solar neutrinos and short-baseline sterile oscillations): a fit that floats it together
+    with that data set would silently treat it as absent there."""
+    from ..experiments.base import not_sensitive_message
+
+    for d in datasets:
+        bad = [p for p in names if p in getattr(d, "unmodelled_reasons", {})]
+        if bad:
+            raise ValueError(not_sensitive_message(d, bad))
 
 
 def resolve_fixed(fixed) -> dict[str, float]:
@@ -253,6 +268,7 @@ def physics_parameters(params_of_interest, datasets, transitions: bool, fixed=No
             raise ValueError(f"parameter {p} is scanned: it cannot also be fixed")
     out = free_parameters(params_of_interest, datasets, transitions)
     measured = set().union(*(d.sensitive_to for d in datasets))
+    refuse_unmodelled(free, datasets)
     for p in free:
         if p not in measured:
             raise ValueError(f"parameter {p} is not measured by {[d.name for d in datasets]}: it cannot be free")
@@ -359,7 +375,7 @@ def _scan_range(prof: Profiler, param: str, level: float, lo_phys: float | None)
                     break
             rungs[direction] = xs
         flat = [(d, k, x) for d, xs in rungs.items() for k, x, stop in xs if not stop]
-        verdict = dict(zip([(d, k) for d, k, _ in flat], excluded([x for _, _, x in flat])))
+        verdict = dict(zip([(d, k) for d, k, _ in flat], excluded([x for _, _, x in flat]), strict=True))
         for direction, xs in rungs.items():
             for k, x, stop in xs:
                 if stop or verdict[(direction, k)]:
@@ -422,9 +438,11 @@ def limit(
     free, fixed = physics_parameters([param], dss, setup.transitions, fixed, free)
     lik = Likelihood(dss, poi=free, fixed=fixed)
     prof = Profiler(lik)
+    Stage("global fit")
     best = prof.global_fit()
     lo_phys = _lo_phys(param)
     if scan_range is None:
+        Stage(f"bracketing the allowed range of {param}")
         lo, hi = _scan_range(prof, param, level, lo_phys)
     else:
         lo, hi = map(float, scan_range)
@@ -437,6 +455,8 @@ def limit(
     best = prof.best
     delta = scan.chi2 - best.chi2
 
+    if refine:
+        Stage("interval ends")
     intervals = scan_intervals(prof, scan, level, refine)
     warnings_ = list(range_warnings)
     if not best.converged:
@@ -478,11 +498,12 @@ def limit(
     if expected:
         from .expected import expected_limit
 
-        out.update(
-            expected_limit(
-                setup, param, dss, free, fixed, cl=cl, n_points=n_points, scan_range=scan_range, refine=refine
+        with labelled("expected (Asimov): "):
+            out.update(
+                expected_limit(
+                    setup, param, dss, free, fixed, cl=cl, n_points=n_points, scan_range=scan_range, refine=refine
+                )
             )
-        )
     out["seconds"] = time.perf_counter() - t0
     return out
 
@@ -514,6 +535,7 @@ def contour(
     free, fixed = physics_parameters([px, py], dss, setup.transitions, fixed, free)
     lik = Likelihood(dss, poi=free, fixed=fixed)
     prof = Profiler(lik)
+    Stage("global fit")
     prof.global_fit()
     level = delta_chi2_threshold(0.9, 2)
     ranges = []
@@ -521,10 +543,11 @@ def contour(
         if r is None:
             if sc == "log":
                 raise ValueError(f"a log axis of {p} needs an explicit range")
+            Stage(f"bracketing the 3 sigma range of {p}")
             r = _scan_range(prof, p, delta_chi2_threshold(sigma_to_cl(3), 2), _lo_phys(p))
         ranges.append(r)
     axes = []
-    for (lo, hi), sc, p in zip(ranges, scales, (px, py)):
+    for (lo, hi), sc, p in zip(ranges, scales, (px, py), strict=True):
         if sc == "log" and not (lo > 0 and hi > lo):
             raise ValueError(f"a log axis of {p} needs 0 < low < high, got [{lo:g}, {hi:g}]")
         axes.append(np.geomspace(lo, hi, n) if sc == "log" else np.linspace(lo, hi, n))

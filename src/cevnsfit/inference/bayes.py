@@ -169,7 +169,7 @@ class Posterior:
         """:meth:`loglike_batch` of one point."""
         return float(self.loglike_batch(np.asarray(x, float)[None, :])[0])
 
-    def run(self, nlive: int = 500, seed: int = 0, dlogz: float = 0.1, queue_size: int | None = None) -> "Posterior":
+    def run(self, nlive: int = 500, seed: int = 0, dlogz: float = 0.1, queue_size: int | None = None) -> Posterior:
         """Nested sampling with dynesty (multi-ellipsoid bounds, its default proposals).  The
         likelihood calls of ``queue_size`` proposals at a time (default: :func:`queue_size_for`)
         are evaluated together (:class:`cevnsfit.inference.lockstep.LockstepPool`); 1 runs

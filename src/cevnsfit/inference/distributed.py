@@ -5,8 +5,9 @@ values, and the other free physics parameters that are profiled (by default ever
 the same families that the data sets measure, as in :func:`cevnsfit.inference.analysis.limit`).
 Nuisances are always profiled.  :func:`grid_scan` cuts the grid (C order, flattened) into chunks
 of ``chunk_size`` points and runs them on a back-end of :mod:`cevnsfit.inference.backends`
-("serial", "processes" -- the default -- or "dask"); the worker processes start, and load the
-data sets, while the calling process computes the global fit.
+("serial", "processes" -- the default -- or "dask"); the data sets are built once, in the
+calling process, and sent to the workers as they start, while the calling process computes the
+global fit.
 
 Each chunk is profiled in batches (:mod:`cevnsfit.inference.nuisance`): the grid is divided into
 fixed blocks of :data:`BLOCK` consecutive points, and every point of a block -- with the mirror
@@ -40,9 +41,10 @@ import numpy as np
 
 from ..physics.parameters import MODULUS_ONLY, Params
 from .analysis import Setup, free_parameters, physics_parameters, resolve_fixed
-from .backends import BACKENDS, DATA_ENV, LOCK, adopt_data_dir, check_backend, iter_tasks, single_thread_blas
+from .backends import BACKENDS, DATA_ENV, LOCK, adopt_data_dir, check_backend, iter_tasks, prestart, single_thread_blas
 from .fit import FitResult, Likelihood
 from .profile import Profiler, delta_chi2_threshold, intervals_from_scan
+from .progress import Stage
 from .scanstore import (
     SPEC_FILE,
     atomic_write_bytes,
@@ -134,7 +136,7 @@ class GridSpec:
         axes = tuple(self.axes)
         if len(axes) != len(params):
             raise ValueError(f"{len(params)} parameter(s) {list(params)} but {len(axes)} grid axis/axes")
-        axes = tuple(_as_axis(p, a) for p, a in zip(params, axes))
+        axes = tuple(_as_axis(p, a) for p, a in zip(params, axes, strict=True))
         fixed = resolve_fixed(dict(self.fixed))
         clash = [p for p in params if p in fixed]
         if clash:
@@ -173,7 +175,7 @@ class GridSpec:
     @classmethod
     def from_axes(
         cls, setup: Setup, axes: Mapping[str, Sequence[float]], profiled=None, fixed=None, free=None
-    ) -> "GridSpec":
+    ) -> GridSpec:
         """``GridSpec.from_axes(setup, {"r2_ee": [...], "r2_emu": [...]})``; ``fixed``/``free`` as
         in :func:`cevnsfit.inference.analysis.physics_parameters` (``free`` adds profiled ones)."""
         fixed = resolve_fixed(fixed)
@@ -186,7 +188,7 @@ class GridSpec:
     @classmethod
     def from_ranges(
         cls, setup: Setup, ranges: Mapping[str, tuple[float, float, int]], profiled=None, fixed=None, free=None
-    ) -> "GridSpec":
+    ) -> GridSpec:
         """``GridSpec.from_ranges(setup, {"r2_ee": (-80, 40, 25), ...})``: ``np.linspace`` grids."""
         axes = {}
         for p, r in ranges.items():
@@ -203,7 +205,7 @@ class GridSpec:
         return cls.from_axes(setup, axes, profiled, fixed, free)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "GridSpec":
+    def from_dict(cls, d: dict) -> GridSpec:
         return cls(
             Setup.from_dict(d["setup"]),
             tuple(d["params"]),
@@ -253,14 +255,24 @@ class GridSpec:
 # ------------------------------------------------------------------------------------------
 # the work of one chunk (runs in a worker)
 # ------------------------------------------------------------------------------------------
-@lru_cache(maxsize=8)
+#: data sets sent by the caller to this worker process (by :func:`_install_datasets`)
+_INSTALLED: dict = {}
+
+
 def _datasets(setup: Setup) -> tuple:
-    """The data sets of a set-up, built with one BLAS thread and memoised per process.
+    """The data sets of a set-up, built with one BLAS thread and memoised per process (or, in a
+    worker, those the caller built and sent: the same arrays, and no build per worker).
 
     They are built anew rather than taken from the cache of :func:`experiments.load`: building
     a data set involves matrix products whose last digits depend on the BLAS thread count that
     was in force when it was first loaded in this process.  (Mirrors :meth:`Setup.datasets`.)
     """
+    hit = _INSTALLED.get(setup)
+    return hit if hit is not None else _build_datasets(setup)
+
+
+@lru_cache(maxsize=8)
+def _build_datasets(setup: Setup) -> tuple:
     from .. import experiments
 
     load = getattr(experiments.load, "__wrapped__", experiments.load)
@@ -275,6 +287,12 @@ def _datasets(setup: Setup) -> tuple:
             )
             for n in setup.data
         )
+
+
+def _install_datasets(setup: Setup, datasets: tuple, data_dir: str | None = None, force_data_dir: bool = False) -> None:
+    """Worker initializer: adopt the caller's data directory and its data sets."""
+    adopt_data_dir(data_dir, force_data_dir)
+    _INSTALLED[setup] = datasets
 
 
 def _profiler(spec: GridSpec) -> Profiler:
@@ -303,13 +321,6 @@ def _profile_point(spec, fixed, warm) -> FitResult:
 def _profile_points(spec, fixed_list, warm) -> list[FitResult]:
     """One block: every point (with its mirror starts) in one batch."""
     return _profiler(spec).profile_many([dict(f) for f in fixed_list], dict(warm))
-
-
-def _warm_worker(setup: Setup, data_dir: str | None = None, force_data_dir: bool = False) -> None:
-    """Load the data sets in a worker while the caller computes the global fit."""
-    adopt_data_dir(data_dir, force_data_dir)
-    with LOCK:
-        _datasets(setup)
 
 
 def _block_fits(spec, warm, points, fixed_of):
@@ -357,7 +368,7 @@ def _run_chunk(
     with LOCK, single_thread_blas():
         for b0 in range(start // BLOCK * BLOCK, stop, BLOCK):
             block = range(b0, min(b0 + BLOCK, spec.size))
-            for flat, (r, err) in zip(block, _block_fits(spec, warm, list(block), fixed_of)):
+            for flat, (r, err) in zip(block, _block_fits(spec, warm, list(block), fixed_of), strict=True):
                 if not start <= flat < stop:
                     continue
                 if r is None:
@@ -479,7 +490,7 @@ class GridResult:
         return path
 
     @classmethod
-    def from_dict(cls, d: dict) -> "GridResult":
+    def from_dict(cls, d: dict) -> GridResult:
         spec = GridSpec.from_dict(d["spec"])
         return cls(
             spec,
@@ -491,7 +502,7 @@ class GridResult:
         )
 
     @classmethod
-    def load(cls, path) -> "GridResult":
+    def load(cls, path) -> GridResult:
         return cls.from_dict(json.loads(Path(path).read_text()))
 
 
@@ -575,7 +586,10 @@ def grid_scan(
         chi2[sl], conv[sl] = res["chi2"], res["converged"]
         if res["best_names"].size:
             chunk_best.append(
-                (float(np.nanmin(res["chi2"])), dict(zip(res["best_names"].tolist(), res["best_values"].tolist())))
+                (
+                    float(np.nanmin(res["chi2"])),
+                    dict(zip(res["best_names"].tolist(), res["best_values"].tolist(), strict=True)),
+                )
             )
         if res["errors"].size:
             failures.append(res["errors"].tolist())
@@ -589,6 +603,8 @@ def grid_scan(
         else:
             take(res)
     n_reused = n_chunks - len(missing)
+    stage = Stage("grid points", spec.size)
+    stage.update(n_done)
     if progress is not None:
         progress(n_done)
 
@@ -600,6 +616,9 @@ def grid_scan(
             warm = dict(best_fit().values)
             return [(spec, warm, i, start, stop, data_dir, force) for i, start, stop in missing]
 
+        prestart(backend, (__name__,))
+        # the workers receive the data sets built here (once, with one BLAS thread) when they start
+        init = None if backend == "serial" else (_install_datasets, spec.setup, _datasets(spec.setup), data_dir, force)
         it = iter_tasks(
             _run_chunk,
             tasks,
@@ -607,7 +626,7 @@ def grid_scan(
             n_workers,
             scheduler,
             n_tasks=len(missing),
-            warmup=(_warm_worker, spec.setup, data_dir, force),
+            initializer=init,
             preload=(__name__,),
         )
         try:
@@ -615,6 +634,7 @@ def grid_scan(
                 if out is not None:
                     write_chunk(out, res)
                 take(res)
+                stage.update(n_done)
                 if progress is not None:
                     progress(n_done)
         finally:

@@ -27,6 +27,7 @@ import numpy as np
 from ..physics.parameters import UNITS
 from .fit import Likelihood
 from .profile import Profiler, delta_chi2_threshold
+from .progress import Stage, counted, labelled
 
 #: mass parameter of each coupling
 MASS_OF = {"g_zp": "m_zp", "g_phi": "m_phi"}
@@ -45,7 +46,7 @@ def _ladder(prob, i, m, u0, start, ref, level, coupling, mass, out):
     for k0 in range(LADDER_LOW, LADDER_HIGH + 1, LADDER_CHUNK):
         ks = list(range(k0, min(k0 + LADDER_CHUNK, LADDER_HIGH + 1)))
         outs = yield [Task(np.array([np.sqrt(u0 * 4.0**k), m]), np.empty(0), th) for k in ks]
-        for k, o in zip(ks, outs):
+        for k, o in zip(ks, outs, strict=True):
             if o.chi2 - ref > level:
                 out[i] = u0 * 4.0**k
                 return
@@ -147,7 +148,9 @@ def mass_scan(
     # 1. the best fit at every mass (coupling free)
     best = [
         min(r, key=lambda x: x.chi2)
-        for r in prof.fits((mass,), [({mass: float(m)}, [{coupling: 0.0}]) for m in masses])
+        for r in prof.fits(
+            (mass,), [({mass: float(m)}, [{coupling: 0.0}]) for m in masses], stage=Stage("best fit at each mass", nm)
+        )
     ]
     ref = np.array([b.chi2 for b in best])
     # 2. bracketing ladders: walk up u = u0 4^k, LADDER_CHUNK rungs at a time, to the first rung
@@ -159,7 +162,7 @@ def mass_scan(
         _ladder(prob, i, float(masses[i]), u0[i], best[i].values, ref[i], level, coupling, mass, u_hi)
         for i in range(nm)
     ]
-    solve(prob, chains, fallback=None, stats=prof.stats)
+    solve(prob, counted(chains, Stage("bracketing the coupling at each mass", nm)), fallback=None, stats=prof.stats)
     # 3. the grid per mass (uniform in u = g^2, refined around the amplitude-flip islands)
     islands = sm_return_points(datasets, coupling, mass, masses, fixed, u_hi)
     grids = []
@@ -170,7 +173,10 @@ def mass_scan(
                 gu += list(us * np.linspace(0.8, 1.2, 13)) + [1.4 * us]
         grids.append(np.sqrt(np.unique(gu)))
     requests = [({coupling: float(g), mass: float(masses[i])}, [best[i].values]) for i in range(nm) for g in grids[i]]
-    flat = [min(r, key=lambda x: x.chi2) for r in prof.fits((coupling, mass), requests)]
+    flat = [
+        min(r, key=lambda x: x.chi2)
+        for r in prof.fits((coupling, mass), requests, stage=Stage("coupling grids", len(requests)))
+    ]
     per, pos = [], 0
     for i in range(nm):
         rs = flat[pos : pos + grids[i].size]
@@ -201,12 +207,8 @@ def mass_scan(
                 crossings[(i, kk)] = len(chains)
                 chains.append((i, ends))
     out = [None] * len(chains)
-    solve(
-        prob,
-        [_falsi(prob, j, float(masses[i]), ends, ref[i], level, n_iter, out) for j, (i, ends) in enumerate(chains)],
-        fallback=lik.fallback(prob),
-        stats=prof.stats,
-    )
+    falsi = [_falsi(prob, j, float(masses[i]), ends, ref[i], level, n_iter, out) for j, (i, ends) in enumerate(chains)]
+    solve(prob, counted(falsi, Stage("interval ends", len(falsi))), fallback=lik.fallback(prob), stats=prof.stats)
     upper, intervals, conv = [], [], []
     for i in range(nm):
         runs, brackets, delta = spans[i]
@@ -216,7 +218,7 @@ def mass_scan(
                 float(g[a] if lo is None else out[crossings[(i, lo)]]),
                 float(g[b] if hi is None else out[crossings[(i, hi)]]),
             ]
-            for (a, b), (lo, hi) in zip(runs, brackets)
+            for (a, b), (lo, hi) in zip(runs, brackets, strict=True)
         ]
         intervals.append(iv)
         upper.append(float(iv[0][1]) if iv and iv[0][0] <= g[0] + 1e-30 else float("nan"))
@@ -259,7 +261,8 @@ def exclusion(
         if MASS_OF[coupling] in fixed_values:
             raise ValueError(f"the exclusion curve scans {MASS_OF[coupling]}: it cannot also be fixed")
         t1 = time.perf_counter()
-        res = mass_scan(dss, coupling, masses, cl, fixed_values, [p for p in others if p != coupling], n_grid)
+        with labelled(f"{'+'.join(combo)} ({len(curves) + 1}/{len(combos)}): "):
+            res = mass_scan(dss, coupling, masses, cl, fixed_values, [p for p in others if p != coupling], n_grid)
         res.update(data=list(combo), seconds=time.perf_counter() - t1)
         curves.append(res)
     return {

@@ -25,9 +25,9 @@ import time
 import numpy as np
 
 from ..physics.parameters import UNITS, Params
-from .analysis import Setup, free_parameters, modulus_only
-from .fit import Likelihood, default_limits
+from .analysis import Setup, modulus_only
 from .critical_smoothing import MAX_SHIFT, WIDTH, mc_error, smooth_critical
+from .fit import Likelihood, default_limits
 from .neyman import Problem, critical_value, critical_value_band, neyman_scan
 from .profile import Profiler, delta_chi2_threshold, intervals_from_scan
 
@@ -124,7 +124,7 @@ def observed_profile(prof: Profiler, names, points: np.ndarray) -> tuple[np.ndar
     values = []
     warm = dict(prof.best.values)
     for i, pt in enumerate(points):
-        fixed = dict(zip(names, map(float, pt)))
+        fixed = dict(zip(names, map(float, pt), strict=True))
         r = prof.profile_at(fixed, warm)
         r2 = prof.profile_at(fixed, prof.best.values)
         if r2.chi2 < r.chi2:
@@ -162,7 +162,7 @@ def profile_scan(
         if scan_range is None:
             from .analysis import R2_DIAG_RANGE, family
 
-            if not is_nuisance(param) and family(param) == "r2" and not param.split("_")[1] in ("emu", "etau", "mutau"):
+            if not is_nuisance(param) and family(param) == "r2" and param.split("_")[1] not in ("emu", "etau", "mutau"):
                 scan_range = R2_DIAG_RANGE
             else:
                 scale = {"sin2w": 0.005, "mu": 0.2, "r2": 0.5, "q": 1e-13}.get(param.split("_")[0], 0.05)
@@ -265,7 +265,7 @@ def fc_limit(
     raw = np.array([critical_value(t, cl) for t in toys["t"]])
     band = np.array([critical_value_band(t, cl) for t in toys["t"]])
     crit = smooth_critical(grid, raw, np.array([mc_error(t, cl) for t in toys["t"]])) if smooth else raw
-    pval = np.array([np.mean(t[np.isfinite(t)] >= d) for t, d in zip(toys["t"], delta)])
+    pval = np.array([np.mean(t[np.isfinite(t)] >= d) for t, d in zip(toys["t"], delta, strict=True)])
     fc = intervals_from_scan(grid, delta - crit, TIE)
     wi = intervals_from_scan(grid, delta, wilks)
     warnings_ = []

@@ -66,8 +66,12 @@ class Likelihood:
             i += len(d.nuisances)
 
     def split(self, x):
-        params = Params.from_dict(dict(zip(self.poi, x[: len(self.poi)])), base=self.base) if self.poi else self.base
-        nuis = [(d, dict(zip(names, x[i : i + len(names)]))) for d, i, names in self._slices]
+        params = (
+            Params.from_dict(dict(zip(self.poi, x[: len(self.poi)], strict=True)), base=self.base)
+            if self.poi
+            else self.base
+        )
+        nuis = [(d, dict(zip(names, x[i : i + len(names)], strict=True))) for d, i, names in self._slices]
         return params, nuis
 
     def __call__(self, *x) -> float:
@@ -161,6 +165,9 @@ class Likelihood:
 
         def run(task, outcome):
             self.n_fallbacks += 1
+            pinned = pin_kinks(self, prob, task, outcome)
+            if pinned is not None:
+                return pinned
             if task.obs >= 0:  # pseudo-data: the chi^2 of Likelihood.__call__ is the data's
                 return outcome
             values = prob.values(outcome.theta, task)
@@ -200,7 +207,7 @@ class Likelihood:
 
     def fit_batch(
         self, fixed: dict | None = None, start=None, observed: dict | None = None, centres: dict | None = None
-    ) -> "BatchResult":
+    ) -> BatchResult:
         """Many fits at once (a grid, pseudo-experiments): ``fixed`` maps names (physics
         parameters of ``poi``, ``"<data set>.<nuisance>"``) to (n,) arrays of values; ``start``
         is one dict of starting values for all, or a list of n dicts; ``observed`` maps data-set
@@ -254,6 +261,82 @@ class BatchResult:
         return FitResult({k: float(v[i]) for k, v in self.values.items()}, float(self.chi2[i]), bool(self.converged[i]))
 
 
+#: a nuisance within this of one of its kinks is tried on it (Gauss-Newton steps along a
+#: piecewise-linear direction land on the kink or bounce around it)
+KINK_TOL = 0.05
+#: the one-sided probe of a held kink
+KINK_PROBE = 1e-5
+
+
+def pin_kinks(lik: Likelihood, prob, task, outcome):
+    """Finish a Levenberg-Marquardt fit that stopped with nuisances on (or next to) kinks of the
+    prediction (:attr:`cevnsfit.experiments.base.Nuisance.kinks`, e.g. the anchors of a piecewise-
+    linear template interpolation): there the chi^2 has a corner, the gradient does not vanish and
+    the Newton decrement cannot converge, though the minimum along that nuisance is the corner
+    itself.  The fit is redone with those nuisances held on their kinks (the others then converge
+    as usual) and accepted if moving each held nuisance off its kink, to either side, raises the
+    chi^2 (a V-shaped minimum; the other parameters are at their conditional optimum, so the
+    first-order change decides); a nuisance that fails this test is released and the fit redone
+    once.  Returns the finished :class:`~cevnsfit.inference.nuisance.Outcome`, or None when no
+    nuisance sits near a kink or the held fit is not a minimum (the caller's fallback then applies)."""
+    kinks = {f"{d.name}.{n.name}": getattr(n, "kinks", ()) for d in lik.datasets for n in d.nuisances}
+    at = {}
+    for i, name in enumerate(prob.names):
+        ks = kinks.get(name, ())
+        if ks:
+            k = min(ks, key=lambda v: abs(v - outcome.theta[i]))
+            if abs(k - outcome.theta[i]) <= KINK_TOL:
+                at[name] = (i, float(k))
+    for _ in range(2):
+        if not at:
+            return None
+        res, failed = _held_fit(lik, prob, task, outcome, at)
+        if res is not None:
+            return res
+        if not failed or failed == set(at):
+            return None
+        at = {k: v for k, v in at.items() if k not in failed}
+    return None
+
+
+def _held_fit(lik, prob, task, outcome, at):
+    """(outcome, None) of the fit with the nuisances ``at`` ({name: (column, kink)}) held on their
+    kinks if it is a minimum, else (None, the names whose one-sided probes did not both rise)."""
+    from .nuisance import Outcome, solve_tasks
+
+    values = prob.values(outcome.theta, task)
+    fixed = {k: values[k] for k in (*prob.fixed_phys, *prob.fixed_nuis)}
+    fixed.update({name: k for name, (_, k) in at.items()})
+    sub = lik.problem(tuple(fixed), prob.observed_src, prob.centres_src)
+    sub_task = sub.task({**values, **fixed}, fixed, task.obs)
+    out = solve_tasks(sub, [sub_task])[0]
+    if not out.converged:
+        return None, set()
+    theta = prob.to_internal(sub.values(out.theta, sub_task))
+    rows, owner = [theta], [None]
+    for name, (i, k) in at.items():
+        for sign in (1.0, -1.0):
+            t = theta.copy()
+            t[i] = k + sign * KINK_PROBE
+            if prob.lo[i] <= t[i] <= prob.hi[i]:
+                rows.append(t)
+                owner.append(name)
+    m = len(rows)
+    f = prob.evaluate(
+        np.array(rows),
+        np.tile(task.fixed_phys, (m, 1)),
+        np.tile(task.fixed_nuis, (m, 1)),
+        np.full(m, task.obs),
+        derivatives=False,
+    )
+    if not np.all(np.isfinite(f)):
+        return None, set()
+    failed = {o for o, v in zip(owner[1:], f[1:], strict=True) if not v > f[0]}
+    if failed or f[0] > outcome.chi2 + 1e-9:
+        return None, failed
+    return Outcome(theta, float(f[0]), True, "lm-kink", "held on the kink(s) of " + ", ".join(at)), None
+
+
 def run_minuit(m, tries: int = 3) -> FitResult:
     """MIGRAD with retries (SIMPLEX then MIGRAD) until the minimum is valid."""
     with warnings.catch_warnings():
@@ -266,11 +349,11 @@ def run_minuit(m, tries: int = 3) -> FitResult:
             k += 1
     msg = "" if m.valid else f"minimisation did not converge (edm={m.fmin.edm:.3g}, calls={m.nfcn})"
     return FitResult(
-        dict(zip(m.parameters, (float(v) for v in m.values))),
+        dict(zip(m.parameters, (float(v) for v in m.values), strict=True)),
         float(m.fval),
         bool(m.valid),
         msg,
-        dict(zip(m.parameters, (float(v) for v in m.errors))),
+        dict(zip(m.parameters, (float(v) for v in m.errors), strict=True)),
     )
 
 

@@ -20,7 +20,7 @@ identical to it.
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -100,7 +100,7 @@ class LockstepPool:
                     L = np.full(len(slots), -np.inf)
                 self.n_rounds += 1
                 self.n_points += len(slots)
-                for s, v in zip(slots, L):
+                for s, v in zip(slots, L, strict=True):
                     self._results[s] = float(v)
                 self._running += len(slots)
                 for s in slots:

@@ -48,7 +48,8 @@ def limit(
 ) -> dict:
     """1D interval(s) of ``param`` by ``method``.  ``n_points``: scanned values (Wilks, default 61)
     or tested values (FC, default 40); ``toys``, ``seed``, back-end and ``out_dir`` (resumable
-    pseudo-experiments) and ``smooth`` (critical values regularised across tested values): FC; ``prior``, ``nlive`` (live points) and ``seed``: Bayes.  ``fixed``
+    pseudo-experiments) and ``smooth`` (critical values regularised across tested values): FC;
+    ``prior``, ``nlive`` (live points) and ``seed``: Bayes.  ``fixed``
     ({name: value or "sm"}) and ``free`` (names) choose which physics parameters float, the same
     way for every method (:func:`cevnsfit.inference.analysis.physics_parameters`)."""
     _check(method)

@@ -44,6 +44,7 @@ from .distributed import (
     single_thread_blas,
 )
 from .fit import Likelihood
+from .progress import Stage
 from .toys import fit_toys, generate
 
 FORMAT = 1
@@ -228,6 +229,8 @@ def neyman_scan(
                 )
             )
     n_reused = done
+    stage = Stage("pseudo-experiments", npts * n_toys)
+    stage.update(done)
     if progress is not None:
         progress(done)
     it = iter_tasks(_run_toys, tasks, backend, n_workers, scheduler)
@@ -239,6 +242,7 @@ def neyman_scan(
                     _task_path(out, int(res["point"]), int(res["j0"])), lambda fh, a=arrays: np.savez(fh, **a)
                 )
             take(res)
+            stage.update(done)
             if progress is not None:
                 progress(done)
     finally:

@@ -38,7 +38,6 @@ import numpy as np
 
 from ..physics.cevns import Shape
 from ..physics.monomials import Points, parameter_index
-from ..physics.neutron_radii import PARAM as RN_PARAM
 from ..physics.neutron_radii import default_radius
 from ..physics.parameters import DEFAULT_MEDIATOR_MASS
 from .templates import ComponentTemplates, TemplateBank, VariantStack, channel_basis
@@ -168,7 +167,7 @@ def point_keys(points: Points, radius_parameters: dict, sterile_flavours) -> tup
         uniq, inverse = np.unique(K, axis=0, return_inverse=True)
     keys = []
     for row in uniq:
-        rn = tuple((el, float(v)) for el, v in zip(names, row[: len(names)]) if v != 0.0)
+        rn = tuple((el, float(v)) for el, v in zip(names, row[: len(names)], strict=True) if v != 0.0)
         keys.append(Key(rn, float(row[len(names)]), float(row[len(names) + 1]), float(row[len(names) + 2])))
     return keys, np.asarray(inverse).ravel()
 

@@ -36,13 +36,14 @@ the n = 1 case of the same code.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Callable, Iterable, NamedTuple
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 import numpy as np
 
 from ..physics.monomials import Points, parameter_index
 from ..physics.parameters import MODULUS_ONLY, Params, default_limits, step_size
+from .backends import one_blas_thread
 
 #: convergence: Newton decrement below which a fit has converged
 DECREMENT_TOL = 2e-6
@@ -176,7 +177,7 @@ class Problem:
             nr = rows.pop()
             rc = np.tile(self.centre, (nr, 1))
             rf = np.tile(np.array([c for _, c, _ in self.fixed_penalty_terms], float), (nr, 1))
-            for k, d in enumerate(self.datasets):
+            for d in self.datasets:
                 if d.name not in centres:
                     continue
                 arr = np.asarray(centres[d.name], float)
@@ -199,7 +200,7 @@ class Problem:
         self._fixed_pcols = np.array([idx[p] for p in self.fixed_phys], dtype=int)
         # per data set: where each nuisance comes from, and the Jacobian columns
         self._plans = []
-        for k, d in enumerate(self.datasets):
+        for d in self.datasets:
             source = {}
             wrt_n, cols_n = [], []
             for nu in d.nuisances:
@@ -242,7 +243,7 @@ class Problem:
 
     def to_internal(self, values: dict) -> np.ndarray:
         th = np.empty(self.n)
-        for i, (kind, name, k) in enumerate(self.cols):
+        for i, (kind, name, _k) in enumerate(self.cols):
             if kind == "phys":
                 v = float(values.get(name, getattr(self.base, name)))
                 th[i] = v * v if name in self.squared else v
@@ -263,8 +264,8 @@ class Problem:
         x = self.physical(theta)
         for i, name in enumerate(self.names):
             out[name] = float(x[i]) if i < len(self.free) else float(theta[i])
-        out.update({k: float(v) for k, v in zip(self.fixed_phys, task.fixed_phys)})
-        out.update({k: float(v) for k, v in zip(self.fixed_nuis, task.fixed_nuis)})
+        out.update({k: float(v) for k, v in zip(self.fixed_phys, task.fixed_phys, strict=True)})
+        out.update({k: float(v) for k, v in zip(self.fixed_nuis, task.fixed_nuis, strict=True)})
         return out
 
     # -- the chi^2 and its derivatives ----------------------------------------------------------
@@ -290,13 +291,13 @@ class Problem:
             centre = np.where(use, self._row_centres[np.maximum(obs, 0)], self.centre)
             cfix = np.where(use, self._row_centre_fixed[np.maximum(obs, 0)], np.array(cfix, float)).T
         f = np.sum(self.inv_s2 * (theta - centre) ** 2, axis=1)
-        for (j, _, s), c in zip(self.fixed_penalty_terms, cfix):
+        for (j, _, s), c in zip(self.fixed_penalty_terms, cfix, strict=True):
             f = f + ((fixn[:, j] - c) / s) ** 2
         if derivatives:
             grad = 2.0 * self.inv_s2 * (theta - centre)
             H = np.zeros((m, self.n, self.n))
             H[:, np.arange(self.n), np.arange(self.n)] = 2.0 * self.inv_s2
-        for d, plan in zip(self.datasets, self._plans):
+        for d, plan in zip(self.datasets, self._plans, strict=True):
             nuis = {
                 name: (theta[:, i] if kind == "theta" else fixn[:, i]) for name, (kind, i) in plan["source"].items()
             }
@@ -406,34 +407,10 @@ class _Batch:
             setattr(self, name, np.concatenate([getattr(self, name), new[name]]))
 
     def keep(self, mask) -> None:
-        self.owner[:] = [o for o, k in zip(self.owner, mask) if k]
-        self.tasks[:] = [t for t, k in zip(self.tasks, mask) if k]
+        self.owner[:] = [o for o, k in zip(self.owner, mask, strict=True) if k]
+        self.tasks[:] = [t for t, k in zip(self.tasks, mask, strict=True) if k]
         for name in self.FIELDS:
             setattr(self, name, getattr(self, name)[mask])
-
-
-_CONTROLLER: list = []
-
-
-@contextmanager
-def one_blas_thread():
-    """BLAS on one thread while profiling: the products of a batched fit are small (tens of rows
-    by a few hundred columns), and a multithreaded BLAS spends more time waking and synchronising
-    its threads than computing them -- ten times more on a machine whose cores are busy.  (A
-    reusable threadpoolctl controller: entering costs microseconds.)"""
-    if not _CONTROLLER:
-        try:
-            from threadpoolctl import ThreadpoolController
-
-            _CONTROLLER.append(ThreadpoolController())
-        except ImportError:
-            _CONTROLLER.append(None)
-    ctl = _CONTROLLER[0]
-    if ctl is None:
-        yield
-        return
-    with ctl.limit(limits=1, user_api="blas"):
-        yield
 
 
 def solve(
@@ -488,7 +465,7 @@ def _solve(problem, chains, fallback, tol, max_iter, stats) -> None:
         ok = np.isfinite(fn) & np.isfinite(gn).all(axis=1) & np.isfinite(Hn).all(axis=(1, 2))
         accept = ok & (b.fresh | (fn <= b.f))
         step_taken = accept & ~b.fresh
-        df = np.where(b.fresh, np.inf, b.f - fn)
+        df = np.subtract(b.f, fn, out=np.full_like(fn, np.inf), where=~b.fresh & ok)
         b.theta = np.where(accept[:, None], trial, b.theta)
         b.f = np.where(accept, fn, b.f)
         b.grad = np.where(accept[:, None], gn, b.grad)
@@ -579,4 +556,4 @@ def lm_minimise(
     return out.chi2, prob.values(out.theta, t), out.converged
 
 
-__all__ = ["Task", "Outcome", "Problem", "solve", "solve_tasks", "lm_minimise", "squared_parameters"]
+__all__ = ["Outcome", "Problem", "Task", "lm_minimise", "solve", "solve_tasks", "squared_parameters"]

@@ -28,6 +28,7 @@ from ..physics.couplings import gvn, gvp_no_radius
 from ..physics.parameters import MODULUS_ONLY
 from .fit import FitResult, Likelihood
 from .nuisance import Task, solve
+from .progress import Stage
 
 #: a sweep is stopped when its chi^2 has been this far above the lowest profile at the same grid
 #: points for PRUNE_POINTS points in a row (it cannot come back below it within the grid)
@@ -101,13 +102,16 @@ def _mirror_starts(lik: Likelihood, name: str, datasets) -> list[float]:
 class _Best:
     """Lowest chi^2 per grid point over the sweeps, with the winning fit."""
 
-    def __init__(self, n: int):
+    def __init__(self, n: int, stage: Stage | None = None):
         self.chi2 = np.full(n, np.inf)
         self.conv = np.zeros(n, bool)
         self.theta: list = [None] * n
         self.task: list = [None] * n
+        self.stage = stage
 
     def offer(self, i, task, out) -> None:
+        if self.stage is not None:
+            self.stage.point(i)
         if out.chi2 < self.chi2[i] or (out.converged and not self.conv[i] and out.chi2 <= self.chi2[i] + 1e-6):
             self.chi2[i], self.conv[i], self.theta[i], self.task[i] = out.chi2, out.converged, out.theta, task
 
@@ -125,16 +129,19 @@ class Profiler:
     def _solve(self, prob, chains) -> None:
         solve(prob, chains, fallback=self.lik.fallback(prob), stats=self.stats)
 
-    def fits(self, fixed_names, requests) -> list[list[FitResult]]:
+    def fits(self, fixed_names, requests, stage: Stage | None = None) -> list[list[FitResult]]:
         """Independent fits in one batch: ``requests`` is a list of (fixed values, [start dicts]);
-        returns, per request, the results of its starts."""
+        returns, per request, the results of its starts.  ``stage``: advanced by one per request
+        done (progress)."""
         prob = self.lik.problem(tuple(fixed_names))
         out: list = [None] * len(requests)
 
         def chain(k, fixed, starts):
             tasks = [prob.task({**self.lik.start(), **s, **fixed}, fixed) for s in starts]
             outs = yield tasks
-            out[k] = [self.lik.result(prob, t, o) for t, o in zip(tasks, outs)]
+            out[k] = [self.lik.result(prob, t, o) for t, o in zip(tasks, outs, strict=True)]
+            if stage is not None:
+                stage.advance()
 
         self._solve(prob, [chain(k, fx, st) for k, (fx, st) in enumerate(requests)])
         return out
@@ -196,20 +203,20 @@ class Profiler:
             self.global_fit()
         grid = np.asarray(grid, float)
         prob = self.lik.problem((param,))
-        best = _Best(grid.size)
+        best = _Best(grid.size, Stage(f"profile of {param}", grid.size))
         # one warm-started sweep per amplitude branch of the profiled radii, walking outwards
         # from the point nearest the best fit; keep the lowest chi^2 at every point
         i0 = int(np.argmin(np.abs(grid - self.best.values[param])))
         starts = [prob.to_internal(s) for s in self.branch_starts({param})]
         tracks: dict = {}
         chains = []
-        for b, th in enumerate(starts):
+        for _b, th in enumerate(starts):
             for order in (range(i0, grid.size), range(i0 - 1, -1, -1)):
                 if len(order):
                     chains.append(self._sweep(prob, [((grid[i],), i) for i in order], th, best, tracks, order.step))
         self._solve(prob, chains)
         self._retry_failed(param, grid, best, prob)
-        values = [prob.values(th, t) if th is not None else None for th, t in zip(best.theta, best.task)]
+        values = [prob.values(th, t) if th is not None else None for th, t in zip(best.theta, best.task, strict=True)]
         chi2, conv = best.chi2, best.conv
         # the scan may find a lower minimum than the global fit: adopt it
         if chi2.min() < self.best.chi2 - 1e-6:
@@ -265,7 +272,7 @@ class Profiler:
             all_starts = [m for s in starts for m in self._mirrors(s, {param})]
             requests.append(({param: grid[i]}, all_starts))
         results = self.fits((param,), requests)
-        for i, res in zip(bad, results):
+        for i, res in zip(bad, results, strict=True):
             for r in res:
                 if r.converged and (not best.conv[i] or r.chi2 < best.chi2[i]):
                     t = prob.task(r.values, {param: grid[i]})
@@ -332,7 +339,7 @@ def intervals_from_scan(grid, delta, level: float, refine=None) -> list[list[flo
     ``refine(a, b)`` callback). An interval reaching the end of the grid ends at the grid edge."""
     grid = np.asarray(grid, float)
     out = []
-    for (i, j), (lo_k, hi_k) in zip(*_interval_indices(grid, delta, level)):
+    for (i, j), (lo_k, hi_k) in zip(*_interval_indices(grid, delta, level), strict=True):
 
         def cross(k0, k1):
             if refine is not None:
@@ -386,6 +393,7 @@ def scan_intervals(
                 level,
                 n_iter,
             ),
+            strict=True,
         )
     )
 
@@ -398,7 +406,7 @@ def scan_intervals(
 
     return [
         [float(grid[i] if lo is None else cross(lo)), float(grid[j] if hi is None else cross(hi))]
-        for (i, j), (lo, hi) in zip(runs, brackets)
+        for (i, j), (lo, hi) in zip(runs, brackets, strict=True)
     ]
 
 
@@ -425,7 +433,7 @@ def profile_grid_2d(prof: Profiler, px: str, py: str, x, y) -> Contour:
         prof.global_fit()
     x, y = np.asarray(x, float), np.asarray(y, float)
     prob = prof.lik.problem((px, py))
-    best = _Best(x.size * y.size)
+    best = _Best(x.size * y.size, Stage(f"grid of {px} x {py}", x.size * y.size))
 
     def fixed(i, j):
         v = {px: x[i], py: y[j]}

@@ -116,14 +116,14 @@ def write_header(out_dir: Path, head: dict) -> None:
 
 
 __all__ = [
-    "SPEC_FILE",
     "CHUNK_KEYS",
+    "SPEC_FILE",
     "atomic_write_bytes",
     "atomic_write_text",
     "chunk_path",
-    "write_chunk",
-    "read_chunk",
     "describe",
     "prepare_dir",
+    "read_chunk",
+    "write_chunk",
     "write_header",
 ]

@@ -5,8 +5,8 @@ Every rate is a polynomial in the physics parameters; for a neutrino of flavour 
 Integrating each basis function through the flux, cross section and detector response once
 gives, per *component* (a group of neutrinos sharing flavour and time profile), an array of shape
 (n_monomials, n_bins).  (Neutron radii, mediator masses and sterile oscillations enter
-non-polynomially: templates per value, :mod:`cevnsfit.inference.nonpolynomial`.)  Expected counts for any parameter point are then a contraction: no integral is
-redone inside a fit.
+non-polynomially: templates per value, :mod:`cevnsfit.inference.nonpolynomial`.)  Expected counts
+for any parameter point are then a contraction: no integral is redone inside a fit.
 """
 
 from __future__ import annotations
@@ -73,12 +73,12 @@ class ComponentTemplates:
         pts = values if isinstance(values, Points) else Points(values, base)
         return TemplateBank({"t": self}).contract(pts)["t"][:, 0]
 
-    def __add__(self, other: "ComponentTemplates") -> "ComponentTemplates":
+    def __add__(self, other: ComponentTemplates) -> ComponentTemplates:
         if self.flavours != other.flavours:
             raise ValueError("cannot add templates of different components")
         return ComponentTemplates(self.flavours, self.data + other.data)
 
-    def scaled(self, factor) -> "ComponentTemplates":
+    def scaled(self, factor) -> ComponentTemplates:
         return ComponentTemplates(self.flavours, self.data * factor)
 
 

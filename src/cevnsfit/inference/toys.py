@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, replace
+from typing import ClassVar
 
 import numpy as np
 
@@ -68,7 +69,7 @@ class Toys:
 def expected(lik: Likelihood, values: dict) -> list[np.ndarray]:
     """Expected counts of every data set of ``lik`` at ``values``."""
     params, nuis = split_values(lik, values)
-    return [d.expected(params, n) for d, n in zip(lik.datasets, nuis)]
+    return [d.expected(params, n) for d, n in zip(lik.datasets, nuis, strict=True)]
 
 
 def generate(lik: Likelihood, values: dict, seed: int, point: int, toys: range) -> Toys:
@@ -79,7 +80,7 @@ def generate(lik: Likelihood, values: dict, seed: int, point: int, toys: range) 
     cen = [np.empty((len(toys), len(d.nuisances))) for d in lik.datasets]
     for r, j in enumerate(toys):
         rng = rng_for(seed, point, j)
-        for k, (d, m) in enumerate(zip(lik.datasets, means)):
+        for k, (d, m) in enumerate(zip(lik.datasets, means, strict=True)):
             if getattr(d, "statistic", "poisson") == "gaussian":
                 obs[k][r] = m + d.observed_errors() * rng.standard_normal(m.size)
             else:
@@ -110,7 +111,7 @@ def toy_datasets(lik: Likelihood, toys: Toys, j: int) -> list:
         t = copy.copy(d)
         t.observed = toys.observed[k][j]
         t.nuisances = tuple(
-            replace(n, central=float(c)) if n.sigma else n for n, c in zip(d.nuisances, toys.centres[k][j])
+            replace(n, central=float(c)) if n.sigma else n for n, c in zip(d.nuisances, toys.centres[k][j], strict=True)
         )
         out.append(t)
     return out
@@ -120,12 +121,11 @@ def toy_likelihood(lik: Likelihood, toys: Toys, j: int) -> Likelihood:
     return Likelihood(toy_datasets(lik, toys, j), poi=lik.poi, fixed=lik.base.to_dict(), profiler=lik.profiler)
 
 
-def _toy_problem(lik: Likelihood, toys: "Toys", rows: np.ndarray, fixed_names):
+def _toy_problem(lik: Likelihood, toys: Toys, rows: np.ndarray, fixed_names):
     """The batched-profiler problem (:class:`cevnsfit.inference.nuisance.Problem`) of the
     pseudo-experiments ``rows`` of ``toys``, with ``fixed_names`` held fixed: task ``r`` fits
     row ``rows[r]``'s observations *and* its constraint centres (the Gaussian prior terms of each
     pseudo-experiment sit at its drawn auxiliary measurements)."""
-    from .nuisance import Problem
 
     fp = [k for k in lik.poi if k in fixed_names]
     fn = [k for k in lik.nuis_names if k in fixed_names]
@@ -152,7 +152,7 @@ def _row_centres_class():
         """A :class:`Problem` whose Gaussian constraint centres differ per pseudo-data row."""
 
         row_centre = None
-        row_fixed_centre: dict = {}
+        row_fixed_centre: ClassVar[dict] = {}
 
         def evaluate(self, theta, fixp, fixn, obs, derivatives: bool = True):
             out = super().evaluate(theta, fixp, fixn, obs, derivatives)
@@ -208,8 +208,9 @@ def fit_toys(lik: Likelihood, toys: Toys, fixed: dict, starts: list[dict], mirro
     charge radius when ``mirror``); the lowest of the starts is kept.  All fits are one call of the
     batched profiler (:func:`cevnsfit.inference.nuisance.solve_tasks`); identical pseudo-experiments
     (frequent for small counts) are fitted once; where the lowest fit of a pseudo-experiment did
-    not converge it is redone with iminuit.  Returns arrays ``chi2_fixed``, ``chi2_min`` (<= chi2_fixed), ``best`` (the fitted
-    value of each fixed name at the minimum, (n, n_fixed)) and ``converged``."""
+    not converge it is redone with iminuit.  Returns arrays ``chi2_fixed``, ``chi2_min``
+    (<= chi2_fixed), ``best`` (the fitted value of each fixed name at the minimum, (n, n_fixed))
+    and ``converged``."""
     from .nuisance import Outcome, solve_tasks
 
     n = toys.n
@@ -248,11 +249,11 @@ def fit_toys(lik: Likelihood, toys: Toys, fixed: dict, starts: list[dict], mirro
         # failed fit above a converged one is a start ending elsewhere (e.g. in the other island);
         # several starts failing at the same point need one refit
         lowest = [np.inf] * m
-        for r, o in zip(owner, outs):
+        for r, o in zip(owner, outs, strict=True):
             if o.converged:
                 lowest[r] = min(lowest[r], o.chi2)
         cand: dict = {}
-        for k, (r, o) in enumerate(zip(owner, outs)):
+        for k, (r, o) in enumerate(zip(owner, outs, strict=True)):
             if not o.converged and o.chi2 < lowest[r] and (r not in cand or o.chi2 < outs[cand[r]].chi2):
                 cand[r] = k
         redo = fallback(prob, rows)
@@ -260,10 +261,10 @@ def fit_toys(lik: Likelihood, toys: Toys, fixed: dict, starts: list[dict], mirro
             # first a fresh batched run from where each stopped (its damping restarts)
             ks = list(cand.values())
             again = solve_tasks(prob, [tasks[k]._replace(start=outs[k].theta.copy()) for k in ks])
-            for k, o in zip(ks, again):
+            for k, o in zip(ks, again, strict=True):
                 outs[k] = o if o.converged and o.chi2 <= outs[k].chi2 + 1e-9 else redo(tasks[k], outs[k])
         best = [None] * m
-        for r, t, o in zip(owner, tasks, outs):
+        for r, t, o in zip(owner, tasks, outs, strict=True):
             if best[r] is None or o.chi2 < best[r][1].chi2:
                 best[r] = (t, o)
         return best
@@ -280,12 +281,12 @@ def fit_toys(lik: Likelihood, toys: Toys, fixed: dict, starts: list[dict], mirro
         per_row.append(_mirror_variants(lik, ss, lik.poi) if mirror else ss)
     glob = best_of(pb, per_row, {})
     chi2_fixed = np.array([o.chi2 for _, o in at])
-    chi2_min = np.array([min(o.chi2, a.chi2) for (_, o), (_, a) in zip(glob, at)])
+    chi2_min = np.array([min(o.chi2, a.chi2) for (_, o), (_, a) in zip(glob, at, strict=True)])
     best = np.array(
         [
             [(pb.values(o.theta, t) if o.chi2 <= a.chi2 else pa.values(a.theta, ta))[p] for p in names]
-            for (t, o), (ta, a) in zip(glob, at)
+            for (t, o), (ta, a) in zip(glob, at, strict=True)
         ]
     ).reshape(m, len(names))
-    conv = np.array([bool(o.converged and a.converged) for (_, o), (_, a) in zip(glob, at)])
+    conv = np.array([bool(o.converged and a.converged) for (_, o), (_, a) in zip(glob, at, strict=True)])
     return {"chi2_fixed": chi2_fixed[which], "chi2_min": chi2_min[which], "best": best[which], "converged": conv[which]}

@@ -24,9 +24,9 @@ import math
 import numpy as np
 
 from ..constants import ALPHA, FLAVOURS, G_F, HBARC2_MEV2_CM2, M_E, MU_UNIT, QTILDE_PER_R2_UNIT
+from . import mediators
 from .charge_radius import radius_form_factor
 from .couplings import electron_couplings
-from . import mediators
 from .form_factors import momentum_transfer
 from .parameters import MONOMIALS, Params
 
@@ -35,7 +35,8 @@ MAG_PREF = math.pi * ALPHA**2 / M_E**2 * HBARC2_MEV2_CM2 * MU_UNIT**2
 CHARGE_PREF = math.sqrt(2.0) * math.pi * ALPHA / G_F
 
 # Z_eff steps: (edge [keV], electrons available for T_e > edge), descending. Below the last edge,
-# the value of ``_ZEFF_FLOOR``. Ge, Cs, I from the X-ray data booklet edges listed in docs/physics.md; Ar from the X-ray data booklet
+# the value of ``_ZEFF_FLOOR``. Ge, Cs, I from the X-ray data booklet edges listed in docs/physics.md;
+# Ar from the X-ray data booklet
 # (K 3.2059, L1 0.3263, L2 0.2506, L3 0.2484, M1 0.0293, M2,3 0.0159 keV).
 _ZEFF = {
     "Ge": [

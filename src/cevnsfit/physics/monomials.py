@@ -26,35 +26,35 @@ No :class:`~cevnsfit.physics.parameters.Params` object is built on this path.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 
 from ..constants import FLAVOURS
 from .parameters import (
+    _DIAG,
     AMPLITUDE_VARIABLES,
     DERIVED,
     MONOMIALS,
     SQUARED_TERMS,
     TRANSITION_VARIABLES,
     Params,
-    _DIAG,
     transition_name,
 )
 
 
-@lru_cache(maxsize=None)
+@cache
 def parameter_names() -> tuple[str, ...]:
     return Params.names()
 
 
-@lru_cache(maxsize=None)
+@cache
 def parameter_index() -> dict[str, int]:
     """Column of each parameter in a :class:`Points` matrix (column 0 is the constant 1)."""
     return {n: i + 1 for i, n in enumerate(parameter_names())}
 
 
-@lru_cache(maxsize=None)
+@cache
 def column_index() -> dict[str, int]:
     """Columns of the evaluation matrix: the parameters (as :func:`parameter_index`), then the
     derived variables of :data:`~cevnsfit.physics.parameters.DERIVED`."""
@@ -64,7 +64,7 @@ def column_index() -> dict[str, int]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _derived_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(derived column, its parameter's column, power) of every derived variable."""
     idx, cols = parameter_index(), column_index()
@@ -114,7 +114,7 @@ def monomial_terms(name: str, flavour: str) -> list[tuple[str | None, str | None
     return [(ps[0], ps[1] if len(ps) == 2 else None)]
 
 
-@lru_cache(maxsize=None)
+@cache
 def compile_flavour(flavour: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(a, b, S)`` for flavour: factor columns of every term and the (terms x monomials) 0/1
     matrix that sums terms into monomials."""
@@ -132,7 +132,7 @@ def compile_flavour(flavour: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.array(a), np.array(b), S
 
 
-@lru_cache(maxsize=None)
+@cache
 def _table_parameters() -> frozenset:
     out = set()
     for f in FLAVOURS:
@@ -146,7 +146,7 @@ def _table_parameters() -> frozenset:
 MONOMIAL_PARAMETERS = _table_parameters()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _default_row() -> np.ndarray:
     row = np.empty(1 + len(parameter_names()))
     row[0] = 1.0
@@ -173,7 +173,7 @@ class Points:
     curvature : parameter names: directions d2/dp2 (second derivatives), in this order
     """
 
-    __slots__ = ("V", "n", "wrt", "curvature", "D", "_cache")
+    __slots__ = ("D", "V", "_cache", "curvature", "n", "wrt")
 
     def __init__(self, values=None, base: Params | None = None, wrt=(), curvature=()):
         idx = parameter_index()
@@ -211,26 +211,32 @@ class Points:
         self._cache = {}
 
     @classmethod
-    def from_params(cls, p: Params, wrt=(), curvature=()) -> "Points":
+    def from_params(cls, p: Params, wrt=(), curvature=()) -> Points:
         """One point (n = 1) from a validated :class:`Params`."""
         self = cls.__new__(cls)
         self._init(_params_row(p)[None, :], wrt, curvature)
         return self
 
     @classmethod
-    def from_matrix(cls, V: np.ndarray, wrt=(), curvature=()) -> "Points":
+    def from_matrix(cls, V: np.ndarray, wrt=(), curvature=()) -> Points:
         """From a ready (n, 1 + n_parameters) matrix (column 0 must hold 1)."""
         self = cls.__new__(cls)
         self._init(V, wrt, curvature)
         return self
 
+    def moved(self, allowed: frozenset) -> list[str]:
+        """The parameters outside ``allowed`` that differ from their default at any point (sorted)."""
+        cols = _outside(allowed)
+        if not cols.size or not np.any(self.V[:, cols] != _default_row()[cols]):
+            return []
+        names = parameter_names()
+        return sorted({names[c - 1] for c in cols if np.any(self.V[:, c] != _default_row()[c])})
+
     def check_only(self, allowed: frozenset) -> None:
         """ValueError if a parameter outside ``allowed`` differs from its default at any point
         (a prediction that does not model a parameter must refuse it, never ignore it)."""
-        cols = _outside(allowed)
-        if cols.size and np.any(self.V[:, cols] != _default_row()[cols]):
-            names = parameter_names()
-            bad = sorted({names[c - 1] for c in cols if np.any(self.V[:, c] != _default_row()[c])})
+        bad = self.moved(allowed)
+        if bad:
             raise ValueError(
                 f"parameter(s) {', '.join(bad)} are not modelled by this prediction "
                 "(they must stay at their defaults here)"
@@ -242,7 +248,7 @@ class Points:
 
     def params(self, i: int = 0) -> Params:
         """Point ``i`` as a validated :class:`Params` (not for hot loops)."""
-        return Params(**dict(zip(parameter_names(), self.V[i, 1:].tolist())))
+        return Params(**dict(zip(parameter_names(), self.V[i, 1:].tolist(), strict=True)))
 
     def monomials(self, flavour: str) -> np.ndarray:
         """(n, D, n_monomials): the monomials of ``flavour`` and their derivative directions."""
@@ -281,7 +287,7 @@ class Points:
         d2a = np.zeros_like(da)
         d2b = np.zeros_like(db)
         dcol, base, power = _derived_arrays()
-        for c, pcol, k in zip(dcol, base, power):
+        for c, pcol, k in zip(dcol, base, power, strict=True):
             hit = np.flatnonzero(cols == pcol)
             if hit.size == 0:
                 continue

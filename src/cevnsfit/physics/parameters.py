@@ -282,7 +282,7 @@ class Params:
         check_bounds({f.name: getattr(self, f.name) for f in fields(self)})
 
     @classmethod
-    def sm(cls) -> "Params":
+    def sm(cls) -> Params:
         """The Standard Model point."""
         return cls()
 
@@ -291,7 +291,7 @@ class Params:
         return tuple(f.name for f in fields(cls))
 
     @classmethod
-    def from_dict(cls, values: dict | None = None, base: "Params | None" = None) -> "Params":
+    def from_dict(cls, values: dict | None = None, base: Params | None = None) -> Params:
         """Build from ``{name: value}``; unknown names raise ValueError listing the allowed ones."""
         values = dict(values or {})
         unknown = sorted(set(values) - set(cls.names()))
@@ -309,7 +309,7 @@ class Params:
     def to_dict(self) -> dict[str, float]:
         return asdict(self)
 
-    def with_(self, **kw) -> "Params":
+    def with_(self, **kw) -> Params:
         return Params.from_dict(kw, base=self)
 
     # accessors -------------------------------------------------------------------------

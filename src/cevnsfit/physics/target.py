@@ -53,7 +53,7 @@ class Target:
                 out.append((iso, count * iso.abundance))
         return out
 
-    def with_rn_shift(self, shifts: dict) -> "Target":
+    def with_rn_shift(self, shifts: dict) -> Target:
         """The same target with the neutron radii of the given elements moved by ``shifts`` [fm]."""
         return replace(self, rn_shift={el: float(v) for el, v in shifts.items() if v})
 

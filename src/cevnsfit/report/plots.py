@@ -33,16 +33,16 @@ from .style import (
 )
 
 __all__ = [
+    "comparison_plot",
+    "contour_plot",
+    "exclusion_plot",
+    "plot_comparison",
+    "plot_contour",
+    "plot_exclusion",
     "plot_prediction",
     "plot_profile",
-    "plot_contour",
-    "plot_comparison",
-    "plot_exclusion",
-    "stacked_prediction",
-    "contour_plot",
     "profile_plot",
-    "comparison_plot",
-    "exclusion_plot",
+    "stacked_prediction",
 ]
 
 BACKGROUND_ORDER = ("ss", "background", "brn", "delbrn", "nin")
@@ -183,7 +183,9 @@ def plot_prediction(pred, axes=None, title: str | None = None):
             )
             title = f"{title}\n{point}" + (f"  ({opts})" if opts else "")
         if title:
-            fig.suptitle(_wrap(title, 60 * n_ax), fontsize=10.5)
+            # above the top panels, however many lines it wraps to (the figure grows to hold it)
+            top = max(ax_.get_position().y1 for ax_ in axes[0])
+            fig.suptitle(_wrap(title, int(11 * fig.get_figwidth())), fontsize=10.5, y=top + 0.015, va="bottom")
     return axes
 
 
@@ -374,7 +376,7 @@ def plot_comparison(param: str, ours, others, ax=None, title: str | None = None)
         if modulus and ends:
             floor = min(ends) / 10.0
             ax.set_xscale("log")
-            for k, (name, ivs, colour) in enumerate(rows):
+            for k, (_name, ivs, colour) in enumerate(rows):
                 for a, b in ivs:
                     ax.plot([max(a, floor), b], [k, k], lw=6, color=colour, solid_capstyle="butt")
                     ax.annotate(
@@ -384,7 +386,7 @@ def plot_comparison(param: str, ours, others, ax=None, title: str | None = None)
         else:
             if signed_q and ends:
                 ax.set_xscale("symlog", linthresh=min(ends) / 3.0)
-            for k, (name, ivs, colour) in enumerate(rows):
+            for k, (_name, ivs, colour) in enumerate(rows):
                 for a, b in ivs:
                     ax.plot([a, b], [k, k], lw=6, color=colour, solid_capstyle="butt")
             ax.axvline(0, color="k", lw=0.6)
@@ -427,7 +429,7 @@ def plot_exclusion(result, ax=None, title: str | None = None):
             ax.plot(
                 m, up, color="k" if combined else col, lw=2.2 if combined else 1.4, label=experiment_label(c["data"])
             )
-            for mi, iv in zip(m, c["intervals"]):
+            for mi, iv in zip(m, c["intervals"], strict=True):
                 for a, b in iv[1:]:
                     ax.plot([mi, mi], [max(a, 1e-30), b], color="k" if combined else col, lw=3, alpha=0.35)
         ax.set_xscale("log")

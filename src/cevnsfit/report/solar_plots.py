@@ -144,7 +144,7 @@ def plot_8b(ds, comps: dict, axes=None):
 
     with style():
         if axes is None:
-            fig, axes = plt.subplots(1, 4, figsize=(15, 3.8), gridspec_kw={"width_ratios": [1, 1, 1, 1.3]})
+            _fig, axes = plt.subplots(1, 4, figsize=(15, 3.8), gridspec_kw={"width_ratios": [1, 1, 1, 1.3]})
         obs = ds.observed.reshape(3, 81)
         for r, ax in enumerate(axes[:3]):
             edges = ds.run_edges[r, 0]

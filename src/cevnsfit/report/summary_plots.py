@@ -82,7 +82,7 @@ def typical_momentum(dataset) -> float:
     from ..physics.parameters import Params, monomials
     from ..physics.target import cevns_basis
 
-    spectra, target, scale, nodes, weights, response = dataset.channel_inputs["cevns"]
+    spectra, target, _scale, nodes, weights, response = dataset.channel_inputs["cevns"]
     m = target.isotopes()[0][0].mass
     rate = 0.0
     for s in spectra:

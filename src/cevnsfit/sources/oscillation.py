@@ -74,11 +74,11 @@ class Baseline:
         return float(np.sum(self.weights * self.centres))
 
     @classmethod
-    def point(cls, L: float) -> "Baseline":
+    def point(cls, L: float) -> Baseline:
         return cls([L], [0.0], [1.0], f"{L} m")
 
     @classmethod
-    def uniform(cls, L0: float, half_width: float) -> "Baseline":
+    def uniform(cls, L0: float, half_width: float) -> Baseline:
         return cls([L0], [2.0 * half_width], [1.0], f"{L0} +- {half_width} m (uniform)")
 
     def sin2_average(self, E, dm2) -> np.ndarray:

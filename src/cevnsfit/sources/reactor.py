@@ -66,8 +66,8 @@ below, no capture), hmk 6.81 (1.61 + 4.00 + 1.20 from captures), efk 6.75 (1.55 
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Mapping
+from collections.abc import Mapping
+from functools import cache
 
 import numpy as np
 
@@ -105,7 +105,7 @@ _MUELLER_U238_COL = 5  # "U238 450d"
 _EF_COL = {"U235": 2, "Pu239": 4, "Pu241": 6, "U238": 7}  # the 450 d columns
 
 
-@lru_cache(maxsize=None)
+@cache
 def _rows(name: str) -> np.ndarray:
     """Numeric rows of a whitespace-separated table (header/comment lines skipped)."""
     rows = []
@@ -119,7 +119,7 @@ def _rows(name: str) -> np.ndarray:
     return np.array([r for r in rows if len(r) == width])
 
 
-@lru_cache(maxsize=None)
+@cache
 def _coefficients(name: str) -> dict[str, np.ndarray]:
     """``isotope a0 a1 ...`` lines of a transcribed coefficient file."""
     out = {}
@@ -135,7 +135,7 @@ def _check_isotope(isotope: str) -> None:
         raise ValueError(f"unknown isotope {isotope!r}; allowed: {ISOTOPES}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _table(source: str, isotope: str) -> tuple[np.ndarray, np.ndarray]:
     """(E [MeV], nu-bar/MeV/fission) of one tabulated per-isotope spectrum."""
     if source == "huber_mueller":
@@ -194,7 +194,7 @@ def isotope_spectrum(isotope: str, source: str, energies) -> np.ndarray:
     raise ValueError(f"unknown source {source!r}; allowed: {SOURCES}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _capture_table() -> tuple[np.ndarray, np.ndarray]:
     t = _rows(_FILES["capture"])
     t = t[np.argsort(t[:, 0], kind="stable")]  # the digitised points are not all in order
@@ -229,7 +229,7 @@ def _fractions(fission_fractions) -> np.ndarray:
 
 
 def _grid(emax: float) -> np.ndarray:
-    n_lo = int(round((E_JOIN - E_MIN) / STEP))
+    n_lo = round((E_JOIN - E_MIN) / STEP)
     n_hi = int(np.ceil((emax - E_JOIN) / STEP - 1e-9))
     lo = np.append(np.linspace(E_MIN, E_JOIN, n_lo + 1)[:-1], E_JOIN - 1e-9)
     return np.concatenate([lo, np.linspace(E_JOIN, emax, n_hi + 1)])
@@ -257,8 +257,8 @@ def components(
     e = _grid(emax)
     hi_src = "estienne_fallot" if model == "efk" else "huber_mueller"
     lo_src = "vogel_engel" if model == "hmve" else "kopeikin"
-    high = sum(fi * isotope_spectrum(i, hi_src, e) for fi, i in zip(f, ISOTOPES))
-    low = sum(fi * isotope_spectrum(i, lo_src, e) for fi, i in zip(f, ISOTOPES))
+    high = sum(fi * isotope_spectrum(i, hi_src, e) for fi, i in zip(f, ISOTOPES, strict=True))
+    low = sum(fi * isotope_spectrum(i, lo_src, e) for fi, i in zip(f, ISOTOPES, strict=True))
     cap = c * capture_spectrum(e) if model != "hmve" else np.zeros_like(e)
     above = e >= E_JOIN
     return e, {
@@ -277,7 +277,7 @@ def fission_flux(
     p, d = float(thermal_power_gw), float(distance_m)
     if not (np.isfinite(p) and p > 0 and np.isfinite(d) and d > 0):
         raise ValueError(f"thermal power and distance must be positive, got {thermal_power_gw} GW, {distance_m} m")
-    e_fission = sum(fi * ENERGY_PER_FISSION[i] for fi, i in zip(f, ISOTOPES)) * MEV_J
+    e_fission = sum(fi * ENERGY_PER_FISSION[i] for fi, i in zip(f, ISOTOPES, strict=True)) * MEV_J
     return p * 1e9 / e_fission / (4.0 * np.pi * (100.0 * d) ** 2)
 
 

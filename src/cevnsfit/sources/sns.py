@@ -48,25 +48,25 @@ from cevnsfit.constants import M_MU, M_PI, TAU_MU_US, TAU_PI_US
 from cevnsfit.sources.flux import Spectrum
 
 __all__ = [
-    "E_PROMPT",
-    "E_MAX_DELAYED",
     "AR_POT_MEAN_US",
     "AR_POT_SIGMA_US",
-    "TIME_KINDS",
+    "E_MAX_DELAYED",
+    "E_PROMPT",
     "SPECIES_TIME_KIND",
+    "TIME_KINDS",
+    "delayed_time_cdf",
+    "delayed_time_pdf",
+    "emg_cdf",
+    "emg_pdf",
+    "fluence_per_flavour",
     "nue_density",
     "numubar_density",
     "pion_dar_spectra",
-    "fluence_per_flavour",
-    "emg_pdf",
-    "emg_cdf",
-    "prompt_time_pdf",
-    "delayed_time_pdf",
     "prompt_time_cdf",
-    "delayed_time_cdf",
-    "time_pdf",
-    "time_cdf",
+    "prompt_time_pdf",
     "time_bin_probabilities",
+    "time_cdf",
+    "time_pdf",
 ]
 
 #: Energy of the prompt nu_mu line [MeV]: (m_pi^2 - m_mu^2) / (2 m_pi) = 29.792 MeV.

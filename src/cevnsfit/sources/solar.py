@@ -37,7 +37,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -117,7 +117,7 @@ class Oscillation:
         return self.sin2_12 * (1.0 - self.sin2_13) ** 2 + self.sin2_13**2
 
 
-@lru_cache(maxsize=None)
+@cache
 def nufit(release: str = "NuFIT 6.0") -> Oscillation:
     """Oscillation parameters of a NuFIT release (normal ordering, with SK atmospheric data):
     theta_12, theta_13 and Dm^2_21 from the release's best-fit table (:data:`NUFIT_BEST_FIT`),
@@ -131,7 +131,7 @@ def nufit(release: str = "NuFIT 6.0") -> Oscillation:
     return Oscillation(*NUFIT_BEST_FIT[release], s23)
 
 
-@lru_cache(maxsize=None)
+@cache
 def ssm_fluxes(model: str = "gs98") -> dict[str, tuple[float, float]]:
     """B16 total fluxes at 1 AU: component -> (flux [cm^-2 s^-1], fractional 1 sigma), read from
     the authors' table ``fluxes_b16.dat`` (:data:`B16_FLUX_FILE`; 17F GS98 as in the paper,
@@ -157,7 +157,7 @@ def ssm_fluxes(model: str = "gs98") -> dict[str, tuple[float, float]]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def production(model: str = "gs98") -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """B16 production zones: radius r/R_sun, electron density [N_A cm^-3] and, per component, the
     fraction of neutrinos produced in each zone (sums to 1)."""
@@ -210,7 +210,7 @@ def _normalised(path: str) -> tuple[np.ndarray, np.ndarray]:
     return e, d[idx] / area
 
 
-@lru_cache(maxsize=None)
+@cache
 def shape(component: str, b8: str = "winter") -> tuple[np.ndarray, np.ndarray]:
     """Unit-area spectrum dN/dE [1/MeV] of a continuous component on its table grid [MeV]
     (``b8``: which 8B shape, :data:`B8_SHAPES`)."""
@@ -242,7 +242,7 @@ def component_spectra(
     flux = ssm_fluxes(model)[component][0] * scale
     out = []
     if component in LINES:
-        for k, f in enumerate(("e", "mu", "tau")):
+        for _k, f in enumerate(("e", "mu", "tau")):
             for e, br in LINES[component]:
                 p = float(survival_probability(e, component, osc, model)) if oscillate else 1.0
                 share = float(flavour_shares(p, osc)[f])
