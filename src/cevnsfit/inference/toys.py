@@ -174,7 +174,7 @@ def _row_centres_class():
 
 
 class _Lazy:
-    cls = None
+    cls: type | None = None
 
 
 def _RowCentres(*a, **k):
@@ -263,7 +263,7 @@ def fit_toys(lik: Likelihood, toys: Toys, fixed: dict, starts: list[dict], mirro
             again = solve_tasks(prob, [tasks[k]._replace(start=outs[k].theta.copy()) for k in ks])
             for k, o in zip(ks, again, strict=True):
                 outs[k] = o if o.converged and o.chi2 <= outs[k].chi2 + 1e-9 else redo(tasks[k], outs[k])
-        best = [None] * m
+        best: list = [None] * m
         for r, t, o in zip(owner, tasks, outs, strict=True):
             if best[r] is None or o.chi2 < best[r][1].chi2:
                 best[r] = (t, o)
