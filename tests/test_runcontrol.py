@@ -217,15 +217,15 @@ def test_pool_workers_ignore_sigint_and_the_caller_stops_them():
     """A real process pool (the 'processes' back-end of scans and pseudo-experiments): a SIGINT
     reaching its workers does not kill their tasks (they finish and return), and a SIGINT to the
     whole process group (Ctrl-C) stops the caller at once, its workers terminated, not awaited."""
-    p, workers = _pool(1.5)
-    time.sleep(0.3)  # the workers are past their initialiser
+    p, workers = _pool(4)
+    time.sleep(1)  # the pool has registered its workers, which are past their initialiser (on a loaded machine)
     for w in workers:
         os.kill(w.pid, signal.SIGINT)
     out, err = p.communicate(timeout=30)
     assert p.returncode == 0 and "finished 2" in out, err[-2000:]
 
     p, workers = _pool(60)
-    time.sleep(0.3)
+    time.sleep(1)
     kids = psutil.Process(p.pid).children(recursive=True)
     t1 = time.time()
     os.killpg(p.pid, signal.SIGINT)

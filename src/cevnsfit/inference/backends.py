@@ -146,6 +146,7 @@ def _iter_processes(fn, tasks, n_workers: int, initializer=None, preload=()) -> 
         initializer=_init_worker,
         initargs=tuple(initializer or ()),
     )
+    stopped = False
     try:
         futures = [ex.submit(fn, *t) for t in _resolve(tasks)]
         for f in as_completed(futures):
@@ -153,10 +154,11 @@ def _iter_processes(fn, tasks, n_workers: int, initializer=None, preload=()) -> 
     except (KeyboardInterrupt, GeneratorExit):
         # stopped (Ctrl-C, or the caller abandons the results): the running tasks are not
         # waited for -- their workers ignore SIGINT and would otherwise run them to the end
+        stopped = True
         _terminate_workers(ex)
         raise
     finally:
-        ex.shutdown(wait=True, cancel_futures=True)
+        ex.shutdown(wait=not stopped, cancel_futures=True)
 
 
 def _init_worker(fn=None, *args) -> None:
