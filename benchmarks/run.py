@@ -79,12 +79,19 @@ def load_avg() -> float:
 
 
 #: runs ``cevnsfit`` (or, with no arguments, the code in $CEVNSFIT_BENCH_CODE) and writes its
-#: peak RSS and that of its largest child [kB] at exit: the rusage of a forked child counts the
-#: parent's pages before exec, so it is measured from inside
+#: peak RSS and that of its largest child [kB] at exit.  ru_maxrss counts the pages of the forked
+#: parent before exec (Linux keeps the old high-water mark), so the process's own peak is read
+#: from /proc/self/status (VmHWM) where there is one
 _RSS_WRAPPER = """
 import atexit, os, resource, runpy, sys
+def _hwm():
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(ln.split()[1]) for ln in f if ln.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 def _report():
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    own = _hwm()
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     with open(os.environ["CEVNSFIT_BENCH_RSS"], "w") as f:
         f.write(f"{own} {child}")
