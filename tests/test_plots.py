@@ -51,6 +51,10 @@ def test_prediction_plot(data_available, tmp_path):
     d2 = cf.load("dresden2").predict(mu_e=3.0).plot()
     assert "keV" in d2[1, 0].get_xlabel() and "10 eV 3 kg day" in d2[0, 0].get_ylabel()
     assert "mu_e = 3" in d2[0, 0].figure._suptitle.get_text()
+    fig = d2[0, 0].figure                      # the title (several lines on one column) stays above the panels
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    assert fig._suptitle.get_window_extent(r).y0 >= d2[0, 0].get_window_extent(r).y1
     plots.stacked_prediction(cf.load("ar").predict(), tmp_path / "ar.png")
     assert (tmp_path / "ar.png").stat().st_size > 20_000
 

@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import time
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+
+log = logging.getLogger("cevnsfit")
 
 ENV_VAR = "CEVNSFIT_CACHE"
 
@@ -91,17 +94,24 @@ def cached(kind: str, args: dict, build, sets=None):
     be stored as arrays + metadata (:mod:`cevnsfit.state`) are simply not cached."""
     from . import __version__, state
 
+    what = f"{kind} {args.get('name', '')}".rstrip()
     base = _entry(kind, args, sets)
+    t0 = time.perf_counter()
     if base is None:
-        return build()
+        obj = build()
+        log.info("%s built in %.2f s (template cache off)", what, time.perf_counter() - t0)
+        return obj
     npz, meta = base.with_suffix(".npz"), base.with_suffix(".json")
     if npz.is_file() and meta.is_file():
         try:
             head = json.loads(meta.read_text())
-            return state.decode(head["state"], state.read_npz(npz))
-        except Exception:   # a damaged, incompatible or refused entry: rebuild it
-            pass
+            obj = state.decode(head["state"], state.read_npz(npz))
+            log.info("%s read from the template cache in %.2f s (%s)", what, time.perf_counter() - t0, npz.name)
+            return obj
+        except Exception as e:   # a damaged, incompatible or refused entry: rebuild it
+            log.info("%s: cache entry %s not used (%s); rebuilding it", what, npz.name, e)
     obj = build()
+    log.info("%s built in %.2f s", what, time.perf_counter() - t0)
     try:
         desc, arrays = state.encode(obj)
         head = {"kind": kind, "args": args, "sets": list(sets) if sets is not None else None,
@@ -109,8 +119,9 @@ def cached(kind: str, args: dict, build, sets=None):
         base.parent.mkdir(parents=True, exist_ok=True)
         _write_atomic(npz, state.npz_bytes(arrays))
         _write_atomic(meta, json.dumps(head, default=str).encode())
-    except (OSError, state.StateError):
-        pass   # an unwritable cache or an object that is not plain data only costs time
+    except (OSError, state.StateError) as e:
+        # an unwritable cache or an object that is not plain data only costs time
+        log.debug("%s not stored in the template cache: %s", what, e)
     return obj
 
 

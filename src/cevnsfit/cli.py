@@ -401,10 +401,10 @@ def limit(data: str = typer.Option(..., help=DATA_HELP),
         if expected_bands < 0:
             raise ValueError(f"--expected-bands must be >= 0, got {expected_bands}")
         rng = _parse_range(range_, "--range")
-        with _busy(f"{param}: profiled scan of {points} points" + (" and its expected counterpart" if expected else "")):
+        with _busy(f"limit on {param}"):
             res = ana.limit(param, cl=cl, points=points, range=rng, expected=expected)
         if expected_bands:
-            with _busy(f"{param}: expected bands from {expected_bands} pseudo-experiments"):
+            with _busy(f"expected bands of {param}"):
                 res.extra["expected_bands"] = ana.expected_bands(param, expected_bands, cl=cl, seed=seed,
                                                                  backend=backend, workers=workers,
                                                                  scheduler=scheduler)
@@ -600,7 +600,7 @@ def contour(data: str = typer.Option(..., help=DATA_HELP),
             raise ValueError("give --range twice (one per --param) or not at all")
         xr, yr = ranges if ranges else (None, None)
         sc = tuple(s.strip() for s in scales.split(","))
-        with _busy(f"{param[0]} x {param[1]}: profiled {points} x {points} grid"):
+        with _busy(f"contour of {param[0]} x {param[1]}"):
             res = ana.contour(param[0], param[1], points=points, x_range=xr, y_range=yr, cl=cl, scales=sc)
     except ValueError as e:
         _fail(str(e))
@@ -647,7 +647,7 @@ def exclusion(data: str = typer.Option(..., help=DATA_HELP),
             raise ValueError(f"--cl must lie in (0, 1), got {cl}")
         ana = Analysis.from_setup(_setup(data, None, None, no_es, es, False, False, option=option),
                                   **dict(zip(("fixed", "free"), parse_fix_free(fix, free))))
-        with _busy(f"{coupling}: exclusion curve over {int(n)} masses"):
+        with _busy(f"exclusion curve of {coupling}"):
             res = ana.exclusion(coupling, (lo, hi, int(n)), cl=cl, each=not combined_only)
     except ValueError as e:
         _fail(str(e))
@@ -917,7 +917,7 @@ def scan(data: str = typer.Option(..., help=DATA_HELP),
     cluster; resumable from the partial results in OUT (the Python API's
     ``cevnsfit.Analysis(...).scan(...)``).  Ctrl-C stops it, keeping the finished chunks."""
     from .api import Analysis
-    from .runlog import Progress, stoppable
+    from .runlog import busy, stoppable
 
     try:
         fixed, freed = parse_fix_free(fix, free)
@@ -942,16 +942,9 @@ def scan(data: str = typer.Option(..., help=DATA_HELP),
         for _, _, n in ranges.values():
             size *= max(int(n), 1)
         try:
-            with stoppable(), Progress(size, "grid points") as prog:
-                state = {"done": 0}
-
-                def advance(k):
-                    if k > state["done"]:
-                        prog.finish(f"{k}/{size} points", k - state["done"], note="done")
-                        state["done"] = k
-
+            with stoppable(), busy("scan"):
                 res = ana.scan(ranges, cl=cl, backend=backend, workers=workers, scheduler=scheduler,
-                               chunk_size=chunk_size, out=out, progress=advance)
+                               chunk_size=chunk_size, out=out)
         except KeyboardInterrupt:
             typer.secho("interrupted" + (f": finished chunks kept in {out}; run the same command to resume"
                                          if out is not None else ""), fg=typer.colors.YELLOW, err=True)

@@ -20,6 +20,7 @@ import signal
 import sys
 import time
 from contextlib import contextmanager
+from typing import Any
 
 log = logging.getLogger("cevnsfit")
 #: progress lines (shown unless -q when no progress display is drawn)
@@ -69,20 +70,103 @@ def _fmt_s(s: float) -> str:
 
 
 @contextmanager
-def busy(text: str):
-    """A spinner with the elapsed time while the block runs (terminal); log lines otherwise."""
-    t0 = time.perf_counter()
-    if interactive():
-        from rich.console import Console
+def busy(text: str, every: float = 10.0):
+    """Progress of one long computation (a limit, a contour, a scan, an exclusion curve) while
+    the block runs.  Its steps and their grid points are those reported by the fitting code
+    (:mod:`cevnsfit.inference.progress`): on a terminal a bar of the current step with its points
+    done and an ETA (a spinner with the elapsed time while a step's size is unknown); otherwise
+    (CI logs, ``nohup``) a log line when a step starts, one every ``every`` seconds while it runs
+    (points done, ETA) and, for a step that lasted that long, one when it ends.  Yields a function that sets the current step's
+    points done from outside (``tick(done, total)``)."""
+    from .inference.progress import listening
 
-        with Console(stderr=True).status(f"{text} ...", spinner="dots") as st:
-            def tick():
-                st.update(f"{text} ... {_fmt_s(time.perf_counter() - t0)}")
-            yield tick
-    else:
-        plog.info("%s ...", text)
-        yield lambda: None
+    t0 = time.perf_counter()
+    show = StepDisplay(text, every)
+    with show, listening(show.report):
+        yield show.tick
     plog.info("%s: done in %s", text, _fmt_s(time.perf_counter() - t0))
+
+
+class StepDisplay:
+    """The listener of :func:`busy`: ``report(step, done, total)`` (see there)."""
+
+    #: seconds between two redraws of the bar (the fits report every finished point)
+    REDRAW = 0.1
+
+    def __init__(self, text: str, every: float = 10.0, clock=time.perf_counter):
+        self.text = text
+        self.every = float(every)
+        self.clock = clock
+        self.step: str | None = None
+        self.total: int | None = None
+        self.done = 0
+        self.t_step = self.t_line = self.t_draw = clock()
+        self.logged = False         # a periodic line of the current step was written
+        self._rich = None
+        self._task: Any = None
+        if interactive():
+            from rich.console import Console
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress as RP, SpinnerColumn, TextColumn,
+                                       TimeElapsedColumn, TimeRemainingColumn)
+
+            self._rich = RP(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), transient=True,
+                            redirect_stdout=False, redirect_stderr=False, console=Console(stderr=True))
+            self._task = self._rich.add_task(text, total=None)
+        else:
+            plog.info("%s ...", text)
+
+    def __enter__(self):
+        if self._rich is not None:
+            self._rich.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self._rich is not None:
+            self._rich.stop()
+        return False
+
+    def eta(self) -> float | None:
+        """Seconds left in the current step, from its rate so far."""
+        if not self.total or self.done <= 0:
+            return None
+        return (self.clock() - self.t_step) / self.done * (self.total - self.done)
+
+    def _line(self) -> str:
+        if self.total is None:
+            return f"{self.text}: {self.step} ..."
+        eta = self.eta()
+        return (f"{self.text}: {self.step}: {self.done}/{self.total}"
+                + (f", ETA {_fmt_s(eta)}" if eta is not None and self.done < self.total else ""))
+
+    def report(self, step: str, done: int, total: int | None) -> None:
+        now = self.clock()
+        new = step != self.step or total != self.total or done < self.done
+        if new:
+            self.step, self.total, self.done, self.t_step, self.t_line = step, total, done, now, now
+            if self._rich is not None:
+                self._rich.reset(self._task, total=total, completed=done, description=f"{self.text}: {step}")
+                self.t_draw = now
+            else:
+                plog.info("%s", self._line())
+                self.logged = False
+            return
+        self.done = done
+        finished = total is not None and done >= total
+        if self._rich is not None:
+            if finished or now - self.t_draw >= self.REDRAW:
+                self._rich.update(self._task, completed=done)
+                self.t_draw = now
+        elif (finished and (self.logged or now - self.t_step >= self.every)) or (
+                not finished and now - self.t_line >= self.every):
+            # one line per step, a line every ``every`` seconds while it runs, and its end if it was long
+            plog.info("%s", self._line())
+            self.t_line = now
+            self.logged = True
+
+    def tick(self, done: int, total: int | None = None) -> None:
+        """Set the points done of the current step (``total``: and its size)."""
+        self.report(self.step or self.text, done, self.total if total is None else total)
 
 
 class Progress:
@@ -93,21 +177,26 @@ class Progress:
     bar with the ETA (from the rate of the work done in this run); otherwise one log line per event.
     """
 
+    #: seconds between two plain log lines of :meth:`detail` for one task
+    DETAIL_EVERY = 10.0
+
     def __init__(self, total: float, what: str = "analyses"):
         self.total = float(total)
         self.what = what
         self.done = 0.0
         self.done_here = 0.0
         self.t0 = time.perf_counter()
-        self.running: dict[str, int] = {}
+        self.running: dict[str, Any] = {}
+        self._detail_t: dict[str, float] = {}
         self._rich = None
         if interactive():
+            from rich.console import Console
             from rich.progress import (BarColumn, MofNCompleteColumn, Progress as RP, SpinnerColumn, TextColumn,
                                        TimeElapsedColumn, TimeRemainingColumn)
 
             self._rich = RP(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                             TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), transient=False,
-                            redirect_stdout=False, redirect_stderr=False)
+                            redirect_stdout=False, redirect_stderr=False, console=Console(stderr=True))
             self._overall = self._rich.add_task(f"[bold]{what}", total=self.total)
 
     def __enter__(self):
@@ -152,6 +241,18 @@ class Progress:
         if self._rich is not None and name in self.running:
             self._rich.update(self.running[name], description=f"  {name}: {text}", advance=advance)
         self._say(logging.INFO, "%s: %s", name, text)
+
+    def detail(self, name: str, text: str) -> None:
+        """Where a running task is inside its step (e.g. the points of a scan): shown on its line
+        of the display; without one, logged at most every :attr:`DETAIL_EVERY` seconds per task."""
+        if self._rich is not None:
+            if name in self.running:
+                self._rich.update(self.running[name], description=f"  {name}: {text}")
+            return
+        now = time.perf_counter()
+        if now - self._detail_t.get(name, -1e9) >= self.DETAIL_EVERY:
+            self._detail_t[name] = now
+            plog.info("%s: %s", name, text)
 
     def finish(self, name: str, units: float = 1.0, note: str = "finished") -> None:
         self.done += units

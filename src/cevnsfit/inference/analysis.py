@@ -16,6 +16,7 @@ import numpy as np
 from .. import experiments
 from ..physics.parameters import UNITS, Params, default_limits
 from .fit import Likelihood
+from .progress import Stage, labelled
 from .profile import (Contour, Profiler, delta_chi2_threshold, modulus_only, profile_grid_2d, scan_intervals,
                       sigma_to_cl)
 
@@ -373,9 +374,11 @@ def limit(setup: Setup, param: str, cl: float = 0.9, n_points: int = 61, scan_ra
     free, fixed = physics_parameters([param], dss, setup.transitions, fixed, free)
     lik = Likelihood(dss, poi=free, fixed=fixed)
     prof = Profiler(lik)
+    Stage("global fit")
     best = prof.global_fit()
     lo_phys = _lo_phys(param)
     if scan_range is None:
+        Stage(f"bracketing the allowed range of {param}")
         lo, hi = _scan_range(prof, param, level, lo_phys)
     else:
         lo, hi = map(float, scan_range)
@@ -388,6 +391,8 @@ def limit(setup: Setup, param: str, cl: float = 0.9, n_points: int = 61, scan_ra
     best = prof.best
     delta = scan.chi2 - best.chi2
 
+    if refine:
+        Stage("interval ends")
     intervals = scan_intervals(prof, scan, level, refine)
     warnings_ = list(range_warnings)
     if not best.converged:
@@ -419,8 +424,9 @@ def limit(setup: Setup, param: str, cl: float = 0.9, n_points: int = 61, scan_ra
     if expected:
         from .expected import expected_limit
 
-        out.update(expected_limit(setup, param, dss, free, fixed, cl=cl, n_points=n_points, scan_range=scan_range,
-                                  refine=refine))
+        with labelled("expected (Asimov): "):
+            out.update(expected_limit(setup, param, dss, free, fixed, cl=cl, n_points=n_points,
+                                      scan_range=scan_range, refine=refine))
     out["seconds"] = time.perf_counter() - t0
     return out
 
@@ -443,6 +449,7 @@ def contour(setup: Setup, px: str, py: str, x_range=None, y_range=None, n: int =
     free, fixed = physics_parameters([px, py], dss, setup.transitions, fixed, free)
     lik = Likelihood(dss, poi=free, fixed=fixed)
     prof = Profiler(lik)
+    Stage("global fit")
     prof.global_fit()
     level = delta_chi2_threshold(0.9, 2)
     ranges = []
@@ -450,6 +457,7 @@ def contour(setup: Setup, px: str, py: str, x_range=None, y_range=None, n: int =
         if r is None:
             if sc == "log":
                 raise ValueError(f"a log axis of {p} needs an explicit range")
+            Stage(f"bracketing the 3 sigma range of {p}")
             r = _scan_range(prof, p, delta_chi2_threshold(sigma_to_cl(3), 2), _lo_phys(p))
         ranges.append(r)
     axes = []

@@ -43,6 +43,7 @@ from .analysis import Setup, free_parameters, physics_parameters, resolve_fixed
 from .backends import BACKENDS, DATA_ENV, LOCK, adopt_data_dir, check_backend, iter_tasks, single_thread_blas
 from .fit import FitResult, Likelihood
 from .profile import Profiler, delta_chi2_threshold, intervals_from_scan
+from .progress import Stage
 from .scanstore import (SPEC_FILE, atomic_write_bytes, atomic_write_text, prepare_dir, read_chunk, write_chunk,
                         write_header)
 
@@ -517,6 +518,8 @@ def grid_scan(spec: GridSpec, backend: str = "processes", n_workers: int | None 
         else:
             take(res)
     n_reused = n_chunks - len(missing)
+    stage = Stage("grid points", spec.size)
+    stage.update(n_done)
     if progress is not None:
         progress(n_done)
 
@@ -535,6 +538,7 @@ def grid_scan(spec: GridSpec, backend: str = "processes", n_workers: int | None 
                 if out is not None:
                     write_chunk(out, res)
                 take(res)
+                stage.update(n_done)
                 if progress is not None:
                     progress(n_done)
         finally:

@@ -27,6 +27,7 @@ import numpy as np
 from ..physics.parameters import UNITS
 from .fit import Likelihood
 from .profile import Profiler, delta_chi2_threshold
+from .progress import Stage, counted, labelled
 
 #: mass parameter of each coupling
 MASS_OF = {"g_zp": "m_zp", "g_phi": "m_phi"}
@@ -138,7 +139,8 @@ def mass_scan(datasets, coupling: str, masses, cl: float = 0.9, fixed: dict | No
     nm = masses.size
     # 1. the best fit at every mass (coupling free)
     best = [min(r, key=lambda x: x.chi2) for r in
-            prof.fits((mass,), [({mass: float(m)}, [{coupling: 0.0}]) for m in masses])]
+            prof.fits((mass,), [({mass: float(m)}, [{coupling: 0.0}]) for m in masses],
+                      stage=Stage("best fit at each mass", nm))]
     ref = np.array([b.chi2 for b in best])
     # 2. bracketing ladders: walk up u = u0 4^k, LADDER_CHUNK rungs at a time, to the first rung
     #    above the level (no fallback minimiser: a rung far above the level need not converge)
@@ -147,7 +149,7 @@ def mass_scan(datasets, coupling: str, masses, cl: float = 0.9, fixed: dict | No
     u_hi = u0 * 4.0**LADDER_HIGH
     chains = [_ladder(prob, i, float(masses[i]), u0[i], best[i].values, ref[i], level, coupling, mass, u_hi)
               for i in range(nm)]
-    solve(prob, chains, fallback=None, stats=prof.stats)
+    solve(prob, counted(chains, Stage("bracketing the coupling at each mass", nm)), fallback=None, stats=prof.stats)
     # 3. the grid per mass (uniform in u = g^2, refined around the amplitude-flip islands)
     islands = sm_return_points(datasets, coupling, mass, masses, fixed, u_hi)
     grids = []
@@ -158,7 +160,8 @@ def mass_scan(datasets, coupling: str, masses, cl: float = 0.9, fixed: dict | No
                 gu += list(us * np.linspace(0.8, 1.2, 13)) + [1.4 * us]
         grids.append(np.sqrt(np.unique(gu)))
     requests = [({coupling: float(g), mass: float(masses[i])}, [best[i].values]) for i in range(nm) for g in grids[i]]
-    flat = [min(r, key=lambda x: x.chi2) for r in prof.fits((coupling, mass), requests)]
+    flat = [min(r, key=lambda x: x.chi2)
+            for r in prof.fits((coupling, mass), requests, stage=Stage("coupling grids", len(requests)))]
     per, pos = [], 0
     for i in range(nm):
         rs = flat[pos:pos + grids[i].size]
@@ -187,8 +190,8 @@ def mass_scan(datasets, coupling: str, masses, cl: float = 0.9, fixed: dict | No
                 crossings[(i, kk)] = len(chains)
                 chains.append((i, ends))
     out = [None] * len(chains)
-    solve(prob, [_falsi(prob, j, float(masses[i]), ends, ref[i], level, n_iter, out)
-                 for j, (i, ends) in enumerate(chains)], fallback=lik.fallback(prob), stats=prof.stats)
+    falsi = [_falsi(prob, j, float(masses[i]), ends, ref[i], level, n_iter, out) for j, (i, ends) in enumerate(chains)]
+    solve(prob, counted(falsi, Stage("interval ends", len(falsi))), fallback=lik.fallback(prob), stats=prof.stats)
     upper, intervals, conv = [], [], []
     for i in range(nm):
         runs, brackets, delta = spans[i]
@@ -223,7 +226,8 @@ def exclusion(setup, coupling: str, masses, cl: float = 0.9, fixed: dict | None 
         if MASS_OF[coupling] in fixed_values:
             raise ValueError(f"the exclusion curve scans {MASS_OF[coupling]}: it cannot also be fixed")
         t1 = time.perf_counter()
-        res = mass_scan(dss, coupling, masses, cl, fixed_values, [p for p in others if p != coupling], n_grid)
+        with labelled(f"{'+'.join(combo)} ({len(curves) + 1}/{len(combos)}): "):
+            res = mass_scan(dss, coupling, masses, cl, fixed_values, [p for p in others if p != coupling], n_grid)
         res.update(data=list(combo), seconds=time.perf_counter() - t1)
         curves.append(res)
     return {"coupling": coupling, "mass": MASS_OF[coupling], "units": [UNITS[MASS_OF[coupling]], UNITS[coupling]],

@@ -28,6 +28,7 @@ import numpy as np
 
 from ..physics.parameters import Params
 from .fit import Likelihood
+from .progress import Stage, muted
 from .toys import asimov, generate, toy_datasets
 
 #: quantiles of the bands: median, +-1 sigma, +-2 sigma (two-sided Gaussian probabilities)
@@ -74,7 +75,7 @@ def _limit_of_toys(setup, param: str, free: tuple, fixed: tuple, truth: dict, se
 
     adopt_data_dir(data_dir, force_data_dir)
     lo, hi = np.full(j1 - j0, np.nan), np.full(j1 - j0, np.nan)
-    with LOCK, single_thread_blas():
+    with LOCK, single_thread_blas(), muted():      # (counted by the caller, per pseudo-experiment)
         lik = Likelihood(list(_datasets(setup)), poi=list(free), fixed=dict(fixed))
         toys = generate(lik, truth, seed, 0, range(j0, j1))
         for r in range(j1 - j0):
@@ -113,11 +114,13 @@ def expected_bands(setup, param: str, n_toys: int, cl: float = 0.9, fixed=None, 
               backend == "processes") for j0 in range(0, int(n_toys), chunk_size)]
     lower, upper = np.full(int(n_toys), np.nan), np.full(int(n_toys), np.nan)
     done = 0
+    stage = Stage("limits of pseudo-experiments", int(n_toys))
     for res in iter_tasks(_limit_of_toys, tasks, backend, n_workers, scheduler):
         j0 = int(res["j0"])
         lower[j0:j0 + res["lower"].size] = res["lower"]
         upper[j0:j0 + res["upper"].size] = res["upper"]
         done += res["upper"].size
+        stage.update(done)
         if progress is not None:
             progress(done)
     ok = np.isfinite(upper)

@@ -36,6 +36,7 @@ import numpy as np
 from .distributed import (_DATA_ENV, _LOCK, _atomic_write_bytes, _atomic_write_text, _datasets, adopt_data_dir,
                           iter_tasks, single_thread_blas)
 from .fit import Likelihood
+from .progress import Stage
 from .toys import fit_toys, generate
 
 FORMAT = 1
@@ -176,6 +177,8 @@ def neyman_scan(problem: Problem, names: tuple[str, ...], gens: list[dict], n_to
             tasks.append((problem, tuple(names), i, dict(g), starts_of[i], int(seed), j0, j1,
                           os.environ.get(_DATA_ENV), backend == "processes"))
     n_reused = done
+    stage = Stage("pseudo-experiments", npts * n_toys)
+    stage.update(done)
     if progress is not None:
         progress(done)
     it = iter_tasks(_run_toys, tasks, backend, n_workers, scheduler)
@@ -186,6 +189,7 @@ def neyman_scan(problem: Problem, names: tuple[str, ...], gens: list[dict], n_to
                 _atomic_write_bytes(_task_path(out, int(res["point"]), int(res["j0"])),
                                     lambda fh, a=arrays: np.savez(fh, **a))
             take(res)
+            stage.update(done)
             if progress is not None:
                 progress(done)
     finally:

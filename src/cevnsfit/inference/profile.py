@@ -28,6 +28,7 @@ from ..physics.couplings import gvn, gvp_no_radius
 from ..physics.parameters import MODULUS_ONLY
 from .fit import FitResult, Likelihood
 from .nuisance import Task, solve
+from .progress import Stage
 
 #: a sweep is stopped when its chi^2 has been this far above the lowest profile at the same grid
 #: points for PRUNE_POINTS points in a row (it cannot come back below it within the grid)
@@ -101,13 +102,16 @@ def _mirror_starts(lik: Likelihood, name: str, datasets) -> list[float]:
 class _Best:
     """Lowest chi^2 per grid point over the sweeps, with the winning fit."""
 
-    def __init__(self, n: int):
+    def __init__(self, n: int, stage: Stage | None = None):
         self.chi2 = np.full(n, np.inf)
         self.conv = np.zeros(n, bool)
         self.theta: list = [None] * n
         self.task: list = [None] * n
+        self.stage = stage
 
     def offer(self, i, task, out) -> None:
+        if self.stage is not None:
+            self.stage.point(i)
         if out.chi2 < self.chi2[i] or (out.converged and not self.conv[i] and out.chi2 <= self.chi2[i] + 1e-6):
             self.chi2[i], self.conv[i], self.theta[i], self.task[i] = out.chi2, out.converged, out.theta, task
 
@@ -125,9 +129,10 @@ class Profiler:
     def _solve(self, prob, chains) -> None:
         solve(prob, chains, fallback=self.lik.fallback(prob), stats=self.stats)
 
-    def fits(self, fixed_names, requests) -> list[list[FitResult]]:
+    def fits(self, fixed_names, requests, stage: Stage | None = None) -> list[list[FitResult]]:
         """Independent fits in one batch: ``requests`` is a list of (fixed values, [start dicts]);
-        returns, per request, the results of its starts."""
+        returns, per request, the results of its starts.  ``stage``: advanced by one per request
+        done (progress)."""
         prob = self.lik.problem(tuple(fixed_names))
         out: list = [None] * len(requests)
 
@@ -135,6 +140,8 @@ class Profiler:
             tasks = [prob.task({**self.lik.start(), **s, **fixed}, fixed) for s in starts]
             outs = yield tasks
             out[k] = [self.lik.result(prob, t, o) for t, o in zip(tasks, outs)]
+            if stage is not None:
+                stage.advance()
 
         self._solve(prob, [chain(k, fx, st) for k, (fx, st) in enumerate(requests)])
         return out
@@ -196,7 +203,7 @@ class Profiler:
             self.global_fit()
         grid = np.asarray(grid, float)
         prob = self.lik.problem((param,))
-        best = _Best(grid.size)
+        best = _Best(grid.size, Stage(f"profile of {param}", grid.size))
         # one warm-started sweep per amplitude branch of the profiled radii, walking outwards
         # from the point nearest the best fit; keep the lowest chi^2 at every point
         i0 = int(np.argmin(np.abs(grid - self.best.values[param])))
@@ -403,7 +410,7 @@ def profile_grid_2d(prof: Profiler, px: str, py: str, x, y) -> Contour:
         prof.global_fit()
     x, y = np.asarray(x, float), np.asarray(y, float)
     prob = prof.lik.problem((px, py))
-    best = _Best(x.size * y.size)
+    best = _Best(x.size * y.size, Stage(f"grid of {px} x {py}", x.size * y.size))
 
     def fixed(i, j):
         v = {px: x[i], py: y[j]}

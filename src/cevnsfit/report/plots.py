@@ -140,7 +140,9 @@ def plot_prediction(pred, axes=None, title: str | None = None):
                              if k not in ("es", "momentum_dependent", "form_factor") and v is not None)
             title = f"{title}\n{point}" + (f"  ({opts})" if opts else "")
         if title:
-            fig.suptitle(_wrap(title, 60 * n_ax), fontsize=10.5)
+            # above the top panels, however many lines it wraps to (the figure grows to hold it)
+            top = max(ax_.get_position().y1 for ax_ in axes[0])
+            fig.suptitle(_wrap(title, int(11 * fig.get_figwidth())), fontsize=10.5, y=top + 0.015, va="bottom")
     return axes
 
 

@@ -485,12 +485,37 @@ def _init_worker(queue) -> None:
     ignore_sigint()
 
 
-def _worker(a: Analysis, quick: bool) -> dict:
+def _steps_within(progress, send_detail, every: float = 0.5):
+    """``(tell, listener)``: ``tell(text, advance)`` forwards the steps of :func:`run_analysis` to
+    ``progress``; ``listener`` (for :func:`cevnsfit.inference.progress.listening`) sends where the
+    current step is -- its stage and points done -- to ``send_detail(text)``, at most every
+    ``every`` seconds unless the stage changes."""
+    state: dict = {"text": "", "stage": None, "t": -1e9}
+
     def tell(text, advance):
+        state["text"] = text
+        progress(text, advance)
+
+    def listener(stage, done, total):
+        now = time.perf_counter()
+        if stage == state["stage"] and now - state["t"] < every and done != total:
+            return
+        state["stage"], state["t"] = stage, now
+        send_detail(f"{state['text']}: {stage}" + (f" {done}/{total}" if total else ""))
+
+    return tell, listener
+
+
+def _worker(a: Analysis, quick: bool) -> dict:
+    from ..inference.progress import listening
+
+    def put(text, advance):
         if _QUEUE is not None:
             _QUEUE.put((a.name, text, advance))
 
-    return run_analysis(a, quick, progress=tell)
+    tell, listener = _steps_within(put, lambda text: put(text, None))
+    with listening(listener):
+        return run_analysis(a, quick, progress=tell)
 
 
 def run_many(analyses, outdir: Path, quick: bool = False, workers: int = 1, force: bool = False,
@@ -536,8 +561,15 @@ def run_many(analyses, outdir: Path, quick: bool = False, workers: int = 1, forc
         for a in todo:
             if progress:
                 progress.start(a.name, n_steps(a))
-            res = run_analysis(a, quick, progress=(lambda t, adv, n=a.name: progress.step(n, t, adv)) if progress
-                               else None)
+            if progress:
+                from ..inference.progress import listening
+
+                tell, listener = _steps_within(lambda t, adv, n=a.name: progress.step(n, t, adv),
+                                               lambda t, n=a.name: progress.detail(n, t))
+                with listening(listener):
+                    res = run_analysis(a, quick, progress=tell)
+            else:
+                res = run_analysis(a, quick)
             keep(a, res)
     elif todo:
         ctx = mp.get_context("spawn")
@@ -559,7 +591,9 @@ def run_many(analyses, outdir: Path, quick: bool = False, workers: int = 1, forc
                         name, text, adv = q.get_nowait()
                     except (queue_mod.Empty, OSError, ValueError):
                         break
-                    if progress:
+                    if progress and adv is None:
+                        progress.detail(name, text)
+                    elif progress:
                         progress.step(name, text, adv)
                 for f in done:
                     a = running.pop(f)
