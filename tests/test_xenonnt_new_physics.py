@@ -225,3 +225,18 @@ def test_shipped_solar_mediator_analyses():
         a = load(files[name])
         assert a.section == "beyond" and set(a.data) == {"csi", "ar", "dresden2", "xenonnt_8b", "xenonnt_er"}
         assert a.model.zp_model == model and {e.coupling for e in a.exclusions} == couplings
+
+
+def test_profiled_fit_on_a_yield_anchor_is_finished_there(b8):
+    """The 8B yield morphing is bilinear between integer anchors of t_ly, t_qy, so the chi^2 has
+    corners there, where Gauss-Newton cannot converge.  A fit whose minimum is such a corner (this
+    light-Z' point: t_qy = -1) is finished with the nuisance held on the anchor and reported
+    converged; it is a minimum: holding t_qy off the anchor on either side, the rest re-profiled,
+    raises the chi^2."""
+    lik = Likelihood([b8], poi=["g_zp", "m_zp"])
+    at = {"g_zp": 3.6475e-5, "m_zp": 1e-3}
+    res = lik.fit(fixed=at)
+    assert res.converged and res.values["xenonnt_8b.t_qy"] == -1.0 and "kink" in res.message
+    for off in (-0.02, 0.02):
+        side = lik.fit(fixed={**at, "xenonnt_8b.t_qy": -1.0 + off})
+        assert side.converged and side.chi2 > res.chi2 + 1e-6
