@@ -166,14 +166,16 @@ def new_figures(quick: bool) -> dict:
         for k in (1, 10, 100, 1000, 10000):
             v = vals(k)
             out[f"scaling_batch_{name}_n{k}_us_per_point"] = 1e6 * best_of(lambda: ds.chi2_batch(v, nuis), 3) / k
-    # fit throughput with the number of free physics parameters (Dresden-II with transitions)
-    d2 = experiments.load("dresden2")
-    for free in (["r2_ee"], ["r2_ee", "r2_emu"], ["r2_ee", "r2_emu", "r2_etau"], ["r2_ee", "r2_emu", "r2_etau", "q_ee"]):
-        lik = Likelihood([d2], poi=["mu_e", *free])
-        grid = np.linspace(0.0, 3.0, 200 if quick else 500)
+    # fit throughput with the number of free physics parameters: the combined charge-radius fit
+    # at fixed r2_ee with more and more of the other radii profiled (as in the shipped analyses)
+    combined = [experiments.load(n) for n in DATASETS]
+    for free in ([], ["r2_mumu"], ["r2_mumu", "r2_emu"], ["r2_mumu", "r2_emu", "r2_etau"],
+                 ["r2_mumu", "r2_emu", "r2_etau", "r2_mutau"]):
+        lik = Likelihood(combined, poi=["r2_ee", *free])
+        grid = np.linspace(-70.0, 20.0, 50 if quick else 100)
         t = time.perf_counter()
-        lik.fit_batch({"mu_e": grid})
-        out[f"scaling_params_{1 + len(free)}_fits_per_s"] = grid.size / (time.perf_counter() - t)
+        lik.fit_batch({"r2_ee": grid})
+        out[f"scaling_params_{len(free)}_profiled_fits_per_s"] = grid.size / (time.perf_counter() - t)
     # ... with the number of data sets
     for names in (("dresden2",), ("csi", "dresden2"), ("csi", "ar", "dresden2")):
         lik = Likelihood([experiments.load(n) for n in names], poi=["mu_e"])
@@ -181,10 +183,11 @@ def new_figures(quick: bool) -> dict:
         t = time.perf_counter()
         lik.fit_batch({"mu_e": grid})
         out[f"scaling_datasets_{len(names)}_fits_per_s"] = grid.size / (time.perf_counter() - t)
-    # ... with the number of workers: a 20 x 20 profiled grid
+    # ... with the number of workers: a 20 x 20 profiled grid of the combined diagonal radii with
+    # the three transition radii profiled (mirror starts of none: both diagonal radii are scanned)
     n_side = 10 if quick else 20
-    spec = GridSpec.from_ranges(Setup(("csi", "ar", "dresden2")), {"r2_ee": (-70.0, 20.0, n_side),
-                                                                    "r2_mumu": (-70.0, 20.0, n_side)})
+    spec = GridSpec.from_ranges(Setup(("csi", "ar", "dresden2"), transitions=True),
+                                {"r2_ee": (-70.0, 20.0, n_side), "r2_mumu": (-70.0, 20.0, n_side)})
     times = {}
     for label, kw in (("serial", dict(backend="serial")), ("processes_1", dict(backend="processes", n_workers=1)),
                       ("processes_2", dict(backend="processes", n_workers=2)),

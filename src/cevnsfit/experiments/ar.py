@@ -40,7 +40,7 @@ from ..physics.parameters import Params
 from ..physics.target import zeff_edges
 from ..sources.oscillation import sns_baseline
 from . import menu
-from .base import Axis, DataSet, Nuisance
+from .base import Axis, DataSet, Nuisance, first, uniform
 from .registry import ExperimentInfo, Option
 from .snsbeam import SNSExposure, TimeBinning, combine_energy_time_batch, nuclear_quadrature, setup_beam
 
@@ -180,6 +180,12 @@ class Ar2020(DataSet):
     def _backgrounds(self, nv: dict, derivatives: bool = False):
         """Backgrounds (name -> (n, B)) at (n,) nuisance arrays, and their exact derivatives."""
         keys, nom, plus, minus = self._brn_variants()
+        names = (*keys, "eta_brn", "eta_delbrn", "eta_ss")
+        n = nv["eta_brn"].shape[0]
+        if n > 1 and uniform(*(nv[k] for k in names)):         # the same backgrounds for every point
+            out, d = self._backgrounds({k: first(nv[k]) for k in names}, derivatives)
+            bc = lambda a: np.broadcast_to(a, (n,) + a.shape[1:])  # noqa: E731
+            return {k: bc(v) for k, v in out.items()}, (None if d is None else {k: bc(v) for k, v in d.items()})
         w, dw = zip(*(morph_weights(nv[k]) for k in keys))          # per key: ((n,) x 3), ((n,) x 3)
         wn = np.stack([x[0] for x in w], axis=1)                    # (n, 3)
         wp = np.stack([x[1] for x in w], axis=1)
@@ -217,7 +223,7 @@ class Ar2020(DataSet):
         raw = self.contract_templates(points)                      # channel -> (n, D, K, E)
         p, dp = self._timing.batch(nv["t_offset"], derivatives)
         kidx = [self._timing.kinds.index(k) for k in self.kinds]
-        tk = p[:, kidx]
+        tk = np.broadcast_to(p[:1, kidx], (p.shape[0], len(kidx), p.shape[2])) if p.strides[0] == 0 else p[:, kidx]
         f90 = df90 = None
         if self.grid == "3d":
             f90, df90 = self._f90(nv["cevns_f90"], derivatives)

@@ -128,6 +128,18 @@ class Axis:
         return len(self.edges) - 1
 
 
+def uniform(*arrays) -> bool:
+    """Whether every (n,) nuisance array holds one value for all points (a scalar broadcast by
+    :meth:`DataSet.nuisance_arrays`: stride 0): a data set may then compute what depends only on
+    those nuisances once and broadcast it."""
+    return all(a.shape[0] <= 1 or a.strides[0] == 0 for a in arrays)
+
+
+def first(a: np.ndarray) -> np.ndarray:
+    """The first entry of an (n, ...) array, keeping the axis: (1, ...)."""
+    return a[:1]
+
+
 class Derivatives(NamedTuple):
     """Expected counts (n, n_bins) with first (``d``) and second (``d2``) derivatives by name."""
 
@@ -390,12 +402,15 @@ class DataSet(ABC):
     def expected_batch(self, values, nuis: dict | None = None, base: Params | None = None) -> np.ndarray:
         """Expected counts (n_points, n_bins) for n physics points (``values``: name -> (n,) array,
         or a :class:`Points`) and nuisances (name -> scalar or (n,) array)."""
+        from ..inference.backends import one_blas_thread
+
         pts = self._points(values, base)
         self.check_points(pts)
         nv = self.nuisance_arrays(nuis, pts.n)
-        if self._fast():
+        if not self._fast():
+            return self._expected_loop(pts, nv)
+        with one_blas_thread():      # small products: threads cost more than they save
             return self.predict_points(pts, nv)[0][:, 0]
-        return self._expected_loop(pts, nv)
 
     def _expected_loop(self, pts: Points, nv: dict) -> np.ndarray:
         return np.stack([sum(self.components(pts.params(i), {k: float(v[i]) for k, v in nv.items()}).values())
@@ -433,8 +448,11 @@ class DataSet(ABC):
         ac = [p for p in curvature if p in exact]
         d, d2 = {}, {}
         if fast:
+            from ..inference.backends import one_blas_thread
+
             pts = Points.from_matrix(pts0.V, ap, ac)
-            out, dn = self.predict_points(pts, nv, derivatives=bool(wrt_n))
+            with one_blas_thread():
+                out, dn = self.predict_points(pts, nv, derivatives=bool(wrt_n))
             expected = out[:, 0]
             for j, p in enumerate(ap):
                 d[p] = out[:, 1 + j]

@@ -296,7 +296,7 @@ class CsI2021(DataSet):
         raw = self.contract_templates(points)                # channel -> (n, D, V, K, E)
         p, dp = self._timing.batch(nv["t_offset"], derivatives)
         kidx = [self._timing.kinds.index(k) for k in self.kinds]
-        tk = p[:, kidx]
+        tk = np.broadcast_to(p[:1, kidx], (p.shape[0], len(kidx), p.shape[2])) if p.strides[0] == 0 else p[:, kidx]
         norm = 1.0 + nv["eta_cevns"]
         sig, d = {}, {}
         counts0 = 0.0

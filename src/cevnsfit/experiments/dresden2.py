@@ -58,7 +58,7 @@ from ..sources.oscillation import reactor_baseline
 from ..sources.reactor import MODELS as FLUX_MODELS
 from ..sources.reactor import NORMALISATIONS, reactor_spectrum
 from . import menu
-from .base import Axis, DataSet, Nuisance
+from .base import Axis, DataSet, Nuisance, first, uniform
 from .registry import ExperimentInfo, Option
 
 QF_MODELS = ("fef", "ybe", "lindhard")
@@ -305,9 +305,15 @@ class Dresden2(DataSet):
         raw = self.contract_templates(points)                  # channel -> (n, D, 1, B)
         sig = {ch: norm[:, None, None] * v[:, :, 0, :] for ch, v in raw.items()}
         fitted = self.peaks == "fitted"
-        bkg, d = background_batch(E_EDGES, nv["bkg_flat"], nv["bkg_exp_amp"], nv["bkg_exp_slope"], nv["bkg_l1"],
-                                  dict(self.peak_ratios), nv["l1_centre"] if fitted else None,
-                                  nv["l1_width"] if fitted else None, derivatives)
+        names = ["bkg_flat", "bkg_exp_amp", "bkg_exp_slope", "bkg_l1"] + (["l1_centre", "l1_width"] if fitted else [])
+        n = points.n
+        one = n > 1 and uniform(*(nv[k] for k in names))      # the same background for every point
+        b = {k: (first(nv[k]) if one else nv[k]) for k in names}
+        bkg, d = background_batch(E_EDGES, b["bkg_flat"], b["bkg_exp_amp"], b["bkg_exp_slope"], b["bkg_l1"],
+                                  dict(self.peak_ratios), b.get("l1_centre"), b.get("l1_width"), derivatives)
+        if one:
+            bkg = np.broadcast_to(bkg, (n, bkg.shape[1]))
+            d = None if d is None else {k: np.broadcast_to(v, (n, v.shape[-1])) for k, v in d.items()}
         if derivatives:
             d["eta_flux"] = sum(v[:, 0, 0, :] for v in raw.values())
         return sig, bkg, d

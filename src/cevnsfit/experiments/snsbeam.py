@@ -120,6 +120,10 @@ class TimeBinning:
         moves every sub-bin; 0 where a difference was clipped); ``dp`` is None without
         ``derivatives``."""
         off = np.asarray(offsets, float).reshape(-1)
+        if off.size > 1 and off.strides[0] == 0:      # one offset for every point: compute it once
+            p, dp = self.batch(off[:1], derivatives)
+            shape = (off.size,) + p.shape[1:]
+            return np.broadcast_to(p, shape), (None if dp is None else np.broadcast_to(dp, shape))
         key = float(off[0]) if off.size == 1 else None
         memo = self.__dict__.setdefault("_memo_offsets", {})     # a cache: not part of the stored state
         if key is not None:
@@ -163,8 +167,11 @@ def combine_energy_time_batch(energy: np.ndarray, tprob: np.ndarray) -> np.ndarr
     ``energy`` (n, D, K, n_E) per component, ``tprob`` (n, K, n_T) the time probabilities of each
     component's kind -> (n, D, n_E n_T)."""
     n, D, K, E = energy.shape
+    T = tprob.shape[-1]
+    if n > 1 and tprob.strides[0] == 0:           # the same time distribution for every point
+        return (np.swapaxes(energy, 2, 3).reshape(n * D * E, K) @ tprob[0]).reshape(n, D, E * T)
     out = np.matmul(np.swapaxes(energy, 2, 3), tprob[:, None])          # (n, D, E, T)
-    return out.reshape(n, D, E * tprob.shape[-1])
+    return out.reshape(n, D, E * T)
 
 
 #: physics parameters the SNS beam (nu_e, nu_mu, nubar_mu) is sensitive to

@@ -15,8 +15,9 @@ results in completion order:
     the data (``CEVNSFIT_DATA``; a worker without it inherits the caller's value).
 
 The workers start before the tasks are known: ``tasks`` may be a function that returns them
-(e.g. after a global fit in the calling process), and ``warmup`` -- ``(fn, args)`` -- runs once
-per worker meanwhile (loading the data sets), so that nothing waits serially for the pool.
+(e.g. after a global fit in the calling process), and ``initializer`` -- ``(fn, args...)`` -- runs
+once in every worker when it starts (e.g. installing data sets the caller built and sends, which
+is far faster than each worker building them), so that nothing waits serially for the pool.
 BLAS runs on one thread in every worker (:func:`single_thread_blas`): results then agree
 bitwise between back-ends.
 """
@@ -59,6 +60,30 @@ def single_thread_blas():
         yield
 
 
+_CONTROLLER: list = []
+
+
+@contextmanager
+def one_blas_thread():
+    """BLAS on one thread while profiling: the products of a batched fit are small (tens of rows
+    by a few hundred columns), and a multithreaded BLAS spends more time waking and synchronising
+    its threads than computing them -- ten times more on a machine whose cores are busy.  (A
+    reusable threadpoolctl controller: entering costs microseconds.)"""
+    if not _CONTROLLER:
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            _CONTROLLER.append(ThreadpoolController())
+        except ImportError:
+            _CONTROLLER.append(None)
+    ctl = _CONTROLLER[0]
+    if ctl is None:
+        yield
+        return
+    with ctl.limit(limits=1, user_api="blas"):
+        yield
+
+
 def adopt_data_dir(data_dir: str | None, force: bool = False) -> None:
     """In a worker: take the caller's CEVNSFIT_DATA if the worker has none; with ``force`` (our
     own pool, whose fork server may predate a change of the caller's environment) in any case."""
@@ -84,27 +109,36 @@ def mp_context(preload=()):
     return mp.get_context("spawn")
 
 
+def prestart(backend: str, preload=()) -> None:
+    """Start what a back-end needs before its workers, in the background: the fork server of
+    the process pool boots and imports ``preload`` while the caller prepares the work."""
+    if backend != "processes":
+        return
+    ctx = mp_context(preload)
+    if ctx.get_start_method() == "forkserver":
+        import threading
+        from multiprocessing import forkserver
+
+        threading.Thread(target=forkserver.ensure_running, daemon=True).start()
+
+
 def _resolve(tasks) -> list:
     return list(tasks() if callable(tasks) else tasks)
 
 
-def _iter_serial(fn, tasks, warmup=None) -> Iterator:
+def _iter_serial(fn, tasks) -> Iterator:
     for t in _resolve(tasks):
         yield fn(*t)
 
 
-def _iter_processes(fn, tasks, n_workers: int, warmup=None, preload=()) -> Iterator:
+def _iter_processes(fn, tasks, n_workers: int, initializer=None, preload=()) -> Iterator:
     from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    from ..runlog import ignore_sigint
 
     # workers ignore SIGINT: Ctrl-C reaches the whole process group, and the caller stops the
     # pool itself (cevnsfit.runlog.stoppable) after keeping the finished results
-    ex = ProcessPoolExecutor(max_workers=n_workers, mp_context=mp_context(preload), initializer=ignore_sigint)
+    ex = ProcessPoolExecutor(max_workers=n_workers, mp_context=mp_context(preload), initializer=_init_worker,
+                             initargs=tuple(initializer or ()))
     try:
-        if warmup is not None:
-            for _ in range(n_workers):
-                ex.submit(*warmup)
         futures = [ex.submit(fn, *t) for t in _resolve(tasks)]
         for f in as_completed(futures):
             yield f.result()
@@ -115,6 +149,15 @@ def _iter_processes(fn, tasks, n_workers: int, warmup=None, preload=()) -> Itera
         raise
     finally:
         ex.shutdown(wait=True, cancel_futures=True)
+
+
+def _init_worker(fn=None, *args) -> None:
+    """Process-pool worker initialiser: ignore SIGINT, then run the caller's ``fn(*args)``."""
+    from ..runlog import ignore_sigint
+
+    ignore_sigint()
+    if fn is not None:
+        fn(*args)
 
 
 def _terminate_workers(ex) -> None:
@@ -128,7 +171,7 @@ def _terminate_workers(ex) -> None:
             p.terminate()
 
 
-def _iter_dask(fn, tasks, n_workers: int, scheduler: str | None, warmup=None) -> Iterator:
+def _iter_dask(fn, tasks, n_workers: int, scheduler: str | None, initializer=None) -> Iterator:
     from .._optional import require
 
     require("distributed", "dask", "the 'dask' backend")
@@ -142,8 +185,9 @@ def _iter_dask(fn, tasks, n_workers: int, scheduler: str | None, warmup=None) ->
     else:
         client = Client(scheduler)
     try:
-        if warmup is not None:
-            client.run(*warmup)
+        if initializer is not None:
+            client.run(*initializer)            # every worker present now
+            client.register_worker_callbacks(setup=_DaskSetup(initializer))   # and any joining later
         futures = [client.submit(fn, *t, pure=False) for t in _resolve(tasks)]
         try:
             for f in as_completed(futures):
@@ -154,6 +198,16 @@ def _iter_dask(fn, tasks, n_workers: int, scheduler: str | None, warmup=None) ->
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+class _DaskSetup:
+    """A worker set-up callback running ``initializer`` (picklable, unlike a closure)."""
+
+    def __init__(self, initializer):
+        self.initializer = initializer
+
+    def __call__(self, dask_worker=None):
+        self.initializer[0](*self.initializer[1:])
 
 
 def check_backend(backend: str, scheduler: str | None = None) -> None:
@@ -167,12 +221,13 @@ def check_backend(backend: str, scheduler: str | None = None) -> None:
 
 
 def iter_tasks(fn: Callable, tasks, backend: str = "processes", n_workers: int | None = None,
-               scheduler: str | None = None, warmup=None, n_tasks: int | None = None, preload=()) -> Iterator:
+               scheduler: str | None = None, initializer=None, n_tasks: int | None = None, preload=()) -> Iterator:
     """Run ``fn(*task)`` for every task on a back-end and yield the results in completion order
     (see the module docstring).  ``fn`` must be importable (a module-level function) for the
     process and dask back-ends.  ``tasks``: a list, or a function returning it (called once the
-    workers are starting); ``n_tasks`` (if known) caps the number of workers; ``warmup``:
-    ``(fn, args...)`` run once in each worker first; ``preload``: modules the fork server imports."""
+    workers are starting); ``n_tasks`` (if known) caps the number of workers; ``initializer``:
+    ``(fn, args...)`` run once in each worker when it starts (not in the serial back-end);
+    ``preload``: modules the fork server imports."""
     check_backend(backend, scheduler)
     if not callable(tasks):
         tasks = list(tasks)
@@ -185,9 +240,9 @@ def iter_tasks(fn: Callable, tasks, backend: str = "processes", n_workers: int |
     if backend == "serial":
         return _iter_serial(fn, tasks)
     if backend == "processes":
-        return _iter_processes(fn, tasks, n_workers, warmup, preload)
-    return _iter_dask(fn, tasks, n_workers, scheduler, warmup)
+        return _iter_processes(fn, tasks, n_workers, initializer, preload)
+    return _iter_dask(fn, tasks, n_workers, scheduler, initializer)
 
 
 __all__ = ["BACKENDS", "DATA_ENV", "LOCK", "adopt_data_dir", "check_backend", "iter_tasks", "mp_context",
-           "single_thread_blas"]
+           "one_blas_thread", "prestart", "single_thread_blas"]

@@ -5,8 +5,9 @@ values, and the other free physics parameters that are profiled (by default ever
 the same families that the data sets measure, as in :func:`cevnsfit.inference.analysis.limit`).
 Nuisances are always profiled.  :func:`grid_scan` cuts the grid (C order, flattened) into chunks
 of ``chunk_size`` points and runs them on a back-end of :mod:`cevnsfit.inference.backends`
-("serial", "processes" -- the default -- or "dask"); the worker processes start, and load the
-data sets, while the calling process computes the global fit.
+("serial", "processes" -- the default -- or "dask"); the data sets are built once, in the
+calling process, and sent to the workers as they start, while the calling process computes the
+global fit.
 
 Each chunk is profiled in batches (:mod:`cevnsfit.inference.nuisance`): the grid is divided into
 fixed blocks of :data:`BLOCK` consecutive points, and every point of a block -- with the mirror
@@ -40,7 +41,8 @@ import numpy as np
 
 from ..physics.parameters import MODULUS_ONLY, Params
 from .analysis import Setup, free_parameters, physics_parameters, resolve_fixed
-from .backends import BACKENDS, DATA_ENV, LOCK, adopt_data_dir, check_backend, iter_tasks, single_thread_blas
+from .backends import (BACKENDS, DATA_ENV, LOCK, adopt_data_dir, check_backend, iter_tasks, prestart,
+                       single_thread_blas)
 from .fit import FitResult, Likelihood
 from .profile import Profiler, delta_chi2_threshold, intervals_from_scan
 from .progress import Stage
@@ -232,14 +234,24 @@ class GridSpec:
 # ------------------------------------------------------------------------------------------
 # the work of one chunk (runs in a worker)
 # ------------------------------------------------------------------------------------------
-@lru_cache(maxsize=8)
+#: data sets sent by the caller to this worker process (by :func:`_install_datasets`)
+_INSTALLED: dict = {}
+
+
 def _datasets(setup: Setup) -> tuple:
-    """The data sets of a set-up, built with one BLAS thread and memoised per process.
+    """The data sets of a set-up, built with one BLAS thread and memoised per process (or, in a
+    worker, those the caller built and sent: the same arrays, and no build per worker).
 
     They are built anew rather than taken from the cache of :func:`experiments.load`: building
     a data set involves matrix products whose last digits depend on the BLAS thread count that
     was in force when it was first loaded in this process.  (Mirrors :meth:`Setup.datasets`.)
     """
+    hit = _INSTALLED.get(setup)
+    return hit if hit is not None else _build_datasets(setup)
+
+
+@lru_cache(maxsize=8)
+def _build_datasets(setup: Setup) -> tuple:
     from .. import experiments
 
     load = getattr(experiments.load, "__wrapped__", experiments.load)
@@ -247,6 +259,12 @@ def _datasets(setup: Setup) -> tuple:
         return tuple(load(n, es=setup.es, momentum_dependent=setup.momentum_dependent,
                           form_factor=setup.form_factor, **setup.options_of(n))
                      for n in setup.data)
+
+
+def _install_datasets(setup: Setup, datasets: tuple, data_dir: str | None = None, force_data_dir: bool = False) -> None:
+    """Worker initializer: adopt the caller's data directory and its data sets."""
+    adopt_data_dir(data_dir, force_data_dir)
+    _INSTALLED[setup] = datasets
 
 
 def _profiler(spec: GridSpec) -> Profiler:
@@ -275,13 +293,6 @@ def _profile_point(spec, fixed, warm) -> FitResult:
 def _profile_points(spec, fixed_list, warm) -> list[FitResult]:
     """One block: every point (with its mirror starts) in one batch."""
     return _profiler(spec).profile_many([dict(f) for f in fixed_list], dict(warm))
-
-
-def _warm_worker(setup: Setup, data_dir: str | None = None, force_data_dir: bool = False) -> None:
-    """Load the data sets in a worker while the caller computes the global fit."""
-    adopt_data_dir(data_dir, force_data_dir)
-    with LOCK:
-        _datasets(setup)
 
 
 def _block_fits(spec, warm, points, fixed_of):
@@ -531,8 +542,11 @@ def grid_scan(spec: GridSpec, backend: str = "processes", n_workers: int | None 
             warm = dict(best_fit().values)
             return [(spec, warm, i, start, stop, data_dir, force) for i, start, stop in missing]
 
-        it = iter_tasks(_run_chunk, tasks, backend, n_workers, scheduler, n_tasks=len(missing),
-                        warmup=(_warm_worker, spec.setup, data_dir, force), preload=(__name__,))
+        prestart(backend, (__name__,))
+        # the workers receive the data sets built here (once, with one BLAS thread) when they start
+        init = None if backend == "serial" else (_install_datasets, spec.setup, _datasets(spec.setup), data_dir, force)
+        it = iter_tasks(_run_chunk, tasks, backend, n_workers, scheduler, n_tasks=len(missing), initializer=init,
+                        preload=(__name__,))
         try:
             for res in it:
                 if out is not None:

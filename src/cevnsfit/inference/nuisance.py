@@ -36,13 +36,13 @@ the n = 1 case of the same code.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from typing import Callable, Iterable, NamedTuple
 
 import numpy as np
 
 from ..physics.monomials import Points, parameter_index
 from ..physics.parameters import MODULUS_ONLY, Params, default_limits, step_size
+from .backends import one_blas_thread
 
 #: convergence: Newton decrement below which a fit has converged
 DECREMENT_TOL = 2e-6
@@ -386,30 +386,6 @@ class _Batch:
         self.tasks[:] = [t for t, k in zip(self.tasks, mask) if k]
         for name in self.FIELDS:
             setattr(self, name, getattr(self, name)[mask])
-
-
-_CONTROLLER: list = []
-
-
-@contextmanager
-def one_blas_thread():
-    """BLAS on one thread while profiling: the products of a batched fit are small (tens of rows
-    by a few hundred columns), and a multithreaded BLAS spends more time waking and synchronising
-    its threads than computing them -- ten times more on a machine whose cores are busy.  (A
-    reusable threadpoolctl controller: entering costs microseconds.)"""
-    if not _CONTROLLER:
-        try:
-            from threadpoolctl import ThreadpoolController
-
-            _CONTROLLER.append(ThreadpoolController())
-        except ImportError:
-            _CONTROLLER.append(None)
-    ctl = _CONTROLLER[0]
-    if ctl is None:
-        yield
-        return
-    with ctl.limit(limits=1, user_api="blas"):
-        yield
 
 
 def solve(problem: Problem, chains: Iterable, fallback: Callable | None = None, tol: float = 1e-10,
