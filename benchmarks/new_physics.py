@@ -26,10 +26,10 @@ import numpy as np
 
 os.environ.setdefault("CEVNSFIT_CACHE", "off")
 
-from cevnsfit import experiments  # noqa: E402
-from cevnsfit.inference.analysis import Setup, contour, limit  # noqa: E402
-from cevnsfit.inference.exclusion import exclusion  # noqa: E402
-from cevnsfit.physics.parameters import Params  # noqa: E402
+from cevnsfit import experiments
+from cevnsfit.inference.analysis import Setup, contour, limit
+from cevnsfit.inference.exclusion import exclusion
+from cevnsfit.physics.parameters import Params
 
 TARGETS = {"exclusion_40_combined": 60.0, "contour_50_nsi_combined": 60.0}
 COMBINED = ("csi", "ar", "dresden2")
@@ -46,7 +46,7 @@ def floor(dss, n=200) -> float:
     """Seconds of one chi^2 evaluation of the data sets at the SM point (the unit of the ratios)."""
     p = Params()
     nuis = [d.nuisance_defaults() for d in dss]
-    t, _ = timed(lambda: [sum(d.chi2(p, nv) for d, nv in zip(dss, nuis)) for _ in range(n)])
+    t, _ = timed(lambda: [sum(d.chi2(p, nv) for d, nv in zip(dss, nuis, strict=True)) for _ in range(n)])
     return t / n
 
 
@@ -55,10 +55,12 @@ def rebuild_times(ds) -> dict:
     included; each value met for the first time)."""
     rn = next(iter(ds.radius_parameters().values()))
     out = {}
-    for label, p in (("neutron radius", {rn: getattr(Params(), rn) + 0.137}),
-                     ("Z' mass", {"g_zp": 1e-5, "m_zp": 17.3}),
-                     ("sterile dm2", {"dm2_41": 3.7, "ue4sq": 0.1})):
-        if not set(p) <= ds.parameters:          # the solar data sets refuse the sterile parameters
+    for label, p in (
+        ("neutron radius", {rn: getattr(Params(), rn) + 0.137}),
+        ("Z' mass", {"g_zp": 1e-5, "m_zp": 17.3}),
+        ("sterile dm2", {"dm2_41": 3.7, "ue4sq": 0.1}),
+    ):
+        if not set(p) <= ds.parameters:  # the solar data sets refuse the sterile parameters
             continue
         t, _ = timed(ds.expected, Params.from_dict(p))
         t2, _ = timed(ds.expected, Params.from_dict(p))
@@ -81,7 +83,7 @@ def main():
     for coupling in ("g_zp", "g_phi"):
         t, res = timed(exclusion, Setup(COMBINED), coupling, masses, each=False)
         out[f"exclusion_{n_m}_combined_{coupling}_s"] = t
-        t_each, res_each = timed(exclusion, Setup(COMBINED), coupling, masses, each=True)
+        t_each, _res_each = timed(exclusion, Setup(COMBINED), coupling, masses, each=True)
         out[f"exclusion_{n_m}_each_and_combined_{coupling}_s"] = t_each
         out[f"exclusion_{coupling}_upper"] = res["curves"][-1]["upper"]
     out["exclusion_40_combined"] = out[f"exclusion_{n_m}_combined_g_zp_s"] * 40 / n_m
@@ -91,13 +93,14 @@ def main():
     out[f"exclusion_{n_m}_each_and_combined_with_solar_g_zp_s"] = t_each
     out["exclusion_with_solar_g_zp_upper"] = res["curves"][-1]["upper"]
     n_c = 12 if args.quick else 50
-    t, c = timed(contour, Setup(COMBINED), "eps_u_ee", "eps_d_ee", (-0.6, 1.0), (-0.6, 1.0), n_c)
+    t, _c = timed(contour, Setup(COMBINED), "eps_u_ee", "eps_d_ee", (-0.6, 1.0), (-0.6, 1.0), n_c)
     out["contour_50_nsi_combined"] = t * 2500 / n_c**2
-    t, r = timed(limit, Setup(("csi",), tie_csi_radius=True), "rn_cs", n_points=41, free=["sin2w"])
+    t, _r = timed(limit, Setup(("csi",), tie_csi_radius=True), "rn_cs", n_points=41, free=["sin2w"])
     out["limit_rn_csi_sin2w_free_s"] = t
     n_s = 10 if args.quick else 30
-    t, s = timed(contour, Setup(("csi", "ar")), "dm2_41", "umu4sq", (0.1, 1e4), (0.0, 0.5), n_s,
-                 scales=("log", "linear"))
+    t, _s = timed(
+        contour, Setup(("csi", "ar")), "dm2_41", "umu4sq", (0.1, 1e4), (0.0, 0.5), n_s, scales=("log", "linear")
+    )
     out[f"contour_{n_s}_sterile_coherent_s"] = t
     print(f"floor: one chi^2 evaluation of CsI + Ar + Dresden-II at the SM point = {1e3 * f0:.2f} ms")
     print(f"{'quantity':52s} {'seconds':>10s} {'/ floor':>10s} {'target':>8s}")
@@ -108,7 +111,9 @@ def main():
             print(f"{k:52s} {v:10.2f} {v / f0:10.0f} {'' if tgt is None else f'{tgt:8.0f}'}{flag}")
     for name, rb in out["rebuild"].items():
         for label, t in rb.items():
-            print(f"rebuild {name:10s} {label:16s} first {1e3 * t['first_s']:7.1f} ms, again {1e3 * t['again_s']:6.1f} ms")
+            print(
+                f"rebuild {name:10s} {label:16s} first {1e3 * t['first_s']:7.1f} ms, again {1e3 * t['again_s']:6.1f} ms"
+            )
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(out, fh, indent=1)

@@ -36,11 +36,16 @@ import numpy as np
 DATASETS = ("csi", "ar", "dresden2")
 #: targets (issue 16): (figure, comparison, value)
 TARGETS = {
-    "single_chi2_over_floor": ("<=", 3.0), "batched_chi2_over_floor": ("<=", 2.0),
-    "fits_per_s_dresden2": (">=", 2000.0), "fits_per_s_csi": (">=", 300.0),
-    "cli_limit_r2ee_s": ("<=", 3.0), "cli_limit_r2ee_transitions_s": ("<=", 6.0),
-    "cli_help_s": ("<=", 0.3), "cli_predict_dresden2_s": ("<=", 0.5),
-    "reproduce_s": ("<=", 90.0), "scan_speedup_2_workers": (">=", 1.8),
+    "single_chi2_over_floor": ("<=", 3.0),
+    "batched_chi2_over_floor": ("<=", 2.0),
+    "fits_per_s_dresden2": (">=", 2000.0),
+    "fits_per_s_csi": (">=", 300.0),
+    "cli_limit_r2ee_s": ("<=", 3.0),
+    "cli_limit_r2ee_transitions_s": ("<=", 6.0),
+    "cli_help_s": ("<=", 0.3),
+    "cli_predict_dresden2_s": ("<=", 0.5),
+    "reproduce_s": ("<=", 90.0),
+    "scan_speedup_2_workers": (">=", 1.8),
     "dask_over_processes": ("<=", 1.0),
 }
 
@@ -106,9 +111,12 @@ def common_figures(quick: bool) -> dict:
     env = dict(os.environ)
     out["cli_help_s"] = command_time(["--help"], env=env)
     out["cli_predict_dresden2_s"] = command_time(["predict", "dresden2", "--json"], env=env)
-    out["cli_limit_r2ee_s"] = command_time(["limit", "--data", "csi,ar,dresden2", "--param", "r2_ee"], 1 if quick else 2, env)
+    out["cli_limit_r2ee_s"] = command_time(
+        ["limit", "--data", "csi,ar,dresden2", "--param", "r2_ee"], 1 if quick else 2, env
+    )
     out["cli_limit_r2ee_transitions_s"] = command_time(
-        ["limit", "--data", "csi,ar,dresden2", "--param", "r2_ee", "--transitions"], 1 if quick else 2, env)
+        ["limit", "--data", "csi,ar,dresden2", "--param", "r2_ee", "--transitions"], 1 if quick else 2, env
+    )
     out["peak_mb_limit_process"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
     return out
 
@@ -169,8 +177,13 @@ def new_figures(quick: bool) -> dict:
     # fit throughput with the number of free physics parameters: the combined charge-radius fit
     # at fixed r2_ee with more and more of the other radii profiled (as in the shipped analyses)
     combined = [experiments.load(n) for n in DATASETS]
-    for free in ([], ["r2_mumu"], ["r2_mumu", "r2_emu"], ["r2_mumu", "r2_emu", "r2_etau"],
-                 ["r2_mumu", "r2_emu", "r2_etau", "r2_mutau"]):
+    for free in (
+        [],
+        ["r2_mumu"],
+        ["r2_mumu", "r2_emu"],
+        ["r2_mumu", "r2_emu", "r2_etau"],
+        ["r2_mumu", "r2_emu", "r2_etau", "r2_mutau"],
+    ):
         lik = Likelihood(combined, poi=["r2_ee", *free])
         grid = np.linspace(-70.0, 20.0, 50 if quick else 100)
         t = time.perf_counter()
@@ -186,12 +199,17 @@ def new_figures(quick: bool) -> dict:
     # ... with the number of workers: a 20 x 20 profiled grid of the combined diagonal radii with
     # the three transition radii profiled (mirror starts of none: both diagonal radii are scanned)
     n_side = 10 if quick else 20
-    spec = GridSpec.from_ranges(Setup(("csi", "ar", "dresden2"), transitions=True),
-                                {"r2_ee": (-70.0, 20.0, n_side), "r2_mumu": (-70.0, 20.0, n_side)})
+    spec = GridSpec.from_ranges(
+        Setup(("csi", "ar", "dresden2"), transitions=True),
+        {"r2_ee": (-70.0, 20.0, n_side), "r2_mumu": (-70.0, 20.0, n_side)},
+    )
     times = {}
-    for label, kw in (("serial", dict(backend="serial")), ("processes_1", dict(backend="processes", n_workers=1)),
-                      ("processes_2", dict(backend="processes", n_workers=2)),
-                      ("dask_2", dict(backend="dask", n_workers=2))):
+    for label, kw in (
+        ("serial", dict(backend="serial")),
+        ("processes_1", dict(backend="processes", n_workers=1)),
+        ("processes_2", dict(backend="processes", n_workers=2)),
+        ("dask_2", dict(backend="dask", n_workers=2)),
+    ):
         t = time.perf_counter()
         try:
             grid_scan(spec, chunk_size=16, **kw)
@@ -224,8 +242,9 @@ def baseline_figures(src: str, quick: bool) -> dict:
 def reproduce_time() -> float:
     out = Path(os.environ.get("TMPDIR", "/tmp")) / f"cevnsfit-bench-reproduce-{os.getpid()}"
     t = time.perf_counter()
-    r = subprocess.run([sys.executable, "-m", "cevnsfit.cli", "reproduce", "--workers", "2", "--out", str(out)],
-                       capture_output=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "cevnsfit.cli", "reproduce", "--workers", "2", "--out", str(out)], capture_output=True
+    )
     dt = time.perf_counter() - t
     if r.returncode != 0:
         print(f"warning: reproduce exited with {r.returncode}: {r.stderr.decode()[-300:]}", file=sys.stderr)
@@ -233,19 +252,32 @@ def reproduce_time() -> float:
 
 
 def report(fig: dict, base: dict | None) -> None:
-    print(f"load average at start/end: {fig['load_start']:.2f} / {fig['load_end']:.2f} (2 cores: timings scale with it)\n")
-    print(f"{'chi^2':10s} {'single us':>10s} {'floor':>8s} {'ratio':>6s} {'batched us/pt':>14s} {'floor':>8s} "
-          f"{'ratio':>6s} {'fits/s batched':>15s} {'fits/s 1-by-1':>14s}" + (f" {'old 1-by-1':>11s} {'old single':>11s}" if base else ""))
+    print(
+        f"load average at start/end: {fig['load_start']:.2f} / {fig['load_end']:.2f} (2 cores: timings scale with it)\n"
+    )
+    print(
+        f"{'chi^2':10s} {'single us':>10s} {'floor':>8s} {'ratio':>6s} {'batched us/pt':>14s} {'floor':>8s} "
+        f"{'ratio':>6s} {'fits/s batched':>15s} {'fits/s 1-by-1':>14s}"
+        + (f" {'old 1-by-1':>11s} {'old single':>11s}" if base else "")
+    )
     for name in DATASETS:
         s, fs = fig[f"single_chi2_us_{name}"], fig[f"floor_single_us_{name}"]
         b, fb = fig[f"batched_chi2_us_{name}"], fig[f"floor_batched_us_{name}"]
-        line = (f"{name:10s} {s:10.1f} {fs:8.1f} {s / fs:6.1f} {b:14.3f} {fb:8.3f} {b / fb:6.2f} "
-                f"{fig[f'fits_per_s_{name}']:15.0f} {fig[f'fits_per_s_one_by_one_{name}']:14.0f}")
+        line = (
+            f"{name:10s} {s:10.1f} {fs:8.1f} {s / fs:6.1f} {b:14.3f} {fb:8.3f} {b / fb:6.2f} "
+            f"{fig[f'fits_per_s_{name}']:15.0f} {fig[f'fits_per_s_one_by_one_{name}']:14.0f}"
+        )
         if base:
             line += f" {base[f'fits_per_s_one_by_one_{name}']:11.0f} {base[f'single_chi2_us_{name}']:10.1f}u"
         print(line)
     print("\nwhole commands (least wall time):")
-    for k in ("cli_help_s", "cli_predict_dresden2_s", "cli_limit_r2ee_s", "cli_limit_r2ee_transitions_s", "reproduce_s"):
+    for k in (
+        "cli_help_s",
+        "cli_predict_dresden2_s",
+        "cli_limit_r2ee_s",
+        "cli_limit_r2ee_transitions_s",
+        "reproduce_s",
+    ):
         if k in fig:
             extra = f"   previous: {base[k]:.2f} s (x{base[k] / fig[k]:.1f})" if base and k in base else ""
             print(f"  {k:32s} {fig[k]:8.2f} s{extra}")
@@ -253,9 +285,11 @@ def report(fig: dict, base: dict | None) -> None:
     for k, v in fig.items():
         if k.startswith("scaling_") or k.startswith("scan_") or k.startswith("dask_"):
             print(f"  {k:48s} {v:12.3f}")
-    print(f"\npeak memory: benchmark process {fig['peak_mb_benchmark_process']:.0f} MB, "
-          f"a limit process {fig['peak_mb_limit_process']:.0f} MB"
-          + (f" (previous: {base['peak_mb_limit_process']:.0f} MB)" if base else ""))
+    print(
+        f"\npeak memory: benchmark process {fig['peak_mb_benchmark_process']:.0f} MB, "
+        f"a limit process {fig['peak_mb_limit_process']:.0f} MB"
+        + (f" (previous: {base['peak_mb_limit_process']:.0f} MB)" if base else "")
+    )
     print("\ntargets:")
     singles = [fig[f"single_chi2_us_{n}"] / fig[f"floor_single_us_{n}"] for n in DATASETS]
     batched = [fig[f"batched_chi2_us_{n}"] / fig[f"floor_batched_us_{n}"] for n in DATASETS]
@@ -276,7 +310,7 @@ def main():
     ap.add_argument("--common-only", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--json", help="write the figures to this file")
     args = ap.parse_args()
-    if args.common_only:          # the baseline run: figures the previous implementation has
+    if args.common_only:  # the baseline run: figures the previous implementation has
         fig = common_figures(args.quick)
         Path(args.json).write_text(json.dumps(fig))
         return

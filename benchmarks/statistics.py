@@ -68,8 +68,17 @@ def main():
     grid = np.linspace(0.0, 3.0, args.points)
     n = args.points * args.toys
     for backend in ("serial", "processes", "dask"):
-        t, r = timed(fc_limit, s, "mu_e", n_toys=args.toys, grid=grid, seed=1, backend=backend, n_workers=2,
-                     chunk_size=max(1, args.toys // 2))
+        t, r = timed(
+            fc_limit,
+            s,
+            "mu_e",
+            n_toys=args.toys,
+            grid=grid,
+            seed=1,
+            backend=backend,
+            n_workers=2,
+            chunk_size=max(1, args.toys // 2),
+        )
         out[f"fc_{backend}_s"] = t
         out[f"fc_{backend}_toys_per_s"] = n / t
     out["dask_speedup"] = out["fc_serial_s"] / out["fc_dask_s"]
@@ -104,14 +113,22 @@ def _report(out, n, path):
     print(f"speed-up on 2 workers: processes x{out['processes_speedup']:.2f}, dask x{out['dask_speedup']:.2f}")
     print(f"one toy = {out['per_toy_over_floor']:.0f} x floor")
     v = out["fc_target_projected_s"]
-    print(f"FC 40 x 2000 toys projected: {v:.0f} s (target 300 s): " + ("met" if v <= 300 else f"MISSED by x{v / 300:.1f}"))
+    print(
+        f"FC 40 x 2000 toys projected: {v:.0f} s (target 300 s): "
+        + ("met" if v <= 300 else f"MISSED by x{v / 300:.1f}")
+    )
     if "bayes_2d_csi_s" in out:
-        print(f"Bayes 1D Dresden-II: {out['bayes_1d_dresden2_s']:.1f} s ({out['bayes_1d_calls']} likelihood calls, "
-              f"{out['bayes_call_over_floor']:.0f} x floor each)")
+        print(
+            f"Bayes 1D Dresden-II: {out['bayes_1d_dresden2_s']:.1f} s ({out['bayes_1d_calls']} likelihood calls, "
+            f"{out['bayes_call_over_floor']:.0f} x floor each)"
+        )
         v = out["bayes_2d_csi_s"]
-        print(f"Bayes 2D CsI (mu_e, mu_mu): {v:.1f} s (target 120 s): " + ("met" if v <= 120 else f"MISSED by x{v / 120:.1f}")
-              + f"; one proposal at a time {out['bayes_2d_csi_serial_s']:.1f} s (batched x"
-              f"{out['bayes_2d_batching_speedup']:.2f}, queue of {out['bayes_2d_queue_size']})")
+        print(
+            f"Bayes 2D CsI (mu_e, mu_mu): {v:.1f} s (target 120 s): "
+            + ("met" if v <= 120 else f"MISSED by x{v / 120:.1f}")
+            + f"; one proposal at a time {out['bayes_2d_csi_serial_s']:.1f} s (batched x"
+            f"{out['bayes_2d_batching_speedup']:.2f}, queue of {out['bayes_2d_queue_size']})"
+        )
     if path:
         with open(path, "w") as fh:
             json.dump(out, fh, indent=1)

@@ -1,6 +1,6 @@
 """Plot of the coverage study (scripts/coverage_study.py output) for docs/statistics.md.
 
-    python scripts/coverage_plot.py coverage.json docs/img/coverage.png
+python scripts/coverage_plot.py coverage.json docs/img/coverage.png
 """
 
 import json
@@ -9,21 +9,27 @@ import sys
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 
 def main(src, out):
     rows = json.load(open(src))
     cases = list(dict.fromkeys(r["case"] for r in rows))
     fig, axs = plt.subplots(1, len(cases), figsize=(4.0 * len(cases), 3.6), squeeze=False)
-    for ax, case in zip(axs[0], cases):
+    for ax, case in zip(axs[0], cases, strict=True):
         rs = [r for r in rows if r["case"] == case]
         x = [r["truth"] for r in rs]
         for key, style, label in (("wilks", "C3s--", "Wilks"), ("fc", "C0o-", "Feldman-Cousins")):
-            pts = [(xx, r[key]["coverage"], r[key]["error"]) for xx, r in zip(x, rs) if key in r]
+            pts = [(xx, r[key]["coverage"], r[key]["error"]) for xx, r in zip(x, rs, strict=True) if key in r]
             if pts:
-                ax.errorbar([p[0] for p in pts], [p[1] for p in pts], yerr=[p[2] for p in pts], fmt=style,
-                            capsize=3, label=label)
+                ax.errorbar(
+                    [p[0] for p in pts],
+                    [p[1] for p in pts],
+                    yerr=[p[2] for p in pts],
+                    fmt=style,
+                    capsize=3,
+                    label=label,
+                )
         ax.axhline(0.9, color="k", lw=0.8)
         ax.axhspan(0.88, 0.92, color="k", alpha=0.07)
         ax.set_ylim(0.75, 1.0)

@@ -33,15 +33,30 @@ def main():
             continue
         for method, prior in [("wilks", None), ("fc", None)] + [("bayes", p) for p in priors]:
             t = time.perf_counter()
-            kw = dict(toys=args.toys, n_points=args.points, backend="processes", n_workers=args.workers) \
-                if method == "fc" else {}
+            kw = (
+                dict(toys=args.toys, n_points=args.points, backend="processes", n_workers=args.workers)
+                if method == "fc"
+                else {}
+            )
             res = methods.limit(setup, param, method=method, prior=prior or "flat", **kw)
-            row = {"case": label, "param": param, "method": method, "prior": prior, "intervals": res["intervals"],
-                   "seconds": time.perf_counter() - t}
+            row = {
+                "case": label,
+                "param": param,
+                "method": method,
+                "prior": prior,
+                "intervals": res["intervals"],
+                "seconds": time.perf_counter() - t,
+            }
             if method == "fc":
-                row.update(wilks_same_scan=res["wilks_intervals"], n_toys=res["n_toys"], points=len(res["scan"]["grid"]),
-                           critical=res["scan"]["critical_delta_chi2"], grid=res["scan"]["grid"],
-                           delta=res["scan"]["delta_chi2"], toys_failed=res["toys"]["toys_failed"])
+                row.update(
+                    wilks_same_scan=res["wilks_intervals"],
+                    n_toys=res["n_toys"],
+                    points=len(res["scan"]["grid"]),
+                    critical=res["scan"]["critical_delta_chi2"],
+                    grid=res["scan"]["grid"],
+                    delta=res["scan"]["delta_chi2"],
+                    toys_failed=res["toys"]["toys_failed"],
+                )
             if method == "bayes":
                 row.update(equal_tailed=res["equal_tailed"], upper=res["upper_limit"], n_calls=res["n_calls"])
             rows.append(row)

@@ -13,15 +13,24 @@ from cevnsfit.api import ContourResult, LimitResult, Prediction, from_dict
 
 
 def _cli(*args):
-    r = subprocess.run([sys.executable, "-m", "cevnsfit.cli", *args], capture_output=True, text=True, timeout=300,
-                       env=dict(os.environ))
+    r = subprocess.run(
+        [sys.executable, "-m", "cevnsfit.cli", *args], capture_output=True, text=True, timeout=300, env=dict(os.environ)
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
 def test_import_is_lazy():
-    r = subprocess.run([sys.executable, "-c", "import sys, cevnsfit; print('matplotlib' in sys.modules, "
-                        "'cevnsfit.api' in sys.modules, 'scipy' in sys.modules)"], capture_output=True, text=True)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, cevnsfit; print('matplotlib' in sys.modules, "
+            "'cevnsfit.api' in sys.modules, 'scipy' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert r.stdout.split() == ["False", "False", "False"]
     assert callable(cf.load) and cf.Analysis is cf.api.Analysis
 
@@ -48,20 +57,23 @@ def test_chi2_is_data_plus_priors(data_available):
     d = cf.load("ar")
     nuis = {n["name"]: n["central"] for n in d.nuisances}
     assert d.chi2() == pytest.approx(d.dataset.chi2(cf.api.core.Data._params({}), nuis))
-    assert d.chi2(profile=True) <= d.chi2() + 1e-9          # fitting the nuisances can only lower it
+    assert d.chi2(profile=True) <= d.chi2() + 1e-9  # fitting the nuisances can only lower it
 
 
-@pytest.mark.parametrize("data,param,extra", [
-    ("dresden2", "mu_e", []),
-    ("ar", "sin2w", []),
-    ("dresden2", "q_ee", ["--no-es"]),
-])
+@pytest.mark.parametrize(
+    "data,param,extra",
+    [
+        ("dresden2", "mu_e", []),
+        ("ar", "sin2w", []),
+        ("dresden2", "q_ee", ["--no-es"]),
+    ],
+)
 def test_limit_equals_cli_json(data, param, extra, data_available):
     model = {"es": False} if "--no-es" in extra else {}
     res = cf.Analysis(data=[data], model=model).limit(param, points=21)
     cli = _cli("limit", "--data", data, "--param", param, "--points", "21", "--json", *extra)
     assert len(res.intervals) == len(cli["intervals"])
-    for ours, theirs in zip(res.intervals, cli["intervals"]):
+    for ours, theirs in zip(res.intervals, cli["intervals"], strict=True):
         assert ours == pytest.approx(tuple(theirs), rel=1e-6, abs=1e-15)
     assert res.best_fit == pytest.approx(cli["best_fit"], rel=1e-6, abs=1e-12)
     assert res.unit == cli["unit"] and res.method == cli["method"]
@@ -80,7 +92,7 @@ def test_results_round_trip_and_plot(data_available, tmp_path):
     lim.to_json(tmp_path / "lim.json")
     assert LimitResult.from_json(tmp_path / "lim.json").best_fit == lim.best_fit
     assert "<table>" in lim._repr_html_() and "mu_e" in lim._repr_html_()
-    assert lim.intervals[0][0] == 0.0 and lim.upper_limit > 0       # a modulus: [0, limit]
+    assert lim.intervals[0][0] == 0.0 and lim.upper_limit > 0  # a modulus: [0, limit]
     assert lim.meta["cevnsfit"] == cf.__version__ and lim.meta["options"]["data"] == ["dresden2"]
     ax = lim.plot()
     assert isinstance(ax, matplotlib.axes.Axes) and "10^{-10}" in ax.get_xlabel()

@@ -20,8 +20,12 @@ CASES = {
     "r2 diagonal, two branches (CsI + Ar)": (("csi", "ar"), {}, ("r2_ee",), (np.linspace(-80, 40, 13),)),
     "r2 with transitions (Dresden-II)": (("dresden2",), {"transitions": True}, ("r2_ee",), (np.linspace(-80, 40, 11),)),
     "r2 transition (CsI + Ar)": (("csi", "ar"), {"transitions": True}, ("r2_emu",), (np.linspace(0, 40, 5),)),
-    "r2 momentum-dependent (Dresden-II)": (("dresden2",), {"momentum_dependent": True}, ("r2_ee",),
-                                           (np.linspace(-80, 40, 11),)),
+    "r2 momentum-dependent (Dresden-II)": (
+        ("dresden2",),
+        {"momentum_dependent": True},
+        ("r2_ee",),
+        (np.linspace(-80, 40, 11),),
+    ),
     "q millicharge (Dresden-II)": (("dresden2",), {}, ("q_ee",), (np.linspace(-3e-11, 3e-11, 11),)),
     "sin2w (CsI)": (("csi",), {}, ("sin2w",), (np.linspace(0.15, 0.35, 11),)),
     "combined r2 (CsI + Ar + Dresden-II)": (("csi", "ar", "dresden2"), {}, ("r2_mumu",), (np.linspace(-70, 20, 10),)),
@@ -44,7 +48,7 @@ def test_batched_equals_single_point(data_available, case):
     data, opts, params, axes = CASES[case]
     prof = _profiler(data, opts, params)
     mesh = np.meshgrid(*axes, indexing="ij")
-    fixed = [dict(zip(params, (float(m.flat[i]) for m in mesh))) for i in range(mesh[0].size)]
+    fixed = [dict(zip(params, (float(m.flat[i]) for m in mesh), strict=True)) for i in range(mesh[0].size)]
     batched = np.array([r.chi2 for r in prof.profile_many(fixed)])
     single = np.array([prof.profile_at(f).chi2 for f in fixed])
     np.testing.assert_allclose(batched, single, rtol=0, atol=1e-6)
@@ -57,8 +61,9 @@ def test_batched_equals_single_point(data_available, case):
         np.testing.assert_allclose(ib, isg, rtol=0, atol=1e-6 * (grid[1] - grid[0]))
 
 
-@pytest.mark.parametrize("case", ["r2 diagonal, two branches (CsI + Ar)", "r2 with transitions (Dresden-II)",
-                                  "q millicharge (Dresden-II)"])
+@pytest.mark.parametrize(
+    "case", ["r2 diagonal, two branches (CsI + Ar)", "r2 with transitions (Dresden-II)", "q millicharge (Dresden-II)"]
+)
 def test_scan_points_are_single_point_minima(data_available, case):
     """The warm-started sweeps (all branches, both directions, in one batch) end at minima: a
     single-point fit started at each scan point's fit returns its chi^2 (to 1e-6)."""
@@ -66,7 +71,7 @@ def test_scan_points_are_single_point_minima(data_available, case):
     prof = _profiler(data, opts, params)
     scan = prof.scan(params[0], axes[0])
     assert scan.converged.all()
-    for g, c, v in zip(scan.grid, scan.chi2, scan.extra["values"]):
+    for g, c, v in zip(scan.grid, scan.chi2, scan.extra["values"], strict=True):
         again = prof.lik.fit(start=v, fixed={params[0]: g})
         assert again.chi2 == pytest.approx(c, abs=1e-6)
         assert again.chi2 <= c + 1e-6
@@ -82,8 +87,9 @@ def test_limit_intervals_unchanged_by_refinement_batching(data_available):
     prof.global_fit()
     level = delta_chi2_threshold(0.9, 1)
     grid, delta = np.array(res["scan"]["grid"]), np.array(res["scan"]["delta_chi2"])
-    one_by_one = intervals_from_scan(grid, delta, level,
-                                     lambda a, b: prof.refine_crossing("r2_ee", a, b, level, prof.best.values, 6))
+    one_by_one = intervals_from_scan(
+        grid, delta, level, lambda a, b: prof.refine_crossing("r2_ee", a, b, level, prof.best.values, 6)
+    )
     assert len(res["intervals"]) == len(one_by_one) == 2
     np.testing.assert_allclose(res["intervals"], one_by_one, atol=2e-3 * (grid[1] - grid[0]))
 
@@ -97,14 +103,20 @@ def test_pseudo_experiments_batched(data_available):
     mean = ds.expected(lik.base)
     n = 6
     obs = rng.poisson(mean, size=(n, mean.size)).astype(float)
-    cen = np.array([[nu.central + (nu.sigma or 0.0) * rng.standard_normal() if nu.sigma else nu.central
-                     for nu in ds.nuisances] for _ in range(n)])
+    cen = np.array(
+        [
+            [nu.central + (nu.sigma or 0.0) * rng.standard_normal() if nu.sigma else nu.central for nu in ds.nuisances]
+            for _ in range(n)
+        ]
+    )
     fixed = np.array([0.0, 5.0, 10.0, 15.0, 20.0, 25.0])
     batch = lik.fit_batch({"mu_mu": fixed}, observed={"csi": obs}, centres={"csi": cen})
     assert batch.converged.all()
     for j in range(n):
         toy = copy.copy(ds)
         toy.observed = obs[j]
-        toy.nuisances = tuple(replace(nu, central=float(c)) if nu.sigma else nu for nu, c in zip(ds.nuisances, cen[j]))
+        toy.nuisances = tuple(
+            replace(nu, central=float(c)) if nu.sigma else nu for nu, c in zip(ds.nuisances, cen[j], strict=True)
+        )
         one = Likelihood([toy], poi=["mu_mu"]).fit(fixed={"mu_mu": fixed[j]})
         assert batch.chi2[j] == pytest.approx(one.chi2, abs=1e-6)

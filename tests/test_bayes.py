@@ -2,11 +2,12 @@
 
 import numpy as np
 import pytest
+
 from toymodels import Counting, Gaussian
 
 pytest.importorskip("dynesty")
 
-from cevnsfit.inference.bayes import bayes_limit, hpd_intervals, weighted_quantile  # noqa: E402
+from cevnsfit.inference.bayes import bayes_limit, hpd_intervals, weighted_quantile
 
 
 def test_gaussian_flat_prior_gives_the_central_interval():
@@ -15,7 +16,7 @@ def test_gaussian_flat_prior_gives_the_central_interval():
     r = bayes_limit([Gaussian(x_obs=3.0, lower=None)], "gauss.mu", prior="flat", nlive=600, seed=1)
     lo, hi = r["equal_tailed"]
     assert lo == pytest.approx(1.355, abs=0.08) and hi == pytest.approx(4.645, abs=0.08)
-    (a, b), = r["hpd_intervals"]
+    ((a, b),) = r["hpd_intervals"]
     assert a == pytest.approx(1.355, abs=0.1) and b == pytest.approx(4.645, abs=0.1)
 
 
@@ -24,7 +25,7 @@ def test_gaussian_at_the_boundary_gives_the_truncated_upper_limit():
     end) is Phi^-1(0.95) = 1.645."""
     r = bayes_limit([Gaussian(x_obs=0.0, lower=0.0)], "gauss.mu", prior="flat", nlive=300, seed=2)
     assert r["upper_limit"] == pytest.approx(1.645, abs=0.08)
-    (a, b), = r["hpd_intervals"]
+    ((a, b),) = r["hpd_intervals"]
     assert a == 0.0 and b == pytest.approx(1.645, abs=0.1)
 
 
@@ -75,7 +76,7 @@ def test_lockstep_pool_batches_and_equals_the_serial_map():
     n_serial = len(calls)
     calls.clear()
     assert pool.map(walk, range(8)) == serial
-    assert sum(calls) == n_serial and len(calls) == 6 and max(calls) == 8     # 6 rounds: the longest walk
+    assert sum(calls) == n_serial and len(calls) == 6 and max(calls) == 8  # 6 rounds: the longest walk
 
     def bad(k):
         if k == 3:
@@ -119,7 +120,7 @@ def test_batched_likelihood_equals_the_pointwise_one(data_available):
     X = post.transform(U)
     assert np.all(X[:, :2] >= 0) and np.all(X[:, 0] <= 60.0)
     got = post.loglike_batch(X)
-    for x, g in zip(X, got):
-        nuis = {k.split(".", 1)[1]: v for k, v in zip(post.names[2:], x[2:])}
+    for x, g in zip(X, got, strict=True):
+        nuis = {k.split(".", 1)[1]: v for k, v in zip(post.names[2:], x[2:], strict=True)}
         want = -0.5 * ds.chi2_counts(ds.expected(Params(mu_e=x[0], mu_mu=x[1]), nuis))
         assert g == pytest.approx(want, rel=1e-11)

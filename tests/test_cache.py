@@ -24,7 +24,7 @@ def tmp_cache(tmp_path, monkeypatch):
 def test_state_round_trip_gives_identical_predictions(name, opts, data_available):
     ds = experiments.load(name, **opts)
     desc, arrays = ds.to_state()
-    json.dumps(desc)                                 # plain JSON
+    json.dumps(desc)  # plain JSON
     back = DataSet.from_state(json.loads(json.dumps(desc)), state.read_npz(state.npz_bytes(arrays)))
     assert type(back) is type(ds) and back is not ds
     p = Params.sm().with_(mu_e=4.0, r2_ee=-3.0)
@@ -42,7 +42,7 @@ def test_cache_entries_are_npz_and_json(tmp_cache, data_available):
     assert not list(tmp_cache.glob("*.pkl"))
     head = json.loads(next(tmp_cache.glob("*.json")).read_text())
     assert head["kind"] == "dataset" and head["args"]["name"] == "dresden2" and "version" in head
-    with np.load(next(tmp_cache.glob("*.npz")), allow_pickle=False) as z:   # readable without pickle
+    with np.load(next(tmp_cache.glob("*.npz")), allow_pickle=False) as z:  # readable without pickle
         assert len(z.files) > 5
 
 
@@ -57,7 +57,7 @@ def test_crafted_entry_runs_no_code_and_is_rebuilt(tmp_cache, tmp_path, data_ava
     with pytest.raises(state.StateError, match="outside cevnsfit"):
         state.decode(head["state"], {})
     experiments.load.cache_clear()
-    ds = experiments.load("dresden2")                 # refused entry -> rebuilt, not executed
+    ds = experiments.load("dresden2")  # refused entry -> rebuilt, not executed
     assert type(ds).__name__ == "Dresden2" and not marker.exists()
     # an npz holding a pickled object array is refused by the reader
     bad = tmp_path / "bad.npz"

@@ -50,8 +50,24 @@ def test_couplings_bad_input():
 
 
 def test_scan_command(tmp_path, data_available):
-    r = runner.invoke(app, ["scan", "--data", "dresden2", "--param", "r2_ee=-70:20:8", "--param", "r2_emu=0:30:4",
-                            "--transitions", "--backend", "serial", "--out", str(tmp_path), "--json"])
+    r = runner.invoke(
+        app,
+        [
+            "scan",
+            "--data",
+            "dresden2",
+            "--param",
+            "r2_ee=-70:20:8",
+            "--param",
+            "r2_emu=0:30:4",
+            "--transitions",
+            "--backend",
+            "serial",
+            "--out",
+            str(tmp_path),
+            "--json",
+        ],
+    )
     assert r.exit_code == 0, r.output
     d = json.loads(r.output.strip().splitlines()[-1])
     assert d["params"] == ["r2_ee", "r2_emu"] and d["intervals"]["r2_ee"]

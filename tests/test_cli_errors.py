@@ -11,8 +11,9 @@ import pytest
 def cli(*args, env=None, timeout=300):
     e = dict(os.environ)
     e.update(env or {})
-    return subprocess.run([sys.executable, "-m", "cevnsfit.cli", *args], capture_output=True, text=True,
-                          env=e, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "cevnsfit.cli", *args], capture_output=True, text=True, env=e, timeout=timeout
+    )
 
 
 def one_line_error(r, *needles):
@@ -67,13 +68,16 @@ def test_non_utf8_analysis_file(tmp_path):
     one_line_error(cli("run", str(f), "--out", str(tmp_path / "o")), "not UTF-8")
 
 
-@pytest.mark.parametrize("args", [
-    ["scan", "--data", "dresden2", "--param", "mu_e=0:3:3", "--backend", "serial", "--out", "{blocked}/scan"],
-    ["data", "install", "{data}", "--dest", "{blocked}/data"],
-    ["reproduce", "--only", "mu_dresden2_fef_es", "--out", "{blocked}/results"],
-    ["--log-file", "{blocked}/log.txt", "couplings"],
-    ["predict", "dresden2", "--plot", "{blocked}/p.png"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["scan", "--data", "dresden2", "--param", "mu_e=0:3:3", "--backend", "serial", "--out", "{blocked}/scan"],
+        ["data", "install", "{data}", "--dest", "{blocked}/data"],
+        ["reproduce", "--only", "mu_dresden2_fef_es", "--out", "{blocked}/results"],
+        ["--log-file", "{blocked}/log.txt", "couplings"],
+        ["predict", "dresden2", "--plot", "{blocked}/p.png"],
+    ],
+)
 def test_unwritable_paths(args, tmp_path, data_available):
     blocked = tmp_path / "a_file"
     blocked.write_text("not a directory")

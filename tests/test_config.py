@@ -25,27 +25,40 @@ def test_parse_good():
     assert a.data == ["dresden2"] and a.limits[0].param == "mu_e" and a.model.qf == "fef"
     s = a.setup()
     assert s.data == ("dresden2",) and s.es is True
-    assert s.options_of("dresden2") == {"qf": "fef", "flux": "hmve", "peaks": "fitted", "lindhard_k": None,
-                                        "zp_model": "universal", "reactor_norm": "total"}
+    assert s.options_of("dresden2") == {
+        "qf": "fef",
+        "flux": "hmve",
+        "peaks": "fitted",
+        "lindhard_k": None,
+        "zp_model": "universal",
+        "reactor_norm": "total",
+    }
     from cevnsfit.inference.analysis import Setup
+
     assert Setup.from_dict(s.to_dict()) == s
 
 
-@pytest.mark.parametrize("text,needle", [
-    (GOOD.replace("model:", "modle:"), "line 4: modle: unknown key; allowed keys here: name"),
-    (GOOD.replace("mu_e", "mu_x"), "line 6: limits.0.param"),
-    (GOOD.replace("[dresden2]", "[xenon]"), "unknown data set 'xenon'; allowed: csi, ar, dresden2"),
-    (GOOD.replace("qf: fef", "qf: fe"), "line 4: model.qf"),
-    (GOOD.replace("[dresden2]", "[csi]"), "option 'qf' applies to dresden2, which is not among the data sets csi"),
-    (GOOD.replace("qf: fef", "qf: fef, colour: red"), "model.colour: unknown key"),
-    (GOOD.replace("points: 15", "points: 15, cl: 1.5"), "limits.0.cl"),
-    (GOOD.replace("points: 15", "points: 15, range: [3, 1]"), "empty scan range"),
-    (GOOD.replace("points: 15", "points: 15, range: [0, .nan]"), "limits.0.range"),
-    (GOOD.replace("limits:\n  - {param: mu_e, points: 15}\n", ""), "at least one entry"),
-    ("- just a list", "must be a mapping"),
-    ("name: [unclosed", "not valid YAML"),
-    (GOOD.replace("{param: mu_e, points: 15}", "{param: mu_e, pionts: 15}"), "limits.0.pionts: unknown key; allowed keys here: param, cl, points, range"),
-])
+@pytest.mark.parametrize(
+    "text,needle",
+    [
+        (GOOD.replace("model:", "modle:"), "line 4: modle: unknown key; allowed keys here: name"),
+        (GOOD.replace("mu_e", "mu_x"), "line 6: limits.0.param"),
+        (GOOD.replace("[dresden2]", "[xenon]"), "unknown data set 'xenon'; allowed: csi, ar, dresden2"),
+        (GOOD.replace("qf: fef", "qf: fe"), "line 4: model.qf"),
+        (GOOD.replace("[dresden2]", "[csi]"), "option 'qf' applies to dresden2, which is not among the data sets csi"),
+        (GOOD.replace("qf: fef", "qf: fef, colour: red"), "model.colour: unknown key"),
+        (GOOD.replace("points: 15", "points: 15, cl: 1.5"), "limits.0.cl"),
+        (GOOD.replace("points: 15", "points: 15, range: [3, 1]"), "empty scan range"),
+        (GOOD.replace("points: 15", "points: 15, range: [0, .nan]"), "limits.0.range"),
+        (GOOD.replace("limits:\n  - {param: mu_e, points: 15}\n", ""), "at least one entry"),
+        ("- just a list", "must be a mapping"),
+        ("name: [unclosed", "not valid YAML"),
+        (
+            GOOD.replace("{param: mu_e, points: 15}", "{param: mu_e, pionts: 15}"),
+            "limits.0.pionts: unknown key; allowed keys here: param, cl, points, range",
+        ),
+    ],
+)
 def test_bad_files_name_key_and_line(text, needle):
     with pytest.raises(config.ConfigError) as e:
         config.parse(text, "f.yaml")
@@ -62,8 +75,11 @@ def test_shipped_analyses_are_valid():
     # reproduction record (reactor_norm_*: flux normalisations; csi_alone_*: CsI timing x steady state);
     # solar and the new-physics menu (nsi, mediators, rn, sterile): beyond the papers
     assert fams == {"sin2w", "mu", "r2", "q", "cevns", "reactor", "csi", "solar", "nsi", "mediators", "rn", "sterile"}
-    assert {config.load(f).section for f in files
-            if config.load(f).name.split("_")[0] in ("solar", "nsi", "mediators", "rn", "sterile")} == {"beyond"}
+    assert {
+        config.load(f).section
+        for f in files
+        if config.load(f).name.split("_")[0] in ("solar", "nsi", "mediators", "rn", "sterile")
+    } == {"beyond"}
 
 
 def test_json_schema_published(tmp_path):
@@ -102,4 +118,6 @@ def test_published_schema_file_is_current():
     from pathlib import Path
 
     f = Path(__file__).resolve().parents[1] / "docs" / "analysis.schema.json"
-    assert json.loads(f.read_text()) == config.json_schema(), "regenerate with: cevnsfit schema > docs/analysis.schema.json"
+    assert json.loads(f.read_text()) == config.json_schema(), (
+        "regenerate with: cevnsfit schema > docs/analysis.schema.json"
+    )

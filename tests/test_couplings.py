@@ -57,10 +57,13 @@ def test_sm_radii(flavour, value):
     assert cr.r2_sm(flavour) == pytest.approx(value, abs=2e-4)
 
 
-@pytest.mark.parametrize("flavour,values", [
-    ("e", [-0.8275, -0.7314, -0.6430, -0.5834, -0.5384]),
-    ("mu", [-0.4805, -0.4805, -0.4803, -0.4791, -0.4752]),
-])
+@pytest.mark.parametrize(
+    "flavour,values",
+    [
+        ("e", [-0.8275, -0.7314, -0.6430, -0.5834, -0.5384]),
+        ("mu", [-0.4805, -0.4805, -0.4803, -0.4791, -0.4752]),
+    ],
+)
 def test_effective_radii_published(flavour, values):
     # arXiv:2402.16709 values quoted in SPEC section 5 at |q| = 0, 5, 20, 50, 100 MeV
     got = cr.r2_effective(flavour, np.array([0.0, 5.0, 20.0, 50.0, 100.0]))

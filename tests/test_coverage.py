@@ -29,8 +29,8 @@ from cevnsfit.inference.fit import Likelihood, profile_nuisances
 from cevnsfit.inference.profile import delta_chi2_threshold
 from cevnsfit.physics.parameters import Params
 
-LEVEL = delta_chi2_threshold(0.9, 1)          # 2.706
-TRUTH = 4.0                                   # 1e-10 mu_B, away from the boundary
+LEVEL = delta_chi2_threshold(0.9, 1)  # 2.706
+TRUTH = 4.0  # 1e-10 mu_B, away from the boundary
 TRUTH_NEAR_BOUNDARY = 2.0
 #: pseudo-experiments: default run, full study (slow), near the boundary (slow; fits there are slower)
 N_FAST, N_FULL, N_BOUNDARY = 100, 1000, 500
@@ -61,9 +61,12 @@ def delta_chi2_at_truth(ds, observed, truth: float) -> dict:
     best = min(fits, key=lambda r: r.chi2)
     at_truth = lik.fit(start={"mu_e": truth}, fixed={"mu_e": truth})
     chi2_min = min(best.chi2, at_truth.chi2)
-    return {"delta": at_truth.chi2 - chi2_min, "mu_hat": best.values["mu_e"],
-            "converged": best.converged and at_truth.converged,
-            "inconsistent": best.chi2 - at_truth.chi2 > 1e-3}   # global fit above a constrained one
+    return {
+        "delta": at_truth.chi2 - chi2_min,
+        "mu_hat": best.values["mu_e"],
+        "converged": best.converged and at_truth.converged,
+        "inconsistent": best.chi2 - at_truth.chi2 > 1e-3,
+    }  # global fit above a constrained one
 
 
 def run_toys(ds, truth: float, n: int, seed: int) -> dict:
@@ -73,10 +76,16 @@ def run_toys(ds, truth: float, n: int, seed: int) -> dict:
     delta = np.array([r["delta"] for r in rows])
     k = int(np.sum(delta <= LEVEL))
     cov = k / n
-    return {"n": n, "k": k, "coverage": cov, "error": math.sqrt(cov * (1 - cov) / n), "delta": delta,
-            "mu_hat": np.array([r["mu_hat"] for r in rows]),
-            "n_failed": sum(not r["converged"] for r in rows),
-            "n_inconsistent": sum(r["inconsistent"] for r in rows)}
+    return {
+        "n": n,
+        "k": k,
+        "coverage": cov,
+        "error": math.sqrt(cov * (1 - cov) / n),
+        "delta": delta,
+        "mu_hat": np.array([r["mu_hat"] for r in rows]),
+        "n_failed": sum(not r["converged"] for r in rows),
+        "n_inconsistent": sum(r["inconsistent"] for r in rows),
+    }
 
 
 def predicted_coverage(ds, truth: float) -> float:
@@ -101,9 +110,11 @@ def predicted_coverage(ds, truth: float) -> float:
 
 def _report(tag, res, pred=None):
     extra = f", predicted {pred:.3f}" if pred is not None else ""
-    print(f"\n[coverage] {tag}: {res['k']}/{res['n']} = {res['coverage']:.3f} +- {res['error']:.3f}{extra}; "
-          f"mean Delta chi2 = {res['delta'].mean():.3f}; mu_hat = 0 in {np.mean(res['mu_hat'] < 1e-3):.1%}; "
-          f"failed fits {res['n_failed']}")
+    print(
+        f"\n[coverage] {tag}: {res['k']}/{res['n']} = {res['coverage']:.3f} +- {res['error']:.3f}{extra}; "
+        f"mean Delta chi2 = {res['delta'].mean():.3f}; mu_hat = 0 in {np.mean(res['mu_hat'] < 1e-3):.1%}; "
+        f"failed fits {res['n_failed']}"
+    )
 
 
 def _check_sane(res):

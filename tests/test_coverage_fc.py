@@ -5,9 +5,9 @@ boundary mu >= 0.  The fast test is a small sanity run; the slow one measures co
 import math
 
 import pytest
-from toymodels import GaussianWithOffset
 
 from cevnsfit.inference.coverage import coverage
+from toymodels import GaussianWithOffset
 
 
 def test_coverage_small_run_is_sane():
@@ -24,8 +24,11 @@ def test_coverage_small_run_is_sane():
 def test_fc_covers_within_two_percent(truth):
     """900 pseudo-experiments (binomial error 1 %) x 300 toys each: FC covers 90 % +- 2 % at every
     tested truth, including next to the boundary where Wilks over-covers."""
-    r = coverage([GaussianWithOffset(x_obs=(0.5, 0.7))], "goff.mu", truth, n_pseudo=900, n_toys=300, seed=3,
-                 backend="processes")
-    print(f"\n[coverage] goff.mu = {truth}: Wilks {r['wilks']['coverage']:.3f}, FC {r['fc']['coverage']:.3f} "
-          f"+- {r['fc']['error']:.3f} ({r['seconds']:.0f} s)")
+    r = coverage(
+        [GaussianWithOffset(x_obs=(0.5, 0.7))], "goff.mu", truth, n_pseudo=900, n_toys=300, seed=3, backend="processes"
+    )
+    print(
+        f"\n[coverage] goff.mu = {truth}: Wilks {r['wilks']['coverage']:.3f}, FC {r['fc']['coverage']:.3f} "
+        f"+- {r['fc']['error']:.3f} ({r['seconds']:.0f} s)"
+    )
     assert abs(r["fc"]["coverage"] - 0.9) <= 0.02

@@ -55,7 +55,7 @@ def test_acceptance_and_poisson_response(data_available):
     finally:
         m.acceptance = saved
     np.testing.assert_allclose(p.sum(axis=0), 1.0, rtol=1e-12)
-    np.testing.assert_allclose(p.T @ (edges[:-1]), lam, rtol=1e-10)   # mean n = lambda
+    np.testing.assert_allclose(p.T @ (edges[:-1]), lam, rtol=1e-10)  # mean n = lambda
 
 
 def test_time_pdfs_and_brn(ds):
@@ -74,11 +74,11 @@ def test_sm_prediction_against_published(ds):
     n = sm["cevns"].sum()
     print(f"\n[csi2017] SM CEvNS prediction {n:.1f} (published 173 +- 48)")
     assert abs(n - 173.0) < 48.0
-    assert n == pytest.approx(163.8, rel=0.01)       # regression of our number (documented)
+    assert n == pytest.approx(163.8, rel=0.01)  # regression of our number (documented)
     lo = ds.components(Params.sm(), {"qf": -1.0})["cevns"].sum()
     hi = ds.components(Params.sm(), {"qf": 1.0})["cevns"].sum()
     assert lo < n < hi
-    assert sm["es"].sum() < 1e-3 * n                  # electron recoils are far below 6 PE
+    assert sm["es"].sum() < 1e-3 * n  # electron recoils are far below 6 PE
 
 
 def test_fitted_cevns_count_against_published(data_available):

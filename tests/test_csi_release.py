@@ -17,7 +17,7 @@ from cevnsfit.experiments import csi as csimod
 from cevnsfit.experiments.snsbeam import TimeBinning
 from cevnsfit.inference.fit import Likelihood
 from cevnsfit.physics.parameters import Params
-from cevnsfit.sources import sns, snsflux
+from cevnsfit.sources import snsflux
 
 SM = Params.sm()
 
@@ -50,7 +50,7 @@ def test_release_flux_normalisation_per_flavour(csi, profile):
     # and the arrival-time profiles lose nothing: over a window holding everything, without the
     # time efficiency, every species arrives with probability 1
     wide = TimeBinning(profile, [-1.0, 3.0, 20.0])
-    for kind, p in wide(0.37).items():
+    for _kind, p in wide(0.37).items():
         assert p.sum() == pytest.approx(1.0, abs=1e-12)
 
 
@@ -98,10 +98,10 @@ def test_offset_derivative_is_smooth(csi, profile):
     """The interpolated CDF is a C2 spline: the offset derivative has no jumps where the offset
     crosses the 10-ns knots of the table (a piecewise-linear CDF would jump there), and even its
     own derivative is continuous, so central differences are accurate to O(h^2) at a knot."""
-    offsets = np.linspace(0.0, 0.05, 2001)        # 25 ps steps, crossing 5 knots
+    offsets = np.linspace(0.0, 0.05, 2001)  # 25 ps steps, crossing 5 knots
     d = csi.time_probabilities_batch(offsets, derivative=True)
     assert np.abs(np.diff(d, axis=0)).max() < 2e-3 * np.abs(d).max()
-    for dt in (0.05, 0.09, 0.1):                  # sub-bin edges minus dt on knots
+    for dt in (0.05, 0.09, 0.1):  # sub-bin edges minus dt on knots
         h = 1e-5
         fd = (csi.time_probabilities_batch([dt + h]) - csi.time_probabilities_batch([dt - h])) / (2 * h)
         np.testing.assert_allclose(csi.time_probabilities_batch([dt], derivative=True), fd, rtol=1e-6, atol=1e-8)

@@ -87,9 +87,10 @@ def test_template_cache_is_keyed_and_verifies_data(tmp_path, monkeypatch, data_c
     b = experiments.load("dresden2", qf="ybe")
     assert len(calls) == 1 and len(list((tmp_path / "cache").glob("*.npz"))) == 1
     from cevnsfit.physics.parameters import Params
+
     assert (a.expected(Params()) == b.expected(Params())).all()
     experiments.load.cache_clear()
-    experiments.load("dresden2", qf="fef")          # another model choice: a new entry
+    experiments.load("dresden2", qf="fef")  # another model choice: a new entry
     assert len(calls) == 2
     f = data_copy / "ge_quenching" / "QF_Fef_YBe.txt"
     f.write_text(f.read_text() + "\n")

@@ -42,10 +42,15 @@ def test_declaration(ds):
 
 def test_batched_matches_pointwise(ds):
     nuis = _moved(ds)
-    values = {"mu_e": np.array([0.0, 3.0, 10.0]), "r2_ee": np.array([0.0, -20.0, 5.0]),
-              "sin2w": np.array([0.23, 0.25, 0.21])}
+    values = {
+        "mu_e": np.array([0.0, 3.0, 10.0]),
+        "r2_ee": np.array([0.0, -20.0, 5.0]),
+        "sin2w": np.array([0.23, 0.25, 0.21]),
+    }
     batch = ds.expected_batch(values, nuis)
-    want = np.stack([ds.expected(Params(mu_e=a, r2_ee=b, sin2w=c), nuis) for a, b, c in zip(*values.values())])
+    want = np.stack(
+        [ds.expected(Params(mu_e=a, r2_ee=b, sin2w=c), nuis) for a, b, c in zip(*values.values(), strict=True)]
+    )
     np.testing.assert_allclose(batch, want, rtol=1e-10, atol=1e-12 * want.max())
 
 
@@ -53,8 +58,11 @@ def test_chi2_is_its_statistic_plus_priors(ds):
     nuis = _moved(ds)
     p = Params(mu_e=2.0)
     e = ds.expected(p, nuis)
-    data = (gaussian_chi2(e, ds.observed, ds.observed_errors()) if ds.statistic == "gaussian"
-            else poisson_chi2(e, ds.observed))
+    data = (
+        gaussian_chi2(e, ds.observed, ds.observed_errors())
+        if ds.statistic == "gaussian"
+        else poisson_chi2(e, ds.observed)
+    )
     prior = sum(((nuis[n.name] - n.central) / n.sigma) ** 2 for n in ds.nuisances if n.sigma)
     assert ds.chi2(p, nuis) == pytest.approx(data + prior, rel=1e-12)
 
@@ -70,8 +78,9 @@ def test_exact_derivatives_match_finite_differences(ds):
         # atol: the derivative's scale, or the rounding floor of the difference (eps |N| / h) for a
         # nuisance whose effect is ~1e-9 of the counts (e.g. the hep flux in solar nu-e scattering)
         floor = 1e-13 * np.abs(up).max() / h
-        np.testing.assert_allclose(d, (up - dn) / (2 * h), rtol=1e-5, atol=max(1e-6 * np.abs(d).max(), floor),
-                                   err_msg=key)
+        np.testing.assert_allclose(
+            d, (up - dn) / (2 * h), rtol=1e-5, atol=max(1e-6 * np.abs(d).max(), floor), err_msg=key
+        )
 
 
 def test_every_nuisance_has_an_exact_derivative(ds):
@@ -88,8 +97,9 @@ def test_shared_nuisances_equal_per_point_ones(ds):
     nuis = _moved(ds)
     values = {"mu_e": np.array([0.0, 3.0, 10.0, 1.0]), "sin2w": np.array([0.23, 0.25, 0.21, 0.24])}
     per_point = {k: np.full(4, v) for k, v in nuis.items()}
-    np.testing.assert_allclose(ds.expected_batch(values, nuis), ds.expected_batch(values, per_point),
-                               rtol=1e-12, atol=0)
+    np.testing.assert_allclose(
+        ds.expected_batch(values, nuis), ds.expected_batch(values, per_point), rtol=1e-12, atol=0
+    )
     wrt = [n.name for n in ds.nuisances]
     shared, each = ds.jacobian_batch(values, nuis, wrt=wrt), ds.jacobian_batch(values, per_point, wrt=wrt)
     np.testing.assert_allclose(shared.expected, each.expected, rtol=1e-12, atol=0)
@@ -112,6 +122,6 @@ def test_signal_normalisation_scales_the_cevns_signal(ds):
     c0 = comps["cevns"]
     c1 = ds.components(Params.sm(), {**central, norm: central[norm] + 0.1})["cevns"]
     c2 = ds.components(Params.sm(), {**central, norm: central[norm] + 0.2})["cevns"]
-    np.testing.assert_allclose(c2 - c1, c1 - c0, rtol=1e-8, atol=1e-12 * c0.max())          # linear
+    np.testing.assert_allclose(c2 - c1, c1 - c0, rtol=1e-8, atol=1e-12 * c0.max())  # linear
     share = (c1 - c0).sum() / (0.1 * c0.sum() / (1.0 + central[norm]))
     assert 0.95 <= share <= 1.0 + 1e-9

@@ -104,7 +104,7 @@ def test_resume(reference, tmp_path):
     calls.clear()
     r2 = grid_scan(spec, backend="serial", chunk_size=4, out_dir=out, progress=calls.append)
     assert_same(r2, r1)
-    assert calls == [11, 15]                       # only chunk 1 (4 points) was computed
+    assert calls == [11, 15]  # only chunk 1 (4 points) was computed
     assert r2.stats["chunks_computed"] == 1 and r2.stats["chunks_reused"] == 3
     for name, t in mtimes.items():
         if name != "chunk_1.npz":
@@ -161,22 +161,25 @@ def test_projections(reference):
         reference.intervals_1d("r2_ee", 1.5)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(params=("r2_foo", "r2_emu")), r"unknown parameter\(s\) \['r2_foo'\]; allowed: sin2w, .*r2_ee"),
-    (dict(params=("r2_ee", "r2_ee")), r"scanned twice"),
-    (dict(axes=((), R2_EMU)), r"grid of r2_ee is empty"),
-    (dict(axes=((0.0, float("nan")), R2_EMU)), r"grid of r2_ee holds non-finite"),
-    (dict(axes=((0.0, float("inf")), R2_EMU)), r"non-finite"),
-    (dict(axes=((1.0, 0.0), R2_EMU)), r"strictly increasing"),
-    (dict(axes=(R2_EE, (-1.0, 2.0))), r"r2_emu enters only through its modulus"),
-    (dict(axes=(R2_EE,)), r"2 parameter\(s\) .* but 1 grid"),
-    (dict(axes=(R2_EE, ("a", "b"))), r"must be numbers"),
-    (dict(params=("r2_ee", "r2_mumu")), r"r2_mumu is not measured"),
-    (dict(profiled=("r2_emu",)), r"both scanned and profiled"),
-    (dict(profiled=("r2_xx",)), r"unknown profiled parameter"),
-    (dict(profiled=("r2_mumu",)), r"not measured"),
-    (dict(params=()), r"no parameter to scan"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(params=("r2_foo", "r2_emu")), r"unknown parameter\(s\) \['r2_foo'\]; allowed: sin2w, .*r2_ee"),
+        (dict(params=("r2_ee", "r2_ee")), r"scanned twice"),
+        (dict(axes=((), R2_EMU)), r"grid of r2_ee is empty"),
+        (dict(axes=((0.0, float("nan")), R2_EMU)), r"grid of r2_ee holds non-finite"),
+        (dict(axes=((0.0, float("inf")), R2_EMU)), r"non-finite"),
+        (dict(axes=((1.0, 0.0), R2_EMU)), r"strictly increasing"),
+        (dict(axes=(R2_EE, (-1.0, 2.0))), r"r2_emu enters only through its modulus"),
+        (dict(axes=(R2_EE,)), r"2 parameter\(s\) .* but 1 grid"),
+        (dict(axes=(R2_EE, ("a", "b"))), r"must be numbers"),
+        (dict(params=("r2_ee", "r2_mumu")), r"r2_mumu is not measured"),
+        (dict(profiled=("r2_emu",)), r"both scanned and profiled"),
+        (dict(profiled=("r2_xx",)), r"unknown profiled parameter"),
+        (dict(profiled=("r2_mumu",)), r"not measured"),
+        (dict(params=()), r"no parameter to scan"),
+    ],
+)
 def test_bad_spec(data_available, kwargs, match):
     args = dict(setup=SETUP, params=("r2_ee", "r2_emu"), axes=(R2_EE, R2_EMU))
     args.update(kwargs)
@@ -204,7 +207,7 @@ def test_bad_run_options(spec):
 @pytest.mark.slow
 def test_intervals_match_limit(data_available):
     """The 1D projection of a grid equals the 1D profiled limit within the grid resolution."""
-    grid = np.linspace(-75.0, 20.0, 20)            # 5-unit spacing
+    grid = np.linspace(-75.0, 20.0, 20)  # 5-unit spacing
     spec1 = GridSpec(SETUP, ("r2_ee",), (grid,))
     assert spec1.profiled == ("r2_emu", "r2_etau")
     r = grid_scan(spec1, backend="serial")
@@ -213,7 +216,7 @@ def test_intervals_match_limit(data_available):
     ref = limit(SETUP, "r2_ee", 0.9, n_points=12, scan_range=(-75.0, 20.0))["intervals"]
     assert len(ours) == len(ref) >= 1
     step = grid[1] - grid[0]
-    for (a, b), (c, d) in zip(ours, ref):
+    for (a, b), (c, d) in zip(ours, ref, strict=True):
         assert abs(a - c) < step and abs(b - d) < step, (ours, ref)
 
 
@@ -231,13 +234,13 @@ def test_failed_point_recorded(data_available, monkeypatch):
             raise np.linalg.LinAlgError("SVD did not converge")
         return real(spec, fixed, warm)
 
-    def flaky_batch(spec, fixed_list, warm):      # the batch of a block fails as a whole ...
+    def flaky_batch(spec, fixed_list, warm):  # the batch of a block fails as a whole ...
         if any(bad(f) for f in fixed_list):
             raise np.linalg.LinAlgError("SVD did not converge")
         return real_batch(spec, fixed_list, warm)
 
     real_batch = distributed._profile_points
-    monkeypatch.setattr(distributed, "_profile_point", flaky)       # ... and its points are redone one by one
+    monkeypatch.setattr(distributed, "_profile_point", flaky)  # ... and its points are redone one by one
     monkeypatch.setattr(distributed, "_profile_points", flaky_batch)
     spec = GridSpec(SETUP, ("r2_ee", "r2_emu"), ((-8.0,), (0.0, 7.5)))
     with pytest.warns(RuntimeWarning, match=r"failed at 1 grid point.*SVD did not converge"):

@@ -17,26 +17,52 @@ ZERO = Params(r2_ee=0.0, r2_mumu=0.0, r2_tautau=0.0)
 
 def free_electron(E, T, gv, ga):
     # 't Hooft / textbook formula per electron
-    return GF**2 * ME / (2 * np.pi) * ((gv + ga) ** 2 + (gv - ga) ** 2 * (1 - T / E) ** 2
-                                       - (gv**2 - ga**2) * ME * T / E**2) * HC2
+    return (
+        GF**2
+        * ME
+        / (2 * np.pi)
+        * ((gv + ga) ** 2 + (gv - ga) ** 2 * (1 - T / E) ** 2 - (gv**2 - ga**2) * ME * T / E**2)
+        * HC2
+    )
 
 
-@pytest.mark.parametrize("flavour,anti,gv,ga", [
-    ("e", False, 0.5 + 2 * 0.23863, 0.5), ("e", True, 0.5 + 2 * 0.23863, -0.5),
-    ("mu", False, -0.5 + 2 * 0.23863, -0.5), ("mu", True, -0.5 + 2 * 0.23863, 0.5)])
+@pytest.mark.parametrize(
+    "flavour,anti,gv,ga",
+    [
+        ("e", False, 0.5 + 2 * 0.23863, 0.5),
+        ("e", True, 0.5 + 2 * 0.23863, -0.5),
+        ("mu", False, -0.5 + 2 * 0.23863, -0.5),
+        ("mu", True, -0.5 + 2 * 0.23863, 0.5),
+    ],
+)
 def test_free_electron_times_zeff(flavour, anti, gv, ga):
-    E, T = 2.0, np.array([1e-3, 1e-2, 0.5])   # keV to hundreds of keV on Ge
+    E, T = 2.0, np.array([1e-3, 1e-2, 0.5])  # keV to hundreds of keV on Ge
     got = electron.dsigma_dT(E, T, "Ge", flavour, ZERO, antineutrino=anti)
     np.testing.assert_allclose(got, electron.z_eff("Ge", T) * free_electron(E, T, gv, ga), rtol=1e-12)
 
 
-@pytest.mark.parametrize("element,steps", [
-    ("Ge", [(11.103, 32, 30), (1.4146, 30, 28), (1.2481, 28, 26), (1.217, 26, 22), (0.1801, 22, 20),
-            (0.1249, 20, 18), (0.1208, 18, 14), (0.0298, 14, 10), (0.0292, 10, 4)]),
-    ("Cs", [(35.99, 55, 53), (5.71, 53, 51), (1.0, 41, 37), (0.16, 23, 19)]),
-    ("I", [(33.17, 53, 51), (0.123, 21, 17)]),
-    ("Ar", [(3.2059, 18, 16)]),
-])
+@pytest.mark.parametrize(
+    "element,steps",
+    [
+        (
+            "Ge",
+            [
+                (11.103, 32, 30),
+                (1.4146, 30, 28),
+                (1.2481, 28, 26),
+                (1.217, 26, 22),
+                (0.1801, 22, 20),
+                (0.1249, 20, 18),
+                (0.1208, 18, 14),
+                (0.0298, 14, 10),
+                (0.0292, 10, 4),
+            ],
+        ),
+        ("Cs", [(35.99, 55, 53), (5.71, 53, 51), (1.0, 41, 37), (0.16, 23, 19)]),
+        ("I", [(33.17, 53, 51), (0.123, 21, 17)]),
+        ("Ar", [(3.2059, 18, 16)]),
+    ],
+)
 def test_zeff_steps_at_edges(element, steps):
     for edge, above, at_or_below in steps:
         t = edge * 1e-3
@@ -67,9 +93,9 @@ def test_millicharge_and_moment_grow_at_low_energy():
     T = np.array([2e-4, 4e-4])
     base = electron.dsigma_dT(E, T, "Ge", "e", antineutrino=True)
     mag = electron.dsigma_dT(E, T, "Ge", "e", Params(mu_e=10), antineutrino=True) - base
-    assert mag[0] / mag[1] == pytest.approx(2.0, rel=1e-3)          # 1/T
+    assert mag[0] / mag[1] == pytest.approx(2.0, rel=1e-3)  # 1/T
     tr = electron.dsigma_dT(E, T, "Ge", "e", Params(q_emu=1e-12), antineutrino=True) - base
-    assert tr[0] / tr[1] == pytest.approx(4.0, rel=1e-3)            # 1/T^2
+    assert tr[0] / tr[1] == pytest.approx(4.0, rel=1e-3)  # 1/T^2
 
 
 @pytest.mark.parametrize("anti", [False, True])
@@ -78,11 +104,22 @@ def test_basis_matches_direct_integration(anti):
     s = Spectrum("e", anti, e, np.exp(-e))
     rng = np.random.default_rng(2)
     for _ in range(4):
-        p = Params(sin2w=rng.uniform(0.2, 0.3), mu_e=rng.uniform(0, 50), r2_ee=rng.uniform(-60, 20),
-                   r2_emu=rng.uniform(-20, 20), q_ee=rng.uniform(-1e-11, 1e-11), q_etau=rng.uniform(-1e-11, 1e-11))
+        p = Params(
+            sin2w=rng.uniform(0.2, 0.3),
+            mu_e=rng.uniform(0, 50),
+            r2_ee=rng.uniform(-60, 20),
+            r2_emu=rng.uniform(-20, 20),
+            q_ee=rng.uniform(-1e-11, 1e-11),
+            q_etau=rng.uniform(-1e-11, 1e-11),
+        )
         for T_ in (3e-4, 5e-3, 0.3):
             emin = electron.e_min(T_)
-            direct = quad(lambda x: s(x) * electron.dsigma_dT(x, T_, "Cs", "e", p, antineutrino=anti),
-                          emin, 10.0, epsrel=1e-11, limit=200)[0]
+            direct = quad(
+                lambda x: s(x) * electron.dsigma_dT(x, T_, "Cs", "e", p, antineutrino=anti),
+                emin,
+                10.0,
+                epsrel=1e-11,
+                limit=200,
+            )[0]
             basis = electron.basis_rates(np.array([T_]), s.moments(np.array([emin])), "Cs", "e", anti)
             assert monomials(p, "e") @ basis[:, 0] == pytest.approx(direct, rel=1e-7)

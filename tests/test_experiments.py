@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 from cevnsfit import experiments
 from cevnsfit.cli import app
 from cevnsfit.detectors.response import gaussian_bin_matrix
-from cevnsfit.experiments.base import DataSet
 from cevnsfit.experiments import ar as armod
 from cevnsfit.experiments import csi as csimod
 from cevnsfit.experiments import dresden2 as dmod
+from cevnsfit.experiments.base import DataSet
 from cevnsfit.inference.templates import build_templates
 from cevnsfit.physics import cevns, electron
 from cevnsfit.physics.parameters import Params
@@ -42,7 +42,10 @@ def d2(data_available):
 # --- response matrices --------------------------------------------------------------------
 def test_csi_response_conserves_counts(csi):
     edges = np.concatenate([csimod.PE_EDGES, [1e6]])
-    for resp in (csi.nuclear_response(edges=edges, efficiency=False), csi.electron_response(edges=edges, efficiency=False)):
+    for resp in (
+        csi.nuclear_response(edges=edges, efficiency=False),
+        csi.electron_response(edges=edges, efficiency=False),
+    ):
         np.testing.assert_allclose(resp.sum(axis=0), 1.0, atol=1e-9)
     # with efficiency and ROI edges: never more, and the efficiency is 0 at low PE
     full = csi.nuclear_response(efficiency=False)
@@ -74,10 +77,10 @@ def test_ar_and_dresden_responses_conserve_counts():
 
 def test_time_probabilities_cover_window(csi):
     tp = csi.exposure.time_probabilities(np.array([-5.0, 0, 6, 50.0]))
-    for kind, p in tp.items():
+    for _kind, p in tp.items():
         assert p.sum() == pytest.approx(1.0, abs=1e-9)
     tp = csi.time_probabilities()
-    assert tp["nu_mu"].sum() > tp["nu_e"].sum()   # delayed partly beyond 6 us and time efficiency
+    assert tp["nu_mu"].sum() > tp["nu_e"].sum()  # delayed partly beyond 6 us and time efficiency
 
 
 # --- published numbers -------------------------------------------------------------------
@@ -98,7 +101,7 @@ def test_ar_published_numbers(ar):
     # its energy shape agrees with the release's CEvNS template
     ours = ar.components(SM)["cevns"].reshape(ar.shape)
     rel = ar.release_cevns.sum(axis=(1, 2))
-    e_ours = (ours.sum(axis=1) if ours.ndim == 2 else ours.sum(axis=(1, 2)))
+    e_ours = ours.sum(axis=1) if ours.ndim == 2 else ours.sum(axis=(1, 2))
     np.testing.assert_allclose(e_ours[:3] / e_ours.sum(), rel[:3] / rel.sum(), atol=0.03)
 
 
@@ -137,8 +140,10 @@ def test_dresden_background_peaks_conserve_counts():
     var = np.sum(only_l2 * (centres - 1.142) ** 2) / only_l2.sum()
     assert np.sqrt(var) == pytest.approx(0.09, rel=1e-3)
     e = dmod.E_EDGES
-    np.testing.assert_array_equal(dmod.background_shape(e, 3.0, 50.0, 0.3, 900.0),
-                                  dmod.background_shape(e, 3.0, 50.0, 0.3, 900.0, None, None, None))
+    np.testing.assert_array_equal(
+        dmod.background_shape(e, 3.0, 50.0, 0.3, 900.0),
+        dmod.background_shape(e, 3.0, 50.0, 0.3, 900.0, None, None, None),
+    )
 
 
 def test_dresden_peak_models(data_available):
@@ -175,8 +180,8 @@ def test_dresden_es_em_terms_grow_at_low_energy(d2):
     chg = d2.components(Params(q_emu=1e-12))["es"] - base
     # 0.5 and 1.0 keV: both have Z_eff = 22, and the 70 eV resolution barely reshapes the spectrum there
     i3, i6 = np.searchsorted(centres, 0.5), np.searchsorted(centres, 1.0)
-    assert mag[i3] / mag[i6] == pytest.approx(centres[i6] / centres[i3], rel=0.05)           # 1/T
-    assert chg[i3] / chg[i6] == pytest.approx((centres[i6] / centres[i3]) ** 2, rel=0.08)    # 1/T^2
+    assert mag[i3] / mag[i6] == pytest.approx(centres[i6] / centres[i3], rel=0.05)  # 1/T
+    assert chg[i3] / chg[i6] == pytest.approx((centres[i6] / centres[i3]) ** 2, rel=0.08)  # 1/T^2
 
 
 # --- templates against direct integration ------------------------------------------------
@@ -184,12 +189,27 @@ def _direct_rate(spectrum, target, T, channel, params, opts):
     """int dE Phi(E) dsigma/dT(E, T) with Gauss-Legendre on every cell of the spectrum's own table,
     starting each target's integral at its own kinematic threshold."""
     if channel == "cevns":
-        parts = [(w, iso.mass, lambda E, TT, iso=iso: cevns.dsigma_dT(
-            E, TT, iso, spectrum.flavour, params, spectrum.antineutrino, opts)) for iso, w in target.isotopes()]
+        parts = [
+            (
+                w,
+                iso.mass,
+                lambda E, TT, iso=iso: cevns.dsigma_dT(
+                    E, TT, iso, spectrum.flavour, params, spectrum.antineutrino, opts
+                ),
+            )
+            for iso, w in target.isotopes()
+        ]
     else:
-        parts = [(c, None, lambda E, TT, el=el: electron.dsigma_dT(
-            E, TT, el, spectrum.flavour, params, spectrum.antineutrino, opts.momentum_dependent))
-            for el, c in target.elements]
+        parts = [
+            (
+                c,
+                None,
+                lambda E, TT, el=el: electron.dsigma_dT(
+                    E, TT, el, spectrum.flavour, params, spectrum.antineutrino, opts.momentum_dependent
+                ),
+            )
+            for el, c in target.elements
+        ]
     out = np.zeros_like(T)
     x, w = np.polynomial.legendre.leggauss(5)
     for weight, mass, dsig in parts:
@@ -207,8 +227,9 @@ def _direct_rate(spectrum, target, T, channel, params, opts):
     return out
 
 
-@pytest.mark.parametrize("name,channel", [("csi", "cevns"), ("csi", "es"), ("ar", "cevns"),
-                                          ("dresden2", "cevns"), ("dresden2", "es")])
+@pytest.mark.parametrize(
+    "name,channel", [("csi", "cevns"), ("csi", "es"), ("ar", "cevns"), ("dresden2", "cevns"), ("dresden2", "es")]
+)
 @pytest.mark.parametrize("mdep", [False, True])
 def test_template_assembly_matches_direct_integration(name, channel, mdep, data_available):
     ds = experiments.load(name, momentum_dependent=mdep)
@@ -217,12 +238,21 @@ def test_template_assembly_matches_direct_integration(name, channel, mdep, data_
     sub = np.sort(rng.choice(nodes.size, 6, replace=False))
     tmpl = build_templates(spectra, target, scale, nodes[sub], weights[sub], response[:, sub], channel, ds.opts)
     for _ in range(2):
-        p = Params(sin2w=rng.uniform(0.2, 0.3), mu_e=rng.uniform(0, 30), mu_mu=rng.uniform(0, 30),
-                   r2_ee=rng.uniform(-50, 20), r2_mumu=rng.uniform(-50, 20), r2_emu=rng.uniform(-20, 20),
-                   r2_etau=rng.uniform(-20, 20), r2_mutau=rng.uniform(-20, 20),
-                   q_ee=rng.uniform(-1e-9, 1e-9), q_mumu=rng.uniform(-1e-9, 1e-9), q_emu=rng.uniform(-1e-9, 1e-9),
-                   q_etau=rng.uniform(-1e-9, 1e-9))
-        if channel == "es":   # electron recoils probe much smaller charges
+        p = Params(
+            sin2w=rng.uniform(0.2, 0.3),
+            mu_e=rng.uniform(0, 30),
+            mu_mu=rng.uniform(0, 30),
+            r2_ee=rng.uniform(-50, 20),
+            r2_mumu=rng.uniform(-50, 20),
+            r2_emu=rng.uniform(-20, 20),
+            r2_etau=rng.uniform(-20, 20),
+            r2_mutau=rng.uniform(-20, 20),
+            q_ee=rng.uniform(-1e-9, 1e-9),
+            q_mumu=rng.uniform(-1e-9, 1e-9),
+            q_emu=rng.uniform(-1e-9, 1e-9),
+            q_etau=rng.uniform(-1e-9, 1e-9),
+        )
+        if channel == "es":  # electron recoils probe much smaller charges
             p = p.with_(q_ee=p.q_ee * 1e-3, q_mumu=p.q_mumu * 1e-3, q_emu=p.q_emu * 1e-3, q_etau=p.q_etau * 1e-3)
         assembled = tmpl.per_component(p)
         for k, s in enumerate(spectra):
@@ -236,13 +266,13 @@ def test_template_assembly_matches_direct_integration(name, channel, mdep, data_
 def test_neutrino_and_antineutrino_cevns_templates_equal(csi):
     s_nu = csi.spectra[2]
     s_nubar = Spectrum("mu", False, s_nu.energies, s_nu.density)
-    spectra, target, scale, nodes, weights, response = csi.channel_inputs["cevns"]
+    _, target, scale, nodes, weights, response = csi.channel_inputs["cevns"]
     a = build_templates([s_nu], target, scale, nodes, weights, response, "cevns")
     b = build_templates([s_nubar], target, scale, nodes, weights, response, "cevns")
     np.testing.assert_allclose(a.data, b.data, rtol=1e-14)
     # ES: g_A flips sign; for T_e << E (keV recoils, 30 MeV neutrinos) the two differ only at
     # order T_e/E, i.e. ~1e-5 here
-    spectra, target, scale, nodes, weights, response = csi.channel_inputs["es"]
+    _spectra, target, scale, nodes, weights, response = csi.channel_inputs["es"]
     a = build_templates([s_nu], target, scale, nodes, weights, response, "es").per_component(SM)
     b = build_templates([s_nubar], target, scale, nodes, weights, response, "es").per_component(SM)
     rel = np.abs(a - b).max() / np.abs(a).max()
@@ -270,6 +300,7 @@ def test_nuisance_variants_reproduce_templates(csi):
     plus = csi.components(SM, {"qf0": 1.0})["cevns"]
     direct = csi.templates["cevns"][("model0+", "nominal")].per_component(SM)
     from cevnsfit.experiments.snsbeam import combine_energy_time
+
     tp = csi.time_probabilities(csi.nuisance_defaults()["t_offset"])
     np.testing.assert_allclose(plus, combine_energy_time(direct, csi.kinds, tp), rtol=1e-12)
     with pytest.raises(ValueError, match="allowed"):
@@ -283,8 +314,15 @@ def test_time_offset_moves_signal(csi):
 
 
 # --- command line ------------------------------------------------------------------------
-@pytest.mark.parametrize("args", [["csi"], ["ar"], ["dresden2", "--qf", "ybe", "--flux", "efk"],
-                                  ["dresden2", "--qf", "lindhard", "--set", "mu_e=2"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["csi"],
+        ["ar"],
+        ["dresden2", "--qf", "ybe", "--flux", "efk"],
+        ["dresden2", "--qf", "lindhard", "--set", "mu_e=2"],
+    ],
+)
 def test_predict_json(args, tmp_path, data_available):
     plot = tmp_path / "p.png"
     r = runner.invoke(app, ["predict", *args, "--json", "--plot", str(plot)])
@@ -333,8 +371,16 @@ def test_morphing_code4p():
         np.testing.assert_allclose(d2l, d2r, atol=2e-2)
 
 
-JACOBIAN_CASES = [("csi", {}), ("csi", {"es": False}), ("ar", {}), ("ar", {"ar_grid": "3d", "es": True}),
-                  ("dresden2", {}), ("dresden2", {"peaks": "fixed", "qf": "ybe"}), ("xenonnt_8b", {}), ("xenonnt_er", {})]
+JACOBIAN_CASES = [
+    ("csi", {}),
+    ("csi", {"es": False}),
+    ("ar", {}),
+    ("ar", {"ar_grid": "3d", "es": True}),
+    ("dresden2", {}),
+    ("dresden2", {"peaks": "fixed", "qf": "ybe"}),
+    ("xenonnt_8b", {}),
+    ("xenonnt_er", {}),
+]
 
 
 def _nuisance_points(ds, n, seed=0):
@@ -358,9 +404,14 @@ def test_jacobian_matches_finite_differences(data_available, name, kw):
     data set, at several points at once."""
     ds = experiments.load(name, **kw)
     n = 3
-    values = {"mu_e": np.array([0.5, 3.0, 7.0]), "r2_ee": np.array([-5.0, -30.0, 4.0]),
-              "sin2w": np.array([0.23, 0.25, 0.21]), "r2_emu": np.array([0.0, 6.0, 2.0]),
-              "mu_mu": np.array([1.0, 0.0, 4.0]), "q_ee": np.array([0.0, 3e-12, -1e-12])}
+    values = {
+        "mu_e": np.array([0.5, 3.0, 7.0]),
+        "r2_ee": np.array([-5.0, -30.0, 4.0]),
+        "sin2w": np.array([0.23, 0.25, 0.21]),
+        "r2_emu": np.array([0.0, 6.0, 2.0]),
+        "mu_mu": np.array([1.0, 0.0, 4.0]),
+        "q_ee": np.array([0.0, 3e-12, -1e-12]),
+    }
     nuis = _nuisance_points(ds, n)
     names = [nu.name for nu in ds.nuisances]
     phys = [p for p in values if p in ds.sensitive_to]
@@ -375,8 +426,7 @@ def test_jacobian_matches_finite_differences(data_available, name, kw):
         up = ds.expected_batch(values, {**nuis, k: nuis[k] + h})
         dn = ds.expected_batch(values, {**nuis, k: nuis[k] - h})
         fd = (up - dn) / (2 * h)
-        np.testing.assert_allclose(jac.d[k], fd, rtol=1e-5, atol=1e-7 * np.abs(fd).max() + 1e-9 * scale / h,
-                                   err_msg=k)
+        np.testing.assert_allclose(jac.d[k], fd, rtol=1e-5, atol=1e-7 * np.abs(fd).max() + 1e-9 * scale / h, err_msg=k)
     for p in phys:
         h = {"sin2w": 1e-5, "q_ee": 1e-13}.get(p, 1e-4)
         up = ds.expected_batch({**values, p: values[p] + h}, nuis)
@@ -384,8 +434,9 @@ def test_jacobian_matches_finite_differences(data_available, name, kw):
         fd = (up - dn) / (2 * h)
         np.testing.assert_allclose(jac.d[p], fd, rtol=1e-5, atol=1e-7 * np.abs(fd).max() + 1e-10, err_msg=p)
         fd2 = (up - 2 * base + dn) / h**2
-        np.testing.assert_allclose(jac.d2[p], fd2, rtol=1e-3, atol=1e-3 * np.abs(jac.d2[p]).max() + 1e-6 * scale / h**2,
-                                   err_msg=p)
+        np.testing.assert_allclose(
+            jac.d2[p], fd2, rtol=1e-3, atol=1e-3 * np.abs(jac.d2[p]).max() + 1e-6 * scale / h**2, err_msg=p
+        )
 
 
 @dataclass(eq=False)
@@ -419,25 +470,33 @@ def test_generic_batched_fallback(data_available, name):
     gen = slow.jacobian_batch(values, nuis, wrt=names + ["r2_ee"], curvature=["r2_ee"])
     np.testing.assert_allclose(gen.expected, fast.expected, rtol=1e-12)
     for k in names + ["r2_ee"]:
-        np.testing.assert_allclose(gen.d[k], fast.d[k], rtol=2e-4, atol=1e-6 * np.abs(fast.d[k]).max() + 1e-12,
-                                   err_msg=k)
+        np.testing.assert_allclose(
+            gen.d[k], fast.d[k], rtol=2e-4, atol=1e-6 * np.abs(fast.d[k]).max() + 1e-12, err_msg=k
+        )
     np.testing.assert_allclose(gen.d2["r2_ee"], fast.d2["r2_ee"], rtol=1e-3, atol=1e-3 * np.abs(fast.d2["r2_ee"]).max())
     np.testing.assert_allclose(slow.chi2_batch(values, nuis), ds.chi2_batch(values, nuis), rtol=1e-12)
 
 
-@pytest.mark.parametrize("name,kw,nuis", [
-    ("csi", {}, {"qf0": 0.4, "eff": -0.7, "t_offset": 0.03, "eta_cevns": 0.05}),
-    ("ar", {}, {"cevns_f90": 0.5, "brn_tmean": -0.3, "t_offset": 0.02, "eta_cevns": 0.1}),
-    ("ar", {"ar_grid": "3d", "es": True}, {"cevns_f90": -0.8, "brn_energy": 0.6}),
-    ("dresden2", {}, {"l1_centre": 1.294, "eta_flux": -0.01})])
+@pytest.mark.parametrize(
+    "name,kw,nuis",
+    [
+        ("csi", {}, {"qf0": 0.4, "eff": -0.7, "t_offset": 0.03, "eta_cevns": 0.05}),
+        ("ar", {}, {"cevns_f90": 0.5, "brn_tmean": -0.3, "t_offset": 0.02, "eta_cevns": 0.1}),
+        ("ar", {"ar_grid": "3d", "es": True}, {"cevns_f90": -0.8, "brn_energy": 0.6}),
+        ("dresden2", {}, {"l1_centre": 1.294, "eta_flux": -0.01}),
+    ],
+)
 def test_batched_expectation_matches_pointwise(data_available, name, kw, nuis):
     """expected_batch / chi2_batch (vectorised over physics points) equal the point-by-point values."""
     ds = experiments.load(name, **kw)
     full = {**ds.nuisance_defaults(), **nuis}
-    values = {"mu_e": np.array([0.0, 3.0, 10.0]), "r2_ee": np.array([0.0, -20.0, 5.0]),
-              "sin2w": np.array([0.23, 0.25, 0.21])}
+    values = {
+        "mu_e": np.array([0.0, 3.0, 10.0]),
+        "r2_ee": np.array([0.0, -20.0, 5.0]),
+        "sin2w": np.array([0.23, 0.25, 0.21]),
+    }
     batch = ds.expected_batch(values, full)
-    pts = [Params(mu_e=m, r2_ee=r, sin2w=s) for m, r, s in zip(*values.values())]
+    pts = [Params(mu_e=m, r2_ee=r, sin2w=s) for m, r, s in zip(*values.values(), strict=True)]
     want = np.stack([ds.expected(p, full) for p in pts])
     np.testing.assert_allclose(batch, want, rtol=1e-10, atol=1e-12 * want.max())
     np.testing.assert_allclose(ds.chi2_batch(values, full), [ds.chi2(p, full) for p in pts], rtol=1e-10)

@@ -6,12 +6,12 @@ and the Gaussian with mu >= 0 (Table X), and the Wilks interval of a Gaussian fa
 
 import numpy as np
 import pytest
-from toymodels import Counting, Gaussian
 
 from cevnsfit.inference.analysis import Setup
 from cevnsfit.inference.feldman_cousins import fc_limit
 from cevnsfit.inference.neyman import critical_value
 from cevnsfit.inference.toys import Toys, rng_for
+from toymodels import Counting, Gaussian
 
 
 def _accepted(res):
@@ -44,7 +44,7 @@ def test_poisson_counting_reproduces_the_fc_table(n, b, lo, hi):
     about 0.1 here)."""
     tested = sorted({max(lo - 0.15, 0.0), lo + 0.15, hi - 0.15, hi + 0.15} | ({lo} if lo == 0 else set()))
     res = fc_limit([Counting(n_obs=n, b=b)], "count.s", n_toys=2000, grid=tested, seed=5)
-    acc = dict(zip(res["scan"]["grid"], _accepted(res)))
+    acc = dict(zip(res["scan"]["grid"], _accepted(res), strict=True))
     assert acc[hi - 0.15] and not acc[hi + 0.15]
     if lo == 0:
         assert acc[0.0] and acc[0.15]
@@ -60,7 +60,7 @@ def test_gaussian_fc_and_wilks_agree_with_the_analytic_interval(x0, lo, hi):
     (Feldman & Cousins Table X: [1.36, 4.64] at x0 = 3); at x0 = 0 both give [0, 1.64]."""
     tested = sorted({lo + 0.25, hi - 0.25, hi + 0.25} | ({lo - 0.25} if lo > 0 else {0.0}))
     res = fc_limit([Gaussian(x_obs=x0)], "gauss.mu", n_toys=400, grid=tested, seed=2)
-    acc = dict(zip(res["scan"]["grid"], _accepted(res)))
+    acc = dict(zip(res["scan"]["grid"], _accepted(res), strict=True))
     assert acc[hi - 0.25] and not acc[hi + 0.25] and acc[lo + 0.25]
     if lo > 0:
         assert not acc[lo - 0.25]
@@ -109,14 +109,21 @@ def test_bitwise_identical_across_backends(data_available):
 def test_fc_region_in_two_parameters():
     """The 2D option: a Feldman-Cousins region on a grid, with the Wilks region (4.61) beside it;
     the best fit is inside both, a far corner outside both."""
+    from cevnsfit.inference.feldman_cousins import fc_contour
     from toymodels import GaussianWithOffset
 
-    from cevnsfit.inference.feldman_cousins import fc_contour
-
-    r = fc_contour([GaussianWithOffset(x_obs=(2.0, 2.2))], "goff.mu", "goff.b", n_toys=30, n=5,
-                   x_range=(0.0, 5.0), y_range=(-2.0, 2.0), seed=1)
+    r = fc_contour(
+        [GaussianWithOffset(x_obs=(2.0, 2.2))],
+        "goff.mu",
+        "goff.b",
+        n_toys=30,
+        n=5,
+        x_range=(0.0, 5.0),
+        y_range=(-2.0, 2.0),
+        seed=1,
+    )
     acc, wacc = np.array(r["accepted"]), np.array(r["wilks_accepted"])
     assert acc.shape == (5, 5) and r["wilks_delta_chi2"] == pytest.approx(4.605, abs=1e-3)
-    assert acc[2, 2] and wacc[2, 2]            # (mu, b) = (2.5, 0): next to the best fit (2.1, 0)
-    assert not acc[0, 4] and not wacc[0, 4]    # (5, -2): far away
+    assert acc[2, 2] and wacc[2, 2]  # (mu, b) = (2.5, 0): next to the best fit (2.1, 0)
+    assert not acc[0, 4] and not wacc[0, 4]  # (5, -2): far away
     assert min(r["x"]) >= 0.0

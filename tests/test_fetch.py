@@ -302,7 +302,9 @@ def test_files_without_url_are_reported_with_how_to_obtain_them(server, tmp_path
     sets = {**data.sets(), "coherent_csi_2017": meta}
     monkeypatch.setattr(data, "sets", lambda: sets)
     dest = tmp_path / "d"
-    r = runner.invoke(app, ["data", "fetch", "coherent_csi_2017", "--dest", str(dest), "--mirror", url, "--no-progress"])
+    r = runner.invoke(
+        app, ["data", "fetch", "coherent_csi_2017", "--dest", str(dest), "--mirror", url, "--no-progress"]
+    )
     assert r.exit_code == 1
     line = next(ln for ln in r.output.splitlines() if ln.startswith("not downloadable"))
     assert all(n in line for n in lost) and "Ask the authors" in line and "data install" in line
@@ -319,11 +321,15 @@ def test_every_registered_file_has_a_public_source():
         assert not lacking, (s, lacking[:3])
 
 
-@pytest.mark.parametrize("name, cases", [
-    pytest.param("xenonnt_er", [{}, {"zeff": "rrpa", "ssm": "agss09", "nufit": "5.2"}], id="xenonnt_er"),
-    pytest.param("xenonnt_8b", [{}, {"b8_spectrum": "bahcall", "nufit": "6.1"}], id="xenonnt_8b",
-                 marks=pytest.mark.slow),    # a fresh process reads the 7000 files of the 8B release
-])
+@pytest.mark.parametrize(
+    "name, cases",
+    [
+        pytest.param("xenonnt_er", [{}, {"zeff": "rrpa", "ssm": "agss09", "nufit": "5.2"}], id="xenonnt_er"),
+        pytest.param(
+            "xenonnt_8b", [{}, {"b8_spectrum": "bahcall", "nufit": "6.1"}], id="xenonnt_8b", marks=pytest.mark.slow
+        ),  # a fresh process reads the 7000 files of the 8B release
+    ],
+)
 def test_xenonnt_data_sets_load_from_the_fetched_solar_release(server, tmp_path, data_available, name, cases):
     """'data fetch solar' brings the whole solar release (exit 0), and with it beside the other
     releases the XENONnT data sets give the same predictions as with the curated data directory
@@ -345,7 +351,8 @@ def test_xenonnt_data_sets_load_from_the_fetched_solar_release(server, tmp_path,
     assert "not downloadable" not in r.output
     assert all(s.ok for s in data.verify(dest, ["solar"]))
     assert sorted(p.relative_to(dest).as_posix() for p in (dest / "solar").rglob("*") if p.is_file()) == sorted(
-        data.sets()["solar"]["files"])
+        data.sets()["solar"]["files"]
+    )
     for folder in {n.split("/")[0] for n in data.registry()} - {"solar"}:
         (dest / folder).symlink_to(data.data_dir() / folder, target_is_directory=True)
     params = {"mu_nu": 3.0, "r2_ee": 5.0}
@@ -357,10 +364,19 @@ def test_xenonnt_data_sets_load_from_the_fetched_solar_release(server, tmp_path,
         "ps = (Params(), Params(**params))\n"
         "print(json.dumps([[experiments.load(name, **o).expected(p).tolist() for p in ps] for o in cases]))\n"
     )
-    env = {**os.environ, "CEVNSFIT_DATA": str(dest), "CEVNSFIT_CACHE": "off",
-           "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
-    run = subprocess.run([sys.executable, "-c", code, json.dumps([name, cases, params])], capture_output=True,
-                         text=True, env=env, timeout=600)
+    env = {
+        **os.environ,
+        "CEVNSFIT_DATA": str(dest),
+        "CEVNSFIT_CACHE": "off",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src"),
+    }
+    run = subprocess.run(
+        [sys.executable, "-c", code, json.dumps([name, cases, params])],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     for opts, got in zip(cases, json.loads(run.stdout), strict=True):
         ds = experiments.load(name, **opts)

@@ -37,12 +37,15 @@ def test_file_and_entry_choices_merge():
     assert a.fixed_free(a.contours[0]) == {"fixed": {"mu_mu": 0.0}, "free": []}
 
 
-@pytest.mark.parametrize("text,msg", [
-    ("fixed: {r2_xx: sm}", "unknown parameter 'r2_xx'"),
-    ("free: [mu_e]\nfixed: {mu_e: 1}", "mu_e both fixed and free"),
-    ("fixed: {r2_ee: sm}", "r2_ee is scanned by this entry and cannot be fixed"),
-    ("fixed: {r2_mumu: large}", "fixed"),
-])
+@pytest.mark.parametrize(
+    "text,msg",
+    [
+        ("fixed: {r2_xx: sm}", "unknown parameter 'r2_xx'"),
+        ("free: [mu_e]\nfixed: {mu_e: 1}", "mu_e both fixed and free"),
+        ("fixed: {r2_ee: sm}", "r2_ee is scanned by this entry and cannot be fixed"),
+        ("fixed: {r2_mumu: large}", "fixed"),
+    ],
+)
 def test_bad_choices_are_clear_errors(text, msg):
     with pytest.raises(ConfigError, match=msg):
         parse(f"name: x\ndata: [csi]\n{text}\nlimits:\n  - {{param: r2_ee}}\n")
@@ -50,16 +53,21 @@ def test_bad_choices_are_clear_errors(text, msg):
 
 def test_cli_parsing():
     assert parse_fix_free(["r2_mumu", "mu_e=2.5"], ["q_ee"]) == ({"r2_mumu": "sm", "mu_e": "2.5"}, ["q_ee"])
-    for fix, free, msg in ((["nope"], None, "not a physics parameter"), (None, ["nope"], "not a physics parameter"),
-                           (["mu_e"], ["mu_e"], "both fixed"), (["mu_e=abc"], None, "number or 'sm'")):
+    for fix, free, msg in (
+        (["nope"], None, "not a physics parameter"),
+        (None, ["nope"], "not a physics parameter"),
+        (["mu_e"], ["mu_e"], "both fixed"),
+        (["mu_e=abc"], None, "number or 'sm'"),
+    ):
         with pytest.raises(ValueError, match=msg):
             parse_fix_free(fix, free)
 
 
 def test_fix_on_the_command_line_equals_the_analysis_file(tmp_path, data_available):
     """--fix r2_mumu gives the interval of an analysis file with fixed: {r2_mumu: sm}."""
-    r = runner.invoke(app, ["limit", "--data", "csi", "--param", "r2_ee", "--fix", "r2_mumu", "--points", "31",
-                            "--json"])
+    r = runner.invoke(
+        app, ["limit", "--data", "csi", "--param", "r2_ee", "--fix", "r2_mumu", "--points", "31", "--json"]
+    )
     assert r.exit_code == 0, r.output
     cli = json.loads(r.stdout)
     assert cli["profiled"] == [] and cli["options"]["fixed"] == {"r2_mumu": pytest.approx(SM.r2_mumu)}
@@ -79,8 +87,22 @@ def test_fix_on_the_command_line_equals_the_analysis_file(tmp_path, data_availab
 
 
 def test_free_adds_a_parameter(data_available):
-    r = runner.invoke(app, ["limit", "--data", "dresden2", "--param", "mu_e", "--free", "r2_ee", "--points", "15",
-                            "--no-expected", "--json"])
+    r = runner.invoke(
+        app,
+        [
+            "limit",
+            "--data",
+            "dresden2",
+            "--param",
+            "mu_e",
+            "--free",
+            "r2_ee",
+            "--points",
+            "15",
+            "--no-expected",
+            "--json",
+        ],
+    )
     assert r.exit_code == 0, r.output
     d = json.loads(r.stdout)
     assert d["profiled"] == ["r2_ee"] and "expected_intervals" not in d
@@ -94,7 +116,9 @@ def test_grid_scan_keeps_fixed_values(data_available):
     assert spec.profiled == () and spec.fixed == (("r2_mumu", 3.0),)
     assert GridSpec.from_dict(spec.to_dict()) == spec
     assert GridSpec.from_ranges(setup, {"r2_ee": (-5, 5, 3)}).profiled == ("r2_mumu",)
-    assert spec.fingerprint() != GridSpec.from_ranges(setup, {"r2_ee": (-5, 5, 3)}, fixed={"r2_mumu": 2.0}).fingerprint()
+    assert (
+        spec.fingerprint() != GridSpec.from_ranges(setup, {"r2_ee": (-5, 5, 3)}, fixed={"r2_mumu": 2.0}).fingerprint()
+    )
     with pytest.raises(ValueError, match="scanned"):
         GridSpec.from_ranges(setup, {"r2_ee": (-5, 5, 3)}, fixed={"r2_ee": 1.0})
 
@@ -106,12 +130,22 @@ def test_shipped_analyses_follow_the_papers_convention_with_all_profiled_twins()
     from cevnsfit.config import load, shipped
 
     analyses = {a.name: a for a in map(load, shipped())}
-    pairs = {"r2_ee": "r2_mumu", "r2_mumu": "r2_ee", "q_ee": "q_mumu", "q_mumu": "q_ee", "mu_e": "mu_mu",
-             "mu_mu": "mu_e"}
+    pairs = {
+        "r2_ee": "r2_mumu",
+        "r2_mumu": "r2_ee",
+        "q_ee": "q_mumu",
+        "q_mumu": "q_ee",
+        "mu_e": "mu_mu",
+        "mu_mu": "mu_e",
+    }
     checked = 0
     for name, a in analyses.items():
-        if name.endswith("_allprofiled") or name.startswith("csi_alone_") or not ({"csi", "ar"} & set(a.data)) \
-                or a.section != "papers":      # analyses beyond the papers choose their own convention
+        if (
+            name.endswith("_allprofiled")
+            or name.startswith("csi_alone_")
+            or not ({"csi", "ar"} & set(a.data))
+            or a.section != "papers"
+        ):  # analyses beyond the papers choose their own convention
             continue
         diag = [s for s in a.limits if s.param in pairs]
         if not diag:
@@ -120,7 +154,7 @@ def test_shipped_analyses_follow_the_papers_convention_with_all_profiled_twins()
         twin = analyses[name + "_allprofiled"]
         assert [s.param for s in twin.limits] == [s.param for s in diag]
         assert twin.data == a.data and twin.model == a.model
-        for s, t in zip(diag, twin.limits):
+        for s, t in zip(diag, twin.limits, strict=True):
             assert a.fixed_free(s)["fixed"] == {pairs[s.param]: "sm"}, (name, s.param)
             assert t.fixed == {} and t.points == s.points
         checked += 1

@@ -33,7 +33,7 @@ class GaussianToy(DataSet):
         self.a = np.array([100.0, 50.0, 20.0])
         self.b = np.array([400.0, -100.0, 80.0])
         self.sig = np.array([5.0, 4.0, 3.0])
-        self.observed = self.a + self.b * 0.01          # truth sin2w = 0.25
+        self.observed = self.a + self.b * 0.01  # truth sin2w = 0.25
         self.nuisances = (Nuisance("eta", 0.0, 0.05, "toy normalisation"),)
         self.sensitive_to = ("sin2w",)
         self.statistic = "gaussian"
@@ -56,14 +56,18 @@ def test_gaussian_toy_interval_is_analytic():
     assert best.chi2 == pytest.approx(0.0, abs=1e-4)
     # linear model: chi2 is quadratic; with the Gaussian nuisance profiled the curvature is
     # that of the 2x2 Fisher matrix with the prior added
-    J = np.stack([toy.b / toy.sig, toy.a / toy.sig], axis=1)     # d(pull)/d(s, eta) at the truth
+    J = np.stack([toy.b / toy.sig, toy.a / toy.sig], axis=1)  # d(pull)/d(s, eta) at the truth
     F = J.T @ J + np.diag([0.0, 1.0 / 0.05**2])
     sigma_s = np.sqrt(np.linalg.inv(F)[0, 0])
     level = delta_chi2_threshold(0.9, 1)
     grid = np.linspace(0.2, 0.3, 41)
     scan = prof.scan("sin2w", grid)
-    iv = intervals_from_scan(grid, scan.chi2 - prof.best.chi2, level,
-                             lambda a, b: prof.refine_crossing("sin2w", a, b, level, prof.best.values, 30))
+    iv = intervals_from_scan(
+        grid,
+        scan.chi2 - prof.best.chi2,
+        level,
+        lambda a, b: prof.refine_crossing("sin2w", a, b, level, prof.best.values, 30),
+    )
     half = np.sqrt(level) * sigma_s
     assert len(iv) == 1
     assert iv[0][0] == pytest.approx(0.25 - half, rel=0, abs=2e-3 * half)
@@ -136,8 +140,9 @@ def _asimov(ds, truth: Params):
     return a
 
 
-@pytest.mark.parametrize("name,param,value", [("dresden2", "mu_e", 4.0), ("csi", "sin2w", 0.25),
-                                              ("ar", "r2_mumu", 10.0)])
+@pytest.mark.parametrize(
+    "name,param,value", [("dresden2", "mu_e", 4.0), ("csi", "sin2w", 0.25), ("ar", "r2_mumu", 10.0)]
+)
 def test_asimov_fit_returns_truth(name, param, value, data_available):
     ds = experiments.load(name)
     truth = SM.with_(**{param: value})
@@ -156,8 +161,11 @@ def test_asimov_fit_returns_truth(name, param, value, data_available):
 @pytest.fixture(scope="module")
 def mu_limits(data_available):
     out = {}
-    for key, setup in {"fef": Setup(("dresden2",)), "fef_noes": Setup(("dresden2",), es=False),
-                       "ybe": Setup(("dresden2",), qf="ybe")}.items():
+    for key, setup in {
+        "fef": Setup(("dresden2",)),
+        "fef_noes": Setup(("dresden2",), es=False),
+        "ybe": Setup(("dresden2",), qf="ybe"),
+    }.items():
         out[key] = limit(setup, "mu_e", n_points=41)
     return out
 
@@ -178,7 +186,7 @@ def test_dresden_mu_limit_structure(mu_limits):
     fef = mu_limits["fef"]
     assert fef["converged"] and fef["intervals"][0][0] == 0.0
     up = fef["intervals"][-1][1]
-    assert 1.0 < up < 5.0                      # 1e-10 mu_B: an order of magnitude beyond COHERENT
+    assert 1.0 < up < 5.0  # 1e-10 mu_B: an order of magnitude beyond COHERENT
     # removing ES weakens the limit; YBe (lower quenching) is weaker than Fef
     assert mu_limits["fef_noes"]["intervals"][-1][1] > up
     assert mu_limits["ybe"]["intervals"][-1][1] > up
@@ -202,12 +210,15 @@ def _cevns_preference(qf="fef", peaks="fitted"):
 def test_dresden_prefers_cevns(data_available):
     """The Rx-ON data prefer background + SM CEvNS over background only (Fef: Delta chi^2 = 7.6)."""
     dchi2, p = _cevns_preference()
-    assert 0 < dchi2 < 100          # a real preference, not an artefact of the prior
+    assert 0 < dchi2 < 100  # a real preference, not an artefact of the prior
     assert p < 0.05
 
 
-@pytest.mark.xfail(strict=True, reason="reproduction gap (docs/reproduction.md): with the fitted 71Ge peaks the "
-                   "Rx-ON data prefer CEvNS at p = 5.9e-3 (Delta chi^2 = 7.6), not p < 1.2e-3")
+@pytest.mark.xfail(
+    strict=True,
+    reason="reproduction gap (docs/reproduction.md): with the fitted 71Ge peaks the "
+    "Rx-ON data prefer CEvNS at p = 5.9e-3 (Delta chi^2 = 7.6), not p < 1.2e-3",
+)
 def test_dresden_prefers_cevns_published(data_available):
     """Published (Colaresi et al. 2022): CEvNS preferred over background only at p < 1.2e-3."""
     assert _cevns_preference()[1] < 1.2e-3
@@ -257,7 +268,7 @@ def test_limit_is_projection_of_contour(data_available):
     x = np.array(con["x"])
     lim = limit(setup, "r2_ee", n_points=x.size, scan_range=(x[0], x[-1]), refine=False)
     np.testing.assert_allclose(lim["scan"]["grid"], x)
-    d2 = np.array(con["delta_chi2"]).min(axis=0)     # projection: min over the r2_emu grid
+    d2 = np.array(con["delta_chi2"]).min(axis=0)  # projection: min over the r2_emu grid
     d1 = np.array(lim["scan"]["delta_chi2"])
     inside = d1 < 10
     # the grid projection can only overestimate the profile; they agree to the grid resolution
@@ -268,7 +279,7 @@ def test_limit_is_projection_of_contour(data_available):
     ours = lim["intervals"]
     assert len(proj) == len(ours)
     step = x[1] - x[0]
-    for (a, b), (c, e) in zip(proj, ours):
+    for (a, b), (c, e) in zip(proj, ours, strict=True):
         assert abs(a - c) < step and abs(b - e) < step
 
 
@@ -283,14 +294,17 @@ def test_limit_cli_json(data_available):
     assert d["options"]["qf"] == "fef" and d["options"]["flux"] == "hmve" and d["options"]["es"] == {"dresden2": True}
 
 
-@pytest.mark.parametrize("args,msg", [
-    (["--data", "csi,xenon", "--param", "mu_e"], "allowed"),
-    (["--data", "csi", "--param", "mu_x"], "allowed"),
-    (["--data", "csi", "--param", "mu_e", "--cl", "1.5"], "(0, 1)"),
-    (["--data", "csi", "--param", "mu_e", "--qf", "ybe"], "dresden2"),
-    (["--data", "dresden2", "--param", "mu_mu"], "not measured"),
-    (["--data", "dresden2", "--param", "mu_e", "--range", "3,1"], "high > low"),
-])
+@pytest.mark.parametrize(
+    "args,msg",
+    [
+        (["--data", "csi,xenon", "--param", "mu_e"], "allowed"),
+        (["--data", "csi", "--param", "mu_x"], "allowed"),
+        (["--data", "csi", "--param", "mu_e", "--cl", "1.5"], "(0, 1)"),
+        (["--data", "csi", "--param", "mu_e", "--qf", "ybe"], "dresden2"),
+        (["--data", "dresden2", "--param", "mu_mu"], "not measured"),
+        (["--data", "dresden2", "--param", "mu_e", "--range", "3,1"], "high > low"),
+    ],
+)
 def test_limit_cli_bad_input(args, msg, data_available):
     r = runner.invoke(app, ["limit", *args])
     assert r.exit_code != 0

@@ -16,8 +16,23 @@ BASE = ["limit", "--data", "csi2017", "--option", "csi2017_signal=free", "--para
 
 
 def test_fc_limit_on_the_command_line(data_available, tmp_path):
-    r = runner.invoke(app, BASE + ["--method", "fc", "--toys", "8", "--points", "6", "--seed", "3", "--json",
-                                   "--plot", str(tmp_path / "fc.png")])
+    r = runner.invoke(
+        app,
+        BASE
+        + [
+            "--method",
+            "fc",
+            "--toys",
+            "8",
+            "--points",
+            "6",
+            "--seed",
+            "3",
+            "--json",
+            "--plot",
+            str(tmp_path / "fc.png"),
+        ],
+    )
     assert r.exit_code == 0, r.output
     d = json.loads(r.stdout.splitlines()[0])
     assert d["method"] == "fc" and d["n_toys"] == 8 and len(d["scan"]["critical_delta_chi2"]) == 6
@@ -26,8 +41,9 @@ def test_fc_limit_on_the_command_line(data_available, tmp_path):
     assert min(d["scan"]["grid"]) >= -1.0
     # regularised critical values by default, the raw ones beside them; --no-smooth: the raw ones
     assert d["smoothing"]["method"] == "local-linear" and len(d["scan"]["critical_delta_chi2_raw"]) == 6
-    r = runner.invoke(app, BASE + ["--method", "fc", "--toys", "8", "--points", "6", "--seed", "3", "--json",
-                                   "--no-smooth"])
+    r = runner.invoke(
+        app, BASE + ["--method", "fc", "--toys", "8", "--points", "6", "--seed", "3", "--json", "--no-smooth"]
+    )
     assert r.exit_code == 0, r.output
     raw = json.loads(r.stdout.splitlines()[0])
     assert raw["smoothing"] is None and raw["scan"]["critical_delta_chi2"] == d["scan"]["critical_delta_chi2_raw"]
@@ -36,7 +52,7 @@ def test_fc_limit_on_the_command_line(data_available, tmp_path):
 def test_wilks_on_a_nuisance_matches_the_fitted_count(data_available):
     """1 sigma interval of the free CsI 2017 normalisation: N = 129.7 (+15/-19) events of 163.8."""
     res = methods.limit(Setup(("csi2017",), csi2017_signal="free"), "csi2017.eta_cevns", cl=0.6827)
-    (a, b), = res["intervals"]
+    ((a, b),) = res["intervals"]
     assert a < res["best_fit"] < b and -0.45 < a < -0.25 and -0.2 < b < 0.0
 
 
@@ -51,20 +67,25 @@ def test_bayes_limit_on_the_command_line(data_available):
 def test_bad_method_and_prior_are_clear_errors(data_available):
     r = runner.invoke(app, BASE + ["--method", "neyman"])
     assert r.exit_code != 0 and "unknown method 'neyman'" in r.output
-    r = runner.invoke(app, ["limit", "--data", "dresden2", "--param", "mu_e", "--method", "bayes",
-                            "--prior", "jeffreys"])
+    r = runner.invoke(
+        app, ["limit", "--data", "dresden2", "--param", "mu_e", "--method", "bayes", "--prior", "jeffreys"]
+    )
     assert r.exit_code != 0 and "unknown prior" in r.output
 
 
 def test_analysis_file_methods(data_available):
-    a = parse("name: t\ndata: [csi2017]\nmodel: {csi2017_signal: free}\n"
-              "limits:\n- {param: csi2017.eta_cevns, methods: [wilks, fc], toys: 10, points: 7}\n")
+    a = parse(
+        "name: t\ndata: [csi2017]\nmodel: {csi2017_signal: free}\n"
+        "limits:\n- {param: csi2017.eta_cevns, methods: [wilks, fc], toys: 10, points: 7}\n"
+    )
     out = run_analysis(a, quick=True)
     assert [x["method"] for x in out["limits"]] == ["wilks", "fc"]
     assert all(x["intervals"] for x in out["limits"])
     assert out["limits"][1]["smoothing"]["method"] == "local-linear"
-    assert parse("name: t\ndata: [dresden2]\nlimits:\n- {param: mu_e, methods: [fc], smooth: false}\n").limits[0].smooth \
+    assert (
+        parse("name: t\ndata: [dresden2]\nlimits:\n- {param: mu_e, methods: [fc], smooth: false}\n").limits[0].smooth
         is False
+    )
     with pytest.raises(ConfigError, match="methods"):
         parse("name: t\ndata: [dresden2]\nlimits:\n- {param: mu_e, methods: [neyman]}\n")
     with pytest.raises(ConfigError, match="unknown data set"):

@@ -43,8 +43,25 @@ def test_fc_and_bayes_take_fix_and_free_on_the_command_line(data_available):
     d = json.loads(r.stdout.splitlines()[0])
     assert d["profiled"] == [] and d["options"]["fixed"] == {"mu_e": 0.0}
     # freeing a parameter of another family adds it to the profiled ones
-    r = runner.invoke(app, ["limit", "--data", "csi2017", "--param", "mu_mu", "--free", "r2_ee", "--method", "fc",
-                            "--toys", "5", "--points", "5", "--json"])
+    r = runner.invoke(
+        app,
+        [
+            "limit",
+            "--data",
+            "csi2017",
+            "--param",
+            "mu_mu",
+            "--free",
+            "r2_ee",
+            "--method",
+            "fc",
+            "--toys",
+            "5",
+            "--points",
+            "5",
+            "--json",
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout.splitlines()[0])["profiled"] == ["mu_e", "r2_ee"]
     r = runner.invoke(app, ["limit", "--data", "csi2017", "--param", "mu_mu", "--fix", "mu_mu", "--method", "fc"])
@@ -60,8 +77,10 @@ def test_bayes_samples_what_wilks_profiles(data_available):
 
 
 def test_analysis_file_fixed_reaches_fc(data_available):
-    a = parse("name: t\ndata: [csi2017]\nfixed: {mu_e: sm}\n"
-              "limits:\n- {param: mu_mu, methods: [wilks, fc], toys: 10, points: 7}\n")
+    a = parse(
+        "name: t\ndata: [csi2017]\nfixed: {mu_e: sm}\n"
+        "limits:\n- {param: mu_mu, methods: [wilks, fc], toys: 10, points: 7}\n"
+    )
     out = run_analysis(a, quick=True)
     assert [x["method"] for x in out["limits"]] == ["wilks", "fc"]
     for x in out["limits"]:
@@ -74,14 +93,15 @@ def test_api_fc_contour_result(data_available, tmp_path):
     import matplotlib
 
     matplotlib.use("Agg")
-    res = cf.Analysis(["csi2017"]).contour("mu_e", "mu_mu", method="fc", points=5, toys=12, x_range=(0, 60),
-                                           y_range=(0, 40))
+    res = cf.Analysis(["csi2017"]).contour(
+        "mu_e", "mu_mu", method="fc", points=5, toys=12, x_range=(0, 60), y_range=(0, 40)
+    )
     assert isinstance(res, cf.FCContourResult) and res.profiled == []
     crit = np.asarray(res.critical_delta_chi2)
     assert crit.shape == (5, 5) and np.all(np.isfinite(crit)) and res.wilks_delta_chi2 == pytest.approx(4.605, abs=1e-3)
     acc = np.asarray(res.accepted)
     np.testing.assert_array_equal(acc, np.asarray(res.delta_chi2) <= crit + 1e-5)
-    assert acc[0, 0]            # (0, 0): the best fit of |mu| sits at the boundary
+    assert acc[0, 0]  # (0, 0): the best fit of |mu| sits at the boundary
     assert set(res.intervals) == {"mu_e", "mu_mu"} and res.intervals["mu_e"][0][0] == 0.0
     back = cf.from_dict(json.loads(res.to_json()))
     assert isinstance(back, cf.FCContourResult) and back.critical_delta_chi2 == res.critical_delta_chi2
@@ -97,8 +117,9 @@ def test_api_bayes_contour_result(data_available):
     import matplotlib
 
     matplotlib.use("Agg")
-    res = cf.Analysis(["csi2017"]).contour("mu_e", "mu_mu", method="bayes", nlive=60, seed=1,
-                                          x_range=(0, 80), y_range=(0, 60))
+    res = cf.Analysis(["csi2017"]).contour(
+        "mu_e", "mu_mu", method="bayes", nlive=60, seed=1, x_range=(0, 80), y_range=(0, 60)
+    )
     assert isinstance(res, cf.PosteriorResult) and res.prior == "flat"
     dens = np.asarray(res.density)
     # the HPD region holds the stated posterior mass

@@ -6,7 +6,7 @@ import pytest
 
 from cevnsfit.constants import FLAVOURS
 from cevnsfit.physics.monomials import MONOMIAL_PARAMETERS, Points, monomial_terms, parameter_index
-from cevnsfit.physics.parameters import MONOMIALS, NEW_PHYSICS, Params, monomials
+from cevnsfit.physics.parameters import MONOMIALS, Params, monomials
 
 
 def _by_hand(p: Params, f: str) -> np.ndarray:
@@ -47,10 +47,25 @@ def test_table_terms_and_parameters():
     assert monomial_terms("TRu", "e") == [("r2_emu", "eps_u_emu"), ("r2_etau", "eps_u_etau")]
     # the table covers sin2w, the EM properties, the NSI and the mediator couplings; masses,
     # neutron radii and sterile mixing enter non-polynomially (templates per value)
-    assert MONOMIAL_PARAMETERS == frozenset(n for n in Params.names() if not (
-        n.startswith(("m_", "rn_")) or n in ("dm2_41", "ue4sq", "umu4sq", "utau4sq")))
-    assert len(MONOMIALS) == 40 and MONOMIALS[:14] == ("1", "s", "R", "C", "ss", "sR", "sC", "RR", "RC", "CC",
-                                                        "TRR", "TRC", "TCC", "mu2")
+    assert MONOMIAL_PARAMETERS == frozenset(
+        n for n in Params.names() if not (n.startswith(("m_", "rn_")) or n in ("dm2_41", "ue4sq", "umu4sq", "utau4sq"))
+    )
+    assert len(MONOMIALS) == 40 and MONOMIALS[:14] == (
+        "1",
+        "s",
+        "R",
+        "C",
+        "ss",
+        "sR",
+        "sC",
+        "RR",
+        "RC",
+        "CC",
+        "TRR",
+        "TRC",
+        "TCC",
+        "mu2",
+    )
     with pytest.raises(ValueError, match="amplitude variables"):
         monomial_terms("sX", "e")
 
@@ -67,6 +82,7 @@ def test_derivative_directions(flavour):
     m = pts.monomials(flavour)
     assert m.shape == (3, 1 + 2 * len(names), len(MONOMIALS))
     idx = parameter_index()
+
     def differences(p, h):
         up, dn = pts.V.copy(), pts.V.copy()
         up[:, idx[p]] += h
@@ -100,7 +116,7 @@ def test_new_physics_monomials_by_hand(flavour):
     """The NSI, Z' (linear in g^2) and scalar (g^4) monomials against products written out."""
     rng = np.random.default_rng(11)
     p = _random_params(rng)
-    m = dict(zip(MONOMIALS, monomials(p, flavour)))
+    m = dict(zip(MONOMIALS, monomials(p, flavour), strict=True))
     u, d, G = p.eps("u", flavour), p.eps("d", flavour), p.g_zp**2
     s, R = p.sin2w, p.r2(flavour)
     assert m["u"] == pytest.approx(u) and m["G"] == pytest.approx(G)

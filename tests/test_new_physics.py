@@ -13,12 +13,12 @@ from cevnsfit.physics.couplings import gvn, gvp_no_radius
 from cevnsfit.physics.parameters import NEW_PHYSICS, Params
 
 # independent constants (PDG / CODATA)
-GF = 1.1663787e-5 * 1e-6            # MeV^-2
-HC2 = (197.3269804e-13) ** 2        # MeV^2 cm^2
+GF = 1.1663787e-5 * 1e-6  # MeV^-2
+HC2 = (197.3269804e-13) ** 2  # MeV^2 cm^2
 HBARC_FM = 197.3269804
 ME = 0.51099895
 ALPHA = 1 / 137.035999
-QTILDE = math.sqrt(2) * math.pi * ALPHA / (3 * GF) * 1e-32 / HC2   # per 1e-32 cm^2
+QTILDE = math.sqrt(2) * math.pi * ALPHA / (3 * GF) * 1e-32 / HC2  # per 1e-32 cm^2
 
 ISOTOPES = {iso.name: iso for el in ("Cs", "I", "Ar", "Ge", "Xe") for iso in nuclei.isotopes(el)}
 CS, I127, AR, GE72 = ISOTOPES["Cs133"], ISOTOPES["I127"], ISOTOPES["Ar40"], ISOTOPES["Ge72"]
@@ -40,6 +40,7 @@ def kin(iso, E, T):
 
 def equal_radii(iso):
     import dataclasses
+
     return dataclasses.replace(iso, r_neutron=iso.r_proton)
 
 
@@ -58,12 +59,14 @@ def test_new_parameters_at_defaults_give_the_sm_exactly():
             np.testing.assert_array_equal(cevns.dsigma_dT(E, T, iso, f, explicit), ref)
             # the SM amplitude written out
             q = np.sqrt(2 * iso.mass * T)
-            amp = ((gvp_no_radius() - QTILDE * Params().r2(f)) * iso.Z * helm(q, iso.r_proton)
-                   + gvn() * iso.N * helm(q, iso.r_neutron))
+            amp = (gvp_no_radius() - QTILDE * Params().r2(f)) * iso.Z * helm(q, iso.r_proton) + gvn() * iso.N * helm(
+                q, iso.r_neutron
+            )
             np.testing.assert_allclose(ref, kin(iso, E, T) * amp**2, rtol=1e-9)
     for el in ("Cs", "Ge"):
-        np.testing.assert_array_equal(electron.dsigma_dT(E, 1e-3, el, "e", explicit),
-                                      electron.dsigma_dT(E, 1e-3, el, "e", Params()))
+        np.testing.assert_array_equal(
+            electron.dsigma_dT(E, 1e-3, el, "e", explicit), electron.dsigma_dT(E, 1e-3, el, "e", Params())
+        )
     # the neutron-radius defaults are the nuclear inputs themselves
     assert Params().rn_cs == CS.r_neutron and Params().rn_i == I127.r_neutron
     assert neutron_radii.neutron_radius(AR, Params()) == AR.r_neutron
@@ -71,14 +74,16 @@ def test_new_parameters_at_defaults_give_the_sm_exactly():
 
 def test_a_prediction_refuses_parameters_it_does_not_model():
     from cevnsfit.physics.monomials import MONOMIAL_PARAMETERS, Points
+
     Points.from_params(Params(r2_ee=3.0, mu_e=2.0, eps_u_ee=0.1, g_zp=1e-4)).check_only(MONOMIAL_PARAMETERS)
     for name, value in (("m_zp", 20.0), ("rn_cs", 5.5), ("ue4sq", 0.1)):
         with pytest.raises(ValueError, match=name):
             Points.from_params(Params.from_dict({name: value})).check_only(MONOMIAL_PARAMETERS)
 
 
-@pytest.mark.parametrize("name,value", [("m_zp", 0.0), ("m_phi", -1.0), ("ue4sq", 1.5), ("dm2_41", -1.0),
-                                        ("rn_cs", 0.5), ("rn_ar", 20.0)])
+@pytest.mark.parametrize(
+    "name,value", [("m_zp", 0.0), ("m_phi", -1.0), ("ue4sq", 1.5), ("dm2_41", -1.0), ("rn_cs", 0.5), ("rn_ar", 20.0)]
+)
 def test_unphysical_values_are_clear_errors(name, value):
     with pytest.raises(ValueError, match=name):
         Params.from_dict({name: value})
@@ -92,7 +97,7 @@ def nsi_closed_formula(E, T, iso, a, p):
     q = np.sqrt(2 * iso.mass * T)
     fz, fn = helm(q, iso.r_proton), helm(q, iso.r_neutron)
     u, d = p.eps("u", a), p.eps("d", a)
-    amp = ((gvp_no_radius() - QTILDE * p.r2(a) + 2 * u + d) * iso.Z * fz + (gvn() + u + 2 * d) * iso.N * fn)
+    amp = (gvp_no_radius() - QTILDE * p.r2(a) + 2 * u + d) * iso.Z * fz + (gvn() + u + 2 * d) * iso.N * fn
     tot = amp**2
     for b in ("e", "mu", "tau"):
         if b != a:
@@ -108,8 +113,7 @@ def test_nsi_rate_equals_closed_formula_at_random_points(iso):
         E = RNG.uniform(3.0, 52.0, 8)
         T = RNG.uniform(0.01, 1.0, 8) * cevns.t_max(E, iso.mass)
         for a in ("e", "mu", "tau"):
-            np.testing.assert_allclose(cevns.dsigma_dT(E, T, iso, a, p), nsi_closed_formula(E, T, iso, a, p),
-                                       rtol=1e-9)
+            np.testing.assert_allclose(cevns.dsigma_dT(E, T, iso, a, p), nsi_closed_formula(E, T, iso, a, p), rtol=1e-9)
 
 
 @pytest.mark.parametrize("name", ["Cs133", "I127", "Ar40", "Ge70", "Ge76"])
@@ -138,13 +142,24 @@ def test_second_band_where_the_algebra_puts_it(name, flavour):
 
 def test_nu_and_nubar_alike_with_every_term():
     for _ in range(10):
-        p = Params.from_dict({**random_nsi(), "g_zp": 3e-5, "m_zp": float(RNG.uniform(1, 100)), "g_phi": 2e-5,
-                              "r2_emu": 5.0, "q_ee": 1e-9, "mu_e": 10.0, "rn_cs": 5.3})
+        p = Params.from_dict(
+            {
+                **random_nsi(),
+                "g_zp": 3e-5,
+                "m_zp": float(RNG.uniform(1, 100)),
+                "g_phi": 2e-5,
+                "r2_emu": 5.0,
+                "q_ee": 1e-9,
+                "mu_e": 10.0,
+                "rn_cs": 5.3,
+            }
+        )
         E = RNG.uniform(3.0, 52.0, 6)
         T = RNG.uniform(0.01, 1.0, 6) * cevns.t_max(E, CS.mass)
         for a in ("e", "mu"):
-            np.testing.assert_array_equal(cevns.dsigma_dT(E, T, CS, a, p, antineutrino=True),
-                                          cevns.dsigma_dT(E, T, CS, a, p, antineutrino=False))
+            np.testing.assert_array_equal(
+                cevns.dsigma_dT(E, T, CS, a, p, antineutrino=True), cevns.dsigma_dT(E, T, CS, a, p, antineutrino=False)
+            )
 
 
 def test_transition_radius_and_flavour_changing_nsi_share_one_amplitude():
@@ -167,9 +182,9 @@ def test_transition_radius_and_flavour_changing_nsi_share_one_amplitude():
 @pytest.mark.parametrize("model", ["universal", "b-l"])
 @pytest.mark.parametrize("iso", [CS, AR, GE72], ids=lambda i: i.name)
 def test_heavy_vector_mediator_is_nsi_with_eps_g2_over_m2(model, iso):
-    m, g = 3e5, 0.3                             # m >> |q| (< 200 MeV here)
+    m, g = 3e5, 0.3  # m >> |q| (< 200 MeV here)
     eu, ed = mediators.equivalent_nsi(g, m, model)
-    qn, qu, qd, _ = mediators.VECTOR_MODELS[model]
+    qn, qu, _qd, _ = mediators.VECTOR_MODELS[model]
     assert eu == pytest.approx(g**2 * qn * qu / (math.sqrt(2) * GF * m**2), rel=1e-12)
     opts = cevns.Options(zp_model=model)
     E = np.array([5.0, 30.0, 50.0])
@@ -179,7 +194,7 @@ def test_heavy_vector_mediator_is_nsi_with_eps_g2_over_m2(model, iso):
         zp = cevns.dsigma_dT(E, T, iso, a, Params(g_zp=g, m_zp=m), opts=opts)
         ref = cevns.dsigma_dT(E, T, iso, a, Params.from_dict({nsi.name("u", a): eu, nsi.name("d", a): ed}))
         sm = cevns.dsigma_dT(E, T, iso, a, Params())
-        assert np.all(np.abs(zp / sm - 1) > 1e-3)       # a visible effect ...
+        assert np.all(np.abs(zp / sm - 1) > 1e-3)  # a visible effect ...
         # ... equal to the NSI one up to O(|q|^2/m^2) (amplified where the amplitude nearly cancels)
         np.testing.assert_allclose(zp, ref, rtol=10 * qmax2 / m**2)
 
@@ -189,8 +204,8 @@ def test_light_vector_mediator_scales_as_one_over_q4():
     as 1/T^2 (quadratic coefficient in g^2 from three couplings)."""
     m = 1e-4
     E = 50.0
-    T = np.array([2e-7, 8e-7])                # |q| = 0.22, 0.44 MeV >> m
-    x = np.array([0.0, 1e-10, 2e-10])         # g^2
+    T = np.array([2e-7, 8e-7])  # |q| = 0.22, 0.44 MeV >> m
+    x = np.array([0.0, 1e-10, 2e-10])  # g^2
     s = np.stack([cevns.dsigma_dT(E, T, CS, "mu", Params(g_zp=math.sqrt(v), m_zp=m)) for v in x])
     quad = (s[2] - 2 * s[1] + s[0]) / (2 * (x[1] - x[0]) ** 2)
     assert quad[0] / quad[1] == pytest.approx((T[1] / T[0]) ** 2, rel=1e-4)
@@ -203,7 +218,7 @@ def test_light_vector_mediator_scales_as_one_over_q4():
 
 def test_es_vector_mediator_grows_as_one_over_te2_and_scalar_as_one_over_te():
     m, E = 1e-5, 5.0
-    T = np.array([2e-3, 8e-3])                # same Z_eff step for Ge (> 1.41 keV, < 11.1 keV)
+    T = np.array([2e-3, 8e-3])  # same Z_eff step for Ge (> 1.41 keV, < 11.1 keV)
     z = electron.z_eff("Ge", T)
     assert z[0] == z[1]
     x = np.array([0.0, 1e-12, 2e-12])
@@ -238,19 +253,25 @@ def test_scalar_does_not_interfere_and_equals_closed_formula():
     for iso in (CS, AR, GE72):
         T = np.array([0.1, 0.5, 0.9]) * cevns.t_max(E, iso.mass)
         q2 = 2 * iso.mass * T
-        charge = g**2 * (iso.Z * mediators.C_P * helm(np.sqrt(q2), iso.r_proton)
-                         + iso.N * mediators.C_N * helm(np.sqrt(q2), iso.r_neutron))
+        charge = g**2 * (
+            iso.Z * mediators.C_P * helm(np.sqrt(q2), iso.r_proton)
+            + iso.N * mediators.C_N * helm(np.sqrt(q2), iso.r_neutron)
+        )
         ref = charge**2 * iso.mass**2 * T / (4 * math.pi * E**2 * (q2 + m * m) ** 2) * HC2
-        for other in (Params(), Params(sin2w=0.3), Params.from_dict(random_nsi()),
-                      Params(g_zp=1e-4, m_zp=20.0), Params(mu_e=30.0, r2_emu=10.0)):
+        for other in (
+            Params(),
+            Params(sin2w=0.3),
+            Params.from_dict(random_nsi()),
+            Params(g_zp=1e-4, m_zp=20.0),
+            Params(mu_e=30.0, r2_emu=10.0),
+        ):
             with_phi = other.with_(g_phi=g, m_phi=m)
             d = cevns.dsigma_dT(E, T, iso, "e", with_phi) - cevns.dsigma_dT(E, T, iso, "e", other)
             np.testing.assert_allclose(d, ref, rtol=1e-7)
 
 
 # --- neutron radius -------------------------------------------------------------------------
-@pytest.mark.parametrize("name,iso", [("rn_cs", CS), ("rn_i", I127), ("rn_ar", AR), ("rn_ge", GE72),
-                                      ("rn_xe", XE132)])
+@pytest.mark.parametrize("name,iso", [("rn_cs", CS), ("rn_i", I127), ("rn_ar", AR), ("rn_ge", GE72), ("rn_xe", XE132)])
 def test_neutron_radius_moves_the_rate_as_the_form_factor_predicts(name, iso):
     """dsigma(R_n + dR)/dsigma(R_n) = [(gp Z F_Z + gn N F_N(R_n + dR)) / (gp Z F_Z + gn N F_N(R_n))]^2."""
     d = 0.1
@@ -259,17 +280,20 @@ def test_neutron_radius_moves_the_rate_as_the_form_factor_predicts(name, iso):
     T = np.array([0.2, 0.5, 0.8]) * cevns.t_max(E, iso.mass)
     q = np.sqrt(2 * iso.mass * T)
     gp = gvp_no_radius() - QTILDE * Params().r2("mu")
-    ratio = ((gp * iso.Z * helm(q, iso.r_proton) + gvn() * iso.N * helm(q, iso.r_neutron + d))
-             / (gp * iso.Z * helm(q, iso.r_proton) + gvn() * iso.N * helm(q, iso.r_neutron))) ** 2
+    ratio = (
+        (gp * iso.Z * helm(q, iso.r_proton) + gvn() * iso.N * helm(q, iso.r_neutron + d))
+        / (gp * iso.Z * helm(q, iso.r_proton) + gvn() * iso.N * helm(q, iso.r_neutron))
+    ) ** 2
     got = cevns.dsigma_dT(E, T, iso, "mu", p) / cevns.dsigma_dT(E, T, iso, "mu", Params())
     np.testing.assert_allclose(got, ratio, rtol=1e-9)
-    assert np.all(got < 1)          # a larger neutron distribution lowers the rate at finite |q|
+    assert np.all(got < 1)  # a larger neutron distribution lowers the rate at finite |q|
 
 
 def test_csi_rate_moves_a_few_percent_per_tenth_of_a_fermi():
     """The pi-DAR CEvNS rate on Cs above a 5 keVnr threshold falls by 2-4 % per +0.1 fm of R_n
     (the size SPEC section 2 and every CsI neutron-radius fit quote)."""
     from cevnsfit.sources import sns
+
     T = np.geomspace(5e-3, 0.04, 400)
 
     def rate(p):
@@ -278,6 +302,7 @@ def test_csi_rate_moves_a_few_percent_per_tenth_of_a_fermi():
         for s in sns.pion_dar_spectra(1.0)[1:]:
             r = r + np.trapezoid(s(E)[:, None] * cevns.dsigma_dT(E[:, None], T[None, :], CS, s.flavour, p), E, axis=0)
         return np.trapezoid(r, T)
+
     change = rate(Params(rn_cs=5.11)) / rate(Params()) - 1
     assert -0.04 < change < -0.02
 
@@ -295,16 +320,18 @@ def test_weak_charge():
 #: 1, s, R, C, u, d, G; transition pairs of R, C, u, d; mu2; phi4)
 _DIAG_VARS = ("1", "s", "R", "C", "u", "d", "G")
 _TRANS_VARS = ("R", "C", "u", "d")
-FULL_MONOMIALS = tuple(
-    ("1" if a == b == "1" else (b if a == "1" else a + b))
-    for i, a in enumerate(_DIAG_VARS) for b in _DIAG_VARS[i:]) + tuple(
-    "T" + a + b for i, a in enumerate(_TRANS_VARS) for b in _TRANS_VARS[i:]) + ("mu2", "phi4")
+FULL_MONOMIALS = (
+    tuple(
+        ("1" if a == b == "1" else (b if a == "1" else a + b)) for i, a in enumerate(_DIAG_VARS) for b in _DIAG_VARS[i:]
+    )
+    + tuple("T" + a + b for i, a in enumerate(_TRANS_VARS) for b in _TRANS_VARS[i:])
+    + ("mu2", "phi4")
+)
 
 
 def full_monomials(p, f):
     """Monomial values written out by hand (independent of the package's table)."""
-    diag = {"1": 1.0, "s": p.sin2w, "R": p.r2(f), "C": p.q(f), "u": p.eps("u", f), "d": p.eps("d", f),
-            "G": p.g_zp**2}
+    diag = {"1": 1.0, "s": p.sin2w, "R": p.r2(f), "C": p.q(f), "u": p.eps("u", f), "d": p.eps("d", f), "G": p.g_zp**2}
     others = [o for o in ("e", "mu", "tau") if o != f]
     trans = {o: {"R": p.r2(f, o), "C": p.q(f, o), "u": p.eps("u", f, o), "d": p.eps("d", f, o)} for o in others}
     out = []
@@ -325,12 +352,22 @@ def full_monomials(p, f):
 
 
 def random_point(rng):
-    return Params.from_dict({**{n: float(rng.uniform(-0.3, 0.3)) for n in nsi.names()},
-                             "sin2w": rng.uniform(0.2, 0.3), "mu_e": rng.uniform(0, 30), "r2_ee": rng.uniform(-40, 20),
-                             "r2_emu": rng.uniform(0, 20), "q_ee": rng.uniform(-1e-9, 1e-9),
-                             "q_etau": rng.uniform(0, 1e-9), "g_zp": rng.uniform(0, 3e-4),
-                             "m_zp": rng.uniform(1, 200), "g_phi": rng.uniform(0, 3e-4),
-                             "m_phi": rng.uniform(1, 200), "rn_cs": rng.uniform(4.5, 5.8)})
+    return Params.from_dict(
+        {
+            **{n: float(rng.uniform(-0.3, 0.3)) for n in nsi.names()},
+            "sin2w": rng.uniform(0.2, 0.3),
+            "mu_e": rng.uniform(0, 30),
+            "r2_ee": rng.uniform(-40, 20),
+            "r2_emu": rng.uniform(0, 20),
+            "q_ee": rng.uniform(-1e-9, 1e-9),
+            "q_etau": rng.uniform(0, 1e-9),
+            "g_zp": rng.uniform(0, 3e-4),
+            "m_zp": rng.uniform(1, 200),
+            "g_phi": rng.uniform(0, 3e-4),
+            "m_phi": rng.uniform(1, 200),
+            "rn_cs": rng.uniform(4.5, 5.8),
+        }
+    )
 
 
 @pytest.mark.parametrize("model", ["universal", "b-l"])
@@ -352,10 +389,12 @@ def test_full_menu_basis_matches_direct_integration(model):
         shape = cevns.Shape(m_zp=p.m_zp, m_phi=p.m_phi)
         for T_ in (5e-4, 4e-3, 1.8e-2):
             emin = cevns.e_min(T_, CS.mass)
-            direct = quad(lambda x: s(x) * cevns.dsigma_dT(x, T_, CS, "e", p, opts=opts), emin, s.emax,
-                          epsrel=1e-11, limit=200)[0]
-            basis = cevns.basis_rates(np.array([T_]), s.moments(np.array([emin])), iso, "e", opts,
-                                      FULL_MONOMIALS, shape)
+            direct = quad(
+                lambda x: s(x) * cevns.dsigma_dT(x, T_, CS, "e", p, opts=opts), emin, s.emax, epsrel=1e-11, limit=200
+            )[0]
+            basis = cevns.basis_rates(
+                np.array([T_]), s.moments(np.array([emin])), iso, "e", opts, FULL_MONOMIALS, shape
+            )
             assert full_monomials(p, "e") @ basis[:, 0] == pytest.approx(direct, rel=1e-7)
 
 
@@ -373,8 +412,14 @@ def test_full_menu_es_basis_matches_direct_integration(anti):
         shape = cevns.Shape(m_zp=p.m_zp, m_phi=p.m_phi)
         for T_ in (3e-4, 5e-3, 0.3):
             emin = electron.e_min(T_)
-            direct = quad(lambda x: s(x) * electron.dsigma_dT(x, T_, "Cs", "e", p, antineutrino=anti),
-                          emin, 10.0, epsrel=1e-11, limit=200)[0]
-            basis = electron.basis_rates(np.array([T_]), s.moments(np.array([emin])), "Cs", "e", anti,
-                                         monomials=FULL_MONOMIALS, shape=shape)
+            direct = quad(
+                lambda x: s(x) * electron.dsigma_dT(x, T_, "Cs", "e", p, antineutrino=anti),
+                emin,
+                10.0,
+                epsrel=1e-11,
+                limit=200,
+            )[0]
+            basis = electron.basis_rates(
+                np.array([T_]), s.moments(np.array([emin])), "Cs", "e", anti, monomials=FULL_MONOMIALS, shape=shape
+            )
             assert full_monomials(p, "e") @ basis[:, 0] == pytest.approx(direct, rel=1e-7)

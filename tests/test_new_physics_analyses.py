@@ -17,7 +17,7 @@ from cevnsfit.physics.mediators import equivalent_nsi
 from cevnsfit.physics.parameters import Params
 
 runner = CliRunner()
-GF = 1.1663787e-11           # MeV^-2
+GF = 1.1663787e-11  # MeV^-2
 
 
 def _nsi_of(g, m):
@@ -34,12 +34,14 @@ def test_heavy_mediator_limit_is_the_nsi_limit(data_available):
     ds = experiments.load("ar")
     m = 1e5
     for g in (1e-3, 3e-3):
-        np.testing.assert_allclose(ds.expected(Params(g_zp=g, m_zp=m)), ds.expected(Params.from_dict(_nsi_of(g, m))),
-                                   rtol=1e-5)
+        np.testing.assert_allclose(
+            ds.expected(Params(g_zp=g, m_zp=m)), ds.expected(Params.from_dict(_nsi_of(g, m))), rtol=1e-5
+        )
     res = mass_scan([ds], "g_zp", [m])
     g_lim = res["upper"][0]
     assert np.isfinite(g_lim) and g_lim > 0
     from cevnsfit.inference.fit import Likelihood
+
     lik = Likelihood([ds], fixed=_nsi_of(g_lim, m))
     chi2_nsi = lik.fit().chi2
     assert chi2_nsi - res["chi2_min"][0] == pytest.approx(2.706, abs=0.02)
@@ -63,7 +65,7 @@ def test_neutron_radius_and_sin2w_fits(data_available):
     qw = s["weak_charge"]["Ar"]
     # Q_W = 2 (Z g~p + N gn) ~ -N for argon, and it falls as sin2w grows
     assert -24 < qw["best"] < -18
-    (a, b), = s["weak_charge"]["Ar"]["intervals"][:1]
+    ((a, b),) = s["weak_charge"]["Ar"]["intervals"][:1]
     assert a < qw["best"] < b
 
 
@@ -101,34 +103,79 @@ def test_cli(data_available, tmp_path):
     assert r.exit_code != 0 and "m_zp" in r.output
     r = runner.invoke(app, ["limit", "--data", "ar", "--param", "g_zp", "--fix", "m_zp=-5"])
     assert r.exit_code != 0 and "m_zp" in r.output
-    r = runner.invoke(app, ["exclusion", "--data", "ar", "--coupling", "g_zp", "--masses", "1,100,3", "--json",
-                            "--plot", str(tmp_path / "ex.png")])
+    r = runner.invoke(
+        app,
+        [
+            "exclusion",
+            "--data",
+            "ar",
+            "--coupling",
+            "g_zp",
+            "--masses",
+            "1,100,3",
+            "--json",
+            "--plot",
+            str(tmp_path / "ex.png"),
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert (tmp_path / "ex.png").stat().st_size > 1000
     r = runner.invoke(app, ["exclusion", "--data", "ar", "--coupling", "g_zp", "--masses", "1,100"])
     assert r.exit_code != 0 and "LOW,HIGH,N" in r.output
-    r = runner.invoke(app, ["contour", "--data", "ar", "--param", "dm2_41", "--param", "umu4sq", "--range", "1,1000",
-                            "--range", "0,0.5", "--scales", "log,linear", "--points", "5", "--json"])
+    r = runner.invoke(
+        app,
+        [
+            "contour",
+            "--data",
+            "ar",
+            "--param",
+            "dm2_41",
+            "--param",
+            "umu4sq",
+            "--range",
+            "1,1000",
+            "--range",
+            "0,0.5",
+            "--scales",
+            "log,linear",
+            "--points",
+            "5",
+            "--json",
+        ],
+    )
     assert r.exit_code == 0, r.output
     d = json.loads(next(line for line in r.output.splitlines() if line.startswith("{")))
-    assert d["x"][1] / d["x"][0] == pytest.approx(d["x"][2] / d["x"][1])          # log-spaced
+    assert d["x"][1] / d["x"][0] == pytest.approx(d["x"][2] / d["x"][1])  # log-spaced
     r = runner.invoke(app, ["predict", "dresden2", "--set", "umu4sq=0.1", "--set", "dm2_41=1", "--json"])
-    assert r.exit_code == 0, r.output          # modelled (through unitarity), only not measured alone
+    assert r.exit_code == 0, r.output  # modelled (through unitarity), only not measured alone
 
 
 def test_analysis_files_of_the_menu():
     from cevnsfit.config import ConfigError, parse, shipped
 
     names = {p.stem for p in shipped()}
-    for n in ("nsi_coherent", "nsi_dresden2", "nsi_combined", "mediators_universal", "mediators_bl", "rn_csi",
-              "rn_csi_sin2w_free", "sin2w_csi_rn_free", "rn_ar", "sterile_coherent", "sterile_dresden2"):
+    for n in (
+        "nsi_coherent",
+        "nsi_dresden2",
+        "nsi_combined",
+        "mediators_universal",
+        "mediators_bl",
+        "rn_csi",
+        "rn_csi_sin2w_free",
+        "sin2w_csi_rn_free",
+        "rn_ar",
+        "sterile_coherent",
+        "sterile_dresden2",
+    ):
         assert n in names
     a = parse("name: x\ndata: [ar]\nsection: beyond\nfree: [sin2w]\nexclusions:\n- {coupling: g_zp, points: 5}\n")
     assert a.section == "beyond" and a.exclusions[0].masses == (1e-3, 1e4)
-    for bad, msg in (("exclusions:\n- {coupling: mu_e}\n", "coupling"),
-                     ("exclusions:\n- {coupling: g_zp, masses: [10, 1]}\n", "masses"),
-                     ("fixed: {sin2w: 0.3}\nfree: [sin2w]\nlimits:\n- {param: mu_mu}\n", "both fixed and free"),
-                     ("contours:\n- {params: [dm2_41, umu4sq], scales: [log, cubic]}\n", "scales")):
+    for bad, msg in (
+        ("exclusions:\n- {coupling: mu_e}\n", "coupling"),
+        ("exclusions:\n- {coupling: g_zp, masses: [10, 1]}\n", "masses"),
+        ("fixed: {sin2w: 0.3}\nfree: [sin2w]\nlimits:\n- {param: mu_mu}\n", "both fixed and free"),
+        ("contours:\n- {params: [dm2_41, umu4sq], scales: [log, cubic]}\n", "scales"),
+    ):
         with pytest.raises(ConfigError, match=msg):
             parse("name: x\ndata: [ar]\n" + bad)
 
@@ -140,16 +187,29 @@ def test_log_axis_contour_plot_with_sm_at_zero(tmp_path, data_available):
 
     from cevnsfit.report.plots import contour_plot
 
-    c = {"params": ["dm2_41", "umu4sq"], "x": [0.1, 1.0, 10.0], "y": [0.0, 0.25, 0.5],
-         "delta_chi2": [[0, 1, 2], [3, 5, 7], [9, 12, 15]], "levels": {"90%": 4.6, "1sigma": 2.3, "2sigma": 6.2,
-                                                                         "3sigma": 11.8},
-         "best_fit": {"dm2_41": 0.1, "umu4sq": 0.0}, "options": {"data": ["csi", "ar"]}, "scales": ["log", "linear"]}
+    c = {
+        "params": ["dm2_41", "umu4sq"],
+        "x": [0.1, 1.0, 10.0],
+        "y": [0.0, 0.25, 0.5],
+        "delta_chi2": [[0, 1, 2], [3, 5, 7], [9, 12, 15]],
+        "levels": {"90%": 4.6, "1sigma": 2.3, "2sigma": 6.2, "3sigma": 11.8},
+        "best_fit": {"dm2_41": 0.1, "umu4sq": 0.0},
+        "options": {"data": ["csi", "ar"]},
+        "scales": ["log", "linear"],
+    }
     contour_plot([c], str(tmp_path / "s.png"))
     h, w = mpimg.imread(str(tmp_path / "s.png")).shape[:2]
     assert w < 2000 and h < 2000
-    c2 = dict(c, params=["eps_u_ee", "eps_d_ee"], x=[-0.6, 0.2, 1.0], y=[-0.6, 0.2, 1.0], scales=["linear", "linear"],
-              best_fit={"eps_u_ee": -2.0, "eps_d_ee": 1.9})
+    c2 = dict(
+        c,
+        params=["eps_u_ee", "eps_d_ee"],
+        x=[-0.6, 0.2, 1.0],
+        y=[-0.6, 0.2, 1.0],
+        scales=["linear", "linear"],
+        best_fit={"eps_u_ee": -2.0, "eps_d_ee": 1.9},
+    )
     from cevnsfit.report.plots import plot_contour
+
     ax = plot_contour([c2])
     assert ax.get_xlim()[0] >= -0.61
     assert any("best fit outside" in t.get_text() for t in ax.get_legend().get_texts())
@@ -160,7 +220,7 @@ def test_csi2017_neutron_radius_published(data_available):
     5.5 +0.9 -1.1 fm (Cadeddu, Giunti, Li, Zhang, PRL 120 (2018) 072501).  Tolerance (stated in
     docs/reproduction.md): central value within 0.4 fm, each half-width within 20 %."""
     r = limit(Setup(("csi2017",), tie_csi_radius=True), "rn_cs", cl=0.6827, n_points=41)
-    (lo, hi), = r["intervals"]
+    ((lo, hi),) = r["intervals"]
     best = r["best_fit"]
     assert abs(best - 5.5) < 0.4
     assert (hi - best) == pytest.approx(0.9, rel=0.2) and (best - lo) == pytest.approx(1.1, rel=0.2)

@@ -16,15 +16,30 @@ from cevnsfit.sources import oscillation
 
 def _direct(spectrum, target, T, channel, p, opts, baseline):
     """int dE Phi(E) (1 - P_sterile(E)) dsigma/dT(E, T; p), Gauss-Legendre on every table cell."""
-    surv = (lambda E: 1.0 - oscillation.probability(E, p, spectrum.flavour, baseline))
+
+    def surv(E):
+        return 1.0 - oscillation.probability(E, p, spectrum.flavour, baseline)
+
     if channel == "cevns":
-        parts = [(w, iso.mass, lambda E, TT, iso=iso: cevns.dsigma_dT(E, TT, iso, spectrum.flavour, p,
-                                                                       spectrum.antineutrino, opts))
-                 for iso, w in target.isotopes()]
+        parts = [
+            (
+                w,
+                iso.mass,
+                lambda E, TT, iso=iso: cevns.dsigma_dT(E, TT, iso, spectrum.flavour, p, spectrum.antineutrino, opts),
+            )
+            for iso, w in target.isotopes()
+        ]
     else:
-        parts = [(c, None, lambda E, TT, el=el: electron.dsigma_dT(E, TT, el, spectrum.flavour, p, spectrum.antineutrino,
-                                                                    opts.momentum_dependent, opts.zp_model))
-                 for el, c in target.elements]
+        parts = [
+            (
+                c,
+                None,
+                lambda E, TT, el=el: electron.dsigma_dT(
+                    E, TT, el, spectrum.flavour, p, spectrum.antineutrino, opts.momentum_dependent, opts.zp_model
+                ),
+            )
+            for el, c in target.elements
+        ]
     out = np.zeros_like(T)
     x, w = np.polynomial.legendre.leggauss(6)
     for weight, mass, dsig in parts:
@@ -39,22 +54,47 @@ def _direct(spectrum, target, T, channel, p, opts, baseline):
             ok = b > a
             a, b = a[ok], b[ok]
             E = 0.5 * (b - a)[None, :] * x[:, None] + 0.5 * (b + a)[None, :]
-            out[j] += weight * np.sum(0.5 * (b - a)[None, :] * w[:, None] * spectrum(E) * surv(E)
-                                      * dsig(E, np.full_like(E, t)))
+            out[j] += weight * np.sum(
+                0.5 * (b - a)[None, :] * w[:, None] * spectrum(E) * surv(E) * dsig(E, np.full_like(E, t))
+            )
     return out
 
 
 POINTS = {
-    "csi": Params(rn_cs=5.4, rn_i=4.7, eps_u_ee=0.05, eps_d_mumu=-0.04, eps_u_emu=0.03, g_zp=4e-5, m_zp=25.0,
-                  g_phi=3e-5, m_phi=8.0, dm2_41=3.0, ue4sq=0.1, umu4sq=0.05, sin2w=0.25),
+    "csi": Params(
+        rn_cs=5.4,
+        rn_i=4.7,
+        eps_u_ee=0.05,
+        eps_d_mumu=-0.04,
+        eps_u_emu=0.03,
+        g_zp=4e-5,
+        m_zp=25.0,
+        g_phi=3e-5,
+        m_phi=8.0,
+        dm2_41=3.0,
+        ue4sq=0.1,
+        umu4sq=0.05,
+        sin2w=0.25,
+    ),
     "ar": Params(rn_ar=3.9, eps_d_ee=0.1, g_zp=2e-5, m_zp=3.0, g_phi=1e-5, m_phi=40.0, dm2_41=20.0, umu4sq=0.2),
-    "dresden2": Params(rn_ge=4.5, eps_u_ee=-0.05, eps_d_etau=0.02, g_zp=3e-6, m_zp=0.5, g_phi=2e-6, m_phi=1.0,
-                       dm2_41=1.5, ue4sq=0.15, r2_ee=2.0),
+    "dresden2": Params(
+        rn_ge=4.5,
+        eps_u_ee=-0.05,
+        eps_d_etau=0.02,
+        g_zp=3e-6,
+        m_zp=0.5,
+        g_phi=2e-6,
+        m_phi=1.0,
+        dm2_41=1.5,
+        ue4sq=0.15,
+        r2_ee=2.0,
+    ),
 }
 
 
-@pytest.mark.parametrize("name,channel", [("csi", "cevns"), ("csi", "es"), ("ar", "cevns"), ("dresden2", "cevns"),
-                                          ("dresden2", "es")])
+@pytest.mark.parametrize(
+    "name,channel", [("csi", "cevns"), ("csi", "es"), ("ar", "cevns"), ("dresden2", "cevns"), ("dresden2", "es")]
+)
 @pytest.mark.parametrize("model", ["universal", "b-l"])
 def test_rebuilt_templates_match_direct_integration(name, channel, model, data_available):
     """Every non-polynomial family at once (neutron radius, Z' and scalar masses, sterile
@@ -69,7 +109,7 @@ def test_rebuilt_templates_match_direct_integration(name, channel, model, data_a
     p = POINTS[name]
     flavours = tuple(sorted({s.flavour for s in spectra}))
     got = nonpolynomial.contract(banks, Points.from_params(p), ds.radius_parameters(), flavours)["t"][0, 0]
-    assert banks.builds == 2                 # the shifted templates and their oscillating part
+    assert banks.builds == 2  # the shifted templates and their oscillating part
     for k, s in enumerate(spectra):
         rate = _direct(s, target, nodes[sub], channel, p, ds.opts, ds.baseline)
         direct = scale * response[:, sub] @ (rate * weights[sub])
@@ -118,9 +158,10 @@ def test_parameters_a_data_set_does_not_measure(data_available):
         free_parameters(["umu4sq"], dss, False)
     with pytest.raises(ValueError, match="eps_u_mumu is not measured"):
         free_parameters(["eps_u_mumu"], dss, False)
-    assert free_parameters(["eps_u_ee"], dss, False) == ["eps_u_ee"]          # others fixed
+    assert free_parameters(["eps_u_ee"], dss, False) == ["eps_u_ee"]  # others fixed
     assert physics_parameters(["rn_ge"], dss, False, free=["sin2w"]) == (["rn_ge", "sin2w"], {})
     # a data set without keyed templates refuses what it cannot model
     from cevnsfit.physics.monomials import MONOMIAL_PARAMETERS, Points
+
     with pytest.raises(ValueError, match="rn_cs"):
         Points.from_params(Params(rn_cs=5.5)).check_only(MONOMIAL_PARAMETERS)

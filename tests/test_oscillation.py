@@ -13,7 +13,7 @@ from cevnsfit.sources import oscillation as osc
 from cevnsfit.sources import reactor, sns
 
 # Delta m^2 L / 4E in natural units with hbar c = 197.3269804 MeV fm, written out
-K = 1e-12 / (4 * 197.3269804e-15)          # per (eV^2 m / MeV) = 1.26693
+K = 1e-12 / (4 * 197.3269804e-15)  # per (eV^2 m / MeV) = 1.26693
 
 
 def test_phase_constant():
@@ -29,8 +29,11 @@ def test_point_baseline_is_the_textbook_formula():
         np.testing.assert_allclose(osc.probability(E, p, f, osc.Baseline.point(19.3)), ref, rtol=1e-12)
 
 
-@pytest.mark.parametrize("baseline", [osc.sns_baseline(19.3), osc.sns_baseline(27.5), osc.reactor_baseline(10.39)],
-                         ids=["csi", "ar", "reactor"])
+@pytest.mark.parametrize(
+    "baseline",
+    [osc.sns_baseline(19.3), osc.sns_baseline(27.5), osc.reactor_baseline(10.39)],
+    ids=["csi", "ar", "reactor"],
+)
 def test_limits_of_small_and_large_dm2(baseline):
     p0 = Params(dm2_41=1e-9, ue4sq=0.1, umu4sq=0.05)
     E = np.array([1.0, 5.0, 30.0, 52.0])
@@ -70,8 +73,12 @@ def _direct_rate(iso, spectrum, p, baseline, T):
     f = spectrum.flavour
 
     def integrand(E):
-        return float(spectrum(np.array([E]))[0] * (1 - osc.probability(np.array([E]), p, f, baseline)[0])
-                     * cevns.dsigma_dT(E, T, iso, f, p))
+        return float(
+            spectrum(np.array([E]))[0]
+            * (1 - osc.probability(np.array([E]), p, f, baseline)[0])
+            * cevns.dsigma_dT(E, T, iso, f, p)
+        )
+
     emin = float(cevns.e_min(T, iso.mass))
     return quad(integrand, emin, spectrum.emax, limit=800, epsabs=0, epsrel=1e-7)[0]
 
@@ -100,7 +107,7 @@ def test_flux_weighted_reduction_equals_direct_integration_sns(dm2):
     assert osc.oscillating_part(prompt, dm2, b).norm == pytest.approx(prompt.norm * s, rel=1e-14)
 
 
-@pytest.mark.filterwarnings("ignore::scipy.integrate.IntegrationWarning")   # kinks at the table's nodes
+@pytest.mark.filterwarnings("ignore::scipy.integrate.IntegrationWarning")  # kinks at the table's nodes
 def test_flux_weighted_reduction_equals_direct_integration_reactor():
     ge = nuclei.isotopes("Ge")[1]
     b = osc.reactor_baseline(10.39)
@@ -120,7 +127,7 @@ def test_bad_inputs():
     with pytest.raises(ValueError):
         osc.Baseline.uniform(19.3, 0.5).sin2_average(np.array([10.0]), -1.0)
     with pytest.raises(ValueError):
-        osc.reactor_baseline(1.0)          # detector inside the core
+        osc.reactor_baseline(1.0)  # detector inside the core
     with pytest.raises(ValueError):
         osc.sterile_amplitude(Params(), "x")
     assert math.isclose(osc.sterile_amplitude(Params(ue4sq=0.25), "e"), 0.75)

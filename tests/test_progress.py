@@ -173,8 +173,19 @@ def test_quiet_verbose_log_file_and_plot_options(tmp_path, data_available):
     contour takes --range per parameter and --cl (its level: chi^2 quantile of 2 dof)."""
     log = tmp_path / "run.log"
     png = tmp_path / "limit.png"
-    r = cli("-q", "--log-file", str(log), "limit", "--data", "dresden2", "--param", "mu_e", "--no-expected",
-            "--plot", str(png))
+    r = cli(
+        "-q",
+        "--log-file",
+        str(log),
+        "limit",
+        "--data",
+        "dresden2",
+        "--param",
+        "mu_e",
+        "--no-expected",
+        "--plot",
+        str(png),
+    )
     assert r.returncode == 0 and r.stderr == "", r.stderr
     text = log.read_text()
     assert "limit on mu_e: profile of mu_e: 0/61" in text and "dataset dresden2" in text
@@ -182,14 +193,32 @@ def test_quiet_verbose_log_file_and_plot_options(tmp_path, data_available):
     r = cli("-v", "predict", "dresden2", "--json")
     assert r.returncode == 0 and "INFO dataset dresden2" in r.stderr
     r = cli("predict", "dresden2", "--json")
-    assert "INFO" not in r.stderr                  # default: warnings and progress only
+    assert "INFO" not in r.stderr  # default: warnings and progress only
 
     png = tmp_path / "contour.png"
-    r = cli("contour", "--data", "dresden2", "--param", "mu_e", "--param", "sin2w", "--range", "0,3", "--range",
-            "0.1,0.4", "--cl", "0.95", "--points", "6", "--json", "--plot", str(png))
+    r = cli(
+        "contour",
+        "--data",
+        "dresden2",
+        "--param",
+        "mu_e",
+        "--param",
+        "sin2w",
+        "--range",
+        "0,3",
+        "--range",
+        "0.1,0.4",
+        "--cl",
+        "0.95",
+        "--points",
+        "6",
+        "--json",
+        "--plot",
+        str(png),
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     d = json.loads(r.stdout)
-    assert d["cl"] == 0.95 and d["levels"]["cl"] == pytest.approx(-2 * math.log(0.05))   # 5.991
+    assert d["cl"] == 0.95 and d["levels"]["cl"] == pytest.approx(-2 * math.log(0.05))  # 5.991
     assert d["x"][0] == 0 and d["x"][-1] == 3 and d["y"][0] == 0.1 and d["y"][-1] == 0.4
     assert png.stat().st_size > 10_000
     png = tmp_path / "scan.png"

@@ -37,11 +37,11 @@ ISOTOPES = [iso for el in ("Cs", "I", "Ar", "Ge") for iso in nuclei.isotopes(el)
 SM = Params.sm()
 
 # --- independently written constants (PDG / CODATA), used only in this file ---------------------
-GF_GEV = 1.1663787e-5            # G_F [GeV^-2]
-GF = GF_GEV * 1e-6               # [MeV^-2]
+GF_GEV = 1.1663787e-5  # G_F [GeV^-2]
+GF = GF_GEV * 1e-6  # [MeV^-2]
 ALPHA = 1.0 / 137.035999
-ME = 0.51099895                  # [MeV]
-HBARC_MEV_FM = 197.3269804       # [MeV fm]
+ME = 0.51099895  # [MeV]
+HBARC_MEV_FM = 197.3269804  # [MeV fm]
 HC2 = (HBARC_MEV_FM * 1e-13) ** 2  # (hbar c)^2 [MeV^2 cm^2]
 
 # --- strategies ---------------------------------------------------------------------------
@@ -86,8 +86,14 @@ def _assert_nonneg_finite(x):
 @pytest.mark.parametrize("ff", FORM_FACTORS)
 @pytest.mark.parametrize("mdep", [False, True])
 @settings(max_examples=100, deadline=None)
-@given(p=params_st(), E=energy_st, T=recoil_st, iso=st.sampled_from(ISOTOPES),
-       flavour=st.sampled_from(FLAVOURS), anti=st.booleans())
+@given(
+    p=params_st(),
+    E=energy_st,
+    T=recoil_st,
+    iso=st.sampled_from(ISOTOPES),
+    flavour=st.sampled_from(FLAVOURS),
+    anti=st.booleans(),
+)
 def test_cevns_cross_section_nonnegative_finite(ff, mdep, p, E, T, iso, flavour, anti):
     opts = cevns.Options(form_factor=ff, momentum_dependent=mdep)
     TT = _recoils(T, float(cevns.t_max(E, iso.mass)))
@@ -98,8 +104,14 @@ def test_cevns_cross_section_nonnegative_finite(ff, mdep, p, E, T, iso, flavour,
 
 @pytest.mark.parametrize("mdep", [False, True])
 @settings(max_examples=300, deadline=None)
-@given(p=params_st(q_max=1e-9), E=energy_st, T=recoil_st, element=st.sampled_from(electron.ELEMENTS),
-       flavour=st.sampled_from(FLAVOURS), anti=st.booleans())
+@given(
+    p=params_st(q_max=1e-9),
+    E=energy_st,
+    T=recoil_st,
+    element=st.sampled_from(electron.ELEMENTS),
+    flavour=st.sampled_from(FLAVOURS),
+    anti=st.booleans(),
+)
 def test_es_cross_section_nonnegative_finite(mdep, p, E, T, element, flavour, anti):
     TT = _recoils(T, float(electron.t_max(E)))
     ds = electron.dsigma_dT(E, TT, element, flavour, p, antineutrino=anti, momentum_dependent=mdep)
@@ -113,8 +125,7 @@ def test_es_cross_section_nonnegative_finite(mdep, p, E, T, element, flavour, an
 NAMES = ("csi", "ar", "dresden2")
 #: Nuisances that morph between released +-1 sigma templates (pyhf code 4p, additive over
 #: variants; the morphed components are clipped at zero).
-MORPHING = {"csi": ("qf0", "qf1", "eff"), "ar": ("brn_tmean", "brn_energy", "brn_twidth", "cevns_f90"),
-            "dresden2": ()}
+MORPHING = {"csi": ("qf0", "qf1", "eff"), "ar": ("brn_tmean", "brn_energy", "brn_twidth", "cevns_f90"), "dresden2": ()}
 
 
 @pytest.fixture(scope="module")
@@ -134,9 +145,16 @@ def _nuisance_range(ds, n, n_sigma=3.0):
 
 
 def nuisances_st(ds, morph=True):
-    return st.fixed_dictionaries({
-        n.name: (st.floats(*_nuisance_range(ds, n), **_f) if morph or n.name not in MORPHING[ds.name]
-                 else st.just(n.central)) for n in ds.nuisances})
+    return st.fixed_dictionaries(
+        {
+            n.name: (
+                st.floats(*_nuisance_range(ds, n), **_f)
+                if morph or n.name not in MORPHING[ds.name]
+                else st.just(n.central)
+            )
+            for n in ds.nuisances
+        }
+    )
 
 
 @pytest.mark.parametrize("name", NAMES + ("ar_es",))
@@ -160,10 +178,18 @@ def test_expected_counts_nonnegative_finite(datasets, name, data, p):
 # Additive morphing (linear beyond +-1 sigma) used to go below zero here (CsI 'eff' < -1.03, or the corner
 # qf0=-1, qf1=+1, eff=-1; Ar 'brn_tmean' and 'brn_twidth' at +1 sigma): the morphed components are
 # now clipped at zero.
-@pytest.mark.parametrize("name,nuis,p", [
-    ("csi", {"eff": -1.5}, SM), ("csi", {"qf0": -1.0, "qf1": 1.0, "eff": -1.0}, Params(mu_e=300.0, mu_mu=300.0)),
-    ("csi", {"qf0": -1.0, "qf1": 1.0, "eff": -1.0}, SM), ("ar", {"brn_tmean": 1.0, "brn_twidth": 1.0}, SM),
-    ("ar", {"brn_tmean": 2.5}, SM), ("ar", {"brn_tmean": -2.5}, SM), ("ar", {"brn_twidth": 2.0}, SM)])
+@pytest.mark.parametrize(
+    "name,nuis,p",
+    [
+        ("csi", {"eff": -1.5}, SM),
+        ("csi", {"qf0": -1.0, "qf1": 1.0, "eff": -1.0}, Params(mu_e=300.0, mu_mu=300.0)),
+        ("csi", {"qf0": -1.0, "qf1": 1.0, "eff": -1.0}, SM),
+        ("ar", {"brn_tmean": 1.0, "brn_twidth": 1.0}, SM),
+        ("ar", {"brn_tmean": 2.5}, SM),
+        ("ar", {"brn_tmean": -2.5}, SM),
+        ("ar", {"brn_twidth": 2.0}, SM),
+    ],
+)
 def test_expected_counts_nonnegative_with_morphing(datasets, name, nuis, p):
     ds = datasets[name]
     _assert_nonneg_finite(ds.expected(p, nuis))
@@ -174,9 +200,23 @@ def test_expected_counts_nonnegative_with_morphing(datasets, name, nuis, p):
 # ============================================================================================
 # 3. the SM point
 # ============================================================================================
-EXPLICIT_SM = Params(mu_e=0.0, mu_mu=0.0, mu_tau=0.0, r2_ee=r2_sm("e"), r2_mumu=r2_sm("mu"),
-                     r2_tautau=r2_sm("tau"), r2_emu=0.0, r2_etau=0.0, r2_mutau=0.0, q_ee=0.0, q_mumu=0.0,
-                     q_tautau=0.0, q_emu=0.0, q_etau=0.0, q_mutau=0.0)
+EXPLICIT_SM = Params(
+    mu_e=0.0,
+    mu_mu=0.0,
+    mu_tau=0.0,
+    r2_ee=r2_sm("e"),
+    r2_mumu=r2_sm("mu"),
+    r2_tautau=r2_sm("tau"),
+    r2_emu=0.0,
+    r2_etau=0.0,
+    r2_mutau=0.0,
+    q_ee=0.0,
+    q_mumu=0.0,
+    q_tautau=0.0,
+    q_emu=0.0,
+    q_etau=0.0,
+    q_mutau=0.0,
+)
 
 
 def test_sm_point_is_no_new_physics():
@@ -196,8 +236,13 @@ def _helm_test(q_fm, r_rms, s=0.9):
 
 @pytest.mark.parametrize("mdep", [False, True])
 @settings(max_examples=60, deadline=None)
-@given(E=st.floats(1.0, 60.0, **_f), u=st.floats(1e-6, 1.0, **_f), iso=st.sampled_from(ISOTOPES),
-       flavour=st.sampled_from(FLAVOURS), anti=st.booleans())
+@given(
+    E=st.floats(1.0, 60.0, **_f),
+    u=st.floats(1e-6, 1.0, **_f),
+    iso=st.sampled_from(ISOTOPES),
+    flavour=st.sampled_from(FLAVOURS),
+    anti=st.booleans(),
+)
 def test_sm_cross_sections_are_the_sm_formulas(mdep, E, u, iso, flavour, anti):
     """At Params.sm() the CEvNS cross section is G_F^2 M/pi (1 - MT/2E^2) [g_V^p(nu_l) Z F + g_V^n N F]^2
     with the published g_V^p(nu_l) (SM charge radius included; with momentum dependence the running
@@ -205,9 +250,16 @@ def test_sm_cross_sections_are_the_sm_formulas(mdep, E, u, iso, flavour, anti):
     T = u * float(cevns.t_max(E, iso.mass))
     q = math.sqrt(2 * iso.mass * T)
     fz, fn = _helm_test(q / HBARC_MEV_FM, iso.r_proton), _helm_test(q / HBARC_MEV_FM, iso.r_neutron)
-    qt = math.sqrt(2) * math.pi * ALPHA / (3 * GF) * 1e-32 / HC2        # Q~ per 1e-32 cm^2
+    qt = math.sqrt(2) * math.pi * ALPHA / (3 * GF) * 1e-32 / HC2  # Q~ per 1e-32 cm^2
     g_p = gvp(flavour) if not mdep else gvp_no_radius() - qt * float(r2_effective(flavour, q))
-    ref = GF**2 * iso.mass / math.pi * (1 - iso.mass * T / (2 * E * E)) * (g_p * iso.Z * fz + gvn() * iso.N * fn) ** 2 * HC2
+    ref = (
+        GF**2
+        * iso.mass
+        / math.pi
+        * (1 - iso.mass * T / (2 * E * E))
+        * (g_p * iso.Z * fz + gvn() * iso.N * fn) ** 2
+        * HC2
+    )
     opts = cevns.Options(momentum_dependent=mdep)
     for p in (SM, EXPLICIT_SM):
         assert float(cevns.dsigma_dT(E, T, iso, flavour, p, anti, opts)) == pytest.approx(ref, rel=1e-9)
@@ -216,8 +268,14 @@ def test_sm_cross_sections_are_the_sm_formulas(mdep, E, u, iso, flavour, anti):
     gv, ga = electron_couplings(flavour, anti)
     gv = gv + qt * r2_sm(flavour) * (float(radius_form_factor(flavour, math.sqrt(2 * ME * Te))) if mdep else 1.0)
     y, x = 1 - Te / E, ME * Te / E**2
-    ref_e = electron.z_eff("Ge", Te) * GF**2 * ME / (2 * math.pi) * HC2 * (
-        (gv + ga) ** 2 + (gv - ga) ** 2 * y * y - (gv * gv - ga * ga) * x)
+    ref_e = (
+        electron.z_eff("Ge", Te)
+        * GF**2
+        * ME
+        / (2 * math.pi)
+        * HC2
+        * ((gv + ga) ** 2 + (gv - ga) ** 2 * y * y - (gv * gv - ga * ga) * x)
+    )
     for p in (SM, EXPLICIT_SM):
         got = float(electron.dsigma_dT(E, Te, "Ge", flavour, p, anti, mdep))
         assert got == pytest.approx(float(ref_e), rel=1e-9, abs=1e-12 * abs(float(ref_e)) + 1e-70)
@@ -235,8 +293,12 @@ def test_sm_expected_counts(datasets, name, data):
     # (the new-physics parameters have physical ranges and are checked by their own tests)
     insensitive = [n for n in Params.names() if n not in ds.sensitive_to and n not in NEW_PHYSICS]
     if insensitive:
-        other = SM.with_(**{n: data.draw(st.floats(0.5, 50.0, **_f), label=n) * (1e-10 if n.startswith("q_") else 1)
-                            for n in insensitive})
+        other = SM.with_(
+            **{
+                n: data.draw(st.floats(0.5, 50.0, **_f), label=n) * (1e-10 if n.startswith("q_") else 1)
+                for n in insensitive
+            }
+        )
         np.testing.assert_array_equal(ds.expected(other, nuis), ds.expected(SM, nuis))
 
 
@@ -259,24 +321,43 @@ def _flip(p: Params, pairs, mus) -> Params:
 
 def test_modulus_only_list():
     # the mediator couplings enter as g^2 (vector) and g^4 (scalar); flavour-changing NSI are signed
-    assert set(MODULUS_ONLY) == ({"mu_e", "mu_mu", "mu_tau", "mu_nu", "g_zp", "g_phi"}
-                                 | {f"{k}_{s}" for k in ("r2", "q") for s in PAIRS})
+    assert set(MODULUS_ONLY) == (
+        {"mu_e", "mu_mu", "mu_tau", "mu_nu", "g_zp", "g_phi"} | {f"{k}_{s}" for k in ("r2", "q") for s in PAIRS}
+    )
 
 
 @settings(max_examples=200, deadline=None)
-@given(p=params_st(mu_min=-1e3), flips=flips_st, E=st.floats(0.5, 60.0, **_f), u=st.floats(1e-6, 1.0, **_f),
-       iso=st.sampled_from(ISOTOPES), element=st.sampled_from(electron.ELEMENTS),
-       flavour=st.sampled_from(FLAVOURS), anti=st.booleans(), mdep=st.booleans())
+@given(
+    p=params_st(mu_min=-1e3),
+    flips=flips_st,
+    E=st.floats(0.5, 60.0, **_f),
+    u=st.floats(1e-6, 1.0, **_f),
+    iso=st.sampled_from(ISOTOPES),
+    element=st.sampled_from(electron.ELEMENTS),
+    flavour=st.sampled_from(FLAVOURS),
+    anti=st.booleans(),
+    mdep=st.booleans(),
+)
 def test_cross_sections_even_in_transitions_and_moments(p, flips, E, u, iso, element, flavour, anti, mdep):
     q = _flip(p, *flips)
     opts = cevns.Options(momentum_dependent=mdep)
     T = u * cevns.t_max(E, iso.mass) * np.array([1e-3, 0.1, 1.0])
-    np.testing.assert_allclose(cevns.dsigma_dT(E, T, iso, flavour, q, anti, opts),
-                               cevns.dsigma_dT(E, T, iso, flavour, p, anti, opts), rtol=1e-13, atol=0)
+    np.testing.assert_allclose(
+        cevns.dsigma_dT(E, T, iso, flavour, q, anti, opts),
+        cevns.dsigma_dT(E, T, iso, flavour, p, anti, opts),
+        rtol=1e-13,
+        atol=0,
+    )
     Te = u * electron.t_max(E) * np.array([1e-3, 0.1, 1.0])
-    pe, qe = (x.with_(**{f"q_{s}": getattr(x, f"q_{s}") * 1e-3 for s in ("ee", "mumu", "tautau") + PAIRS}) for x in (p, q))
-    np.testing.assert_allclose(electron.dsigma_dT(E, Te, element, flavour, qe, anti, mdep),
-                               electron.dsigma_dT(E, Te, element, flavour, pe, anti, mdep), rtol=1e-13, atol=0)
+    pe, qe = (
+        x.with_(**{f"q_{s}": getattr(x, f"q_{s}") * 1e-3 for s in ("ee", "mumu", "tautau") + PAIRS}) for x in (p, q)
+    )
+    np.testing.assert_allclose(
+        electron.dsigma_dT(E, Te, element, flavour, qe, anti, mdep),
+        electron.dsigma_dT(E, Te, element, flavour, pe, anti, mdep),
+        rtol=1e-13,
+        atol=0,
+    )
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -289,8 +370,13 @@ def test_expected_counts_even_in_transitions_and_moments(datasets, name, data, p
 
 
 @settings(max_examples=50, deadline=None)
-@given(r2=st.floats(1.0, 50.0, **_f), qq=st.floats(1e-10, 1e-8, **_f), E=st.floats(5.0, 50.0, **_f),
-       u=st.floats(0.05, 0.9, **_f), pair=st.sampled_from(["emu", "etau"]))
+@given(
+    r2=st.floats(1.0, 50.0, **_f),
+    qq=st.floats(1e-10, 1e-8, **_f),
+    E=st.floats(5.0, 50.0, **_f),
+    u=st.floats(0.05, 0.9, **_f),
+    pair=st.sampled_from(["emu", "etau"]),
+)
 def test_single_transition_sign_flip(r2, qq, E, u, pair):
     """One transition parameter alone is sign-blind; a transition radius and a transition charge
     of the same pair add coherently in Q_ll', so with both non-zero their relative sign matters
@@ -313,13 +399,21 @@ def test_single_transition_sign_flip(r2, qq, E, u, pair):
 # 5. neutrino versus antineutrino
 # ============================================================================================
 @settings(max_examples=150, deadline=None)
-@given(p=params_st(), E=energy_st, T=recoil_st, iso=st.sampled_from(ISOTOPES), flavour=st.sampled_from(FLAVOURS),
-       ff=st.sampled_from(FORM_FACTORS), mdep=st.booleans())
+@given(
+    p=params_st(),
+    E=energy_st,
+    T=recoil_st,
+    iso=st.sampled_from(ISOTOPES),
+    flavour=st.sampled_from(FLAVOURS),
+    ff=st.sampled_from(FORM_FACTORS),
+    mdep=st.booleans(),
+)
 def test_cevns_same_for_nu_and_nubar(p, E, T, iso, flavour, ff, mdep):
     opts = cevns.Options(form_factor=ff, momentum_dependent=mdep)
     TT = _recoils(T, float(cevns.t_max(E, iso.mass)))
-    np.testing.assert_array_equal(cevns.dsigma_dT(E, TT, iso, flavour, p, True, opts),
-                                  cevns.dsigma_dT(E, TT, iso, flavour, p, False, opts))
+    np.testing.assert_array_equal(
+        cevns.dsigma_dT(E, TT, iso, flavour, p, True, opts), cevns.dsigma_dT(E, TT, iso, flavour, p, False, opts)
+    )
 
 
 def _es_textbook(E, T, element, flavour, p, ga_sign, mdep):
@@ -342,8 +436,14 @@ def _es_textbook(E, T, element, flavour, p, ga_sign, mdep):
 
 
 @settings(max_examples=200, deadline=None)
-@given(p=params_st(q_max=1e-9), E=st.floats(0.01, 60.0, **_f), u=st.floats(1e-9, 1.0, **_f),
-       element=st.sampled_from(electron.ELEMENTS), flavour=st.sampled_from(FLAVOURS), mdep=st.booleans())
+@given(
+    p=params_st(q_max=1e-9),
+    E=st.floats(0.01, 60.0, **_f),
+    u=st.floats(1e-9, 1.0, **_f),
+    element=st.sampled_from(electron.ELEMENTS),
+    flavour=st.sampled_from(FLAVOURS),
+    mdep=st.booleans(),
+)
 def test_es_nubar_is_ga_flip(p, E, u, element, flavour, mdep):
     T = np.array([u * float(electron.t_max(E))])
     assume(T[0] > 1e-12)
@@ -361,15 +461,21 @@ def test_es_nubar_is_ga_flip(p, E, u, element, flavour, mdep):
 # ============================================================================================
 # 6. magnetic-moment signal grows strictly with |mu|
 # ============================================================================================
-@pytest.mark.parametrize("name,mu", [("dresden2", "mu_e"), ("csi", "mu_e"), ("csi", "mu_mu"), ("ar", "mu_mu"),
-                                     ("ar_es", "mu_e")])
+@pytest.mark.parametrize(
+    "name,mu", [("dresden2", "mu_e"), ("csi", "mu_e"), ("csi", "mu_mu"), ("ar", "mu_mu"), ("ar_es", "mu_e")]
+)
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.data(), a=st.floats(0.0, 100.0, **_f), b=st.floats(0.0, 100.0, **_f),
-       sa=st.sampled_from([1.0, -1.0]), sb=st.sampled_from([1.0, -1.0]),
-       p=params_st(mu_max=0.0, r2_max=50.0, q_max=1e-10))
+@given(
+    data=st.data(),
+    a=st.floats(0.0, 100.0, **_f),
+    b=st.floats(0.0, 100.0, **_f),
+    sa=st.sampled_from([1.0, -1.0]),
+    sb=st.sampled_from([1.0, -1.0]),
+    p=params_st(mu_max=0.0, r2_max=50.0, q_max=1e-10),
+)
 def test_mu_signal_grows_with_modulus(datasets, name, mu, data, a, b, sa, sb, p):
     lo, hi = sorted((a, b))
-    assume(hi * hi - lo * lo > 1e-2)            # resolvable against the total's rounding
+    assume(hi * hi - lo * lo > 1e-2)  # resolvable against the total's rounding
     ds = datasets[name]
     # morphing nuisances at their centre: beyond it a morphed template can be negative in a bin
     # (see test_expected_counts_nonnegative_with_morphing) and then falls with mu^2 there
@@ -380,21 +486,21 @@ def test_mu_signal_grows_with_modulus(datasets, name, mu, data, a, b, sa, sb, p)
     sig_big = sum(big[k] for k in ds.signal_components if k in big)
     assert sig_big.sum() > sig_small.sum()
     assert sum(big.values()).sum() > sum(small.values()).sum()
-    assert np.all(sig_big >= sig_small * (1 - 1e-12))          # and in every bin
+    assert np.all(sig_big >= sig_small * (1 - 1e-12))  # and in every bin
     for k in big:
         if k not in ds.signal_components:
-            np.testing.assert_array_equal(big[k], small[k])       # backgrounds untouched
+            np.testing.assert_array_equal(big[k], small[k])  # backgrounds untouched
 
 
 # ============================================================================================
 # 7. unit independence: keV, mu in e/(2 m_e), <r^2> in fm^2, recomputed here
 # ============================================================================================
 KEV_PER_MEV = 1e3
-GF_KEV = GF_GEV * 1e-12                     # G_F [keV^-2]
+GF_KEV = GF_GEV * 1e-12  # G_F [keV^-2]
 ME_KEV = 510.99895
 HBARC_KEV_FM = 197.3269804e3
-HC2_KEV = (HBARC_KEV_FM * 1e-13) ** 2       # [keV^2 cm^2]
-E_CHARGE = math.sqrt(4 * math.pi * ALPHA)   # Heaviside-Lorentz natural units
+HC2_KEV = (HBARC_KEV_FM * 1e-13) ** 2  # [keV^2 cm^2]
+E_CHARGE = math.sqrt(4 * math.pi * ALPHA)  # Heaviside-Lorentz natural units
 U_KEV = 931494.10242
 #: Ge-72: Z, A, atomic mass [u] (AME2020)
 GE72 = (32, 72, 71.922075826)
@@ -402,7 +508,7 @@ GE72 = (32, 72, 71.922075826)
 
 def _iso_ge72():
     iso = next(i for i in ISOTOPES if i.name == "Ge72")
-    Z, A, m_u = GE72
+    Z, _A, m_u = GE72
     m_keV = m_u * U_KEV - Z * ME_KEV
     assert iso.mass * KEV_PER_MEV == pytest.approx(m_keV, rel=1e-12)
     return iso, m_keV
@@ -411,15 +517,15 @@ def _iso_ge72():
 def _cevns_kev(E, T, Z, N, M, rp, rn, r2_fm2, r2t_fm2, mu_nat, q_e, gp, gn):
     """dsigma/dT [cm^2/keV] with E, T, M in keV; <r^2> in fm^2; mu in keV^-1 (mu = x e/(2 m_e));
     millicharge in units of e. Cross section formula written in keV units."""
-    qfm = np.sqrt(2 * M * T) / HBARC_KEV_FM                     # |q| [fm^-1]
+    qfm = np.sqrt(2 * M * T) / HBARC_KEV_FM  # |q| [fm^-1]
     fz, fn = _helm_test(qfm, rp), _helm_test(qfm, rn)
-    r2_kev = r2_fm2 / HBARC_KEV_FM**2                            # [keV^-2]
+    r2_kev = r2_fm2 / HBARC_KEV_FM**2  # [keV^-2]
     Qr = math.sqrt(2) * math.pi * ALPHA / (3 * GF_KEV) * r2_kev
     Qc = -math.sqrt(2) * math.pi * ALPHA * q_e / (GF_KEV * M * T)
     Qt = math.sqrt(2) * math.pi * ALPHA / (3 * GF_KEV) * r2t_fm2 / HBARC_KEV_FM**2
     amp = (gp - Qr - Qc) * Z * fz + gn * N * fn
     weak = GF_KEV**2 * M / math.pi * (1 - M * T / (2 * E * E)) * (amp**2 + (Z * fz) ** 2 * Qt**2)
-    mag = ALPHA * mu_nat**2 * (1 / T - 1 / E) * (Z * fz) ** 2   # = pi alpha^2/m_e^2 (mu/mu_B)^2 (...)
+    mag = ALPHA * mu_nat**2 * (1 / T - 1 / E) * (Z * fz) ** 2  # = pi alpha^2/m_e^2 (mu/mu_B)^2 (...)
     return np.where(T <= 2 * E * E / (M + 2 * E), (weak + mag) * HC2_KEV, 0.0)
 
 
@@ -427,28 +533,45 @@ def _package_params(r2_fm2, r2t_fm2, mu_nat_kev, q_e, sin2w=0.23863):
     """Convert the test's inputs to the package's units by hand: 1 fm^2 = 1e-26 cm^2 = 1e6 x 1e-32 cm^2;
     mu [keV^-1] / mu_B [keV^-1] / 1e-10 with mu_B = e/(2 m_e)."""
     mu_b_kev = E_CHARGE / (2 * ME_KEV)
-    return Params(sin2w=sin2w, r2_ee=r2_fm2 * 1e-26 / 1e-32, r2_emu=r2t_fm2 * 1e-26 / 1e-32,
-                  mu_e=mu_nat_kev / mu_b_kev / 1e-10, q_ee=q_e)
+    return Params(
+        sin2w=sin2w,
+        r2_ee=r2_fm2 * 1e-26 / 1e-32,
+        r2_emu=r2t_fm2 * 1e-26 / 1e-32,
+        mu_e=mu_nat_kev / mu_b_kev / 1e-10,
+        q_ee=q_e,
+    )
 
 
 @settings(max_examples=100, deadline=None)
-@given(E_kev=st.floats(500.0, 50e3, **_f), u=st.floats(1e-4, 1.0, **_f), r2_fm2=st.floats(-5e-5, 5e-5, **_f),
-       r2t_fm2=st.floats(-5e-5, 5e-5, **_f), x=st.floats(0.0, 100.0, **_f), q_e=st.floats(-1e-8, 1e-8, **_f))
+@given(
+    E_kev=st.floats(500.0, 50e3, **_f),
+    u=st.floats(1e-4, 1.0, **_f),
+    r2_fm2=st.floats(-5e-5, 5e-5, **_f),
+    r2t_fm2=st.floats(-5e-5, 5e-5, **_f),
+    x=st.floats(0.0, 100.0, **_f),
+    q_e=st.floats(-1e-8, 1e-8, **_f),
+)
 def test_unit_independence_cevns_cross_section(E_kev, u, r2_fm2, r2t_fm2, x, q_e):
     iso, M = _iso_ge72()
     T_kev = u * 2 * E_kev**2 / (M + 2 * E_kev)
-    mu_nat = x * 1e-10 * E_CHARGE / (2 * ME_KEV)                 # x 1e-10 e/(2 m_e) [keV^-1]
-    ours = _cevns_kev(E_kev, T_kev, iso.Z, iso.N, M, iso.r_proton, iso.r_neutron, r2_fm2, r2t_fm2, mu_nat, q_e,
-                      gvp_no_radius(), gvn())
+    mu_nat = x * 1e-10 * E_CHARGE / (2 * ME_KEV)  # x 1e-10 e/(2 m_e) [keV^-1]
+    ours = _cevns_kev(
+        E_kev, T_kev, iso.Z, iso.N, M, iso.r_proton, iso.r_neutron, r2_fm2, r2t_fm2, mu_nat, q_e, gvp_no_radius(), gvn()
+    )
     p = _package_params(r2_fm2, r2t_fm2, mu_nat, q_e)
     assert p.mu_e == pytest.approx(x, rel=1e-12)
-    pkg = cevns.dsigma_dT(E_kev / KEV_PER_MEV, T_kev / KEV_PER_MEV, iso, "e", p) / KEV_PER_MEV   # cm^2/MeV -> cm^2/keV
+    pkg = cevns.dsigma_dT(E_kev / KEV_PER_MEV, T_kev / KEV_PER_MEV, iso, "e", p) / KEV_PER_MEV  # cm^2/MeV -> cm^2/keV
     assert float(pkg) == pytest.approx(float(ours), rel=1e-9)
 
 
 @settings(max_examples=100, deadline=None)
-@given(E_kev=st.floats(100.0, 50e3, **_f), T_kev=st.floats(0.01, 50.0, **_f), r2_fm2=st.floats(-5e-5, 5e-5, **_f),
-       x=st.floats(0.0, 100.0, **_f), anti=st.booleans())
+@given(
+    E_kev=st.floats(100.0, 50e3, **_f),
+    T_kev=st.floats(0.01, 50.0, **_f),
+    r2_fm2=st.floats(-5e-5, 5e-5, **_f),
+    x=st.floats(0.0, 100.0, **_f),
+    anti=st.booleans(),
+)
 def test_unit_independence_es_cross_section(E_kev, T_kev, r2_fm2, x, anti):
     assume(T_kev <= 2 * E_kev**2 / (ME_KEV + 2 * E_kev))
     mu_nat = x * 1e-10 * E_CHARGE / (2 * ME_KEV)
@@ -456,9 +579,17 @@ def test_unit_independence_es_cross_section(E_kev, T_kev, r2_fm2, x, anti):
     ga = -0.5 if anti else 0.5
     y = 1 - T_kev / E_kev
     zeff = float(electron.z_eff("Ge", T_kev / KEV_PER_MEV))
-    ours = zeff * HC2_KEV * (GF_KEV**2 * ME_KEV / (2 * math.pi) * (
-        (gv + ga) ** 2 + (gv - ga) ** 2 * y * y - (gv * gv - ga * ga) * ME_KEV * T_kev / E_kev**2)
-        + ALPHA * mu_nat**2 * (1 / T_kev - 1 / E_kev))
+    ours = (
+        zeff
+        * HC2_KEV
+        * (
+            GF_KEV**2
+            * ME_KEV
+            / (2 * math.pi)
+            * ((gv + ga) ** 2 + (gv - ga) ** 2 * y * y - (gv * gv - ga * ga) * ME_KEV * T_kev / E_kev**2)
+            + ALPHA * mu_nat**2 * (1 / T_kev - 1 / E_kev)
+        )
+    )
     p = _package_params(r2_fm2, 0.0, mu_nat, 0.0)
     pkg = float(electron.dsigma_dT(E_kev / KEV_PER_MEV, T_kev / KEV_PER_MEV, "Ge", "e", p, anti)) / KEV_PER_MEV
     assert pkg == pytest.approx(ours, rel=1e-9)
@@ -469,10 +600,10 @@ def test_unit_independence_event_count(datasets, x, r2_fm2):
     """CEvNS events on 1 kg of Ge-72 in one day with 0.3 <= T <= 3 keV from the Dresden-II reactor flux:
     the package's flux moments (MeV) against a direct double integral over E and T in keV."""
     iso, M = _iso_ge72()
-    spec = datasets["dresden2"].spectrum                         # per MeV per cm^2 per s
-    n_nuclei = 1.0 / (GE72[2] * 1.66053906660e-27)               # nuclei in 1 kg
+    spec = datasets["dresden2"].spectrum  # per MeV per cm^2 per s
+    n_nuclei = 1.0 / (GE72[2] * 1.66053906660e-27)  # nuclei in 1 kg
     seconds = 86400.0
-    t1, t2 = 0.3, 3.0                                            # keV
+    t1, t2 = 0.3, 3.0  # keV
     xg, wg = np.polynomial.legendre.leggauss(8)
     # recoil quadrature: Gauss-Legendre on 40 log-spaced intervals (same in both unit systems)
     te = np.geomspace(t1, t2, 41)
@@ -482,7 +613,7 @@ def test_unit_independence_event_count(datasets, x, r2_fm2):
     mu_nat = x * 1e-10 * E_CHARGE / (2 * ME_KEV)
     # --- in the test, keV: rate(T) = int dE Phi(E) dsigma/dT over each cell of the table
     E_tab = spec.energies * KEV_PER_MEV
-    phi_tab = spec.density / KEV_PER_MEV                          # per keV
+    phi_tab = spec.density / KEV_PER_MEV  # per keV
     xe, we = np.polynomial.legendre.leggauss(4)
     rate = np.zeros_like(T_kev)
     for j, t in enumerate(T_kev):
@@ -493,9 +624,10 @@ def test_unit_independence_event_count(datasets, x, r2_fm2):
         E = 0.5 * (hi - lo)[:, None] * xe + 0.5 * (hi + lo)[:, None]
         w = 0.5 * (hi - lo)[:, None] * we
         phi = np.interp(E, E_tab, phi_tab)
-        ds = _cevns_kev(E, t, iso.Z, iso.N, M, iso.r_proton, iso.r_neutron, r2_fm2, 0.0, mu_nat, 0.0,
-                        gvp_no_radius(), gvn())
-        rate[j] = np.sum(w * phi * ds)                           # per keV per s per nucleus
+        ds = _cevns_kev(
+            E, t, iso.Z, iso.N, M, iso.r_proton, iso.r_neutron, r2_fm2, 0.0, mu_nat, 0.0, gvp_no_radius(), gvn()
+        )
+        rate[j] = np.sum(w * phi * ds)  # per keV per s per nucleus
     ours = n_nuclei * seconds * np.sum(wT_kev * rate)
     # --- the package, MeV: flux moments and the 14 basis functions
     from cevnsfit.physics.parameters import monomials

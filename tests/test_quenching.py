@@ -28,8 +28,32 @@ ALL = _all_models()
 IDS = [repr(m) + (f"-{m.tail}" if isinstance(m, GeTable) else "") for m in ALL]
 
 # recoil energies [keVnr]: low, on/off table nodes, across the Ge table end and the CsI join
-T_POINTS = np.array([1e-4, 3e-3, 0.0537, 0.2, 0.4913, 1.0, 1.137, 1.25, 1.3891, 2.0, 3.333, 4.4987,
-                     4.5, 4.7, 7.0, 10.0, 25.0, 44.9, 59.3, 60.0, 75.0, 300.0])
+T_POINTS = np.array(
+    [
+        1e-4,
+        3e-3,
+        0.0537,
+        0.2,
+        0.4913,
+        1.0,
+        1.137,
+        1.25,
+        1.3891,
+        2.0,
+        3.333,
+        4.4987,
+        4.5,
+        4.7,
+        7.0,
+        10.0,
+        25.0,
+        44.9,
+        59.3,
+        60.0,
+        75.0,
+        300.0,
+    ]
+)
 
 
 @pytest.mark.parametrize("m", ALL, ids=IDS)
@@ -56,8 +80,28 @@ def test_monotone_and_zero(m):
 def test_jacobian_vs_finite_difference(m):
     # avoid the points where the piecewise definitions join (Ge table end 4.5, CsI t_linear 60)
     # and the table nodes (PCHIP is C^1 but its 2nd derivative jumps there): off-grid points
-    t = np.array([0.0537, 0.2013, 0.4913, 1.0047, 1.137, 1.2541, 1.3891, 2.0031, 3.333, 4.4037, 4.7,
-                  7.0, 10.0, 25.0, 44.9, 59.3, 75.0, 300.0])
+    t = np.array(
+        [
+            0.0537,
+            0.2013,
+            0.4913,
+            1.0047,
+            1.137,
+            1.2541,
+            1.3891,
+            2.0031,
+            3.333,
+            4.4037,
+            4.7,
+            7.0,
+            10.0,
+            25.0,
+            44.9,
+            59.3,
+            75.0,
+            300.0,
+        ]
+    )
     h = 1e-7 * t
     fd = (m.eee(t + h) - m.eee(t - h)) / (2 * h)
     np.testing.assert_allclose(m.jacobian(t), fd, rtol=1e-6, atol=0)

@@ -71,8 +71,8 @@ def test_join_exactly_at_2_mev():
     e, parts = r.components("hmve")
     total = parts["high"] + parts["low"]
     f = np.array(r.DEFAULT_FISSION_FRACTIONS)
-    ve = sum(fi * r.isotope_spectrum(i, "vogel_engel", 1.99) for fi, i in zip(f, r.ISOTOPES))
-    hm = sum(fi * r.isotope_spectrum(i, "huber_mueller", 2.0) for fi, i in zip(f, r.ISOTOPES))
+    ve = sum(fi * r.isotope_spectrum(i, "vogel_engel", 1.99) for fi, i in zip(f, r.ISOTOPES, strict=True))
+    hm = sum(fi * r.isotope_spectrum(i, "huber_mueller", 2.0) for fi, i in zip(f, r.ISOTOPES, strict=True))
     assert np.interp(1.99, e, total) == pytest.approx(ve, rel=1e-6)
     assert np.interp(2.0, e, total) == pytest.approx(hm, rel=1e-12)
     assert hm / np.interp(2.0 - 1e-9, e, total) > 1.05  # the step is kept, not smoothed
@@ -96,8 +96,7 @@ def test_neutron_capture_part():
     assert np.trapezoid(parts["capture"], e) == pytest.approx(0.6 * 2.0, rel=1e-3)
     assert np.all(_ratio(with_cap, no_cap, (e > 0.25) & (e < 0.42)) > 1.2 * q_above.mean())
     # HMVE has no capture term: captures_per_fission has no effect
-    assert np.allclose(r.reactor_spectrum("hmve", captures_per_fission=0.0).density,
-                       r.reactor_spectrum("hmve").density)
+    assert np.allclose(r.reactor_spectrum("hmve", captures_per_fission=0.0).density, r.reactor_spectrum("hmve").density)
 
 
 def test_capture_normalisation_against_kopeikin_total_spectrum():
@@ -106,13 +105,13 @@ def test_capture_normalisation_against_kopeikin_total_spectrum():
     kt = _table("reactor_spectra/kopeikin/kopeikin_total_reactor_spectrum.txt")
     e = np.linspace(0.1, 1.3, 24001)
     f = np.array(r.DEFAULT_FISSION_FRACTIONS)
-    mix = sum(fi * r.isotope_spectrum(i, "kopeikin", e) for fi, i in zip(f, r.ISOTOPES))
+    mix = sum(fi * r.isotope_spectrum(i, "kopeikin", e) for fi, i in zip(f, r.ISOTOPES, strict=True))
     excess = np.trapezoid(np.interp(e, kt[:, 0], kt[:, 1]) - mix, e)
     predicted = 0.6 * np.trapezoid(r.capture_spectrum(e), e)
     assert excess / predicted == pytest.approx(1.0, abs=0.2)  # ~0.96; 1 nu-bar/capture would give ~1.9
     # and the two agree above 2 MeV, so the fission parts are comparable
     e2 = np.linspace(2.0, 8.0, 601)
-    mix2 = sum(fi * r.isotope_spectrum(i, "kopeikin", e2) for fi, i in zip(f, r.ISOTOPES))
+    mix2 = sum(fi * r.isotope_spectrum(i, "kopeikin", e2) for fi, i in zip(f, r.ISOTOPES, strict=True))
     assert np.trapezoid(np.interp(e2, kt[:, 0], kt[:, 1]), e2) / np.trapezoid(mix2, e2) == pytest.approx(1, abs=0.03)
 
 
@@ -125,7 +124,8 @@ def test_exp_poly_extension_matches_tables_at_7_to_8_mev(iso):
     # whole 2-8 MeV range: ν̄/fission agree to 1.5 %
     e = np.linspace(2.0, 8.0, 6001)
     assert np.trapezoid(r.hm_fit(iso, e), e) / np.trapezoid(
-        r.isotope_spectrum(iso, "huber_mueller", e), e) == pytest.approx(1.0, abs=0.015)
+        r.isotope_spectrum(iso, "huber_mueller", e), e
+    ) == pytest.approx(1.0, abs=0.015)
     # the extension is the fit above 8 MeV and zero above 10 MeV
     ext = np.array([8.001, 9.0, 10.0])
     assert np.allclose(r.isotope_spectrum(iso, "huber_mueller", ext), r.hm_fit(iso, ext))
@@ -178,8 +178,8 @@ def test_ibd_yield_of_huber_mueller(iso, yield_):
 
 
 def test_fission_fractions_matter_and_inputs():
-    e, p = r.components("hmk")
-    d = dict(zip(r.ISOTOPES, r.DEFAULT_FISSION_FRACTIONS))
+    _e, _p = r.components("hmk")
+    d = dict(zip(r.ISOTOPES, r.DEFAULT_FISSION_FRACTIONS, strict=True))
     assert np.allclose(r.reactor_spectrum("hmk", d).density, r.reactor_spectrum("hmk").density)
     # pure 239Pu is softer than pure 235U above 2 MeV
     u = r.reactor_spectrum("hmk", {"U235": 1.0})
@@ -190,18 +190,21 @@ def test_fission_fractions_matter_and_inputs():
     assert near.total() == pytest.approx(PHI)
 
 
-@pytest.mark.parametrize("kwargs", [
-    dict(fission_fractions=(0.6, 0.3, 0.2, -0.1)),
-    dict(fission_fractions=(np.nan, 0.3, 0.2, 0.5)),
-    dict(fission_fractions=(0.5, 0.3, 0.1, 0.0)),   # sums to 0.9
-    dict(fission_fractions=(0.5, 0.5)),
-    dict(fission_fractions={"Th232": 1.0}),
-    dict(total_flux=-1.0),
-    dict(total_flux=np.nan),
-    dict(captures_per_fission=-0.1),
-    dict(emax=11.0),
-    dict(emax=1.5),
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(fission_fractions=(0.6, 0.3, 0.2, -0.1)),
+        dict(fission_fractions=(np.nan, 0.3, 0.2, 0.5)),
+        dict(fission_fractions=(0.5, 0.3, 0.1, 0.0)),  # sums to 0.9
+        dict(fission_fractions=(0.5, 0.5)),
+        dict(fission_fractions={"Th232": 1.0}),
+        dict(total_flux=-1.0),
+        dict(total_flux=np.nan),
+        dict(captures_per_fission=-0.1),
+        dict(emax=11.0),
+        dict(emax=1.5),
+    ],
+)
 def test_invalid_inputs_raise(kwargs):
     with pytest.raises(ValueError):
         r.reactor_spectrum("hmk", **kwargs)
@@ -245,9 +248,13 @@ def _per_fission_from_tables(model):
     """nu-bar per fission of a model from its raw tables: the high part from the Huber / Mueller
     (or Estienne-Fallot) tables on 2-8 (10) MeV plus the published fits on 8-10 MeV, the low part
     from the Vogel-Engel formula or Kopeikin's tables on 0.01-2 MeV, 0.6 x 2 capture nu-bar."""
-    f = dict(zip(r.ISOTOPES, r.DEFAULT_FISSION_FRACTIONS))
-    ve = {"U235": (0.870, -0.160, -0.0910), "U238": (0.976, -0.162, -0.0790),
-          "Pu239": (0.896, -0.239, -0.0981), "Pu241": (0.793, -0.080, -0.1085)}    # Vogel & Engel 1989
+    f = dict(zip(r.ISOTOPES, r.DEFAULT_FISSION_FRACTIONS, strict=True))
+    ve = {
+        "U235": (0.870, -0.160, -0.0910),
+        "U238": (0.976, -0.162, -0.0790),
+        "Pu239": (0.896, -0.239, -0.0981),
+        "Pu241": (0.793, -0.080, -0.1085),
+    }  # Vogel & Engel 1989
     high = low = 0.0
     for iso, fi in f.items():
         if model == "efk":
@@ -281,7 +288,7 @@ def test_power_normalisation_from_tables_and_energy_per_fission(model):
     assert n["low"] == pytest.approx(low, rel=2e-3)
     assert n["capture"] == pytest.approx(capture, rel=2e-3)
     # fission rate at the detector: 2.96 GW / <E_fission> / (4 pi (10.39 m)^2)
-    f = dict(zip(r.ISOTOPES, r.DEFAULT_FISSION_FRACTIONS))
+    f = dict(zip(r.ISOTOPES, r.DEFAULT_FISSION_FRACTIONS, strict=True))
     e_fission = sum(fi * MA2013[i] for i, fi in f.items())
     assert e_fission == pytest.approx(205.78, abs=0.01)
     rate = 2.96e9 / (e_fission * 1.602176634e-13) / (4 * np.pi * 1039.0**2)
@@ -316,7 +323,7 @@ def test_fission_normalisation(model):
     e, parts = r.components(model)
     k = s.density / (parts["high"] + parts["low"] + parts["capture"])
     k = k[np.isfinite(k)]
-    assert np.allclose(k, k[0], rtol=1e-12)                 # one factor for every part
+    assert np.allclose(k, k[0], rtol=1e-12)  # one factor for every part
     assert k[0] * np.trapezoid(parts["high"] + parts["low"], e) == pytest.approx(PHI, rel=1e-12)
     if model == "hmve":
         np.testing.assert_allclose(s.density, r.reactor_spectrum(model).density, rtol=1e-12)

@@ -37,9 +37,21 @@ def test_reactor_table_normalisations(rows):
 
 def test_reactor_table_with_limits(rows, tmp_path, monkeypatch):
     monkeypatch.setattr(reactor_table, "flux_rows", lambda qf="fef": [dict(r) for r in rows])
-    fake = [{"name": "reactor_norm_hmk_power", "limits": [
-        {"param": "mu_e", "cl": 0.9, "intervals": [[0.0, 3.3]], "best_fit": 0.0, "expected_intervals": [[0, 3.2]]},
-        {"param": "sin2w", "cl": 0.6827, "intervals": [[0.2, 0.32]], "best_fit": 0.27}]}]
+    fake = [
+        {
+            "name": "reactor_norm_hmk_power",
+            "limits": [
+                {
+                    "param": "mu_e",
+                    "cl": 0.9,
+                    "intervals": [[0.0, 3.3]],
+                    "best_fit": 0.0,
+                    "expected_intervals": [[0, 3.2]],
+                },
+                {"param": "sin2w", "cl": 0.6827, "intervals": [[0.2, 0.32]], "best_fit": 0.27},
+            ],
+        }
+    ]
     written = reactor_table.write(fake, tmp_path)
     assert len(written) == 2
     md = (tmp_path / "reactor_normalisation.md").read_text()

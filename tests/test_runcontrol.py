@@ -15,7 +15,7 @@ import pytest
 
 psutil = pytest.importorskip("psutil")
 
-ONLY = "dresden2_fef"        # 5 shipped analyses (2 magnetic-moment, 3 sin2w), quick scans
+ONLY = "dresden2_fef"  # 5 shipped analyses (2 magnetic-moment, 3 sin2w), quick scans
 CMD = [sys.executable, "-m", "cevnsfit.cli", "reproduce", "--only", ONLY, "--quick", "--workers", "2"]
 
 
@@ -34,39 +34,41 @@ def _run(out: Path, *extra, timeout=600):
 
 def test_sigint_stops_reproduce_and_rerun_resumes(tmp_path, data_available):
     out = tmp_path / "run"
-    p = subprocess.Popen([*CMD, "--out", str(out)], start_new_session=True, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        [*CMD, "--out", str(out)], start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     t0 = time.time()
     while time.time() - t0 < 300 and not (out.is_dir() and _results(out)):
         assert p.poll() is None, p.communicate()
         time.sleep(0.05)
     kids = psutil.Process(p.pid).children(recursive=True)
-    assert len(kids) >= 2                                # the two workers are running
+    assert len(kids) >= 2  # the two workers are running
     t1 = time.time()
-    os.killpg(p.pid, signal.SIGINT)                      # what a terminal sends on Ctrl-C
+    os.killpg(p.pid, signal.SIGINT)  # what a terminal sends on Ctrl-C
     _, err = p.communicate(timeout=30)
     assert time.time() - t1 < 10, "reproduce did not stop within 10 s"
     assert p.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err, err[-2000:]
-    gone, alive = psutil.wait_procs(kids, timeout=2)
+    _gone, alive = psutil.wait_procs(kids, timeout=2)
     alive = [k for k in alive if k.status() != psutil.STATUS_ZOMBIE]
     assert not alive, f"orphaned worker(s): {alive}"
     kept = _results(out)
     assert 1 <= len(kept) < 5
-    assert not (out / "results.md").exists()            # no summary from a partial run
+    assert not (out / "results.md").exists()  # no summary from a partial run
 
-    r = _run(out)                                        # resume
+    r = _run(out)  # resume
     assert r.returncode == 0, r.stderr[-3000:]
     assert f"reused {len(kept)} finished analysis result(s)" in r.stderr
     after = _results(out)
     assert len(after) == 5
-    for name, d in kept.items():                          # not recomputed: same timestamp, same file
+    for name, d in kept.items():  # not recomputed: same timestamp, same file
         assert after[name]["finished"] == d["finished"] and after[name]["mtime"] == d["mtime"], name
 
-    ref = tmp_path / "ref"                                # an uninterrupted run gives the same table
+    ref = tmp_path / "ref"  # an uninterrupted run gives the same table
     r = _run(ref)
     assert r.returncode == 0, r.stderr[-3000:]
-    def table(d):   # the rows (the footer says when each was made)
+
+    def table(d):  # the rows (the footer says when each was made)
         return [ln for ln in (d / "results.md").read_text().splitlines() if ln.startswith("|")]
 
     assert table(out) == table(ref) and len(table(out)) > 2 + 5
@@ -74,8 +76,24 @@ def test_sigint_stops_reproduce_and_rerun_resumes(tmp_path, data_available):
 
     # --only runs one analysis and leaves the others' results alone; the summary covers all five
     r = subprocess.run(
-        [sys.executable, "-m", "cevnsfit.cli", "reproduce", "--only", "sin2w_dresden2_fef_hmve", "--quick",
-         "--workers", "1", "--force", "--out", str(out)], capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "cevnsfit.cli",
+            "reproduce",
+            "--only",
+            "sin2w_dresden2_fef_hmve",
+            "--quick",
+            "--workers",
+            "1",
+            "--force",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr[-3000:]
     again = _results(out)
     for name, d in after.items():
@@ -87,9 +105,24 @@ def test_sigint_stops_reproduce_and_rerun_resumes(tmp_path, data_available):
 
 
 def test_sigterm_stops_a_limit(tmp_path, data_available):
-    p = subprocess.Popen([sys.executable, "-m", "cevnsfit.cli", "limit", "--data", "csi,ar,dresden2", "--param",
-                          "r2_ee", "--transitions", "--points", "4001"], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cevnsfit.cli",
+            "limit",
+            "--data",
+            "csi,ar,dresden2",
+            "--param",
+            "r2_ee",
+            "--transitions",
+            "--points",
+            "4001",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     time.sleep(4)
     t1 = time.time()
     p.send_signal(signal.SIGTERM)
@@ -100,8 +133,25 @@ def test_sigterm_stops_a_limit(tmp_path, data_available):
 
 def test_sigint_stops_a_process_scan_and_it_resumes(tmp_path, data_available):
     out = tmp_path / "scan"
-    args = [sys.executable, "-m", "cevnsfit.cli", "scan", "--data", "csi", "--param", "mu_mu=0:40:40", "--param",
-            "mu_e=0:40:20", "--workers", "2", "--chunk-size", "8", "--out", str(out), "--json"]
+    args = [
+        sys.executable,
+        "-m",
+        "cevnsfit.cli",
+        "scan",
+        "--data",
+        "csi",
+        "--param",
+        "mu_mu=0:40:40",
+        "--param",
+        "mu_e=0:40:20",
+        "--workers",
+        "2",
+        "--chunk-size",
+        "8",
+        "--out",
+        str(out),
+        "--json",
+    ]
     p = subprocess.Popen(args, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     t0 = time.time()
     while time.time() - t0 < 300 and len(list(out.glob("chunk_*.npz"))) < 2:
@@ -119,7 +169,7 @@ def test_sigint_stops_a_process_scan_and_it_resumes(tmp_path, data_available):
     assert 2 <= kept < 100
     r = subprocess.run(args, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
-    stats = json.loads((out / "result.json").read_text())["stats"]     # no finished chunk recomputed
+    stats = json.loads((out / "result.json").read_text())["stats"]  # no finished chunk recomputed
     assert stats["chunks_reused"] == kept and stats["chunks_computed"] == 100 - kept
     stats = json.loads(r.stdout)["stats"]
     assert stats["chunks_reused"] >= kept and stats["chunks_reused"] + stats["chunks_computed"] == 100
@@ -139,14 +189,22 @@ except KeyboardInterrupt:
 
 
 def _pool(secs):
-    p = subprocess.Popen([sys.executable, "-c", _POOL_SCRIPT, str(secs)], start_new_session=True,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        [sys.executable, "-c", _POOL_SCRIPT, str(secs)],
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     t0 = time.time()
     workers = []
-    while time.time() - t0 < 60 and len(workers) < 2:     # the two pool workers (forked by the fork server)
+    while time.time() - t0 < 60 and len(workers) < 2:  # the two pool workers (forked by the fork server)
         assert p.poll() is None, p.communicate()
-        workers = [k for k in psutil.Process(p.pid).children(recursive=True)
-                   if k.ppid() != p.pid and "resource_tracker" not in " ".join(k.cmdline())]
+        workers = [
+            k
+            for k in psutil.Process(p.pid).children(recursive=True)
+            if k.ppid() != p.pid and "resource_tracker" not in " ".join(k.cmdline())
+        ]
         time.sleep(0.02)
     return p, workers
 
@@ -156,7 +214,7 @@ def test_pool_workers_ignore_sigint_and_the_caller_stops_them():
     reaching its workers does not kill their tasks (they finish and return), and a SIGINT to the
     whole process group (Ctrl-C) stops the caller at once, its workers terminated, not awaited."""
     p, workers = _pool(1.5)
-    time.sleep(0.3)                              # the workers are past their initialiser
+    time.sleep(0.3)  # the workers are past their initialiser
     for w in workers:
         os.kill(w.pid, signal.SIGINT)
     out, err = p.communicate(timeout=30)

@@ -119,21 +119,22 @@ def test_pdfs_match_brute_force_convolution(sigma):
 @pytest.mark.parametrize("t", [-0.1, 0.3, 0.44, 0.6, 1.0, 3.0, 8.0])
 def test_pdfs_match_quad_convolution(t):
     g = lambda x: math.exp(-0.5 * ((x - T0) / SIG) ** 2) / (SIG * math.sqrt(2 * math.pi))  # noqa: E731
-    pr, _ = quad(lambda s: g(t - s) * math.exp(-s / TAU_PI_US) / TAU_PI_US, 0, 50 * TAU_PI_US,
-                 epsabs=0, epsrel=1e-12, limit=200)
+    pr, _ = quad(
+        lambda s: g(t - s) * math.exp(-s / TAU_PI_US) / TAU_PI_US, 0, 50 * TAU_PI_US, epsabs=0, epsrel=1e-12, limit=200
+    )
     assert prompt_time_pdf(t, T0, SIG) == pytest.approx(pr, rel=1e-8, abs=1e-14)
     h = lambda s: (math.exp(-s / TAU_MU_US) - math.exp(-s / TAU_PI_US)) / (TAU_MU_US - TAU_PI_US)  # noqa: E731
     # the two-exponential kernel itself (difference of EMGs identity)
-    de, _ = quad(lambda s: g(t - s) * h(s), 0, 60.0, points=[max(t - T0, 0) + 1e-9], epsabs=0,
-                 epsrel=1e-11, limit=500)
+    de, _ = quad(lambda s: g(t - s) * h(s), 0, 60.0, points=[max(t - T0, 0) + 1e-9], epsabs=0, epsrel=1e-11, limit=500)
     assert delayed_time_pdf(t, T0, SIG) == pytest.approx(de, rel=1e-7, abs=1e-14)
 
 
 @pytest.mark.parametrize("pdf", [prompt_time_pdf, delayed_time_pdf])
 @pytest.mark.parametrize("sigma", [SIG, 0.01, 1.0])
 def test_pdfs_normalised(pdf, sigma):
-    val, _ = quad(lambda x: pdf(x, T0, sigma), -20, 80, points=[T0, T0 + 0.1, T0 + 3], limit=1000,
-                  epsabs=1e-13, epsrel=1e-12)
+    val, _ = quad(
+        lambda x: pdf(x, T0, sigma), -20, 80, points=[T0, T0 + 0.1, T0 + 3], limit=1000, epsabs=1e-13, epsrel=1e-12
+    )
     assert val == pytest.approx(1.0, abs=1e-8)
 
 
@@ -147,8 +148,15 @@ def test_mean_times():
 @pytest.mark.parametrize("kind", ["prompt", "delayed"])
 def test_cdf_is_integral_of_pdf(kind):
     for t in (-0.2, 0.3, 0.44, 0.52, 1.0, 2.5, 6.0, 12.0):
-        val, _ = quad(lambda x: time_pdf(x, kind, T0, SIG), -10.0, t, points=[min(T0, t - 1e-9)],
-                      limit=500, epsabs=1e-14, epsrel=1e-12)
+        val, _ = quad(
+            lambda x: time_pdf(x, kind, T0, SIG),
+            -10.0,
+            t,
+            points=[min(T0, t - 1e-9)],
+            limit=500,
+            epsabs=1e-14,
+            epsrel=1e-12,
+        )
         assert time_cdf(t, kind, T0, SIG) == pytest.approx(val, abs=1e-10)
     assert time_cdf(-1e3, kind, T0, SIG) == 0.0
     assert time_cdf(1e4, kind, T0, SIG) == 1.0
@@ -167,8 +175,7 @@ def test_narrow_gaussian_limit():
     # sigma -> 0: prompt -> f_pi(t - t0); delayed -> (e^-u/tau_mu - e^-u/tau_pi)/(tau_mu - tau_pi)
     u = np.array([0.05, 0.2, 1.0, 4.0])
     sig = 1e-4
-    np.testing.assert_allclose(prompt_time_pdf(T0 + u, T0, sig), np.exp(-u / TAU_PI_US) / TAU_PI_US,
-                               rtol=1e-3)
+    np.testing.assert_allclose(prompt_time_pdf(T0 + u, T0, sig), np.exp(-u / TAU_PI_US) / TAU_PI_US, rtol=1e-3)
     h = (np.exp(-u / TAU_MU_US) - np.exp(-u / TAU_PI_US)) / (TAU_MU_US - TAU_PI_US)
     np.testing.assert_allclose(delayed_time_pdf(T0 + u, T0, sig), h, rtol=1e-4)
 
@@ -182,8 +189,9 @@ def test_time_bin_probabilities():
         assert p.sum() == pytest.approx(time_cdf(6.0, kind, T0, SIG) - time_cdf(0.0, kind, T0, SIG), rel=1e-13)
         np.testing.assert_array_equal(p, time_bin_probabilities(edges, species, T0, SIG))
         for i in (0, 3, 8, 10):
-            ref, _ = quad(lambda x: time_pdf(x, kind, T0, SIG), edges[i], edges[i + 1], epsabs=1e-14,
-                          epsrel=1e-11, limit=200)
+            ref, _ = quad(
+                lambda x: time_pdf(x, kind, T0, SIG), edges[i], edges[i + 1], epsabs=1e-14, epsrel=1e-11, limit=200
+            )
             assert p[i] == pytest.approx(ref, abs=1e-11)
     # prompt neutrinos are (almost) all inside 0-1 us (only the t < 0 tail, < Phi(-0.44/0.15) =
     # 0.0017, is lost); delayed ~ 1 - exp(-6/2.2) inside 0-6 us
@@ -191,8 +199,12 @@ def test_time_bin_probabilities():
     assert time_bin_probabilities(edges, "delayed", T0, SIG).sum() == pytest.approx(0.92, abs=0.02)
     # a timing offset dt is a shift of t0 == shifting all edges by -dt
     dt = 0.137
-    np.testing.assert_allclose(time_bin_probabilities(edges, "delayed", T0 + dt, SIG),
-                               time_bin_probabilities(edges - dt, "delayed", T0, SIG), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        time_bin_probabilities(edges, "delayed", T0 + dt, SIG),
+        time_bin_probabilities(edges - dt, "delayed", T0, SIG),
+        rtol=1e-12,
+        atol=1e-15,
+    )
 
 
 def test_time_errors():

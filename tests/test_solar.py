@@ -8,8 +8,16 @@ from cevnsfit.sources import solar
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 # B16 Table 6 (Vinyoles et al. 2017), GS98 and AGSS09met [cm^-2 s^-1]
-B16_GS98 = {"pp": 5.98e10, "pep": 1.44e8, "hep": 7.98e3, "7Be": 4.93e9, "8B": 5.46e6, "13N": 2.78e8,
-            "15O": 2.05e8, "17F": 5.29e6}
+B16_GS98 = {
+    "pp": 5.98e10,
+    "pep": 1.44e8,
+    "hep": 7.98e3,
+    "7Be": 4.93e9,
+    "8B": 5.46e6,
+    "13N": 2.78e8,
+    "15O": 2.05e8,
+    "17F": 5.29e6,
+}
 B16_AGSS09 = {"pp": 6.03e10, "7Be": 4.50e9, "8B": 4.50e6}
 
 
@@ -47,15 +55,17 @@ def test_pee_limits(component):
     assert lo == pytest.approx(c13**2 * (1 - 0.5 * 4 * o.sin2_12 * (1 - o.sin2_12)) + o.sin2_13**2, rel=1e-4)
     assert hi == pytest.approx(o.sin2_12 * c13**2 + o.sin2_13**2, rel=1e-4)
     p = solar.survival_probability(np.geomspace(1e-3, 1e3, 200), component, o)
-    assert np.all(np.diff(p) <= 1e-12)     # monotonic fall from vacuum to MSW
+    assert np.all(np.diff(p) <= 1e-12)  # monotonic fall from vacuum to MSW
 
 
 def test_pee_at_the_measured_points():
     """Borexino / SNO-era values: pp ~0.55, 7Be ~0.53, pep ~0.52, 8B(> 5 MeV) ~0.34 (independent
     numbers of the same adiabatic formula, e.g. Maltoni & Smirnov 2016, Fig. 5)."""
     o = solar.Oscillation()
-    pee = {c: float(solar.survival_probability(solar.marker_energy(c, 5.0 if c == "8B" else 0.0), c, o))
-           for c in ("pp", "7Be", "pep", "8B")}
+    pee = {
+        c: float(solar.survival_probability(solar.marker_energy(c, 5.0 if c == "8B" else 0.0), c, o))
+        for c in ("pp", "7Be", "pep", "8B")
+    }
     assert 0.53 < pee["pp"] < 0.56
     assert 0.51 < pee["7Be"] < 0.54
     assert 0.50 < pee["pep"] < 0.53
@@ -110,7 +120,7 @@ def xdb_zeff_steps(element: str) -> list[tuple[float, int]]:
     for label, value in row.items():
         if label in ("atomic number", "element") or not value.strip():
             continue
-        sub = label.split()[1]                               # e.g. "2p3/2", "1s"
+        sub = label.split()[1]  # e.g. "2p3/2", "1s"
         occ = 2 if sub.endswith("s") else int(sub[2:].split("/")[0]) + 1
         shells.append((float(value), occ))
     # the ground-state configuration fills every listed subshell: Z electrons in all
@@ -127,8 +137,8 @@ def test_xenon_zeff_is_built_from_the_xray_data_booklet():
     assert len(steps) == len(electron._ZEFF["Xe"]) == 17 and electron._ZEFF_FLOOR["Xe"] == 0
     for (edge, z), (edge_code, z_code) in zip(steps, electron._ZEFF["Xe"], strict=True):
         assert edge_code == pytest.approx(edge, rel=1e-12) and z_code == z
-        assert electron.z_eff("Xe", edge * 1e-3 * (1 + 1e-9)) == z          # just above the edge
-    assert electron.z_eff("Xe", 0.0121e-3 * (1 - 1e-9)) == 0                 # below the outermost 5p3/2
+        assert electron.z_eff("Xe", edge * 1e-3 * (1 + 1e-9)) == z  # just above the edge
+    assert electron.z_eff("Xe", 0.0121e-3 * (1 - 1e-9)) == 0  # below the outermost 5p3/2
     # in the 1-30 keV window: 44 below the L3 edge, 52 above L1
     assert electron.z_eff("Xe", 4.7e-3) == 44 and electron.z_eff("Xe", 4.8e-3) == 48
     assert electron.z_eff("Xe", 6e-3) == 52

@@ -58,8 +58,10 @@ def test_b16_fluxes_equal_the_staged_table():
     """Every flux and uncertainty, both models, to the last printed digit (17F GS98 = 5.29e6 in both)."""
     rows = staged_rows("fluxes/b16_fluxes.csv")
     assert [r["component"] for r in rows] == list(solar.COMPONENTS)
-    for model, (fcol, ucol) in {"gs98": ("flux_GS98_cm2s", "rel_unc_GS98"),
-                                "agss09": ("flux_AGSS09met_cm2s", "rel_unc_AGSS09met")}.items():
+    for model, (fcol, ucol) in {
+        "gs98": ("flux_GS98_cm2s", "rel_unc_GS98"),
+        "agss09": ("flux_AGSS09met_cm2s", "rel_unc_AGSS09met"),
+    }.items():
         fluxes = solar.ssm_fluxes(model)
         for r in rows:
             assert fluxes[r["component"]] == (float(r[fcol]), float(r[ucol])), (model, r["component"])
@@ -74,13 +76,24 @@ def test_nufit_best_fits_equal_the_staged_table():
     for r in rows:
         o = solar.nufit(r["release"])
         assert (o.sin2_12, o.sin2_13, o.dm2_21) == (
-            float(r["sin2_theta12"]), float(r["sin2_theta13"]), float(r["dm2_21_eV2"])), r["release"]
+            float(r["sin2_theta12"]),
+            float(r["sin2_theta13"]),
+            float(r["dm2_21_eV2"]),
+        ), r["release"]
 
 
-@pytest.mark.parametrize("component, b8, table", [
-    ("pp", "winter", "pp.csv"), ("hep", "winter", "hep.csv"), ("13N", "winter", "13N.csv"),
-    ("15O", "winter", "15O.csv"), ("17F", "winter", "17F.csv"), ("8B", "winter", "8B_Winter2006.csv"),
-    ("8B", "bahcall", "8B_Bahcall1996.csv")])
+@pytest.mark.parametrize(
+    "component, b8, table",
+    [
+        ("pp", "winter", "pp.csv"),
+        ("hep", "winter", "hep.csv"),
+        ("13N", "winter", "13N.csv"),
+        ("15O", "winter", "15O.csv"),
+        ("17F", "winter", "17F.csv"),
+        ("8B", "winter", "8B_Winter2006.csv"),
+        ("8B", "bahcall", "8B_Bahcall1996.csv"),
+    ],
+)
 def test_unit_area_spectra_equal_the_staged_tables(component, b8, table):
     """Same grid, same values to the 8 significant digits the staged tables print."""
     rows = staged_rows(f"spectra/normalised/{table}")
@@ -120,4 +133,4 @@ def test_rrpa_ratio_equals_the_staged_table():
     t, r = xenonnt_er._rrpa_table()
     np.testing.assert_allclose(t, t_st, rtol=5e-6)
     np.testing.assert_allclose(r, r_st, rtol=0, atol=5e-6)
-    assert xenonnt_er.rrpa_ratio(1e3) == pytest.approx(r_st[-1], abs=5e-6)    # constant beyond its range
+    assert xenonnt_er.rrpa_ratio(1e3) == pytest.approx(r_st[-1], abs=5e-6)  # constant beyond its range

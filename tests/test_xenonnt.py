@@ -57,7 +57,7 @@ def test_our_8b_spectrum_against_the_release(data_available):
     offset is 0.8-1.5 %).  With the default Winter-2006 shape it is 4-14 % higher (harder 8B tail);
     the test pins both so that a change is noticed."""
     want = rel.release_spectrum_slices()
-    m = (rel.MONO_E <= 3.0)
+    m = rel.MONO_E <= 3.0
     ds = experiments.load("xenonnt_8b", b8_spectrum="bahcall")
     per = ds.templates["cevns"].per_component(Params())
     ratio = per[:3].sum(0)[m] / want[m]
@@ -190,19 +190,29 @@ def test_new_physics_on_xenon_matches_direct_integration(name, channel, data_ava
     """NSI, Z' and scalar mediators, the xenon neutron radius and EM terms act on xenon as on the
     other targets: the keyed templates at such a point equal the direct integral of the cross
     sections over every per-flavour solar spectrum."""
-    from test_nonpolynomial import _direct
-
     from cevnsfit.inference import nonpolynomial
     from cevnsfit.inference.templates import build_templates
     from cevnsfit.physics.monomials import Points
+    from test_nonpolynomial import _direct
 
     ds = experiments.load(name)
     spectra, target, scale, nodes, weights, response = ds.channel_inputs[channel]
     sub = np.sort(np.random.default_rng(3).choice(nodes.size, 5, replace=False))
     tmpl = build_templates(spectra, target, scale, nodes[sub], weights[sub], response[:, sub], channel, ds.opts)
     banks = nonpolynomial.KeyedBanks({"t": tmpl}, ds.baseline)
-    p = Params(rn_xe=5.2, eps_u_ee=0.05, eps_d_mumu=-0.03, eps_u_etau=0.02, g_zp=2e-6, m_zp=0.8, g_phi=1e-6,
-               m_phi=2.0, mu_nu=0.3, q_ee=2e-13, r2_mumu=3.0)
+    p = Params(
+        rn_xe=5.2,
+        eps_u_ee=0.05,
+        eps_d_mumu=-0.03,
+        eps_u_etau=0.02,
+        g_zp=2e-6,
+        m_zp=0.8,
+        g_phi=1e-6,
+        m_phi=2.0,
+        mu_nu=0.3,
+        q_ee=2e-13,
+        r2_mumu=3.0,
+    )
     got = nonpolynomial.contract(banks, Points.from_params(p), ds.radius_parameters(), ())["t"][0, 0]
     assert ds.radius_parameters() == {"Xe": "rn_xe"}
     for k, s in enumerate(spectra):

@@ -20,8 +20,8 @@ from cevnsfit.physics.mediators import equivalent_nsi
 from cevnsfit.physics.parameters import Params
 
 runner = CliRunner()
-HEAVY = 1e5                     # MeV: |q|^2/m^2 < 1e-6 for 8B recoils on xenon, 2 m_e T/m^2 ~ 1e-12 for ES
-CHI2_90 = 2.706                 # 90 % CL, one degree of freedom (the raster scan at fixed mass)
+HEAVY = 1e5  # MeV: |q|^2/m^2 < 1e-6 for 8B recoils on xenon, 2 m_e T/m^2 ~ 1e-12 for ES
+CHI2_90 = 2.706  # 90 % CL, one degree of freedom (the raster scan at fixed mass)
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +68,7 @@ def test_heavy_mediator_on_8b_is_the_nsi_limit(b8):
         a = b8.expected(Params(g_zp=g, m_zp=HEAVY))
         b = b8.expected(Params.from_dict(_nsi_of(g, HEAVY)))
         np.testing.assert_allclose(a, b, rtol=1e-5)
-        assert not np.allclose(a, b8.expected(Params()), rtol=1e-3)        # the point does move the rate
+        assert not np.allclose(a, b8.expected(Params()), rtol=1e-3)  # the point does move the rate
     _limit_is_the_contact_limit(b8, _nsi_of)
 
 
@@ -89,10 +89,23 @@ def test_exclusion_cli_with_the_solar_data_sets(data_available, tmp_path):
     scattering is 1/(2 m_e T): the ER limit no longer moves with the mass; there the electron
     recoils (1/T_e^2 enhancement) beat argon's CEvNS (no ES) by orders of magnitude and carry the
     combined limit."""
-    r = runner.invoke(app, ["exclusion", "--data", "xenonnt_8b,xenonnt_er,ar", "--coupling", "g_zp",
-                            "--masses", "1e-4,1e-3,2", "--json", "--plot", str(tmp_path / "ex.png")])
+    r = runner.invoke(
+        app,
+        [
+            "exclusion",
+            "--data",
+            "xenonnt_8b,xenonnt_er,ar",
+            "--coupling",
+            "g_zp",
+            "--masses",
+            "1e-4,1e-3,2",
+            "--json",
+            "--plot",
+            str(tmp_path / "ex.png"),
+        ],
+    )
     assert r.exit_code == 0, r.output
-    d = json.loads(r.output[r.output.index("{"):])
+    d = json.loads(r.output[r.output.index("{") :])
     curves = {tuple(c["data"]): np.array(c["upper"]) for c in d["curves"]}
     assert set(curves) == {("xenonnt_8b",), ("xenonnt_er",), ("ar",), ("xenonnt_8b", "xenonnt_er", "ar")}
     assert all(np.all(np.isfinite(u) & (u > 0)) for u in curves.values())
@@ -113,13 +126,18 @@ def test_sterile_parameters_are_refused_with_the_reason(name, data_available):
         ds.expected(Params(dm2_41=1.0, ue4sq=0.1))
     r = runner.invoke(app, ["predict", name, "--set", "umu4sq=0.1"])
     assert r.exit_code != 0 and "not sensitive to umu4sq" in r.output and "averaged" in r.output
-    for args in (["--param", "dm2_41", "--data", name], ["--param", "umu4sq", "--data", f"ar,{name}"],
-                 ["--param", "mu_nu", "--data", name, "--fix", "utau4sq=0.2"]):
+    for args in (
+        ["--param", "dm2_41", "--data", name],
+        ["--param", "umu4sq", "--data", f"ar,{name}"],
+        ["--param", "mu_nu", "--data", name, "--fix", "utau4sq=0.2"],
+    ):
         r = runner.invoke(app, ["limit", *args, "--points", "5"])
         assert r.exit_code != 0 and f"{name} is not sensitive to" in r.output, r.output
     # the laboratory data sets alone still take them
-    assert experiments.load("ar").expected(Params(dm2_41=1.0, umu4sq=0.1)).sum() < \
-        experiments.load("ar").expected(Params()).sum()
+    assert (
+        experiments.load("ar").expected(Params(dm2_41=1.0, umu4sq=0.1)).sum()
+        < experiments.load("ar").expected(Params()).sum()
+    )
 
 
 @pytest.mark.parametrize("name", ["xenonnt_8b", "xenonnt_er"])
@@ -173,7 +191,7 @@ def test_xenon_neutron_radius_moves_the_8b_spectrum_as_the_form_factor_predicts(
     w = np.array([i.abundance for i in isos]) / sum(i.abundance for i in isos)
     M, N = (float(np.sum(w * np.array([getattr(i, a) for i in isos]))) for a in ("mass", "N"))
     fn = N * gvn() / (N * gvn() + 54 * gvp_no_radius())
-    q2 = 2.0 * M * rel.MONO_E * 1e-3 / 197.3269804**2                   # fm^-2
+    q2 = 2.0 * M * rel.MONO_E * 1e-3 / 197.3269804**2  # fm^-2
     want = (1.0 - fn * q2 * (2 * R * dR + dR**2) / 6.0) ** 2 - 1.0
     low = rel.MONO_E <= 1.5
     np.testing.assert_allclose(got[low], want[low], rtol=0.03)
@@ -190,8 +208,11 @@ def test_parameters_electron_recoils_do_not_measure(data_available):
     er = experiments.load("xenonnt_er")
     sm = er.expected(Params())
     np.testing.assert_array_equal(er.expected(Params(eps_u_ee=0.3, eps_d_mumu=-0.2, rn_xe=5.5)), sm)
-    for args in (["--param", "eps_u_ee", "--data", "xenonnt_er"], ["--param", "rn_xe", "--data", "xenonnt_er"],
-                 ["--param", "rn_cs", "--data", "xenonnt_8b"]):
+    for args in (
+        ["--param", "eps_u_ee", "--data", "xenonnt_er"],
+        ["--param", "rn_xe", "--data", "xenonnt_er"],
+        ["--param", "rn_cs", "--data", "xenonnt_8b"],
+    ):
         r = runner.invoke(app, ["limit", *args, "--points", "5"])
         assert r.exit_code != 0 and "is not measured by" in r.output, r.output
     assert "eps_u_ee" in free_parameters(["eps_u_ee"], [experiments.load("xenonnt_8b"), er], False)
@@ -209,7 +230,7 @@ def test_coupling_derivative_at_zero_carries_the_mass(name, h, data_available):
     at = {"m_zp": np.array([1e-3])}
     jac = ds.jacobian_batch({"g_zp": np.array([0.0]), **at}, wrt=["g_zp"], curvature=["g_zp"])
     n0, n1, n2 = (ds.expected_batch({"g_zp": np.array([x]), **at}) for x in (0.0, h, 2 * h))
-    two_b = 2.0 * (16.0 * (n1 - n0) - (n2 - n0)) / (12.0 * h * h)          # the x^4 term cancels
+    two_b = 2.0 * (16.0 * (n1 - n0) - (n2 - n0)) / (12.0 * h * h)  # the x^4 term cancels
     np.testing.assert_allclose(jac.d2["g_zp"], two_b, rtol=1e-6, atol=1e-9 * np.abs(two_b).max())
     np.testing.assert_array_equal(jac.d["g_zp"], 0.0)
 
@@ -220,8 +241,10 @@ def test_shipped_solar_mediator_analyses():
     from cevnsfit.config import load, shipped
 
     files = {p.stem: p for p in shipped()}
-    for name, model, couplings in (("solar_mediators_universal", "universal", {"g_zp", "g_phi"}),
-                                   ("solar_mediators_bl", "b-l", {"g_zp"})):
+    for name, model, couplings in (
+        ("solar_mediators_universal", "universal", {"g_zp", "g_phi"}),
+        ("solar_mediators_bl", "b-l", {"g_zp"}),
+    ):
         a = load(files[name])
         assert a.section == "beyond" and set(a.data) == {"csi", "ar", "dresden2", "xenonnt_8b", "xenonnt_er"}
         assert a.model.zp_model == model and {e.coupling for e in a.exclusions} == couplings

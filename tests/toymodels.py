@@ -68,8 +68,7 @@ class GaussianWithOffset(DataSet):
         self.statistic = "gaussian"
         self.axes = (Axis("x", "", np.array([0.0, 1.0, 2.0])),)
         self.observed = np.asarray(self.x_obs, float)
-        self.nuisances = (Nuisance("mu", 1.0, None, "mean", (0.0, 1e3)),
-                          Nuisance("b", 0.0, 0.5, "offset, constrained"))
+        self.nuisances = (Nuisance("mu", 1.0, None, "mean", (0.0, 1e3)), Nuisance("b", 0.0, 0.5, "offset, constrained"))
 
     def observed_errors(self):
         return np.ones(2)

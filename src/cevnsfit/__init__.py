@@ -29,8 +29,20 @@ def _version() -> str:
 
 __version__ = _version()
 
-_API = ("load", "Analysis", "Data", "Result", "LimitResult", "ContourResult", "FCContourResult", "PosteriorResult",
-        "FitResult", "ScanResult", "Prediction", "from_dict")
+_API = (
+    "load",
+    "Analysis",
+    "Data",
+    "Result",
+    "LimitResult",
+    "ContourResult",
+    "FCContourResult",
+    "PosteriorResult",
+    "FitResult",
+    "ScanResult",
+    "Prediction",
+    "from_dict",
+)
 #: the package's own public name; the API names above are documented in :mod:`cevnsfit.api`
 __all__ = ["__version__"]
 

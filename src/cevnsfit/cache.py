@@ -63,13 +63,16 @@ def data_fingerprint(sets=None) -> str:
     statuses = data.verify(root, sets)
     for st in statuses:
         if not st.ok:
-            data.path(st.name)      # raises with the full explanation
+            data.path(st.name)  # raises with the full explanation
     return hashlib.sha256("".join(data.registry()[s.name]["sha256"] for s in statuses).encode()).hexdigest()
 
 
 def key_of(kind: str, args: dict, sets=None) -> str:
-    blob = json.dumps({"kind": kind, "args": args, "code": code_fingerprint(), "data": data_fingerprint(sets)},
-                      sort_keys=True, default=str)
+    blob = json.dumps(
+        {"kind": kind, "args": args, "code": code_fingerprint(), "data": data_fingerprint(sets)},
+        sort_keys=True,
+        default=str,
+    )
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
@@ -108,14 +111,20 @@ def cached(kind: str, args: dict, build, sets=None):
             obj = state.decode(head["state"], state.read_npz(npz))
             log.info("%s read from the template cache in %.2f s (%s)", what, time.perf_counter() - t0, npz.name)
             return obj
-        except Exception as e:   # a damaged, incompatible or refused entry: rebuild it
+        except Exception as e:  # a damaged, incompatible or refused entry: rebuild it
             log.info("%s: cache entry %s not used (%s); rebuilding it", what, npz.name, e)
     obj = build()
     log.info("%s built in %.2f s", what, time.perf_counter() - t0)
     try:
         desc, arrays = state.encode(obj)
-        head = {"kind": kind, "args": args, "sets": list(sets) if sets is not None else None,
-                "version": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "state": desc}
+        head = {
+            "kind": kind,
+            "args": args,
+            "sets": list(sets) if sets is not None else None,
+            "version": __version__,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "state": desc,
+        }
         base.parent.mkdir(parents=True, exist_ok=True)
         _write_atomic(npz, state.npz_bytes(arrays))
         _write_atomic(meta, json.dumps(head, default=str).encode())
@@ -138,8 +147,16 @@ def entries() -> list[dict]:
             head = json.loads(meta.read_text())
         except (OSError, ValueError):
             head = {}
-        out.append({"name": meta.stem, "kind": head.get("kind", "?"), "args": head.get("args", {}),
-                    "version": head.get("version", "?"), "created": head.get("created", "?"), "bytes": size})
+        out.append(
+            {
+                "name": meta.stem,
+                "kind": head.get("kind", "?"),
+                "args": head.get("args", {}),
+                "version": head.get("version", "?"),
+                "created": head.get("created", "?"),
+                "bytes": size,
+            }
+        )
     return out
 
 
@@ -148,9 +165,14 @@ def info() -> dict:
     d = cache_dir()
     ents = entries()
     stale = [p for p in d.glob("*.pkl")] if d is not None and d.is_dir() else []
-    return {"directory": None if d is None else str(d), "enabled": d is not None, "entries": len(ents),
-            "bytes": sum(e["bytes"] for e in ents) + sum(p.stat().st_size for p in stale),
-            "legacy_pickles": len(stale), "items": ents}
+    return {
+        "directory": None if d is None else str(d),
+        "enabled": d is not None,
+        "entries": len(ents),
+        "bytes": sum(e["bytes"] for e in ents) + sum(p.stat().st_size for p in stale),
+        "legacy_pickles": len(stale),
+        "items": ents,
+    }
 
 
 def clear() -> int:

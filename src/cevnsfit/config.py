@@ -111,11 +111,13 @@ def _method_fields(toys: int) -> dict:
     """How intervals are computed: ``methods`` (each gives its own result), ``toys`` per tested
     value, ``seed`` and ``smooth`` (critical values regularised across tested values) for
     Feldman-Cousins, ``priors`` for Bayes (each its own result)."""
-    return {"methods": (list[Method], Field(default_factory=lambda: ["wilks"], min_length=1)),
-            "toys": (int, Field(toys, ge=10, le=10**6)),
-            "seed": (int, Field(0, ge=0)),
-            "smooth": (bool, Field(True)),
-            "priors": (list[Prior], Field(default_factory=lambda: ["flat"], min_length=1))}
+    return {
+        "methods": (list[Method], Field(default_factory=lambda: ["wilks"], min_length=1)),
+        "toys": (int, Field(toys, ge=10, le=10**6)),
+        "seed": (int, Field(0, ge=0)),
+        "smooth": (bool, Field(True)),
+        "priors": (list[Prior], Field(default_factory=lambda: ["flat"], min_length=1)),
+    }
 
 
 FixedValue = Union[float, Literal["sm", "SM"]]
@@ -123,8 +125,10 @@ FixedValue = Union[float, Literal["sm", "SM"]]
 
 def _choice_fields() -> dict:
     """Which physics parameters are held fixed (at a value or "sm") and which are freed."""
-    return {"fixed": (dict[str, FixedValue], Field(default_factory=dict)),
-            "free": (list[str], Field(default_factory=list))}
+    return {
+        "fixed": (dict[str, FixedValue], Field(default_factory=dict)),
+        "free": (list[str], Field(default_factory=list)),
+    }
 
 
 def _check_choice(self):
@@ -254,7 +258,7 @@ class Analysis(create_model("_AnalysisFields", __base__=_AnalysisBase, **_choice
                 raise ValueError(f"an exclusion curve scans {spec.coupling} and {mass}: they cannot be fixed")
         from .experiments import split_options
 
-        split_options(self.data, self.experiment_options())   # an option must belong to one of the data sets
+        split_options(self.data, self.experiment_options())  # an option must belong to one of the data sets
         return self
 
     def fixed_free(self, spec) -> dict:
@@ -267,11 +271,13 @@ class Analysis(create_model("_AnalysisFields", __base__=_AnalysisBase, **_choice
         scanned = [spec.param] if hasattr(spec, "param") else list(spec.params)
         clash = [p for p in scanned if p in fixed]
         if clash:
-            raise ValueError(f"{', '.join(clash)} is scanned by this entry and cannot be fixed (drop it from "
-                             "'fixed', or list it under the entry's 'free')")
+            raise ValueError(
+                f"{', '.join(clash)} is scanned by this entry and cannot be fixed (drop it from "
+                "'fixed', or list it under the entry's 'free')"
+            )
         return {"fixed": fixed, "free": [p for p in free if p not in scanned]}
 
-    def with_default_options(self, options: dict) -> "Analysis":
+    def with_default_options(self, options: dict) -> Analysis:
         """This analysis with the data-set options ``options`` ({name: value}) set where the file
         leaves them at their defaults and one of its data sets declares them (values validated;
         an option no registered data set declares is a ValueError)."""
@@ -298,8 +304,14 @@ class Analysis(create_model("_AnalysisFields", __base__=_AnalysisBase, **_choice
         from .inference.analysis import Setup
 
         m = self.model
-        return Setup(tuple(self.data), es=m.es, transitions=m.transitions, momentum_dependent=m.momentum_dependent,
-                     form_factor=m.form_factor, **self.experiment_options())
+        return Setup(
+            tuple(self.data),
+            es=m.es,
+            transitions=m.transitions,
+            momentum_dependent=m.momentum_dependent,
+            form_factor=m.form_factor,
+            **self.experiment_options(),
+        )
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -337,7 +349,7 @@ def _strip(obj, path=(), index=None):
 def _line_for(loc, index):
     loc = tuple(loc)
     while loc:
-        if loc in index and index[loc]:
+        if index.get(loc):
             return index[loc]
         loc = loc[:-1]
     return None
@@ -379,8 +391,11 @@ def _allowed_keys(parent) -> list[str]:
             break
         ann = field.annotation
         for cand in (Model, LimitSpec, ContourSpec, Published):
-            if cand is ann or cand in getattr(ann, "__args__", ()) or \
-                    any(cand in getattr(a, "__args__", ()) for a in getattr(ann, "__args__", ())):
+            if (
+                cand is ann
+                or cand in getattr(ann, "__args__", ())
+                or any(cand in getattr(a, "__args__", ()) for a in getattr(ann, "__args__", ()))
+            ):
                 model = cand
                 break
     return list(model.model_fields)
@@ -391,8 +406,10 @@ def load(path) -> Analysis:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
-        raise ConfigError(f"{path}: not UTF-8 text (byte 0x{e.object[e.start]:02x} at position {e.start}); "
-                          "save the analysis file as UTF-8") from None
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte 0x{e.object[e.start]:02x} at position {e.start}); "
+            "save the analysis file as UTF-8"
+        ) from None
     except OSError as e:
         raise ConfigError(f"cannot read analysis file {path}: {e.strerror or e}") from None
     return parse(text, str(path))

@@ -119,7 +119,7 @@ def check(name: str, root: Path | None = None) -> FileStatus:
     return FileStatus(name, p, status, reg[name]["source"])
 
 
-def verify(root: Path | None = None, sets: "tuple[str, ...] | list[str] | None" = None) -> list[FileStatus]:
+def verify(root: Path | None = None, sets: tuple[str, ...] | list[str] | None = None) -> list[FileStatus]:
     """Check every registered file (or those of the given ``sets``); one status per file."""
     reg = registry()
     if sets is not None:
@@ -147,8 +147,7 @@ def path(name: str) -> Path:
         where = f"{ENV_VAR}={os.environ[ENV_VAR]}" if os.environ.get(ENV_VAR) else "the user data directory"
         what = "is missing" if st.status == "missing" else "has been altered (SHA-256 mismatch)"
         raise DataError(
-            f"Data file {name} {what}: looked for {st.path} ({where}). "
-            f"It comes from: {st.source}. {HOW_TO_GET}"
+            f"Data file {name} {what}: looked for {st.path} ({where}). It comes from: {st.source}. {HOW_TO_GET}"
         )
     _verified[key] = True
     return st.path
@@ -165,8 +164,11 @@ def install(source_dir: Path, dest: Path | None = None, sets=None) -> list[FileS
     altered = [s for s in statuses if s.status == "altered"]
     present = [s for s in statuses if s.ok]
     if altered or not present:
-        lines = (", ".join(f"{s.name} (altered)" for s in altered) if altered
-                 else f"none of the {len(statuses)} registered files is there (all missing)")
+        lines = (
+            ", ".join(f"{s.name} (altered)" for s in altered)
+            if altered
+            else f"none of the {len(statuses)} registered files is there (all missing)"
+        )
         raise DataError(f"Cannot install from {source_dir}: {lines}. {HOW_TO_GET}")
     dest = user_data_dir() if dest is None else Path(dest)
     for s in present:

@@ -18,12 +18,17 @@ def git_commit() -> str | None:
     if not (root / ".git").exists():
         return None
     try:
-        sha = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
-                             timeout=5).stdout.strip()
+        sha = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5
+        ).stdout.strip()
         if not sha:
             return None
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=5).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
         return sha + ("+dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return None
@@ -35,9 +40,13 @@ def metadata(options: dict | None = None) -> dict:
 
     from . import __version__
 
-    out = {"cevnsfit": __version__, "git_commit": git_commit(),
-           "date": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
-           "python": platform.python_version(), "numpy": np.__version__}
+    out = {
+        "cevnsfit": __version__,
+        "git_commit": git_commit(),
+        "date": _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+    }
     if options is not None:
         out["options"] = options
     return out

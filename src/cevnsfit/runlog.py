@@ -76,8 +76,8 @@ def busy(text: str, every: float = 10.0):
     (:mod:`cevnsfit.inference.progress`): on a terminal a bar of the current step with its points
     done and an ETA (a spinner with the elapsed time while a step's size is unknown); otherwise
     (CI logs, ``nohup``) a log line when a step starts, one every ``every`` seconds while it runs
-    (points done, ETA) and, for a step that lasted that long, one when it ends.  Yields a function that sets the current step's
-    points done from outside (``tick(done, total)``)."""
+    (points done, ETA) and, for a step that lasted that long, one when it ends.  Yields a function
+    that sets the current step's points done from outside (``tick(done, total)``)."""
     from .inference.progress import listening
 
     t0 = time.perf_counter()
@@ -101,17 +101,36 @@ class StepDisplay:
         self.total: int | None = None
         self.done = 0
         self.t_step = self.t_line = self.t_draw = clock()
-        self.logged = False         # a periodic line of the current step was written
+        self.logged = False  # a periodic line of the current step was written
         self._rich = None
         self._task: Any = None
         if interactive():
             from rich.console import Console
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress as RP, SpinnerColumn, TextColumn,
-                                       TimeElapsedColumn, TimeRemainingColumn)
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+            from rich.progress import (
+                Progress as RP,
+            )
 
-            self._rich = RP(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), transient=True,
-                            redirect_stdout=False, redirect_stderr=False, console=Console(stderr=True))
+            self._rich = RP(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                transient=True,
+                redirect_stdout=False,
+                redirect_stderr=False,
+                console=Console(stderr=True),
+            )
             self._task = self._rich.add_task(text, total=None)
         else:
             plog.info("%s ...", text)
@@ -136,8 +155,9 @@ class StepDisplay:
         if self.total is None:
             return f"{self.text}: {self.step} ..."
         eta = self.eta()
-        return (f"{self.text}: {self.step}: {self.done}/{self.total}"
-                + (f", ETA {_fmt_s(eta)}" if eta is not None and self.done < self.total else ""))
+        return f"{self.text}: {self.step}: {self.done}/{self.total}" + (
+            f", ETA {_fmt_s(eta)}" if eta is not None and self.done < self.total else ""
+        )
 
     def report(self, step: str, done: int, total: int | None) -> None:
         now = self.clock()
@@ -158,7 +178,8 @@ class StepDisplay:
                 self._rich.update(self._task, completed=done)
                 self.t_draw = now
         elif (finished and (self.logged or now - self.t_step >= self.every)) or (
-                not finished and now - self.t_line >= self.every):
+            not finished and now - self.t_line >= self.every
+        ):
             # one line per step, a line every ``every`` seconds while it runs, and its end if it was long
             plog.info("%s", self._line())
             self.t_line = now
@@ -191,12 +212,31 @@ class Progress:
         self._rich = None
         if interactive():
             from rich.console import Console
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress as RP, SpinnerColumn, TextColumn,
-                                       TimeElapsedColumn, TimeRemainingColumn)
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+            from rich.progress import (
+                Progress as RP,
+            )
 
-            self._rich = RP(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), transient=False,
-                            redirect_stdout=False, redirect_stderr=False, console=Console(stderr=True))
+            self._rich = RP(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                transient=False,
+                redirect_stdout=False,
+                redirect_stderr=False,
+                console=Console(stderr=True),
+            )
             self._overall = self._rich.add_task(f"[bold]{what}", total=self.total)
 
     def __enter__(self):
@@ -271,18 +311,19 @@ def kill_children(timeout: float = 3.0) -> int:
     ``timeout`` seconds); returns how many there were."""
     try:
         import psutil
-    except ImportError:   # pragma: no cover - psutil is a dependency
+    except ImportError:  # pragma: no cover - psutil is a dependency
         return 0
     try:
         kids = psutil.Process(os.getpid()).children(recursive=True)
     except psutil.Error:
         return 0
 
-    def tracker(p):   # multiprocessing's resource tracker exits with us; killing it only adds noise
+    def tracker(p):  # multiprocessing's resource tracker exits with us; killing it only adds noise
         try:
             return any("resource_tracker" in part for part in p.cmdline())
         except psutil.Error:
             return True
+
     kids = [k for k in kids if not tracker(k)]
     for k in kids:
         try:
@@ -309,8 +350,9 @@ def stoppable():
     whatever their back-end: a pool would otherwise wait for its running tasks) and then raise
     :class:`Interrupted` (a ``KeyboardInterrupt``) in the main thread, so that the caller keeps
     what is finished and exits; no worker is orphaned."""
+
     def on_signal(signum, frame):
-        signal.signal(signal.SIGINT, signal.SIG_IGN)      # a second Ctrl-C must not cut the clean-up
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up
         n = kill_children()
         if n:
             log.info("stopped %d worker process(es)", n)

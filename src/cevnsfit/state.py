@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import importlib
 import io
-import json
 from typing import Any
 
 import numpy as np
@@ -68,7 +67,7 @@ def encode(obj) -> tuple[dict, dict[str, np.ndarray]]:
 
     arrays: dict[str, np.ndarray] = {}
     memo: dict[int, int] = {}
-    keep: list = []     # keep encoded objects alive so that their ids stay unique
+    keep: list = []  # keep encoded objects alive so that their ids stay unique
 
     def enc(o):
         if o is None or isinstance(o, (bool, str)):
@@ -94,16 +93,25 @@ def encode(obj) -> tuple[dict, dict[str, np.ndarray]]:
         if isinstance(o, dict):
             return {"$dict": [[enc(k), enc(v)] for k, v in o.items()]}
         if PPoly is not None and isinstance(o, PPoly):
-            return {"$ppoly": {"c": enc(np.asarray(o.c)), "x": enc(np.asarray(o.x)),
-                               "extrapolate": enc(o.extrapolate), "axis": int(o.axis)}}
+            return {
+                "$ppoly": {
+                    "c": enc(np.asarray(o.c)),
+                    "x": enc(np.asarray(o.x)),
+                    "extrapolate": enc(o.extrapolate),
+                    "axis": int(o.axis),
+                }
+            }
         cls = type(o)
         mod = cls.__module__ or ""
         if (mod == ALLOWED_PACKAGE or mod.startswith(ALLOWED_PACKAGE + ".")) and hasattr(o, "__dict__"):
             ident = len(memo)
             memo[id(o)] = ident
             keep.append(o)
-            return {"$obj": _class_name(cls), "$id": ident,
-                    "attrs": {k: enc(v) for k, v in vars(o).items() if not k.startswith(MEMO_PREFIX)}}
+            return {
+                "$obj": _class_name(cls),
+                "$id": ident,
+                "attrs": {k: enc(v) for k, v in vars(o).items() if not k.startswith(MEMO_PREFIX)},
+            }
         raise StateError(f"cannot store an object of type {mod}.{cls.__qualname__}")
 
     return {"format": FORMAT, "root": enc(obj)}, arrays

@@ -2,8 +2,31 @@
 and the result objects.  See :mod:`cevnsfit.api.core` and :mod:`cevnsfit.api.results`."""
 
 from .core import Analysis, Data, load
-from .results import (ContourResult, ExclusionResult, FCContourResult, FitResult, LimitResult, PosteriorResult,
-                      Prediction, Result, ScanResult, from_dict)
+from .results import (
+    ContourResult,
+    ExclusionResult,
+    FCContourResult,
+    FitResult,
+    LimitResult,
+    PosteriorResult,
+    Prediction,
+    Result,
+    ScanResult,
+    from_dict,
+)
 
-__all__ = ["Analysis", "Data", "load", "Result", "LimitResult", "ContourResult", "FCContourResult", "PosteriorResult",
-           "FitResult", "ScanResult", "Prediction", "ExclusionResult", "from_dict"]
+__all__ = [
+    "Analysis",
+    "ContourResult",
+    "Data",
+    "ExclusionResult",
+    "FCContourResult",
+    "FitResult",
+    "LimitResult",
+    "PosteriorResult",
+    "Prediction",
+    "Result",
+    "ScanResult",
+    "from_dict",
+    "load",
+]

@@ -42,8 +42,9 @@ class Data:
     ``a + b`` gives the list ``[a, b]`` for :class:`Analysis`.
     """
 
-    def __init__(self, name: str, es: bool | None = None, momentum_dependent: bool = False,
-                 form_factor: str = "helm", **options):
+    def __init__(
+        self, name: str, es: bool | None = None, momentum_dependent: bool = False, form_factor: str = "helm", **options
+    ):
         from .. import experiments
 
         experiments.check_name(name)
@@ -53,8 +54,9 @@ class Data:
         self.momentum_dependent = bool(momentum_dependent)
         self.form_factor = form_factor
         self.model_options = resolved
-        self.dataset = experiments.load(name, es=es, momentum_dependent=momentum_dependent,
-                                        form_factor=form_factor, **resolved)
+        self.dataset = experiments.load(
+            name, es=es, momentum_dependent=momentum_dependent, form_factor=form_factor, **resolved
+        )
 
     # -- what the data are --------------------------------------------------------------------
     @property
@@ -62,8 +64,12 @@ class Data:
         from .. import experiments
 
         es = experiments.default_es(self.name) if self.es is None else bool(self.es)
-        return {"es": es, "momentum_dependent": self.momentum_dependent, "form_factor": self.form_factor,
-                **self.model_options}
+        return {
+            "es": es,
+            "momentum_dependent": self.momentum_dependent,
+            "form_factor": self.form_factor,
+            **self.model_options,
+        }
 
     @property
     def description(self) -> str:
@@ -93,8 +99,9 @@ class Data:
 
     @property
     def nuisances(self) -> list[dict]:
-        return [{"name": n.name, "central": n.central, "sigma": n.sigma, "source": n.source}
-                for n in self.dataset.nuisances]
+        return [
+            {"name": n.name, "central": n.central, "sigma": n.sigma, "source": n.source} for n in self.dataset.nuisances
+        ]
 
     @property
     def count_unit(self) -> str:
@@ -119,13 +126,18 @@ class Data:
     def _repr_html_(self) -> str:
         import html
 
-        rows = [("data set", self.description), ("bins", " × ".join(
-            f"{a.n} in {a.name} [{a.unit}]" for a in self.dataset.axes)),
+        rows = [
+            ("data set", self.description),
+            ("bins", " × ".join(f"{a.n} in {a.name} [{a.unit}]" for a in self.dataset.axes)),
             ("observed", f"{self.observed.sum():.6g} {self.count_unit}"),
             ("options", ", ".join(f"{k}={v}" for k, v in self.options.items())),
-            ("nuisances", ", ".join(n.name for n in self.dataset.nuisances))]
-        body = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>"
-                       f"{html.escape(str(v))}</td></tr>" for k, v in rows)
+            ("nuisances", ", ".join(n.name for n in self.dataset.nuisances)),
+        ]
+        body = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>"
+            f"{html.escape(str(v))}</td></tr>"
+            for k, v in rows
+        )
         return f"<table>{body}</table>"
 
     # -- predictions --------------------------------------------------------------------------
@@ -171,27 +183,42 @@ class Data:
 
         t0 = time.perf_counter()
         p = self._params(params)
-        self.dataset.point(p)           # refuse what the prediction does not model before fitting
+        self.dataset.point(p)  # refuse what the prediction does not model before fitting
         nuis, fitted, warnings_ = self._nuisances(p, nuisances, profile)
         comps = self.dataset.components(p, nuis)
         totals = {k: float(np.sum(v)) for k, v in comps.items()}
         totals["observed"] = float(np.sum(self.dataset.observed))
         chi2 = float(self.dataset.chi2(p, nuis))
-        model = {**self.model_options, "es": "es" in comps, "momentum_dependent": self.momentum_dependent,
-                 "form_factor": self.form_factor}
+        model = {
+            **self.model_options,
+            "es": "es" in comps,
+            "momentum_dependent": self.momentum_dependent,
+            "form_factor": self.form_factor,
+        }
         extra = {"given": dict(params), "timing_s": {"evaluate": time.perf_counter() - t0}}
         epu = getattr(self.dataset, "events_per_unit", None)
         if epu is not None:
             extra["events_in_exposure"] = {k: v * epu for k, v in totals.items()}
         return Prediction(
-            experiment=self.name, description=experiments.describe(self.name), model=model,
-            params=p.to_dict(), units=dict(UNITS), nuisances={k: float(v) for k, v in nuis.items()},
-            profiled_nuisances=fitted, totals=totals, count_unit=self.count_unit,
+            experiment=self.name,
+            description=experiments.describe(self.name),
+            model=model,
+            params=p.to_dict(),
+            units=dict(UNITS),
+            nuisances={k: float(v) for k, v in nuis.items()},
+            profiled_nuisances=fitted,
+            totals=totals,
+            count_unit=self.count_unit,
             axes=[{"name": a.name, "unit": a.unit, "edges": np.asarray(a.edges).tolist()} for a in self.dataset.axes],
             bins={k: np.asarray(v).reshape(self.shape).tolist() for k, v in comps.items()},
-            observed=self.observed.tolist(), observed_errors=self.observed_errors.tolist(),
-            signal_components=[k for k in self.dataset.signal_components if k in comps], chi2=chi2,
-            warnings=warnings_, meta=_meta({"data": [self.name], **model}), extra=extra)
+            observed=self.observed.tolist(),
+            observed_errors=self.observed_errors.tolist(),
+            signal_components=[k for k in self.dataset.signal_components if k in comps],
+            chi2=chi2,
+            warnings=warnings_,
+            meta=_meta({"data": [self.name], **model}),
+            extra=extra,
+        )
 
     def chi2(self, nuisances: dict | None = None, profile=False, **params) -> float:
         """χ² of the data (data term + nuisance priors) at the physics point ``params``:
@@ -202,8 +229,9 @@ class Data:
         return float(self.dataset.chi2(p, nuis))
 
 
-def load(name: str, es: bool | None = None, momentum_dependent: bool = False, form_factor: str = "helm",
-         **options) -> Data:
+def load(
+    name: str, es: bool | None = None, momentum_dependent: bool = False, form_factor: str = "helm", **options
+) -> Data:
     """A data set, ready to predict and fit.
 
     ``name``: ``csi``, ``ar``, ``dresden2``, ... (``cevnsfit options`` lists them with their
@@ -252,21 +280,28 @@ class Analysis:
                 raise ValueError(f"parameter {p} is both fixed and free")
 
     @classmethod
-    def from_setup(cls, setup, fixed: dict | None = None, free=None) -> "Analysis":
+    def from_setup(cls, setup, fixed: dict | None = None, free=None) -> Analysis:
         """The analysis of a :class:`cevnsfit.inference.analysis.Setup`."""
         d = setup.to_dict()
         return cls(d.pop("data"), fixed=fixed, free=free, **d.pop("options"), **d)
 
     @classmethod
-    def from_file(cls, path) -> "Analysis":
+    def from_file(cls, path) -> Analysis:
         """The analysis of an analysis file (YAML, ``cevnsfit schema``)."""
         from ..config import load as load_config
 
         a = load_config(path)
         m = a.model
-        return cls(a.data, es=m.es, transitions=m.transitions, momentum_dependent=m.momentum_dependent,
-                   form_factor=m.form_factor, fixed=getattr(a, "fixed", None), free=getattr(a, "free", None),
-                   **a.experiment_options())
+        return cls(
+            a.data,
+            es=m.es,
+            transitions=m.transitions,
+            momentum_dependent=m.momentum_dependent,
+            form_factor=m.form_factor,
+            fixed=getattr(a, "fixed", None),
+            free=getattr(a, "free", None),
+            **a.experiment_options(),
+        )
 
     @property
     def data(self) -> list[str]:
@@ -289,8 +324,12 @@ class Analysis:
         out = []
         for n in self.setup.data:
             d = Data.__new__(Data)
-            d.name, d.es, d.momentum_dependent, d.form_factor = n, self.setup.es, self.setup.momentum_dependent, \
-                self.setup.form_factor
+            d.name, d.es, d.momentum_dependent, d.form_factor = (
+                n,
+                self.setup.es,
+                self.setup.momentum_dependent,
+                self.setup.form_factor,
+            )
             d.model_options = self.setup.options_of(n)
             d.dataset = next(x for x in self.setup.datasets() if x.name == n)
             out.append(d)
@@ -318,16 +357,38 @@ class Analysis:
         best = Profiler(lik).global_fit() if free else lik.fit()
         warnings_ = [] if best.converged else [f"fit: {best.message}"]
         return FitResult(
-            best_fit={p: best.values[p] for p in free}, errors={p: best.errors[p] for p in free if p in best.errors},
-            nuisances={k: v for k, v in best.values.items() if "." in k}, chi2_min=best.chi2,
-            n_bins=int(sum(d.observed.size for d in dss)), converged=bool(best.converged), free=free,
-            units={p: UNITS[p] for p in free}, options=self.options, warnings=warnings_,
-            seconds=time.perf_counter() - t0, meta=_meta(self.options))
+            best_fit={p: best.values[p] for p in free},
+            errors={p: best.errors[p] for p in free if p in best.errors},
+            nuisances={k: v for k, v in best.values.items() if "." in k},
+            chi2_min=best.chi2,
+            n_bins=int(sum(d.observed.size for d in dss)),
+            converged=bool(best.converged),
+            free=free,
+            units={p: UNITS[p] for p in free},
+            options=self.options,
+            warnings=warnings_,
+            seconds=time.perf_counter() - t0,
+            meta=_meta(self.options),
+        )
 
-    def limit(self, param: str, cl: float = 0.9, points: int = 61, range=None, refine: bool = True,
-              method: str = "wilks", toys: int = 1000, seed: int = 0, prior: str = "flat", backend: str = "serial",
-              workers: int | None = None, scheduler: str | None = None, out=None,
-              expected: bool = True, smooth: bool = True) -> LimitResult:
+    def limit(
+        self,
+        param: str,
+        cl: float = 0.9,
+        points: int = 61,
+        range=None,
+        refine: bool = True,
+        method: str = "wilks",
+        toys: int = 1000,
+        seed: int = 0,
+        prior: str = "flat",
+        backend: str = "serial",
+        workers: int | None = None,
+        scheduler: str | None = None,
+        out=None,
+        expected: bool = True,
+        smooth: bool = True,
+    ) -> LimitResult:
         """Allowed interval(s) of ``param`` at confidence level ``cl`` (profile likelihood,
         Δχ² ≤ χ²-quantile of 1 dof: 2.706 at 90 %), the other parameters of its family and every
         nuisance profiled; ``range``: (low, high) of the scan (default: found automatically);
@@ -351,31 +412,94 @@ class Analysis:
         if method != "wilks" or "." in param:
             from ..inference import methods
 
-            d = methods.limit(self.setup, param, method=method, cl=cl, n_points=points if points != 61 else None,
-                              scan_range=range, toys=toys, seed=seed, prior=prior, backend=backend, n_workers=workers,
-                              scheduler=scheduler, out_dir=out, fixed=self.fixed, free=self.free, smooth=smooth)
+            d = methods.limit(
+                self.setup,
+                param,
+                method=method,
+                cl=cl,
+                n_points=points if points != 61 else None,
+                scan_range=range,
+                toys=toys,
+                seed=seed,
+                prior=prior,
+                backend=backend,
+                n_workers=workers,
+                scheduler=scheduler,
+                out_dir=out,
+                fixed=self.fixed,
+                free=self.free,
+                smooth=smooth,
+            )
             return LimitResult.from_dict({**d, "meta": _meta(d.get("options"))})
-        d = limit(self.setup, param, cl=cl, n_points=points, scan_range=range, refine=refine, fixed=self.fixed,
-                  free=self.free, expected=expected)
+        d = limit(
+            self.setup,
+            param,
+            cl=cl,
+            n_points=points,
+            scan_range=range,
+            refine=refine,
+            fixed=self.fixed,
+            free=self.free,
+            expected=expected,
+        )
         return LimitResult.from_dict({**d, "meta": _meta(d.get("options"))})
 
-    def expected_bands(self, param: str, toys: int, cl: float = 0.9, seed: int = 0, points: int = 31,
-                       range=None, backend: str = "serial", workers: int | None = None,
-                       scheduler: str | None = None, progress=None) -> dict:
+    def expected_bands(
+        self,
+        param: str,
+        toys: int,
+        cl: float = 0.9,
+        seed: int = 0,
+        points: int = 31,
+        range=None,
+        backend: str = "serial",
+        workers: int | None = None,
+        scheduler: str | None = None,
+        progress=None,
+    ) -> dict:
         """Median and ±1σ/±2σ of the limit on ``param`` over ``toys`` pseudo-experiments drawn at
         the SM truth (nuisances at their fit to the data), each scanned on ``points`` values,
         parallel on ``backend`` (serial, processes, dask): {"upper": {"median", "-1sigma", ...},
         "lower": {...}, "n_toys", "n_failed", ...} (:mod:`cevnsfit.inference.expected`)."""
         from ..inference.expected import expected_bands
 
-        return expected_bands(self.setup, param, toys, cl=cl, fixed=self.fixed, free=self.free, seed=seed,
-                              n_points=points, scan_range=range, backend=backend, n_workers=workers,
-                              scheduler=scheduler, progress=progress)
+        return expected_bands(
+            self.setup,
+            param,
+            toys,
+            cl=cl,
+            fixed=self.fixed,
+            free=self.free,
+            seed=seed,
+            n_points=points,
+            scan_range=range,
+            backend=backend,
+            n_workers=workers,
+            scheduler=scheduler,
+            progress=progress,
+        )
 
-    def contour(self, a: str, b: str, points: int | None = None, x_range=None, y_range=None, cl: float = 0.9,
-                scales=("linear", "linear"), method: str = "wilks", toys: int = 500, seed: int = 0,
-                prior: str = "flat", nlive: int = 500, backend: str = "serial", workers: int | None = None,
-                scheduler: str | None = None, out=None, progress=None, smooth: bool = True):
+    def contour(
+        self,
+        a: str,
+        b: str,
+        points: int | None = None,
+        x_range=None,
+        y_range=None,
+        cl: float = 0.9,
+        scales=("linear", "linear"),
+        method: str = "wilks",
+        toys: int = 500,
+        seed: int = 0,
+        prior: str = "flat",
+        nlive: int = 500,
+        backend: str = "serial",
+        workers: int | None = None,
+        scheduler: str | None = None,
+        out=None,
+        progress=None,
+        smooth: bool = True,
+    ):
         """The ``cl`` region of ``a`` and ``b`` (2 dof) by ``method``, with ``fixed``/``free`` as for
         limits.
 
@@ -404,17 +528,44 @@ class Analysis:
         if method == "wilks":
             from ..inference.analysis import contour
 
-            d = contour(self.setup, a, b, x_range=x_range, y_range=y_range, n=points or 25, fixed=self.fixed,
-                        free=self.free, scales=scales)
+            d = contour(
+                self.setup,
+                a,
+                b,
+                x_range=x_range,
+                y_range=y_range,
+                n=points or 25,
+                fixed=self.fixed,
+                free=self.free,
+                scales=scales,
+            )
             d["cl"] = cl
             d["levels"]["cl"] = delta_chi2_threshold(cl, 2)
             return ContourResult.from_dict({**d, "meta": _meta(d.get("options"))})
         if tuple(scales) != ("linear", "linear"):
             raise ValueError(f"scales={tuple(scales)} needs method='wilks'")
-        d = methods.contour(self.setup, a, b, method=method, cl=cl, n=points, x_range=x_range, y_range=y_range,
-                            toys=toys, seed=seed, prior=prior, nlive=nlive, backend=backend, n_workers=workers,
-                            scheduler=scheduler, out_dir=out, progress=progress, fixed=self.fixed, free=self.free,
-                            smooth=smooth)
+        d = methods.contour(
+            self.setup,
+            a,
+            b,
+            method=method,
+            cl=cl,
+            n=points,
+            x_range=x_range,
+            y_range=y_range,
+            toys=toys,
+            seed=seed,
+            prior=prior,
+            nlive=nlive,
+            backend=backend,
+            n_workers=workers,
+            scheduler=scheduler,
+            out_dir=out,
+            progress=progress,
+            fixed=self.fixed,
+            free=self.free,
+            smooth=smooth,
+        )
         cls = FCContourResult if method == "fc" else PosteriorResult
         return cls.from_dict({**d, "meta": _meta(d.get("options"))})
 
@@ -433,8 +584,18 @@ class Analysis:
         d = exclusion(self.setup, coupling, masses, cl=cl, fixed=self.fixed, free=self.free, each=each)
         return ExclusionResult.from_dict({**d, "meta": _meta(d.get("options"))})
 
-    def scan(self, ranges: dict | None = None, cl: float = 0.9, backend: str = "serial", workers: int | None = None,
-             chunk_size: int = 64, out=None, progress=None, scheduler: str | None = None, **more) -> ScanResult:
+    def scan(
+        self,
+        ranges: dict | None = None,
+        cl: float = 0.9,
+        backend: str = "serial",
+        workers: int | None = None,
+        chunk_size: int = 64,
+        out=None,
+        progress=None,
+        scheduler: str | None = None,
+        **more,
+    ) -> ScanResult:
         """Profiled grid scan: ``ranges`` {param: (low, high, n)} (or keywords ``mu_e=(0, 5, 21)``);
         the other parameters of the scanned families are profiled.  ``backend``: ``serial``,
         ``processes`` or ``dask`` (``scheduler``: address of a running dask scheduler);
@@ -446,6 +607,13 @@ class Analysis:
         if not ranges:
             raise ValueError("give at least one parameter range, e.g. scan(mu_e=(0, 5, 21))")
         spec = GridSpec.from_ranges(self.setup, ranges, fixed=self.fixed, free=self.free)
-        res = grid_scan(spec, backend=backend, n_workers=workers, scheduler=scheduler, chunk_size=chunk_size,
-                        out_dir=out, progress=progress)
+        res = grid_scan(
+            spec,
+            backend=backend,
+            n_workers=workers,
+            scheduler=scheduler,
+            chunk_size=chunk_size,
+            out_dir=out,
+            progress=progress,
+        )
         return ScanResult.from_grid(res, cl, meta=_meta(self.options))

@@ -116,8 +116,11 @@ class Result:
         return "\n".join([self._title()] + [f"  {k:{w}s}  {v}" for k, v in rows])
 
     def _repr_html_(self) -> str:
-        rows = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
-                       f"<td style='text-align:left'>{html.escape(v)}</td></tr>" for k, v in self._rows())
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
+            f"<td style='text-align:left'>{html.escape(v)}</td></tr>"
+            for k, v in self._rows()
+        )
         return f"<b>{html.escape(self._title())}</b><table>{rows}</table>"
 
 
@@ -131,8 +134,14 @@ def _common_rows(r) -> list[tuple[str, str]]:
         rows.append(("warnings", "; ".join(r.warnings)))
     meta = getattr(r, "meta", None) or {}
     if meta:
-        rows.append(("made with", f"cevnsfit {meta.get('cevnsfit')}"
-                     + (f" ({meta['git_commit'][:12]})" if meta.get("git_commit") else "") + f", {meta.get('date')}"))
+        rows.append(
+            (
+                "made with",
+                f"cevnsfit {meta.get('cevnsfit')}"
+                + (f" ({meta['git_commit'][:12]})" if meta.get("git_commit") else "")
+                + f", {meta.get('date')}",
+            )
+        )
     return rows
 
 
@@ -204,16 +213,21 @@ class LimitResult(Result):
         return plot_profile([self], ax=ax, labels=[label] if label else None, **kw)
 
     def _title(self):
-        return f"{self.param}: {self.cl:.4g} CL allowed {_intervals_text(self.intervals)}" + \
-            (f" [{self.unit}]" if self.unit else "")
+        return f"{self.param}: {self.cl:.4g} CL allowed {_intervals_text(self.intervals)}" + (
+            f" [{self.unit}]" if self.unit else ""
+        )
 
     def _rows(self):
-        rows = [("parameter", f"{self.param}" + (f" [{self.unit}]" if self.unit else "")),
-                ("CL", f"{self.cl:.4g} (Δχ² ≤ {_fmt(self.delta_chi2)})"),
-                ("allowed", _intervals_text(self.intervals)), ("best fit", _fmt(self.best_fit)),
-                ("χ²_min", f"{_fmt(self.chi2_min)} ({self.n_bins} bins)" if self.n_bins else _fmt(self.chi2_min)),
-                ("profiled", ", ".join(self.profiled) or "nuisances only"), ("method", self.method),
-                ("converged", str(self.converged))]
+        rows = [
+            ("parameter", f"{self.param}" + (f" [{self.unit}]" if self.unit else "")),
+            ("CL", f"{self.cl:.4g} (Δχ² ≤ {_fmt(self.delta_chi2)})"),
+            ("allowed", _intervals_text(self.intervals)),
+            ("best fit", _fmt(self.best_fit)),
+            ("χ²_min", f"{_fmt(self.chi2_min)} ({self.n_bins} bins)" if self.n_bins else _fmt(self.chi2_min)),
+            ("profiled", ", ".join(self.profiled) or "nuisances only"),
+            ("method", self.method),
+            ("converged", str(self.converged)),
+        ]
         if self.expected and self.expected.get("intervals") is not None:
             rows.append(("expected", _intervals_text(self.expected["intervals"])))
         return rows + _common_rows(self)
@@ -255,7 +269,7 @@ class ContourResult(Result):
         d = np.asarray(self.delta_chi2, float)
         inside = d <= self.levels.get("cl", self.levels.get("90%", 4.605))
         out = {}
-        for k, (p, axis) in enumerate(zip(self.params, (self.x, self.y))):
+        for k, (p, axis) in enumerate(zip(self.params, (self.x, self.y), strict=True)):
             mask = inside.any(axis=0) if k == 0 else inside.any(axis=1)
             vals = np.asarray(axis)
             ivs, start = [], None
@@ -279,13 +293,18 @@ class ContourResult(Result):
         return f"contour of {self.params[0]} and {self.params[1]}" if self.params else "contour"
 
     def _rows(self):
-        rows = [("parameters", ", ".join(f"{p} [{u}]" if u else p for p, u in zip(self.params, self.units))),
-                ("grid", f"{len(self.x)} × {len(self.y)}"),
-                ("best fit", ", ".join(f"{k} = {_fmt(v)}" for k, v in self.best_fit.items())),
-                ("χ²_min", _fmt(self.chi2_min))]
+        rows = [
+            ("parameters", ", ".join(f"{p} [{u}]" if u else p for p, u in zip(self.params, self.units, strict=True))),
+            ("grid", f"{len(self.x)} × {len(self.y)}"),
+            ("best fit", ", ".join(f"{k} = {_fmt(v)}" for k, v in self.best_fit.items())),
+            ("χ²_min", _fmt(self.chi2_min)),
+        ]
         rows += [(f"{self.cl:.0%} CL range of {p}", _intervals_text(iv)) for p, iv in self.intervals.items()]
-        rows += [("profiled", ", ".join(self.profiled) or "nuisances only"), ("method", self.method),
-                 ("converged", str(self.converged))]
+        rows += [
+            ("profiled", ", ".join(self.profiled) or "nuisances only"),
+            ("method", self.method),
+            ("converged", str(self.converged)),
+        ]
         return rows + _common_rows(self)
 
 
@@ -336,7 +355,7 @@ class FCContourResult(Result):
     def _projection(self, mask) -> dict[str, list]:
         inside = np.asarray(mask, bool)
         out = {}
-        for k, (p, axis) in enumerate(zip(self.params, (self.x, self.y))):
+        for k, (p, axis) in enumerate(zip(self.params, (self.x, self.y), strict=True)):
             m = inside.any(axis=0) if k == 0 else inside.any(axis=1)
             out[p] = [(float(axis[a]), float(axis[b])) for a, b in _runs(m)]
         return out
@@ -368,14 +387,22 @@ class FCContourResult(Result):
 
     def _rows(self):
         crit = np.asarray(self.critical_delta_chi2, float)
-        rows = [("parameters", ", ".join(f"{p} [{u}]" if u else p for p, u in zip(self.params, self.units))),
-                ("grid", f"{len(self.x)} × {len(self.y)}, {self.n_toys} pseudo-experiments per point (seed {self.seed})"),
-                ("best fit", ", ".join(f"{k} = {_fmt(v)}" for k, v in self.best_fit.items())),
-                ("critical Δχ²", f"{_fmt(float(np.nanmin(crit)))} – {_fmt(float(np.nanmax(crit)))} "
-                                 f"(Wilks {_fmt(self.wilks_delta_chi2)})" if crit.size else "–")]
+        rows = [
+            ("parameters", ", ".join(f"{p} [{u}]" if u else p for p, u in zip(self.params, self.units, strict=True))),
+            ("grid", f"{len(self.x)} × {len(self.y)}, {self.n_toys} pseudo-experiments per point (seed {self.seed})"),
+            ("best fit", ", ".join(f"{k} = {_fmt(v)}" for k, v in self.best_fit.items())),
+            (
+                "critical Δχ²",
+                f"{_fmt(float(np.nanmin(crit)))} – {_fmt(float(np.nanmax(crit)))} (Wilks {_fmt(self.wilks_delta_chi2)})"
+                if crit.size
+                else "–",
+            ),
+        ]
         wi = self.wilks_intervals
-        rows += [(f"{self.cl:.0%} CL range of {p}", _intervals_text(iv) + f" (Wilks {_intervals_text(wi[p])})")
-                 for p, iv in self.intervals.items()]
+        rows += [
+            (f"{self.cl:.0%} CL range of {p}", _intervals_text(iv) + f" (Wilks {_intervals_text(wi[p])})")
+            for p, iv in self.intervals.items()
+        ]
         rows += [("profiled", ", ".join(self.profiled) or "nuisances only"), ("method", "Feldman-Cousins")]
         return rows + _common_rows(self)
 
@@ -439,18 +466,29 @@ class PosteriorResult(Result):
         return corner(self.to_dict(), fig=fig)
 
     def _title(self):
-        return f"posterior of {self.params[0]} and {self.params[1]} (prior {self.prior})" if self.params \
-            else "posterior"
+        return (
+            f"posterior of {self.params[0]} and {self.params[1]} (prior {self.prior})" if self.params else "posterior"
+        )
 
     def _rows(self):
-        rows = [("parameters", ", ".join(f"{p} [{u}]" if u else p for p, u in zip(self.params, self.units))),
-                ("prior", self.prior)]
+        rows = [
+            ("parameters", ", ".join(f"{p} [{u}]" if u else p for p, u in zip(self.params, self.units, strict=True))),
+            ("prior", self.prior),
+        ]
         for p, m in self.marginals.items():
             et = m["equal_tailed"]
-            rows.append((f"{self.cl:.0%} credible {p}", f"HPD {_intervals_text(m['hpd_intervals'])}, "
-                         f"equal-tailed [{_fmt(et[0])}, {_fmt(et[1])}]"))
-        rows += [("sampled", ", ".join(self.sampled)), ("log evidence", _fmt(self.logz)),
-                 ("likelihood calls", str(self.n_calls)), ("method", f"Bayes (dynesty, {self.nlive} live points)")]
+            rows.append(
+                (
+                    f"{self.cl:.0%} credible {p}",
+                    f"HPD {_intervals_text(m['hpd_intervals'])}, equal-tailed [{_fmt(et[0])}, {_fmt(et[1])}]",
+                )
+            )
+        rows += [
+            ("sampled", ", ".join(self.sampled)),
+            ("log evidence", _fmt(self.logz)),
+            ("likelihood calls", str(self.n_calls)),
+            ("method", f"Bayes (dynesty, {self.nlive} live points)"),
+        ]
         return rows + _common_rows(self)
 
 
@@ -489,13 +527,20 @@ class FitResult(Result):
         return ax
 
     def _title(self):
-        return "fit: " + ", ".join(f"{k} = {_fmt(v)}" for k, v in self.best_fit.items()) if self.best_fit \
+        return (
+            "fit: " + ", ".join(f"{k} = {_fmt(v)}" for k, v in self.best_fit.items())
+            if self.best_fit
             else "fit (nuisances only)"
+        )
 
     def _rows(self):
-        rows = [(f"{p}" + (f" [{self.units.get(p)}]" if self.units.get(p) else ""),
-                 f"{_fmt(v)}" + (f" ± {_fmt(self.errors[p])}" if self.errors.get(p) else ""))
-                for p, v in self.best_fit.items()]
+        rows = [
+            (
+                f"{p}" + (f" [{self.units.get(p)}]" if self.units.get(p) else ""),
+                f"{_fmt(v)}" + (f" ± {_fmt(self.errors[p])}" if self.errors.get(p) else ""),
+            )
+            for p, v in self.best_fit.items()
+        ]
         rows += [("χ²_min", f"{_fmt(self.chi2_min)} ({self.n_bins} bins)"), ("converged", str(self.converged))]
         return rows + _common_rows(self)
 
@@ -524,13 +569,19 @@ class ScanResult(Result):
     extra: dict = field(default_factory=dict)
 
     @classmethod
-    def from_grid(cls, grid, cl: float = 0.9, meta: dict | None = None) -> "ScanResult":
+    def from_grid(cls, grid, cl: float = 0.9, meta: dict | None = None) -> ScanResult:
         """From a :class:`~cevnsfit.inference.distributed.GridResult`."""
         d = grid.to_dict()
         n_bad = int((~np.asarray(grid.converged)).sum())
-        return cls.from_dict({**d, "cl": cl, "intervals": {p: grid.intervals_1d(p, cl) for p in grid.params},
-                              "warnings": [f"{n_bad} grid point(s) did not converge"] if n_bad else [],
-                              "meta": meta or {}})
+        return cls.from_dict(
+            {
+                **d,
+                "cl": cl,
+                "intervals": {p: grid.intervals_1d(p, cl) for p in grid.params},
+                "warnings": [f"{n_bad} grid point(s) did not converge"] if n_bad else [],
+                "meta": meta or {},
+            }
+        )
 
     def grid_result(self):
         """The :class:`~cevnsfit.inference.distributed.GridResult` (for its projections)."""
@@ -549,27 +600,40 @@ class ScanResult(Result):
         if len(params) == 1:
             p = params[0]
             k = self.params.index(p)
-            d = {"param": p, "cl": self.cl, "delta_chi2": delta_chi2_threshold(self.cl, 1),
-                 "scan": {"grid": list(self.axes[k]), "delta_chi2": g.project(p).tolist()},
-                 "intervals": self.intervals.get(p, []), "options": self.options}
+            d = {
+                "param": p,
+                "cl": self.cl,
+                "delta_chi2": delta_chi2_threshold(self.cl, 1),
+                "scan": {"grid": list(self.axes[k]), "delta_chi2": g.project(p).tolist()},
+                "intervals": self.intervals.get(p, []),
+                "options": self.options,
+            }
             return plot_profile([d], ax=ax, **kw)
         px, py = params
         z = g.project(py, px)
         lv = {"90%": delta_chi2_threshold(0.9, 2)}
         for n in (1, 2, 3):
             lv[f"{n}sigma"] = delta_chi2_threshold(sigma_to_cl(n), 2)
-        d = {"params": [px, py], "x": list(self.axes[self.params.index(px)]),
-             "y": list(self.axes[self.params.index(py)]), "delta_chi2": z.tolist(), "levels": lv,
-             "best_fit": {px: self.best_fit[px], py: self.best_fit[py]}, "options": self.options}
+        d = {
+            "params": [px, py],
+            "x": list(self.axes[self.params.index(px)]),
+            "y": list(self.axes[self.params.index(py)]),
+            "delta_chi2": z.tolist(),
+            "levels": lv,
+            "best_fit": {px: self.best_fit[px], py: self.best_fit[py]},
+            "options": self.options,
+        }
         return plot_contour([d], ax=ax, **kw)
 
     def _title(self):
         return f"grid scan of {', '.join(self.params)}"
 
     def _rows(self):
-        rows = [("grid", " × ".join(str(len(a)) for a in self.axes)),
-                ("best fit", ", ".join(f"{k} = {_fmt(v)}" for k, v in self.best_fit.items() if k in self.params)),
-                ("χ²_min", _fmt(self.chi2_min))]
+        rows = [
+            ("grid", " × ".join(str(len(a)) for a in self.axes)),
+            ("best fit", ", ".join(f"{k} = {_fmt(v)}" for k, v in self.best_fit.items() if k in self.params)),
+            ("χ²_min", _fmt(self.chi2_min)),
+        ]
         rows += [(f"{self.cl:.0%} CL {p}", _intervals_text(iv)) for p, iv in self.intervals.items()]
         return rows + _common_rows(self)
 
@@ -681,13 +745,28 @@ class ExclusionResult(Result):
         for c in self.curves:
             m, up = np.asarray(c["masses"]), np.asarray(c["upper"])
             j = [0, m.size // 2, m.size - 1]
-            rows.append(("+".join(c["data"]), ", ".join(f"{_fmt(up[k])} at {_fmt(m[k])} MeV" for k in j)
-                         + f" ({c['seconds']:.1f} s)"))
+            rows.append(
+                (
+                    "+".join(c["data"]),
+                    ", ".join(f"{_fmt(up[k])} at {_fmt(m[k])} MeV" for k in j) + f" ({c['seconds']:.1f} s)",
+                )
+            )
         return rows + _common_rows(self)
 
 
-RESULT_TYPES: dict[str, Any] = {c.kind: c for c in (LimitResult, ContourResult, FCContourResult, PosteriorResult,
-                                                    FitResult, ScanResult, Prediction, ExclusionResult)}
+RESULT_TYPES: dict[str, Any] = {
+    c.kind: c
+    for c in (
+        LimitResult,
+        ContourResult,
+        FCContourResult,
+        PosteriorResult,
+        FitResult,
+        ScanResult,
+        Prediction,
+        ExclusionResult,
+    )
+}
 
 
 def from_dict(d: dict):

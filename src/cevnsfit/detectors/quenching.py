@@ -72,7 +72,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -82,11 +82,11 @@ __all__ = [
     "CSI_VARIANTS",
     "GE_TABLES",
     "MODEL_NAMES",
-    "QuenchingModel",
-    "CsIPolynomial",
     "ArgonLinear",
+    "CsIPolynomial",
     "GeTable",
     "Lindhard",
+    "QuenchingModel",
     "csi_coefficients",
     "quenching_model",
 ]
@@ -226,7 +226,7 @@ class QuenchingModel(ABC):
 # =============================================================================================
 # CsI[Na]
 # =============================================================================================
-@lru_cache(maxsize=None)
+@cache
 def _read_csi_file() -> dict[str, tuple[float, float, float, float]]:
     """Parse scintRespCoefficients.txt: comment lines name the coefficient line that follows."""
     out: dict[str, tuple[float, float, float, float]] = {}
@@ -298,9 +298,7 @@ class CsIPolynomial(QuenchingModel):
         real = roots[np.abs(roots.imag) < 1e-12].real
         inside = real[(real >= 0) & (real <= self.t_linear)]
         if inside.size or dp(0.0) <= 0 or dp(self.t_linear) <= 0:
-            raise ValueError(
-                f"CsI polynomial {self.coefficients} is not increasing on [0, {t_linear}] keVnr"
-            )
+            raise ValueError(f"CsI polynomial {self.coefficients} is not increasing on [0, {t_linear}] keVnr")
         self._e_lin = float(self._poly(np.array(self.t_linear)))
         self._s_lin = float(self._dpoly(np.array(self.t_linear)))
 
@@ -395,7 +393,7 @@ class Lindhard(QuenchingModel):
 # =============================================================================================
 # Germanium tables
 # =============================================================================================
-@lru_cache(maxsize=None)
+@cache
 def _read_ge_table() -> np.ndarray:
     tab = np.loadtxt(data.path(GE_FILE))
     if tab.ndim != 2 or tab.shape[1] < 3 or np.any(np.diff(tab[:, 0]) <= 0):

@@ -17,8 +17,9 @@ import numpy as np
 _GL = {n: np.polynomial.legendre.leggauss(n) for n in (4, 6, 8, 10)}
 
 
-def recoil_quadrature(t_lo: float, t_hi: float, breakpoints=(), per_decade: int = 24,
-                      order: int = 6) -> tuple[np.ndarray, np.ndarray]:
+def recoil_quadrature(
+    t_lo: float, t_hi: float, breakpoints=(), per_decade: int = 24, order: int = 6
+) -> tuple[np.ndarray, np.ndarray]:
     """Nodes and weights for integrals over recoil energy in [t_lo, t_hi].
 
     Gauss-Legendre of ``order`` on log-spaced intervals (``per_decade`` per decade: the 1/T and
@@ -67,8 +68,9 @@ def binned_with_efficiency(cdf, edges, efficiency=None, n_sub: int = 40) -> np.n
     the sub-bin is an exact CDF difference.
     """
     edges = np.asarray(edges, float)
-    sub = np.concatenate([np.linspace(edges[i], edges[i + 1], n_sub + 1)[:-1] for i in range(len(edges) - 1)]
-                         + [edges[-1:]])
+    sub = np.concatenate(
+        [np.linspace(edges[i], edges[i + 1], n_sub + 1)[:-1] for i in range(len(edges) - 1)] + [edges[-1:]]
+    )
     c = cdf(sub)
     p = np.diff(c, axis=0)
     if efficiency is not None:

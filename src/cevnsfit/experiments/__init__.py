@@ -28,8 +28,21 @@ NAMES = tuple(REGISTRY)
 #: default), the momentum-dependent neutrino charge radius, the nuclear form factor
 COMMON_OPTIONS = ("es", "momentum_dependent", "form_factor")
 
-__all__ = ["REGISTRY", "NAMES", "COMMON_OPTIONS", "ExperimentInfo", "Option", "info", "describe", "default_es",
-           "check_name", "parse_list", "all_options", "split_options", "load"]
+__all__ = [
+    "COMMON_OPTIONS",
+    "NAMES",
+    "REGISTRY",
+    "ExperimentInfo",
+    "Option",
+    "all_options",
+    "check_name",
+    "default_es",
+    "describe",
+    "info",
+    "load",
+    "parse_list",
+    "split_options",
+]
 
 
 def check_name(name: str) -> str:
@@ -75,7 +88,7 @@ def all_options(names=None) -> dict[str, tuple[Option, tuple[str, ...]]]:
     option name -> (its declaration, the data sets declaring it).  Two data sets declaring the
     same name with different definitions is an error in their modules."""
     out: dict[str, tuple[Option, tuple[str, ...]]] = {}
-    for n in (NAMES if names is None else names):
+    for n in NAMES if names is None else names:
         for o in info(n).options:
             if o.name in COMMON_OPTIONS:
                 raise RuntimeError(f"data set {n} redeclares the common option {o.name!r}")
@@ -97,14 +110,17 @@ def split_options(names, options: dict | None) -> dict[str, dict]:
     declared = all_options(names)
     for k in options:
         if k not in declared:
-            everywhere = all_options()      # only for the message: it imports every data-set module
+            everywhere = all_options()  # only for the message: it imports every data-set module
             if k in everywhere:
                 users = ", ".join(everywhere[k][1])
-                raise ValueError(f"option {k!r} applies to {users}, which is not among the data sets {', '.join(names)}")
+                raise ValueError(
+                    f"option {k!r} applies to {users}, which is not among the data sets {', '.join(names)}"
+                )
             known = ", ".join(sorted(everywhere)) or "none"
             raise ValueError(f"unknown option {k!r}; the data sets' options are: {known}")
-    return {n: info(n).resolve({k: v for k, v in options.items() if k in {o.name for o in info(n).options}})
-            for n in names}
+    return {
+        n: info(n).resolve({k: v for k, v in options.items() if k in {o.name for o in info(n).options}}) for n in names
+    }
 
 
 @lru_cache(maxsize=32)
@@ -141,12 +157,13 @@ def load(name: str, es: bool | None = None, momentum_dependent: bool = False, fo
     return _load(name, es, bool(momentum_dependent), form_factor, tuple(sorted(resolved.items())))
 
 
-load.cache_clear = _load.cache_clear          # type: ignore[attr-defined]
-load.__wrapped__ = lambda name, **kw: _build_uncached(name, **kw)   # type: ignore[attr-defined]
+load.cache_clear = _load.cache_clear  # type: ignore[attr-defined]
+load.__wrapped__ = lambda name, **kw: _build_uncached(name, **kw)  # type: ignore[attr-defined]
 
 
-def _build_uncached(name: str, es: bool | None = None, momentum_dependent: bool = False, form_factor: str = "helm",
-                    **options):
+def _build_uncached(
+    name: str, es: bool | None = None, momentum_dependent: bool = False, form_factor: str = "helm", **options
+):
     """Build a data set without any memoisation (for worker processes that must control BLAS)."""
     from ..physics.cevns import Options
 

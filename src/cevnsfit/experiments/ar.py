@@ -26,7 +26,7 @@ Pipeline (docs/physics.md):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -54,7 +54,7 @@ RESOLUTION = 0.58
 DIR = "coherent_ar_2020"
 
 
-@lru_cache(maxsize=None)
+@cache
 def grid_file(name: str) -> np.ndarray:
     """A release file on the 12 x 8 x 10 (energy, F90, time) grid as an array of that shape."""
     arr = np.loadtxt(data.path(f"{DIR}/{name}"))
@@ -70,7 +70,7 @@ def grid_file(name: str) -> np.ndarray:
     return h
 
 
-@lru_cache(maxsize=None)
+@cache
 def efficiency_table() -> tuple[np.ndarray, np.ndarray]:
     arr = np.loadtxt(data.path(f"{DIR}/CENNS10AnlAEfficiency.txt"))
     return arr[:, 0], arr[:, 2]
@@ -96,17 +96,22 @@ def f90_shape(template: np.ndarray) -> np.ndarray:
 def energy_response(eee_kev, edges=E_EDGES, with_efficiency=True) -> np.ndarray:
     """P(energy bin | E_ee) with sigma = 0.58 sqrt(E_ee), efficiency at the reconstructed energy."""
     from scipy.special import ndtr
+
     e = np.maximum(np.asarray(eee_kev, float), 1e-9)
     sig = RESOLUTION * np.sqrt(e)
-    return binned_with_efficiency(lambda x: ndtr((x[:, None] - e[None, :]) / sig[None, :]), edges,
-                                  efficiency if with_efficiency else None, n_sub=40)
+    return binned_with_efficiency(
+        lambda x: ndtr((x[:, None] - e[None, :]) / sig[None, :]),
+        edges,
+        efficiency if with_efficiency else None,
+        n_sub=40,
+    )
 
 
 @dataclass(eq=False)
 class Ar2020(DataSet):
     """COHERENT CENNS-10 LAr analysis A; see the module docstring."""
 
-    signal_normalisation = "eta_cevns"    # a class attribute, not a field
+    signal_normalisation = "eta_cevns"  # a class attribute, not a field
 
     opts: cevns.Options = field(default_factory=cevns.Options)
     es: bool = False
@@ -120,23 +125,32 @@ class Ar2020(DataSet):
             raise ValueError(f"unknown grid {self.grid!r}; allowed: 2d, 3d")
         self.name = "ar"
         self.statistic = "poisson"
-        self.axes = ((Axis("energy", "keVee", E_EDGES), Axis("time", "us", TIME_EDGES)) if self.grid == "2d" else
-                     (Axis("energy", "keVee", E_EDGES), Axis("f90", "", F90_EDGES), Axis("time", "us", TIME_EDGES)))
+        self.axes = (
+            (Axis("energy", "keVee", E_EDGES), Axis("time", "us", TIME_EDGES))
+            if self.grid == "2d"
+            else (Axis("energy", "keVee", E_EDGES), Axis("f90", "", F90_EDGES), Axis("time", "us", TIME_EDGES))
+        )
         self.observed = self._project(grid_file("datanobkgsub.txt"))
         self.release_cevns = grid_file("cevnspdf.txt")
         bg = {"brn": "brnpdf.txt", "delbrn": "delbrnpdf.txt", "ss": "bkgpdf.txt"}
         self.bkg = {k: self._project(grid_file(f)) for k, f in bg.items()}
         self.brn_var = {
-            "brn_tmean": (self._project(grid_file("SystErrors/brnpdf+1sigBRNTimingMean.txt")),
-                          self._project(grid_file("SystErrors/brnpdf-1sigBRNTimingMean.txt"))),
-            "brn_energy": (self._project(grid_file("SystErrors/brnpdf+1sigEnergy.txt")),
-                           self._project(grid_file("SystErrors/brnpdf-1sigEnergy.txt"))),
+            "brn_tmean": (
+                self._project(grid_file("SystErrors/brnpdf+1sigBRNTimingMean.txt")),
+                self._project(grid_file("SystErrors/brnpdf-1sigBRNTimingMean.txt")),
+            ),
+            "brn_energy": (
+                self._project(grid_file("SystErrors/brnpdf+1sigEnergy.txt")),
+                self._project(grid_file("SystErrors/brnpdf-1sigEnergy.txt")),
+            ),
         }
         width = self._project(grid_file("SystErrors/brnpdfBRNTimingWidthSyst.txt"))
         self.brn_var["brn_twidth"] = (width, 2.0 * self.bkg["brn"] - width)  # one-sided, mirrored
-        self.f90 = {"nominal": f90_shape(self.release_cevns),
-                    "+": f90_shape(grid_file("SystErrors/cevnspdf+1sigF90.txt")),
-                    "-": f90_shape(grid_file("SystErrors/cevnspdf-1sigF90.txt"))}
+        self.f90 = {
+            "nominal": f90_shape(self.release_cevns),
+            "+": f90_shape(grid_file("SystErrors/cevnspdf+1sigF90.txt")),
+            "-": f90_shape(grid_file("SystErrors/cevnspdf-1sigF90.txt")),
+        }
         setup_beam(self, SNSExposure(t0=POT_T0_US, sigma=POT_SIGMA_US, **EXPOSURE), (("Ar", 1),), MASS_KG)
         self.baseline = sns_baseline(EXPOSURE["distance_m"])
         self.sensitive_to += menu.measured(self, ("e", "mu"))
@@ -157,8 +171,9 @@ class Ar2020(DataSet):
         if self.es:
             te, we = self.electron_quadrature()
             self.channel_inputs["es"] = (self.spectra, self.target, self.n_molecules, te, we, energy_response(te * 1e3))
-        self.templates = {ch: build_templates(*inp, channel=ch, opts=self.opts)
-                          for ch, inp in self.channel_inputs.items()}
+        self.templates = {
+            ch: build_templates(*inp, channel=ch, opts=self.opts) for ch, inp in self.channel_inputs.items()
+        }
         self._timing = TimeBinning(self.exposure, TIME_EDGES)
 
     def _project(self, h3: np.ndarray) -> np.ndarray:
@@ -174,32 +189,42 @@ class Ar2020(DataSet):
     def _brn_variants(self):
         """The BRN morphing variants stacked: names, nominal (B,), plus (3, B), minus (3, B)."""
         keys = tuple(self.brn_var)
-        return (keys, self.bkg["brn"], np.stack([self.brn_var[k][0] for k in keys]),
-                np.stack([self.brn_var[k][1] for k in keys]))
+        return (
+            keys,
+            self.bkg["brn"],
+            np.stack([self.brn_var[k][0] for k in keys]),
+            np.stack([self.brn_var[k][1] for k in keys]),
+        )
 
     def _backgrounds(self, nv: dict, derivatives: bool = False):
         """Backgrounds (name -> (n, B)) at (n,) nuisance arrays, and their exact derivatives."""
         keys, nom, plus, minus = self._brn_variants()
         names = (*keys, "eta_brn", "eta_delbrn", "eta_ss")
         n = nv["eta_brn"].shape[0]
-        if n > 1 and uniform(*(nv[k] for k in names)):         # the same backgrounds for every point
+        if n > 1 and uniform(*(nv[k] for k in names)):  # the same backgrounds for every point
             out, d = self._backgrounds({k: first(nv[k]) for k in names}, derivatives)
             bc = lambda a: np.broadcast_to(a, (n,) + a.shape[1:])  # noqa: E731
             return {k: bc(v) for k, v in out.items()}, (None if d is None else {k: bc(v) for k, v in d.items()})
-        w, dw = zip(*(morph_weights(nv[k]) for k in keys))          # per key: ((n,) x 3), ((n,) x 3)
-        wn = np.stack([x[0] for x in w], axis=1)                    # (n, 3)
+        w, dw = zip(*(morph_weights(nv[k]) for k in keys), strict=True)  # per key: ((n,) x 3), ((n,) x 3)
+        wn = np.stack([x[0] for x in w], axis=1)  # (n, 3)
         wp = np.stack([x[1] for x in w], axis=1)
         wm = np.stack([x[2] for x in w], axis=1)
         morphed = (1.0 + (wn - 1.0).sum(axis=1))[:, None] * nom + wp @ plus + wm @ minus
         brn_norm = 1.0 + nv["eta_brn"]
-        brn = np.maximum(morphed, 0.0)                              # morphing may cross zero
-        out = {"brn": brn_norm[:, None] * brn, "delbrn": (1.0 + nv["eta_delbrn"])[:, None] * self.bkg["delbrn"],
-               "ss": (1.0 + nv["eta_ss"])[:, None] * self.bkg["ss"]}
+        brn = np.maximum(morphed, 0.0)  # morphing may cross zero
+        out = {
+            "brn": brn_norm[:, None] * brn,
+            "delbrn": (1.0 + nv["eta_delbrn"])[:, None] * self.bkg["delbrn"],
+            "ss": (1.0 + nv["eta_ss"])[:, None] * self.bkg["ss"],
+        }
         if not derivatives:
             return out, None
         pos = (morphed > 0.0) * brn_norm[:, None]
-        d = {"eta_brn": brn, "eta_delbrn": np.broadcast_to(self.bkg["delbrn"], brn.shape),
-             "eta_ss": np.broadcast_to(self.bkg["ss"], brn.shape)}
+        d = {
+            "eta_brn": brn,
+            "eta_delbrn": np.broadcast_to(self.bkg["delbrn"], brn.shape),
+            "eta_ss": np.broadcast_to(self.bkg["ss"], brn.shape),
+        }
         for j, k in enumerate(keys):
             dn, dp_, dm = dw[j]
             d[k] = pos * (dn[:, None] * nom + dp_[:, None] * plus[j] + dm[:, None] * minus[j])
@@ -220,7 +245,7 @@ class Ar2020(DataSet):
         with ``derivatives``, the exact derivatives of the expected counts by nuisance."""
         n = points.n
         norm = (1.0 + nv["eta_cevns"])[:, None, None]
-        raw = self.contract_templates(points)                      # channel -> (n, D, K, E)
+        raw = self.contract_templates(points)  # channel -> (n, D, K, E)
         p, dp = self._timing.batch(nv["t_offset"], derivatives)
         kidx = [self._timing.kinds.index(k) for k in self.kinds]
         tk = np.broadcast_to(p[:1, kidx], (p.shape[0], len(kidx), p.shape[2])) if p.strides[0] == 0 else p[:, kidx]
@@ -229,7 +254,7 @@ class Ar2020(DataSet):
             f90, df90 = self._f90(nv["cevns_f90"], derivatives)
 
         def spread(energy, tprob, f):
-            et = combine_energy_time_batch(energy, tprob)           # (n, D, E T)
+            et = combine_energy_time_batch(energy, tprob)  # (n, D, E T)
             if f is None:
                 return et
             nT = tprob.shape[-1]
@@ -239,13 +264,13 @@ class Ar2020(DataSet):
         sig = {ch: norm * spread(v, tk, f90) for ch, v in raw.items()}
         bkg, d = self._backgrounds(nv, derivatives)
         if derivatives:
-            e0 = sum(v[:, :1] for v in raw.values())                # (n, 1, K, E)
+            e0 = sum(v[:, :1] for v in raw.values())  # (n, 1, K, E)
             unnorm = spread(e0, tk, f90)[:, 0]
             d["eta_cevns"] = unnorm
             d["t_offset"] = norm[:, 0] * spread(e0, dp[:, kidx], f90)[:, 0]
             if self.grid == "3d":
                 d["cevns_f90"] = norm[:, 0] * spread(e0, tk, df90)[:, 0]
-            else:     # the F90 shape is summed over on the 2D grid
+            else:  # the F90 shape is summed over on the 2D grid
                 d["cevns_f90"] = np.zeros_like(unnorm)
         return sig, bkg, d
 
@@ -268,9 +293,20 @@ def _build(opts: cevns.Options, es: bool, ar_grid: str, zp_model: str = "univers
 
 
 INFO = ExperimentInfo(
-    name="ar", title="COHERENT CENNS-10 LAr 2020, analysis A", reference="PRL 126, 012002 (2021), arXiv:2003.10630",
+    name="ar",
+    title="COHERENT CENNS-10 LAr 2020, analysis A",
+    reference="PRL 126, 012002 (2021), arXiv:2003.10630",
     data_sets=("coherent_ar_2020",),
     # the F90 pulse-shape cut removes electron recoils: ES off by default
-    default_es=False, build=_build,
-    options=(Option("ar_grid", "2d", "Ar binning: 2d (energy x time, F90 summed) or 3d (energy x F90 x time)",
-                    choices=("2d", "3d")), menu.ZP_MODEL))
+    default_es=False,
+    build=_build,
+    options=(
+        Option(
+            "ar_grid",
+            "2d",
+            "Ar binning: 2d (energy x time, F90 summed) or 3d (energy x F90 x time)",
+            choices=("2d", "3d"),
+        ),
+        menu.ZP_MODEL,
+    ),
+)

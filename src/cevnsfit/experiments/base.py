@@ -323,7 +323,9 @@ class DataSet(ABC):
             banks = nonpolynomial.KeyedBanks(self.templates, self.baseline)
             flavours = ()
             if self.baseline is not None:
-                flavours = tuple(sorted({f for b in nonpolynomial.bank_entries(self.templates).values() for f in b.flavours}))
+                flavours = tuple(
+                    sorted({f for b in nonpolynomial.bank_entries(self.templates).values() for f in b.flavours})
+                )
             setup = self.__dict__["_memo_keyed"] = (banks, self.radius_parameters(), flavours)
         return nonpolynomial.contract(*setup[:1], points, *setup[1:])
 
@@ -368,7 +370,7 @@ class DataSet(ABC):
             nv = self._nuis(nuis)
             arr = {k: np.full(1, float(v)) for k, v in nv.items()}
             return self.predict_points(self.point(params), arr)[0][0, 0]
-        self.point(params)              # refuse what the prediction does not model
+        self.point(params)  # refuse what the prediction does not model
         return sum(self.components(params, nuis).values())
 
     def chi2(self, params: Params, nuis: dict | None = None) -> float:
@@ -380,7 +382,7 @@ class DataSet(ABC):
         return float(sum(n.penalty(values[n.name]) for n in self.nuisances))
 
     def totals(self, params: Params, nuis: dict | None = None) -> dict[str, float]:
-        self.point(params)              # refuse what the prediction does not model
+        self.point(params)  # refuse what the prediction does not model
         comps = self.components(params, nuis)
         out = {k: float(np.sum(v)) for k, v in comps.items()}
         out["observed"] = float(np.sum(self.observed))
@@ -409,15 +411,20 @@ class DataSet(ABC):
         nv = self.nuisance_arrays(nuis, pts.n)
         if not self._fast():
             return self._expected_loop(pts, nv)
-        with one_blas_thread():      # small products: threads cost more than they save
+        with one_blas_thread():  # small products: threads cost more than they save
             return self.predict_points(pts, nv)[0][:, 0]
 
     def _expected_loop(self, pts: Points, nv: dict) -> np.ndarray:
-        return np.stack([sum(self.components(pts.params(i), {k: float(v[i]) for k, v in nv.items()}).values())
-                         for i in range(pts.n)])
+        return np.stack(
+            [
+                sum(self.components(pts.params(i), {k: float(v[i]) for k, v in nv.items()}).values())
+                for i in range(pts.n)
+            ]
+        )
 
-    def chi2_batch(self, values, nuis: dict | None = None, base: Params | None = None,
-                   observed: np.ndarray | None = None) -> np.ndarray:
+    def chi2_batch(
+        self, values, nuis: dict | None = None, base: Params | None = None, observed: np.ndarray | None = None
+    ) -> np.ndarray:
         """chi^2 (data term + priors) for many points (see :meth:`expected_batch`)."""
         e = self.expected_batch(values, nuis, base)
         return np.atleast_1d(self.chi2_counts(e, observed)) + self.penalty_batch(nuis, e.shape[0])
@@ -430,8 +437,9 @@ class DataSet(ABC):
                 out = out + nu.penalty(nv[nu.name])
         return out
 
-    def jacobian_batch(self, values, nuis: dict | None = None, base: Params | None = None, wrt=(),
-                       curvature=()) -> Derivatives:
+    def jacobian_batch(
+        self, values, nuis: dict | None = None, base: Params | None = None, wrt=(), curvature=()
+    ) -> Derivatives:
         """Expected counts and their derivatives for n points (see the module docstring):
         d/dname for every name of ``wrt`` (nuisances or physics parameters), d2/dname2 for every
         physics parameter of ``curvature``.  Exact where :meth:`predict_points` provides them,
@@ -501,7 +509,7 @@ class DataSet(ABC):
             rows_N.append(nv)
         big = Points.from_matrix(np.concatenate(rows_V))
         N = {k: np.concatenate([r[k] for r in rows_N]) for k in nv}
-        ev = (self.predict_points(big, N)[0][:, 0] if self._fast() else self._expected_loop(big, N))
+        ev = self.predict_points(big, N)[0][:, 0] if self._fast() else self._expected_loop(big, N)
         ev = ev.reshape(len(rows_V), n, -1)
         for j, (kind, name, h) in enumerate(cols):
             up, dn = ev[2 * j], ev[2 * j + 1]
@@ -525,7 +533,7 @@ class DataSet(ABC):
         return encode(self)
 
     @classmethod
-    def from_state(cls, desc: dict, arrays: dict) -> "DataSet":
+    def from_state(cls, desc: dict, arrays: dict) -> DataSet:
         """The data set stored by :meth:`to_state`."""
         from ..state import StateError, decode
 

@@ -42,8 +42,9 @@ alone (prior removed) put the offset at +0.08 +- 0.045 us, so the prior hardly m
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -55,20 +56,26 @@ from ..physics import cevns
 from ..physics.monomials import Points
 from ..physics.parameters import Params
 from ..physics.target import zeff_edges
-from ..sources.snsflux import ReleaseTimeProfile
 from ..sources.oscillation import sns_baseline
+from ..sources.snsflux import ReleaseTimeProfile
 from . import menu
 from .base import Axis, DataSet, Nuisance
 from .registry import ExperimentInfo, Option
-from .snsbeam import (PotTraceProfile, SNSExposure, TimeBinning, combine_energy_time_batch, nuclear_quadrature,
-                      setup_beam)
+from .snsbeam import (
+    PotTraceProfile,
+    SNSExposure,
+    TimeBinning,
+    combine_energy_time_batch,
+    nuclear_quadrature,
+    setup_beam,
+)
 
 PE_EDGES = np.array([0, 8, 12, 16, 20, 24, 32, 40, 50, 60], float)
 TIME_EDGES = np.array([0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1, 2, 4, 6], float)
 MASS_KG = 14.6
 EXPOSURE = dict(r=0.0848, n_pot=3.198e23, distance_m=19.3)
-POT_T0_US = 0.661     # mean of the released BRN timing PDF (see module docstring)
-POT_SIGMA_US = 0.15   # SNS POT trace width (Ar release; the BRN PDF has 0.156 us)
+POT_T0_US = 0.661  # mean of the released BRN timing PDF (see module docstring)
+POT_SIGMA_US = 0.15  # SNS POT trace width (Ar release; the BRN PDF has 0.156 us)
 BRN_EVENTS, NIN_EVENTS = 18.0, 5.6
 GAMMA_A, GAMMA_B = 0.0749, 9.56
 EFF_VARIANTS = ("nominal", "+", "-")
@@ -85,13 +92,16 @@ def time_efficiency(t) -> np.ndarray:
     return np.where(t < 0.52, 1.0, np.exp(-0.0494 * (t - 0.52)))
 
 
-@lru_cache(maxsize=None)
+@cache
 def efficiency_coefficients() -> dict[str, tuple[float, ...]]:
-    rows = [tuple(float(v) for v in line.split()) for line in data.path("coherent_csi_2021/effCoefficients.txt").read_text().splitlines()
-            if line.strip() and not line.lstrip().startswith("#")]
+    rows = [
+        tuple(float(v) for v in line.split())
+        for line in data.path("coherent_csi_2021/effCoefficients.txt").read_text().splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
     if len(rows) != 3 or any(len(r) != 4 for r in rows):
         raise data.DataError("coherent_csi_2021/effCoefficients.txt: expected 3 rows of 4 coefficients")
-    return dict(zip(EFF_VARIANTS, rows))
+    return dict(zip(EFF_VARIANTS, rows, strict=True))
 
 
 def energy_efficiency(x, variant: str = "nominal") -> np.ndarray:
@@ -105,11 +115,10 @@ def pe_response(eee_kev, edges=PE_EDGES, efficiency=None) -> np.ndarray:
     e = np.maximum(np.asarray(eee_kev, float), 1e-12)
     mean = e / GAMMA_A
     shape = 1.0 + GAMMA_B * e
-    return binned_with_efficiency(lambda x: gamma_cdf(x[:, None], mean[None, :], shape[None, :]),
-                                  edges, efficiency)
+    return binned_with_efficiency(lambda x: gamma_cdf(x[:, None], mean[None, :], shape[None, :]), edges, efficiency)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _events(name: str) -> np.ndarray:
     arr = np.loadtxt(data.path(f"coherent_csi_2021/{name}"), comments="#")
     if arr.ndim != 2 or arr.shape[1] != 2:
@@ -133,7 +142,7 @@ def _rebin_pdf(centres, values, edges) -> np.ndarray:
     return np.diff(np.interp(edges, grid, cum))
 
 
-@lru_cache(maxsize=None)
+@cache
 def background_template(kind: str) -> np.ndarray:
     """BRN or NIN (kind = "brn" / "nin") in the 9 x 11 bins: energy PDF x time PDF x time
     efficiency, normalised to the expected events in the ROI (18 BRN, 5.6 NIN)."""
@@ -152,8 +161,12 @@ def steady_state_flat(ac: np.ndarray, n_sub: int = 50) -> np.ndarray:
     distribution summed over time, spread over time flat x the time efficiency, with the AC total:
     SS_jt = (sum_t AC_jt) w_t, w_t = int_bin_t eps_t(t) dt / int_0^6us eps_t(t) dt (midpoint rule on
     ``n_sub`` sub-bins per time bin, relative error < 1e-6).  Conserves sum_jt SS_jt = sum_jt AC_jt."""
-    w = np.array([np.mean(time_efficiency(np.linspace(a, b, 2 * n_sub + 1)[1::2])) * (b - a)
-                  for a, b in zip(TIME_EDGES[:-1], TIME_EDGES[1:])])
+    w = np.array(
+        [
+            np.mean(time_efficiency(np.linspace(a, b, 2 * n_sub + 1)[1::2])) * (b - a)
+            for a, b in itertools.pairwise(TIME_EDGES)
+        ]
+    )
     return np.outer(ac.sum(axis=1), w / w.sum())
 
 
@@ -161,7 +174,7 @@ def steady_state_flat(ac: np.ndarray, n_sub: int = 50) -> np.ndarray:
 class CsI2021(DataSet):
     """COHERENT CsI 2021 with its model choices; see the module docstring."""
 
-    signal_normalisation = "eta_cevns"    # the flux normalisation (a class attribute, not a field)
+    signal_normalisation = "eta_cevns"  # the flux normalisation (a class attribute, not a field)
 
     opts: cevns.Options = field(default_factory=cevns.Options)
     es: bool = True
@@ -177,8 +190,9 @@ class CsI2021(DataSet):
         if self.timing not in TIMING_MODELS:
             raise ValueError(f"unknown CsI timing model {self.timing!r}; allowed: {', '.join(TIMING_MODELS)}")
         if self.steady_state not in STEADY_STATE_MODELS:
-            raise ValueError(f"unknown CsI steady-state model {self.steady_state!r}; "
-                             f"allowed: {', '.join(STEADY_STATE_MODELS)}")
+            raise ValueError(
+                f"unknown CsI steady-state model {self.steady_state!r}; allowed: {', '.join(STEADY_STATE_MODELS)}"
+            )
         self.name = "csi"
         self.statistic = "poisson"
         self.axes = (Axis("pe", "PE", PE_EDGES), Axis("time", "us", TIME_EDGES))
@@ -190,11 +204,15 @@ class CsI2021(DataSet):
         setup_beam(self, SNSExposure(t0=self.t0, sigma=POT_SIGMA_US, **EXPOSURE), (("Cs", 1), ("I", 1)), MASS_KG)
         self.baseline = sns_baseline(EXPOSURE["distance_m"])
         self.sensitive_to += menu.measured(self, ("e", "mu"))
-        self.time_profile = (ReleaseTimeProfile() if self.timing == "release"
-                             else PotTraceProfile(self.exposure.t0, self.exposure.sigma))
+        self.time_profile = (
+            ReleaseTimeProfile() if self.timing == "release" else PotTraceProfile(self.exposure.t0, self.exposure.sigma)
+        )
         self.kinds = tuple(self.time_profile.kind_of(s.species) for s in self.spectra)
-        t_source = ("offset between the release's SNS flux histogram and t_rec [us]" if self.timing == "release"
-                    else "neutrino arrival-time offset [us] (POT-trace model, mean from the BRN timing)")
+        t_source = (
+            "offset between the release's SNS flux histogram and t_rec [us]"
+            if self.timing == "release"
+            else "neutrino arrival-time offset [us] (POT-trace model, mean from the BRN timing)"
+        )
         self.nuisances = (
             Nuisance("eta_cevns", 0.0, 0.10, "neutrino flux: r = 0.0848 +- 10% (COHERENT 2021)"),
             Nuisance("eta_brn", 0.0, 0.25, "BRN normalisation, 25% (COHERENT 2021)"),
@@ -229,17 +247,23 @@ class CsI2021(DataSet):
         tn, wn = self.nuclear_quadrature()
         te, we = self.electron_quadrature()
         self.templates = {"cevns": {}, "es": {}}
-        variants = [("nominal", "nominal")] + [(q, "nominal") for q in CSI_VARIANTS[1:]] + \
-                   [("nominal", e) for e in EFF_VARIANTS[1:]]
+        variants = (
+            [("nominal", "nominal")]
+            + [(q, "nominal") for q in CSI_VARIANTS[1:]]
+            + [("nominal", e) for e in EFF_VARIANTS[1:]]
+        )
         for qv, ev in variants:
             self.templates["cevns"][(qv, ev)] = build_templates(
-                self.spectra, self.target, self.n_molecules, tn, wn, self.nuclear_response(qv, ev), "cevns", self.opts)
+                self.spectra, self.target, self.n_molecules, tn, wn, self.nuclear_response(qv, ev), "cevns", self.opts
+            )
         self.channel_inputs = {
             "cevns": (self.spectra, self.target, self.n_molecules, tn, wn, self.nuclear_response()),
-            "es": (self.spectra, self.target, self.n_molecules, te, we, self.electron_response())}
+            "es": (self.spectra, self.target, self.n_molecules, te, we, self.electron_response()),
+        }
         for ev in EFF_VARIANTS:
             self.templates["es"][("nominal", ev)] = build_templates(
-                self.spectra, self.target, self.n_molecules, te, we, self.electron_response(ev), "es", self.opts)
+                self.spectra, self.target, self.n_molecules, te, we, self.electron_response(ev), "es", self.opts
+            )
         self._stacks = {ch: VariantStack(t) for ch, t in self.templates.items()}
         self._timing = TimeBinning(self.time_profile, TIME_EDGES, time_efficiency)
 
@@ -267,17 +291,23 @@ class CsI2021(DataSet):
         for key, kp, km in self._morphs(channel):
             plus, minus = v[:, :, ix[kp]], v[:, :, ix[km]]
             (wn, wp, wm), (dn, dp_, dm) = morph_weights(nv[key])
-            out += ((wn - 1.0)[:, None, None, None] * nom + wp[:, None, None, None] * plus
-                    + wm[:, None, None, None] * minus)
+            out += (
+                (wn - 1.0)[:, None, None, None] * nom + wp[:, None, None, None] * plus + wm[:, None, None, None] * minus
+            )
             if derivatives:
-                grads[key] = dn[:, None, None] * nom[:, 0] + dp_[:, None, None] * plus[:, 0] + dm[:, None, None] * minus[:, 0]
+                grads[key] = (
+                    dn[:, None, None] * nom[:, 0] + dp_[:, None, None] * plus[:, 0] + dm[:, None, None] * minus[:, 0]
+                )
         positive = out[:, :1] > 0.0
-        counts = out * positive             # = max(out, 0) for the value, and its directions
+        counts = out * positive  # = max(out, 0) for the value, and its directions
         return counts, {k: g * positive[:, 0] for k, g in grads.items()}
 
     def _backgrounds(self, nv: dict) -> dict[str, np.ndarray]:
-        return {"brn": (1.0 + nv["eta_brn"])[:, None] * self.brn, "nin": (1.0 + nv["eta_nin"])[:, None] * self.nin,
-                "ss": (1.0 + nv["eta_ss"])[:, None] * self.ss}
+        return {
+            "brn": (1.0 + nv["eta_brn"])[:, None] * self.brn,
+            "nin": (1.0 + nv["eta_nin"])[:, None] * self.nin,
+            "ss": (1.0 + nv["eta_ss"])[:, None] * self.ss,
+        }
 
     def time_probabilities(self, offset: float = 0.0):
         """{arrival-time kind: probability to be recorded in each time bin (x time efficiency)}."""
@@ -293,7 +323,7 @@ class CsI2021(DataSet):
     def _parts(self, points: Points, nv: dict, derivatives: bool = False):
         """Signal per channel (n, D, B) (normalisation applied), backgrounds {name: (n, B)} and,
         with ``derivatives``, the exact derivatives of the expected counts by nuisance."""
-        raw = self.contract_templates(points)                # channel -> (n, D, V, K, E)
+        raw = self.contract_templates(points)  # channel -> (n, D, V, K, E)
         p, dp = self._timing.batch(nv["t_offset"], derivatives)
         kidx = [self._timing.kinds.index(k) for k in self.kinds]
         tk = np.broadcast_to(p[:1, kidx], (p.shape[0], len(kidx), p.shape[2])) if p.strides[0] == 0 else p[:, kidx]
@@ -313,8 +343,13 @@ class CsI2021(DataSet):
             d["eta_cevns"] = combine_energy_time_batch(counts0, tk)[:, 0]
             d["t_offset"] = norm[:, None] * combine_energy_time_batch(counts0, dp[:, kidx])[:, 0]
             shape = d["eta_cevns"].shape
-            d.update({"eta_brn": np.broadcast_to(self.brn, shape), "eta_nin": np.broadcast_to(self.nin, shape),
-                      "eta_ss": np.broadcast_to(self.ss, shape)})
+            d.update(
+                {
+                    "eta_brn": np.broadcast_to(self.brn, shape),
+                    "eta_nin": np.broadcast_to(self.nin, shape),
+                    "eta_ss": np.broadcast_to(self.ss, shape),
+                }
+            )
         return sig, bkg, d
 
     def predict_points(self, points: Points, nuis: dict, derivatives: bool = False):
@@ -331,25 +366,51 @@ class CsI2021(DataSet):
         out.update({k: v[0] for k, v in bkg.items()})
         return out
 
-
     def radius_parameters(self) -> dict[str, str]:
         """Cs and I each with its radius, or both with rn_cs (option ``tie_csi_radius``)."""
         return {"Cs": "rn_cs", "I": "rn_cs"} if self.tie_csi_radius else {"Cs": "rn_cs", "I": "rn_i"}
 
 
-def _build(opts: cevns.Options, es: bool, timing: str, steady_state: str, zp_model: str = "universal",
-           tie_csi_radius: bool = False) -> CsI2021:
-    return CsI2021(opts=menu.with_zp_model(opts, zp_model), es=es, timing=timing, steady_state=steady_state,
-                   tie_csi_radius=tie_csi_radius)
+def _build(
+    opts: cevns.Options,
+    es: bool,
+    timing: str,
+    steady_state: str,
+    zp_model: str = "universal",
+    tie_csi_radius: bool = False,
+) -> CsI2021:
+    return CsI2021(
+        opts=menu.with_zp_model(opts, zp_model),
+        es=es,
+        timing=timing,
+        steady_state=steady_state,
+        tie_csi_radius=tie_csi_radius,
+    )
 
 
 INFO = ExperimentInfo(
-    name="csi", title="COHERENT CsI[Na] 2021", reference="PRL 129, 081801 (2022), arXiv:2110.07730",
-    data_sets=("coherent_csi_2021", "coherent_csi_2021_snsflux"), default_es=True, build=_build,
+    name="csi",
+    title="COHERENT CsI[Na] 2021",
+    reference="PRL 129, 081801 (2022), arXiv:2110.07730",
+    data_sets=("coherent_csi_2021", "coherent_csi_2021_snsflux"),
+    default_es=True,
+    build=_build,
     options=(
-        Option("timing", "release", "CsI neutrino arrival times: release (the SNS flux of the data release, "
-               "per flavour) or model (Gaussian POT trace x pion and muon decay)", choices=TIMING_MODELS),
-        Option("steady_state", "flat", "CsI beam-unrelated background: flat (AC energy distribution, flat in time x "
-               "time efficiency, AC total) or template (the AC histogram bin by bin)", choices=STEADY_STATE_MODELS),
-        menu.ZP_MODEL, menu.TIE_CSI_RADIUS,
-    ))
+        Option(
+            "timing",
+            "release",
+            "CsI neutrino arrival times: release (the SNS flux of the data release, "
+            "per flavour) or model (Gaussian POT trace x pion and muon decay)",
+            choices=TIMING_MODELS,
+        ),
+        Option(
+            "steady_state",
+            "flat",
+            "CsI beam-unrelated background: flat (AC energy distribution, flat in time x "
+            "time efficiency, AC total) or template (the AC histogram bin by bin)",
+            choices=STEADY_STATE_MODELS,
+        ),
+        menu.ZP_MODEL,
+        menu.TIE_CSI_RADIUS,
+    ),
+)

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import yaml
@@ -72,10 +72,10 @@ POT_PER_GWH = 3.198e23 / 13.99
 SIGNAL_SIGMA = math.sqrt(0.10**2 + 0.05**2 + 0.05**2)
 SS_MODELS = ("marginals", "raw")
 SIGNAL_MODELS = ("prior", "free")
-N_PE_MAX = 200   # photoelectron counts summed for the Poisson response (mean < 60 PE in the ROI)
+N_PE_MAX = 200  # photoelectron counts summed for the Poisson response (mean < 60 PE in the ROI)
 
 
-@lru_cache(maxsize=None)
+@cache
 def parameters() -> dict:
     """The release's ``coherent_parameters.yaml``, name -> entry."""
     raw = yaml.safe_load(data.path(f"{DIR}/coherent_parameters.yaml").read_text())
@@ -115,11 +115,12 @@ def pe_response(mean_pe, edges=PE_EDGES) -> np.ndarray:
     return np.diff(cum[edges.astype(int)], axis=0)
 
 
-@lru_cache(maxsize=None)
+@cache
 def grid(name: str) -> np.ndarray:
     """A released (PE, time) count grid, shape (25, 24), from ``data_<name>.txt``."""
-    arr = np.loadtxt(data.path(f"{DIR}/data_{name}.txt"), delimiter=",", comments="#",
-                     skiprows=1 if name.endswith("beamOff") else 0)
+    arr = np.loadtxt(
+        data.path(f"{DIR}/data_{name}.txt"), delimiter=",", comments="#", skiprows=1 if name.endswith("beamOff") else 0
+    )
     if arr.shape != (600, 3):
         raise data.DataError(f"{DIR}/data_{name}.txt: expected 600 rows of (PE, t, counts), got {arr.shape}")
     i = np.digitize(arr[:, 0], GRID_PE) - 1
@@ -134,10 +135,10 @@ def grid(name: str) -> np.ndarray:
 def roi(h: np.ndarray) -> np.ndarray:
     """The analysis region (6-30 PE, t < 6 us) of a released grid: (12, 12)."""
     i0 = int(np.searchsorted(GRID_PE, PE_EDGES[0]))
-    return h[i0:i0 + PE_EDGES.size - 1, :TIME_EDGES.size - 1]
+    return h[i0 : i0 + PE_EDGES.size - 1, : TIME_EDGES.size - 1]
 
 
-@lru_cache(maxsize=None)
+@cache
 def arrival_pdf(kind: str) -> np.ndarray:
     """Released arrival-time PDF (``promptNeutrinos``, ``delayedNeutrinos``, ``promptNeutrons``) in
     the 24 bins of 0.5 us."""
@@ -155,7 +156,7 @@ def brn_template() -> np.ndarray:
         raise data.DataError(f"{DIR}/promptPDF.txt: expected (PE bin centre, neutrons per GWh) in 1-PE bins")
     counts = pe[:, 1] * acceptance(pe[:, 0]) * value("beamExposure")
     energy = np.histogram(pe[:, 0], bins=PE_EDGES, weights=counts)[0]
-    return np.outer(energy, arrival_pdf("promptNeutrons")[:TIME_EDGES.size - 1])
+    return np.outer(energy, arrival_pdf("promptNeutrons")[: TIME_EDGES.size - 1])
 
 
 def ss_template(model: str) -> np.ndarray:
@@ -170,7 +171,7 @@ def ss_template(model: str) -> np.ndarray:
 class CsI2017(DataSet):
     """COHERENT CsI 2017 with its model choices; see the module docstring."""
 
-    signal_normalisation = "eta_cevns"    # a class attribute, not a field
+    signal_normalisation = "eta_cevns"  # a class attribute, not a field
 
     opts: cevns.Options = field(default_factory=cevns.Options)
     es: bool = True
@@ -192,8 +193,9 @@ class CsI2017(DataSet):
         self.qf_sigma = float(parameters()["csiQF"]["uncertainty"])
         self.light_yield = value("csiLightYield")
         r = value("neutrinosPerProton")
-        exposure = SNSExposure(r=r, n_pot=value("beamExposure") * POT_PER_GWH,
-                               distance_m=value("distanceToTarget"), t0=0.0, sigma=0.0)
+        exposure = SNSExposure(
+            r=r, n_pot=value("beamExposure") * POT_PER_GWH, distance_m=value("distanceToTarget"), t0=0.0, sigma=0.0
+        )
         setup_beam(self, exposure, (("Cs", 1), ("I", 1)), MASS_KG)
         self.baseline = sns_baseline(exposure.distance_m)
         self.sensitive_to += menu.measured(self, ("e", "mu"))
@@ -201,21 +203,31 @@ class CsI2017(DataSet):
         flux_sigma = float(parameters()["neutrinosPerProton"]["uncertainty"]) / r
         brn_sigma = float(parameters()["promptNeutronNormalization"]["uncertainty"])
         self.nuisances = (
-            Nuisance("eta_cevns", 0.0, SIGNAL_SIGMA if self.signal == "prior" else None,
-                     f"CEvNS normalisation: flux {flux_sigma:.0%}, acceptance 5%, form factor 5% "
-                     "(Akimov et al. 2017)" if self.signal == "prior" else "CEvNS normalisation, free"),
+            Nuisance(
+                "eta_cevns",
+                0.0,
+                SIGNAL_SIGMA if self.signal == "prior" else None,
+                f"CEvNS normalisation: flux {flux_sigma:.0%}, acceptance 5%, form factor 5% (Akimov et al. 2017)"
+                if self.signal == "prior"
+                else "CEvNS normalisation, free",
+            ),
             Nuisance("qf", 0.0, 1.0, f"quenching factor {self.qf} +- {self.qf_sigma} (release), in sigma"),
             Nuisance("eta_brn", 0.0, brn_sigma, f"prompt-neutron normalisation {brn_sigma:.0%} (release)"),
-            Nuisance("eta_ss", 0.0, 1.0 / math.sqrt(n_ac),
-                     f"steady state: Poisson error of the {n_ac:.0f} anti-coincident events"),
+            Nuisance(
+                "eta_ss",
+                0.0,
+                1.0 / math.sqrt(n_ac),
+                f"steady state: Poisson error of the {n_ac:.0f} anti-coincident events",
+            ),
         )
         tn, wn = nuclear_quadrature(self.target, self.per_decade)
         te, we = recoil_quadrature(1e-4, 0.01, zeff_edges(self.target), per_decade=self.per_decade)
         cevns_variants = {}
         for key, qf in (("nominal", self.qf), ("qf+", self.qf + self.qf_sigma), ("qf-", self.qf - self.qf_sigma)):
             resp = pe_response(qf * self.light_yield * tn * 1e3)
-            cevns_variants[(key, "nominal")] = build_templates(self.spectra, self.target, self.n_molecules, tn, wn, resp,
-                                                  "cevns", self.opts)
+            cevns_variants[(key, "nominal")] = build_templates(
+                self.spectra, self.target, self.n_molecules, tn, wn, resp, "cevns", self.opts
+            )
             if key == "nominal":
                 self.channel_inputs["cevns"] = (self.spectra, self.target, self.n_molecules, tn, wn, resp)
         self.templates = {"cevns": cevns_variants}
@@ -224,9 +236,11 @@ class CsI2017(DataSet):
             resp = pe_response(self.light_yield * te * 1e3)
             self.channel_inputs["es"] = (self.spectra, self.target, self.n_molecules, te, we, resp)
             self.templates["es"] = build_templates(*self.channel_inputs["es"], channel="es", opts=self.opts)
-        self.tprob = {"prompt": arrival_pdf("promptNeutrinos")[:TIME_EDGES.size - 1],
-                      "delayed": arrival_pdf("delayedNeutrinos")[:TIME_EDGES.size - 1]}
-        self._tmat = np.stack([self.tprob[k] for k in self.kinds])          # (K, T)
+        self.tprob = {
+            "prompt": arrival_pdf("promptNeutrinos")[: TIME_EDGES.size - 1],
+            "delayed": arrival_pdf("delayedNeutrinos")[: TIME_EDGES.size - 1],
+        }
+        self._tmat = np.stack([self.tprob[k] for k in self.kinds])  # (K, T)
 
     # --------------------------------------------------------------------------------------
     def radius_parameters(self) -> dict[str, str]:
@@ -239,12 +253,12 @@ class CsI2017(DataSet):
         CEvNS quenching-factor variants morphed (pyhf code 4p, counts >= 0), the released
         arrival-time PDFs, the normalisations."""
         n = points.n
-        raw = self.contract_templates(points)                  # cevns (n, D, 3, K, E); es (n, D, K, E)
+        raw = self.contract_templates(points)  # cevns (n, D, 3, K, E); es (n, D, K, E)
         ix = self._stack.index
         v = raw["cevns"]
         nom, plus, minus = (v[:, :, ix[(k, "nominal")]] for k in ("nominal", "qf+", "qf-"))
         (wn, wp, wm), (dn, dp, dm) = morph_weights(nv["qf"])
-        w = lambda a: a[:, None, None, None]                   # noqa: E731
+        w = lambda a: a[:, None, None, None]  # noqa: E731
         morphed = w(wn) * nom + w(wp) * plus + w(wm) * minus
         energy = {"cevns": np.maximum(morphed, 0.0)}
         if self.es:
@@ -256,9 +270,11 @@ class CsI2017(DataSet):
         d = None
         if derivatives:
             e0 = sum(e[:, :1] for e in energy.values())
-            d = {"eta_cevns": combine_energy_time_batch(e0, tk)[:, 0],
-                 "eta_brn": np.broadcast_to(self.brn, (n, self.brn.size)),
-                 "eta_ss": np.broadcast_to(self.ss, (n, self.ss.size))}
+            d = {
+                "eta_cevns": combine_energy_time_batch(e0, tk)[:, 0],
+                "eta_brn": np.broadcast_to(self.brn, (n, self.brn.size)),
+                "eta_ss": np.broadcast_to(self.ss, (n, self.ss.size)),
+            }
             dmorph = (morphed[:, :1] > 0.0) * (w(dn) * nom[:, :1] + w(dp) * plus[:, :1] + w(dm) * minus[:, :1])
             d["qf"] = norm[:, 0] * combine_energy_time_batch(dmorph, tk)[:, 0]
         return sig, bkg, d
@@ -277,18 +293,46 @@ class CsI2017(DataSet):
         return out
 
 
-def _build(opts: cevns.Options, es: bool, csi2017_ss: str, csi2017_signal: str, zp_model: str = "universal",
-           tie_csi_radius: bool = False) -> CsI2017:
-    return CsI2017(opts=menu.with_zp_model(opts, zp_model), es=es, ss_model=csi2017_ss, signal=csi2017_signal,
-                   tie_csi_radius=tie_csi_radius)
+def _build(
+    opts: cevns.Options,
+    es: bool,
+    csi2017_ss: str,
+    csi2017_signal: str,
+    zp_model: str = "universal",
+    tie_csi_radius: bool = False,
+) -> CsI2017:
+    return CsI2017(
+        opts=menu.with_zp_model(opts, zp_model),
+        es=es,
+        ss_model=csi2017_ss,
+        signal=csi2017_signal,
+        tie_csi_radius=tie_csi_radius,
+    )
 
 
 INFO = ExperimentInfo(
-    name="csi2017", title="COHERENT CsI[Na] 2017 (first observation)",
+    name="csi2017",
+    title="COHERENT CsI[Na] 2017 (first observation)",
     reference="Science 357, 1123 (2017), arXiv:1708.01294; data release arXiv:1804.09459",
-    data_sets=("coherent_csi_2017",), default_es=True, build=_build,
-    options=(Option("csi2017_ss", "marginals", "CsI 2017 steady state from the anti-coincident window: marginals "
-                    "(its PE x time marginals, smooth) or raw (the histogram bin by bin)", choices=SS_MODELS),
-             Option("csi2017_signal", "prior", "CsI 2017 CEvNS normalisation: prior (12% flux, acceptance, form "
-                    "factor) or free (the paper's fit of the CEvNS count)", choices=SIGNAL_MODELS),
-             menu.ZP_MODEL, menu.TIE_CSI_RADIUS))
+    data_sets=("coherent_csi_2017",),
+    default_es=True,
+    build=_build,
+    options=(
+        Option(
+            "csi2017_ss",
+            "marginals",
+            "CsI 2017 steady state from the anti-coincident window: marginals "
+            "(its PE x time marginals, smooth) or raw (the histogram bin by bin)",
+            choices=SS_MODELS,
+        ),
+        Option(
+            "csi2017_signal",
+            "prior",
+            "CsI 2017 CEvNS normalisation: prior (12% flux, acceptance, form "
+            "factor) or free (the paper's fit of the CEvNS count)",
+            choices=SIGNAL_MODELS,
+        ),
+        menu.ZP_MODEL,
+        menu.TIE_CSI_RADIUS,
+    ),
+)

@@ -31,8 +31,8 @@ Pipeline (docs/physics.md):
     also puts a 3 % prior on M/L1 (fixed here; freeing it moves nothing).  The fit
     puts L1 at 1.2924 keV with sigma = 69.5 eV (the formula gives 70.8 eV) and chi^2 = 103.7 for
     130 bins.
-  - ``"fixed"``: the background model of docs/physics.md literally, centroids at the nominal energies and every width from
-    the resolution formula.  A 4.6 eV offset of the L1 line against its 10 eV bins is then left in
+  - ``"fixed"``: the background model of docs/physics.md literally, centroids at the nominal energies and
+    every width from the resolution formula.  A 4.6 eV offset of the L1 line against its 10 eV bins is then left in
     the residuals: chi^2 = 226.6 for 130 bins, and the free flat + exponential background absorbs
     part of any low-energy signal (weaker magnetic-moment limits; docs/reproduction.md).
 * chi^2: Gaussian over the Rx-ON bins with the released errors.
@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -80,7 +80,7 @@ def resolution(eee_kev) -> np.ndarray:
     return np.sqrt(SIGMA_N_KEV**2 + ETA_KEV * FANO * np.maximum(np.asarray(eee_kev, float), 0.0))
 
 
-@lru_cache(maxsize=None)
+@cache
 def release() -> np.ndarray:
     arr = np.loadtxt(data.path("dresden2_2022/data_release.txt"))
     if arr.shape != (130, 5):
@@ -151,16 +151,19 @@ def _fixed_peaks(edges_bytes: bytes, ratios: tuple, free_c: bool, free_w: bool) 
     return out
 
 
-def background_batch(edges, n_flat, a_exp, t_exp, a_l1, ratios=None, l1_centre=None, l1_width=None,
-                     derivatives: bool = False):
+def background_batch(
+    edges, n_flat, a_exp, t_exp, a_l1, ratios=None, l1_centre=None, l1_width=None, derivatives: bool = False
+):
     """The background of :func:`background_shape` for (n,) arrays of its parameters: (n, bins),
     and with ``derivatives`` its exact derivatives with respect to each parameter (keys
     ``bkg_flat``, ``bkg_exp_amp``, ``bkg_exp_slope``, ``bkg_l1`` and, when given, ``l1_centre``,
     ``l1_width``)."""
     edges = np.asarray(edges, float)
     lo, hi = edges[:-1], edges[1:]
-    col = [np.asarray(v, float)[..., None] if v is not None else None
-           for v in (n_flat, a_exp, t_exp, a_l1, l1_centre, l1_width)]
+    col = [
+        np.asarray(v, float)[..., None] if v is not None else None
+        for v in (n_flat, a_exp, t_exp, a_l1, l1_centre, l1_width)
+    ]
     flat, amp, slope, l1, centre, width = col
     unit_flat = (hi - lo) / 0.010
     e = np.exp(-edges / slope)
@@ -186,9 +189,12 @@ def background_batch(edges, n_flat, a_exp, t_exp, a_l1, ratios=None, l1_centre=N
     if not derivatives:
         return out, None
     shape = out.shape
-    d = {"bkg_flat": np.broadcast_to(unit_flat, shape), "bkg_exp_amp": np.broadcast_to(unit_exp, shape),
-         "bkg_exp_slope": amp / 0.010 * (de + (lo * e[..., :-1] - hi * e[..., 1:]) / slope),
-         "bkg_l1": np.broadcast_to(unit_peaks, shape)}
+    d = {
+        "bkg_flat": np.broadcast_to(unit_flat, shape),
+        "bkg_exp_amp": np.broadcast_to(unit_exp, shape),
+        "bkg_exp_slope": amp / 0.010 * (de + (lo * e[..., :-1] - hi * e[..., 1:]) / slope),
+        "bkg_l1": np.broadcast_to(unit_peaks, shape),
+    }
     if centre is not None:
         d["l1_centre"] = l1 * dc
     if width is not None:
@@ -210,8 +216,8 @@ def background_shape(edges, n_flat, a_exp, t_exp, a_l1, ratios=None, l1_centre=N
 class Dresden2(DataSet):
     """Dresden-II Rx-ON data with a chosen quenching and flux model; see the module docstring."""
 
-    count_unit = "counts / (10 eV 3 kg day)"   # the release's unit (not a dataclass field)
-    signal_normalisation = "eta_flux"          # the reactor flux scales the signal (not a field)
+    count_unit = "counts / (10 eV 3 kg day)"  # the release's unit (not a dataclass field)
+    signal_normalisation = "eta_flux"  # the reactor flux scales the signal (not a field)
 
     qf: str = "fef"
     flux: str = "hmve"
@@ -234,8 +240,9 @@ class Dresden2(DataSet):
             raise ValueError(f"unknown peak model {self.peaks!r}; allowed: {', '.join(PEAK_MODELS)}")
         ratios = dict(self.peak_ratios)
         if set(ratios) != set(PEAKS_KEV) or not all(np.isfinite(r) and r >= 0 for r in ratios.values()):
-            raise ValueError(f"peak_ratios must give a finite, non-negative ratio for each of "
-                             f"{', '.join(PEAKS_KEV)}; got {ratios}")
+            raise ValueError(
+                f"peak_ratios must give a finite, non-negative ratio for each of {', '.join(PEAKS_KEV)}; got {ratios}"
+            )
         if not (np.isfinite(self.eee_min_kev) and self.eee_min_kev > 0):
             raise ValueError("eee_min_kev must be positive")
         self.name = "dresden2"
@@ -250,22 +257,31 @@ class Dresden2(DataSet):
         self.target = Target((("Ge", 1),))
         self.n_atoms = self.target.molecules(MASS_NORM_KG)
         self.spectrum = reactor_spectrum(self.flux, normalisation=self.reactor_norm)
-        scale = self.n_atoms * 86400.0           # per 3 kg per day
+        scale = self.n_atoms * 86400.0  # per 3 kg per day
         # nuclear recoils
         t_lo = self._tmin()
         t_hi = self.target.max_recoil(self.spectrum.emax)
         tn, wn = recoil_quadrature(t_lo, t_hi, self._tmax_breakpoints(), per_decade=self.per_decade)
         eee = self.quenching.eee(tn * 1e3)
-        self.channel_inputs = {"cevns": ([self.spectrum], self.target, scale, tn, wn,
-                                         gaussian_bin_matrix(eee, resolution(eee), E_EDGES))}
+        self.channel_inputs = {
+            "cevns": ([self.spectrum], self.target, scale, tn, wn, gaussian_bin_matrix(eee, resolution(eee), E_EDGES))
+        }
         if self.es:
-            te, we = recoil_quadrature(self.eee_min_kev * 1e-3, 3.5e-3, zeff_edges(self.target),
-                                       per_decade=self.per_decade)
+            te, we = recoil_quadrature(
+                self.eee_min_kev * 1e-3, 3.5e-3, zeff_edges(self.target), per_decade=self.per_decade
+            )
             ee = te * 1e3
-            self.channel_inputs["es"] = ([self.spectrum], self.target, scale, te, we,
-                                         gaussian_bin_matrix(ee, resolution(ee), E_EDGES))
-        self.templates = {ch: build_templates(*inp, channel=ch, opts=self.opts)
-                          for ch, inp in self.channel_inputs.items()}
+            self.channel_inputs["es"] = (
+                [self.spectrum],
+                self.target,
+                scale,
+                te,
+                we,
+                gaussian_bin_matrix(ee, resolution(ee), E_EDGES),
+            )
+        self.templates = {
+            ch: build_templates(*inp, channel=ch, opts=self.opts) for ch, inp in self.channel_inputs.items()
+        }
         self.nuisances = (
             Nuisance("eta_flux", 0.0, FLUX_SIGMA, "reactor flux normalisation (thermal power, distance), 2%"),
             # free parameters: 'central' is only the starting point of a fit
@@ -276,14 +292,29 @@ class Dresden2(DataSet):
         )
         if self.peaks == "fitted":
             self.nuisances += (
-                Nuisance("l1_centre", PEAKS_KEV["L1"], None, "71Ge L1 peak centroid [keV], free (energy scale)",
-                         (1.25, 1.35)),
-                Nuisance("l1_width", float(resolution(PEAKS_KEV["L1"])), None,
-                         "71Ge L1 (and L2) peak width [keV], free (resolution at 1.3 keV)", (0.03, 0.15)),
+                Nuisance(
+                    "l1_centre", PEAKS_KEV["L1"], None, "71Ge L1 peak centroid [keV], free (energy scale)", (1.25, 1.35)
+                ),
+                Nuisance(
+                    "l1_width",
+                    float(resolution(PEAKS_KEV["L1"])),
+                    None,
+                    "71Ge L1 (and L2) peak width [keV], free (resolution at 1.3 keV)",
+                    (0.03, 0.15),
+                ),
             )
         self.baseline = reactor_baseline(DISTANCE_M)
-        self.sensitive_to = ("sin2w", "mu_e", "mu_nu", "r2_ee", "r2_emu", "r2_etau", "q_ee", "q_emu", "q_etau") \
-            + menu.measured(self, ("e",))
+        self.sensitive_to = (
+            "sin2w",
+            "mu_e",
+            "mu_nu",
+            "r2_ee",
+            "r2_emu",
+            "r2_etau",
+            "q_ee",
+            "q_emu",
+            "q_etau",
+        ) + menu.measured(self, ("e",))
 
     def _tmin(self) -> float:
         """Lowest recoil [MeV] with E_ee >= eee_min (E_ee(T) is monotonic in this region for every
@@ -302,15 +333,24 @@ class Dresden2(DataSet):
         """Signal per channel (n, D, B) (flux normalisation applied), background (n, B) and, with
         ``derivatives``, the exact derivatives of the expected counts by nuisance."""
         norm = 1.0 + nv["eta_flux"]
-        raw = self.contract_templates(points)                  # channel -> (n, D, 1, B)
+        raw = self.contract_templates(points)  # channel -> (n, D, 1, B)
         sig = {ch: norm[:, None, None] * v[:, :, 0, :] for ch, v in raw.items()}
         fitted = self.peaks == "fitted"
         names = ["bkg_flat", "bkg_exp_amp", "bkg_exp_slope", "bkg_l1"] + (["l1_centre", "l1_width"] if fitted else [])
         n = points.n
-        one = n > 1 and uniform(*(nv[k] for k in names))      # the same background for every point
+        one = n > 1 and uniform(*(nv[k] for k in names))  # the same background for every point
         b = {k: (first(nv[k]) if one else nv[k]) for k in names}
-        bkg, d = background_batch(E_EDGES, b["bkg_flat"], b["bkg_exp_amp"], b["bkg_exp_slope"], b["bkg_l1"],
-                                  dict(self.peak_ratios), b.get("l1_centre"), b.get("l1_width"), derivatives)
+        bkg, d = background_batch(
+            E_EDGES,
+            b["bkg_flat"],
+            b["bkg_exp_amp"],
+            b["bkg_exp_slope"],
+            b["bkg_l1"],
+            dict(self.peak_ratios),
+            b.get("l1_centre"),
+            b.get("l1_width"),
+            derivatives,
+        )
         if one:
             bkg = np.broadcast_to(bkg, (n, bkg.shape[1]))
             d = None if d is None else {k: np.broadcast_to(v, (n, v.shape[-1])) for k, v in d.items()}
@@ -340,10 +380,25 @@ class Dresden2(DataSet):
         return DETECTOR_MASS_KG / MASS_NORM_KG * EXPOSURE_DAYS
 
 
-def _build(opts: cevns.Options, es: bool, qf: str, flux: str, peaks: str, lindhard_k: float | None,
-           reactor_norm: str = "total", zp_model: str = "universal") -> Dresden2:
-    return Dresden2(qf=qf, flux=flux, es=es, opts=menu.with_zp_model(opts, zp_model), lindhard_k=lindhard_k,
-                    peaks=peaks, reactor_norm=reactor_norm)
+def _build(
+    opts: cevns.Options,
+    es: bool,
+    qf: str,
+    flux: str,
+    peaks: str,
+    lindhard_k: float | None,
+    reactor_norm: str = "total",
+    zp_model: str = "universal",
+) -> Dresden2:
+    return Dresden2(
+        qf=qf,
+        flux=flux,
+        es=es,
+        opts=menu.with_zp_model(opts, zp_model),
+        lindhard_k=lindhard_k,
+        peaks=peaks,
+        reactor_norm=reactor_norm,
+    )
 
 
 def _check_k(k):
@@ -352,21 +407,44 @@ def _check_k(k):
 
 
 INFO = ExperimentInfo(
-    name="dresden2", title="Dresden-II reactor Ge", reference="PRL 129, 211802 (2022), arXiv:2202.09672",
-    data_sets=("dresden2_2022", "ge_quenching", "reactor_spectra"), default_es=True, build=_build,
+    name="dresden2",
+    title="Dresden-II reactor Ge",
+    reference="PRL 129, 211802 (2022), arXiv:2202.09672",
+    data_sets=("dresden2_2022", "ge_quenching", "reactor_spectra"),
+    default_es=True,
+    build=_build,
     options=(
-        Option("qf", "fef", "Ge quenching model: fef (iron-filtered neutrons), ybe (photo-neutron source), lindhard",
-               choices=QF_MODELS),
-        Option("flux", "hmve", "reactor spectrum model: hmve (Huber-Mueller + Vogel-Engel), hmk (Huber-Mueller + "
-               "Kopeikin), efk (Estienne-Fallot + Kopeikin)", choices=FLUX_MODELS),
-        Option("peaks", "fitted", "71Ge electron-capture peaks: fitted (L1 centroid and width free; the L1 line "
-               "calibrates energy scale and resolution) or fixed (nominal energies, resolution-formula widths)",
-               choices=PEAK_MODELS),
-        Option("lindhard_k", None, "Lindhard k of the lindhard quenching model (default 0.157)", kind=float,
-               check=_check_k),
+        Option(
+            "qf",
+            "fef",
+            "Ge quenching model: fef (iron-filtered neutrons), ybe (photo-neutron source), lindhard",
+            choices=QF_MODELS,
+        ),
+        Option(
+            "flux",
+            "hmve",
+            "reactor spectrum model: hmve (Huber-Mueller + Vogel-Engel), hmk (Huber-Mueller + "
+            "Kopeikin), efk (Estienne-Fallot + Kopeikin)",
+            choices=FLUX_MODELS,
+        ),
+        Option(
+            "peaks",
+            "fitted",
+            "71Ge electron-capture peaks: fitted (L1 centroid and width free; the L1 line "
+            "calibrates energy scale and resolution) or fixed (nominal energies, resolution-formula widths)",
+            choices=PEAK_MODELS,
+        ),
+        Option(
+            "lindhard_k", None, "Lindhard k of the lindhard quenching model (default 0.157)", kind=float, check=_check_k
+        ),
         menu.ZP_MODEL,
-        Option("reactor_norm", "total", "reactor flux normalisation: total (every spectrum model scaled to "
-               "4.8e13 nu-bar/cm2/s), power (fission rate from 2.96 GW_th and the energy per fission x nu-bar "
-               "per fission of the model) or fission (4.8e13 for the fission nu-bar, capture nu-bar on top)",
-               choices=NORMALISATIONS),
-    ))
+        Option(
+            "reactor_norm",
+            "total",
+            "reactor flux normalisation: total (every spectrum model scaled to "
+            "4.8e13 nu-bar/cm2/s), power (fission rate from 2.96 GW_th and the energy per fission x nu-bar "
+            "per fission of the model) or fission (4.8e13 for the fission nu-bar, capture nu-bar on top)",
+            choices=NORMALISATIONS,
+        ),
+    ),
+)

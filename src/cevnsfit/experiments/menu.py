@@ -23,10 +23,18 @@ from ..constants import FLAVOURS
 from ..physics.mediators import VECTOR_MODELS
 from .registry import Option
 
-ZP_MODEL = Option("zp_model", "universal", "charges of the light vector mediator Z' (universal: all 1; "
-                  "b-l: Q'_nu = Q'_e = -1, Q'_q = 1/3)", choices=tuple(VECTOR_MODELS))
-TIE_CSI_RADIUS = Option("tie_csi_radius", False, "one neutron radius for Cs and I: rn_cs is the CsI radius "
-                        "(rn_i then not a parameter)", kind=bool)
+ZP_MODEL = Option(
+    "zp_model",
+    "universal",
+    "charges of the light vector mediator Z' (universal: all 1; b-l: Q'_nu = Q'_e = -1, Q'_q = 1/3)",
+    choices=tuple(VECTOR_MODELS),
+)
+TIE_CSI_RADIUS = Option(
+    "tie_csi_radius",
+    False,
+    "one neutron radius for Cs and I: rn_cs is the CsI radius (rn_i then not a parameter)",
+    kind=bool,
+)
 _MIXING = {"e": "ue4sq", "mu": "umu4sq", "tau": "utau4sq"}
 _PAIRS = {("e", "mu"): "emu", ("e", "tau"): "etau", ("mu", "tau"): "mutau"}
 _DIAG = {"e": "ee", "mu": "mumu", "tau": "tautau"}
@@ -38,7 +46,8 @@ SOLAR_STERILE = (
     "the production region the oscillation with any Delta m^2_41 a laboratory fit probes is fully averaged (no "
     "dependence on dm2_41), and the averaged active-sterile mixing would enter through a four-flavour solar "
     "survival probability, while the flavour composition here is the three-flavour MSW one (NuFIT); fit the "
-    "sterile parameters with the laboratory data sets only")
+    "sterile parameters with the laboratory data sets only"
+)
 #: the sterile parameters every solar data set refuses, with that reason
 SOLAR_UNMODELLED = {p: SOLAR_STERILE for p in ("dm2_41", "ue4sq", "umu4sq", "utau4sq")}
 

@@ -16,8 +16,9 @@ definition (e.g. a shared timing model).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -105,5 +106,7 @@ class ExperimentInfo:
         unknown = sorted(set(values) - {o.name for o in self.options})
         if unknown:
             allowed = ", ".join(o.name for o in self.options) or "none"
-            raise ValueError(f"data set {self.name} has no option {', '.join(map(repr, unknown))}; its options: {allowed}")
+            raise ValueError(
+                f"data set {self.name} has no option {', '.join(map(repr, unknown))}; its options: {allowed}"
+            )
         return {o.name: o.validate(values.get(o.name, o.default), self.name) for o in self.options}

@@ -45,8 +45,10 @@ class SNSExposure:
         with the trace shifted by ``offset`` [us]."""
         out = {}
         for kind in sns.TIME_KINDS:
+
             def cdf(t, kind=kind):
                 return sns.time_cdf(t, kind, self.t0 + offset, self.sigma)[:, None]
+
             out[kind] = binned_with_efficiency(cdf, edges, efficiency, n_sub=n_sub)[:, 0]
         return out
 
@@ -107,8 +109,9 @@ class TimeBinning:
         self.kinds = tuple(profile.kinds)
         self.n_bins = edges.size - 1
         self.n_sub = n_sub
-        self.sub = np.concatenate([np.linspace(edges[i], edges[i + 1], n_sub + 1)[:-1]
-                                   for i in range(self.n_bins)] + [edges[-1:]])
+        self.sub = np.concatenate(
+            [np.linspace(edges[i], edges[i + 1], n_sub + 1)[:-1] for i in range(self.n_bins)] + [edges[-1:]]
+        )
         mid = 0.5 * (self.sub[1:] + self.sub[:-1])
         self.eff = np.ones_like(mid) if efficiency is None else np.asarray(efficiency(mid), float)
 
@@ -120,12 +123,12 @@ class TimeBinning:
         moves every sub-bin; 0 where a difference was clipped); ``dp`` is None without
         ``derivatives``."""
         off = np.asarray(offsets, float).reshape(-1)
-        if off.size > 1 and off.strides[0] == 0:      # one offset for every point: compute it once
+        if off.size > 1 and off.strides[0] == 0:  # one offset for every point: compute it once
             p, dp = self.batch(off[:1], derivatives)
             shape = (off.size,) + p.shape[1:]
             return np.broadcast_to(p, shape), (None if dp is None else np.broadcast_to(dp, shape))
         key = float(off[0]) if off.size == 1 else None
-        memo = self.__dict__.setdefault("_memo_offsets", {})     # a cache: not part of the stored state
+        memo = self.__dict__.setdefault("_memo_offsets", {})  # a cache: not part of the stored state
         if key is not None:
             hit = memo.get(key)
             if hit is not None and (hit[1] is not None or not derivatives):
@@ -148,11 +151,11 @@ class TimeBinning:
 
     def __call__(self, offset: float = 0.0) -> dict[str, np.ndarray]:
         p = self.batch(offset, derivatives=False)[0][0]
-        return dict(zip(self.kinds, p))
+        return dict(zip(self.kinds, p, strict=True))
 
     def derivative(self, offset: float = 0.0) -> dict[str, np.ndarray]:
         """d(bin probability)/d(offset) per kind at one offset."""
-        return dict(zip(self.kinds, self.batch(offset)[1][0]))
+        return dict(zip(self.kinds, self.batch(offset)[1][0], strict=True))
 
     def per_component(self, kinds, offsets, derivatives: bool = False) -> np.ndarray:
         """Bin probabilities (or, with ``derivatives``, their offset derivatives) of template
@@ -168,15 +171,29 @@ def combine_energy_time_batch(energy: np.ndarray, tprob: np.ndarray) -> np.ndarr
     component's kind -> (n, D, n_E n_T)."""
     n, D, K, E = energy.shape
     T = tprob.shape[-1]
-    if n > 1 and tprob.strides[0] == 0:           # the same time distribution for every point
+    if n > 1 and tprob.strides[0] == 0:  # the same time distribution for every point
         return (np.swapaxes(energy, 2, 3).reshape(n * D * E, K) @ tprob[0]).reshape(n, D, E * T)
-    out = np.matmul(np.swapaxes(energy, 2, 3), tprob[:, None])          # (n, D, E, T)
+    out = np.matmul(np.swapaxes(energy, 2, 3), tprob[:, None])  # (n, D, E, T)
     return out.reshape(n, D, E * T)
 
 
 #: physics parameters the SNS beam (nu_e, nu_mu, nubar_mu) is sensitive to
-SNS_SENSITIVE = ("sin2w", "mu_e", "mu_mu", "mu_nu", "r2_ee", "r2_mumu", "r2_emu", "r2_etau", "r2_mutau",
-                 "q_ee", "q_mumu", "q_emu", "q_etau", "q_mutau")
+SNS_SENSITIVE = (
+    "sin2w",
+    "mu_e",
+    "mu_mu",
+    "mu_nu",
+    "r2_ee",
+    "r2_mumu",
+    "r2_emu",
+    "r2_etau",
+    "r2_mutau",
+    "q_ee",
+    "q_mumu",
+    "q_emu",
+    "q_etau",
+    "q_mutau",
+)
 
 
 def setup_beam(ds, exposure: SNSExposure, elements, mass_kg: float) -> None:
@@ -197,8 +214,7 @@ def nuclear_quadrature(target, per_decade: int):
     from ..detectors.response import recoil_quadrature
     from ..physics import cevns
 
-    bps = [float(cevns.t_max(e, iso.mass)) for iso, _ in target.isotopes()
-           for e in (sns.E_PROMPT, sns.E_MAX_DELAYED)]
+    bps = [float(cevns.t_max(e, iso.mass)) for iso, _ in target.isotopes() for e in (sns.E_PROMPT, sns.E_MAX_DELAYED)]
     return recoil_quadrature(1e-4, max(bps), bps, per_decade=per_decade)
 
 

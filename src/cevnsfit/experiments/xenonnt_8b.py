@@ -46,13 +46,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..constants import FLAVOURS
 from ..detectors.response import recoil_quadrature
 from ..inference.templates import build_templates
 from ..physics import cevns
 from ..physics.parameters import Params
 from ..physics.target import Target
 from ..sources import solar
-from ..constants import FLAVOURS
 from . import menu
 from . import xenonnt_release as rel
 from .base import Axis, DataSet, Nuisance
@@ -68,8 +68,25 @@ NUFIT = ("6.0", "6.1", "5.3", "5.2", "5.1", "5.0")
 #: inner yield anchors [sigma]: the bilinear interpolation has kinks there, where profiled fits often end
 ANCHORS = (-2.0, -1.0, 0.0, 1.0, 2.0)
 #: every physics parameter: the solar flux has all three flavours at Earth
-SOLAR_SENSITIVE = ("sin2w", "mu_e", "mu_mu", "mu_tau", "mu_nu", "r2_ee", "r2_mumu", "r2_tautau", "r2_emu",
-                   "r2_etau", "r2_mutau", "q_ee", "q_mumu", "q_tautau", "q_emu", "q_etau", "q_mutau")
+SOLAR_SENSITIVE = (
+    "sin2w",
+    "mu_e",
+    "mu_mu",
+    "mu_tau",
+    "mu_nu",
+    "r2_ee",
+    "r2_mumu",
+    "r2_tautau",
+    "r2_emu",
+    "r2_etau",
+    "r2_mutau",
+    "q_ee",
+    "q_mumu",
+    "q_tautau",
+    "q_emu",
+    "q_etau",
+    "q_mutau",
+)
 
 
 def slice_edges_kev() -> np.ndarray:
@@ -80,7 +97,7 @@ def slice_edges_kev() -> np.ndarray:
 class XenonNT8B(DataSet):
     """XENONnT SR0-SR2 8B CEvNS binned likelihood; see the module docstring."""
 
-    signal_normalisation = "eta_b8"       # the 8B flux scales the CEvNS signal (a class attribute, not a field)
+    signal_normalisation = "eta_b8"  # the 8B flux scales the CEvNS signal (a class attribute, not a field)
 
     b8_flux: str = "sno"
     ssm: str = "gs98"
@@ -101,24 +118,26 @@ class XenonNT8B(DataSet):
         self.livetime = np.array([rel.LIVETIME[s] for s in rel.RUNS])
         self.ac = r["ac"] * self.livetime[:, None]
         self.er = r["er"] * self.livetime[:, None]
-        self.rg = r["rg"] * self.livetime[:, None, None, None]                      # (3, 7, 7, 81)
-        self.mono = r["mono"] * self.livetime[:, None, None, None, None]            # (3, 7, 7, 46, 81)
+        self.rg = r["rg"] * self.livetime[:, None, None, None]  # (3, 7, 7, 81)
+        self.mono = r["mono"] * self.livetime[:, None, None, None, None]  # (3, 7, 7, 46, 81)
         # the same as (t_ly, t_qy, slice, run x bin) matrices: the folding is one matrix product
         self.mono_mat = np.ascontiguousarray(self.mono.transpose(1, 2, 3, 0, 4).reshape(7, 7, rel.MONO_E.size, 243))
         self.observed = r["observed"].ravel().copy()
         self.axes = (Axis("science run", "", np.arange(4.0)),) + tuple(
-            Axis(f"{a} bin", "", np.arange(4.0)) for a in rel.AXES)
+            Axis(f"{a} bin", "", np.arange(4.0)) for a in rel.AXES
+        )
         osc = solar.nufit(f"NuFIT {self.nufit}")
         fluxes = solar.ssm_fluxes(self.ssm)
         if self.b8_flux == "sno":
             b8_scale, b8_sigma = SNO_B8[0] / fluxes["8B"][0], SNO_B8[1]
         else:
             b8_scale, b8_sigma = 1.0, fluxes["8B"][1]
-        spectra = (solar.component_spectra("8B", b8_scale, self.ssm, osc, b8=self.b8_spectrum)
-                   + solar.component_spectra("hep", 1.0, self.ssm, osc))
+        spectra = solar.component_spectra("8B", b8_scale, self.ssm, osc, b8=self.b8_spectrum) + solar.component_spectra(
+            "hep", 1.0, self.ssm, osc
+        )
         self.n_b8 = 3
         self.target = Target((("Xe", 1),))
-        scale = self.target.molecules(1000.0) * YEAR_S          # per tonne-year
+        scale = self.target.molecules(1000.0) * YEAR_S  # per tonne-year
         edges = slice_edges_kev() * 1e-3
         tn, wn = recoil_quadrature(edges[0], edges[-1], list(edges), per_decade=self.per_decade)
         slice_of = np.searchsorted(edges, tn) - 1
@@ -126,14 +145,23 @@ class XenonNT8B(DataSet):
         self.channel_inputs = {"cevns": (spectra, self.target, scale, tn, wn, response)}
         self.templates = {"cevns": build_templates(*self.channel_inputs["cevns"], channel="cevns", opts=self.opts)}
         self.nuisances = (
-            Nuisance("eff_signal", 0.0, 0.25, "nuclear-recoil signal efficiency, 25 % (XENONnT 2024 likelihood)",
-                     (-0.5, 0.5)),
-            Nuisance("eta_b8", 0.0, b8_sigma, "8B flux, " + ("SNO 3.81 %" if self.b8_flux == "sno" else
-                                                              f"B16 SSM {b8_sigma:.0%}")),
+            Nuisance(
+                "eff_signal", 0.0, 0.25, "nuclear-recoil signal efficiency, 25 % (XENONnT 2024 likelihood)", (-0.5, 0.5)
+            ),
+            Nuisance(
+                "eta_b8",
+                0.0,
+                b8_sigma,
+                "8B flux, " + ("SNO 3.81 %" if self.b8_flux == "sno" else f"B16 SSM {b8_sigma:.0%}"),
+            ),
             Nuisance("eta_ac_sr0", 0.0, AC_SIGMA["sr0"], "SR0 accidental coincidences, 9.04 %"),
             Nuisance("eta_ac_sr1", 0.0, AC_SIGMA["sr1"], "SR1 accidental coincidences, 5.76 %"),
-            Nuisance("eta_ac_sr2", 0.0, self.ac_sr2_sigma, "SR2 accidental coincidences (not released; "
-                     f"{self.ac_sr2_sigma:.2%})"),
+            Nuisance(
+                "eta_ac_sr2",
+                0.0,
+                self.ac_sr2_sigma,
+                f"SR2 accidental coincidences (not released; {self.ac_sr2_sigma:.2%})",
+            ),
             Nuisance("eta_er", 0.0, 1.0, "electronic-recoil background, 100 %"),
             Nuisance("eta_nr", 0.0, 0.58, "radiogenic neutrons, 58 %"),
             Nuisance("t_ly", 0.0, 1.0, "light-yield morphing (sigma units)", (-3.0, 3.0), ANCHORS),
@@ -144,16 +172,16 @@ class XenonNT8B(DataSet):
     # -----------------------------------------------------------------------------------------
     def slices(self, params: Params, eta_b8: float = 0.0) -> np.ndarray:
         """Recoil spectrum integrated over each mono-energetic slice [events/(t yr)], 8B + hep."""
-        raw = self.contract_templates(self.point(params))["cevns"][0, 0]          # (K, 46)
-        return (1.0 + eta_b8) * raw[: self.n_b8].sum(0) + raw[self.n_b8:].sum(0)
+        raw = self.contract_templates(self.point(params))["cevns"][0, 0]  # (K, 46)
+        return (1.0 + eta_b8) * raw[: self.n_b8].sum(0) + raw[self.n_b8 :].sum(0)
 
     def _parts(self, points, nv: dict, derivatives: bool = False):
         """Components (n, D, 3, 81) for the signal, (n, 3, 81) for the backgrounds, and with
         ``derivatives`` the exact d expected / d nuisance (n, 243).  The yield morphing is done
         per cell of the (t_ly, t_qy) anchor grid that the points fall in."""
-        raw = self.contract_templates(points)["cevns"]                         # (n, D, K, 46)
+        raw = self.contract_templates(points)["cevns"]  # (n, D, K, 46)
         b8 = raw[:, :, : self.n_b8].sum(2)
-        R = (1.0 + nv["eta_b8"])[:, None, None] * b8 + raw[:, :, self.n_b8:].sum(2)   # (n, D, 46)
+        R = (1.0 + nv["eta_b8"])[:, None, None] * b8 + raw[:, :, self.n_b8 :].sum(2)  # (n, D, 46)
         n, D = R.shape[:2]
         eff = (1.0 + nv["eff_signal"])[:, None, None, None]
         sig = np.empty((n, D, 3, 81))
@@ -165,17 +193,21 @@ class XenonNT8B(DataSet):
         tl, tq = np.clip(nv["t_ly"], -3.0, 3.0) + 3.0, np.clip(nv["t_qy"], -3.0, 3.0) + 3.0
         ci = np.minimum(np.floor(tl).astype(int), 5)
         cj = np.minimum(np.floor(tq).astype(int), 5)
-        for i, j in set(zip(ci.tolist(), cj.tolist())):
+        for i, j in set(zip(ci.tolist(), cj.tolist(), strict=True)):
             sel = np.flatnonzero((ci == i) & (cj == j))
             fx, fy = tl[sel] - i, tq[sel] - j
-            corners = ((0, 0, (1 - fx) * (1 - fy), -(1 - fy), -(1 - fx)), (0, 1, (1 - fx) * fy, -fy, 1 - fx),
-                       (1, 0, fx * (1 - fy), 1 - fy, -fx), (1, 1, fx * fy, fy, fx))
+            corners = (
+                (0, 0, (1 - fx) * (1 - fy), -(1 - fy), -(1 - fx)),
+                (0, 1, (1 - fx) * fy, -fy, 1 - fx),
+                (1, 0, fx * (1 - fy), 1 - fy, -fx),
+                (1, 1, fx * fy, fy, fx),
+            )
             Rs = R[sel]
             acc = np.zeros((sel.size, D, 243))
             rg[sel] = 0.0
             for di, dj, w, dwx, dwy in corners:
-                m = self.mono_mat[i + di, j + dj]                                 # (46, 243)
-                c = Rs @ m                                                        # (n, D, 243)
+                m = self.mono_mat[i + di, j + dj]  # (46, 243)
+                c = Rs @ m  # (n, D, 243)
                 acc += w[:, None, None] * c
                 rg[sel] += w[:, None, None] * self.rg[None, :, i + di, j + dj]
                 if derivatives:
@@ -225,10 +257,24 @@ class XenonNT8B(DataSet):
         return out
 
 
-def _build(opts: cevns.Options, es: bool, b8_flux: str, ssm: str, nufit: str, ac_sr2_sigma: float,
-           b8_spectrum: str, zp_model: str = "universal") -> XenonNT8B:
-    return XenonNT8B(b8_flux=b8_flux, ssm=ssm, nufit=nufit, ac_sr2_sigma=ac_sr2_sigma, b8_spectrum=b8_spectrum,
-                     opts=menu.with_zp_model(opts, zp_model))
+def _build(
+    opts: cevns.Options,
+    es: bool,
+    b8_flux: str,
+    ssm: str,
+    nufit: str,
+    ac_sr2_sigma: float,
+    b8_spectrum: str,
+    zp_model: str = "universal",
+) -> XenonNT8B:
+    return XenonNT8B(
+        b8_flux=b8_flux,
+        ssm=ssm,
+        nufit=nufit,
+        ac_sr2_sigma=ac_sr2_sigma,
+        b8_spectrum=b8_spectrum,
+        opts=menu.with_zp_model(opts, zp_model),
+    )
 
 
 def _check_sigma(v):
@@ -236,22 +282,50 @@ def _check_sigma(v):
         raise ValueError(f"ac_sr2_sigma must lie in (0, 1), got {v}")
 
 
-SSM_OPTION = Option("ssm", "gs98", "standard solar model of the fluxes and production regions: gs98 (B16-GS98) or "
-                    "agss09 (B16-AGSS09met)", choices=solar.SSM_MODELS)
-NUFIT_OPTION = Option("nufit", "6.0", "NuFIT release of the oscillation parameters (normal ordering, with SK "
-                      "atmospheric data)", choices=NUFIT)
+SSM_OPTION = Option(
+    "ssm",
+    "gs98",
+    "standard solar model of the fluxes and production regions: gs98 (B16-GS98) or agss09 (B16-AGSS09met)",
+    choices=solar.SSM_MODELS,
+)
+NUFIT_OPTION = Option(
+    "nufit",
+    "6.0",
+    "NuFIT release of the oscillation parameters (normal ordering, with SK atmospheric data)",
+    choices=NUFIT,
+)
 
 INFO = ExperimentInfo(
-    name="xenonnt_8b", title="XENONnT solar 8B CEvNS (SR0+SR1+SR2)",
+    name="xenonnt_8b",
+    title="XENONnT solar 8B CEvNS (SR0+SR1+SR2)",
     reference="PRL 133, 191002 (2024); arXiv:2604.06002; Zenodo 10.5281/zenodo.20576156",
-    data_sets=("xenonnt_8b", "solar"), default_es=False, build=_build,
+    data_sets=("xenonnt_8b", "solar"),
+    default_es=False,
+    build=_build,
     options=(
-        Option("b8_flux", "sno", "8B flux and prior: sno (5.25e6 /cm2/s +- 3.81 %, the XENONnT likelihood's) or "
-               "ssm (the solar model's, 12 %)", choices=B8_FLUX),
-        Option("b8_spectrum", "winter", "8B neutrino spectrum: winter (Winter et al. 2006) or bahcall (Bahcall et "
-               "al. 1996, the shape of the XENONnT release's own CEvNS spectrum)", choices=tuple(solar.B8_SHAPES)),
-        SSM_OPTION, NUFIT_OPTION,
-        Option("ac_sr2_sigma", 0.0576, "SR2 accidental-coincidence uncertainty (not released; default SR1's)",
-               kind=float, check=_check_sigma),
+        Option(
+            "b8_flux",
+            "sno",
+            "8B flux and prior: sno (5.25e6 /cm2/s +- 3.81 %, the XENONnT likelihood's) or "
+            "ssm (the solar model's, 12 %)",
+            choices=B8_FLUX,
+        ),
+        Option(
+            "b8_spectrum",
+            "winter",
+            "8B neutrino spectrum: winter (Winter et al. 2006) or bahcall (Bahcall et "
+            "al. 1996, the shape of the XENONnT release's own CEvNS spectrum)",
+            choices=tuple(solar.B8_SHAPES),
+        ),
+        SSM_OPTION,
+        NUFIT_OPTION,
+        Option(
+            "ac_sr2_sigma",
+            0.0576,
+            "SR2 accidental-coincidence uncertainty (not released; default SR1's)",
+            kind=float,
+            check=_check_sigma,
+        ),
         menu.ZP_MODEL,
-    ))
+    ),
+)

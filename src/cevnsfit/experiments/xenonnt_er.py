@@ -37,18 +37,18 @@ reason (:data:`cevnsfit.experiments.menu.SOLAR_UNMODELLED`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from scipy.special import ndtr
 
 from .. import data
+from ..constants import FLAVOURS
 from ..detectors.response import binned_with_efficiency, recoil_quadrature
 from ..inference.templates import build_templates
 from ..physics import cevns
 from ..physics.parameters import Params
 from ..physics.target import Target, zeff_edges
-from ..constants import FLAVOURS
 from ..sources import solar
 from . import menu
 from .base import Axis, DataSet, Nuisance
@@ -70,14 +70,16 @@ def resolution(e_kev, scale: float = 1.0) -> np.ndarray:
     return scale * (RES_A * np.sqrt(e) + RES_B * e)
 
 
-@lru_cache(maxsize=None)
+@cache
 def release() -> dict[str, np.ndarray]:
     """Events [keV], efficiency table (E_rec [keV], efficiency), B0 (centres, events/(t yr keV))."""
     ev = np.loadtxt(data.path(f"{DIR}/data_unbinned_1to30kev.txt"))
     eff = np.loadtxt(data.path(f"{DIR}/efficiency.txt"))
     b0 = np.loadtxt(data.path(f"{DIR}/bkg_model.txt"))
     if ev.ndim != 1 or eff.ndim != 2 or eff.shape[1] != 2 or b0.ndim != 2 or b0.shape[1] != 2:
-        raise data.DataError(f"{DIR}: unexpected file layout (events {ev.shape}, efficiency {eff.shape}, B0 {b0.shape})")
+        raise data.DataError(
+            f"{DIR}: unexpected file layout (events {ev.shape}, efficiency {eff.shape}, B0 {b0.shape})"
+        )
     return {"events": ev, "efficiency": eff, "b0": b0}
 
 
@@ -152,9 +154,12 @@ class XenonNTER(DataSet):
             we = we * rrpa_ratio(tk)
         eff = rel["efficiency"]
         sig = resolution(tk, self.resolution_scale)
-        response = binned_with_efficiency(lambda x: ndtr((x[:, None] - tk[None, :]) / sig[None, :]), E_EDGES,
-                                          lambda x: np.interp(x, eff[:, 0], eff[:, 1], left=0.0, right=eff[-1, 1]),
-                                          n_sub=20)
+        response = binned_with_efficiency(
+            lambda x: ndtr((x[:, None] - tk[None, :]) / sig[None, :]),
+            E_EDGES,
+            lambda x: np.interp(x, eff[:, 0], eff[:, 1], left=0.0, right=eff[-1, 1]),
+            n_sub=20,
+        )
         self.channel_inputs = {"es": (self.spectra, self.target, scale, te, we, response)}
         self.templates = {"es": build_templates(*self.channel_inputs["es"], channel="es", opts=self.opts)}
         self.b0 = b0_binned()
@@ -164,10 +169,14 @@ class XenonNTER(DataSet):
             bad = E_EDGES[:-1][self.background < 0]
             raise ValueError(f"the SM solar ES exceeds the released background model B0 at {bad} keV")
         self.flux_sigma = {c: fluxes[c][1] for c in solar.COMPONENTS}
-        self.nuisances = (Nuisance("bkg_norm", 0.0, None, "normalisation of B0 minus the SM solar ES, free",
-                                   (-1.0, 10.0)),) + tuple(
-            Nuisance(f"eta_{c.lower()}", 0.0, self.flux_sigma[c], f"{c} solar flux, B16-{self.ssm} "
-                     f"{self.flux_sigma[c]:.1%}") for c in solar.COMPONENTS)
+        self.nuisances = (
+            Nuisance("bkg_norm", 0.0, None, "normalisation of B0 minus the SM solar ES, free", (-1.0, 10.0)),
+        ) + tuple(
+            Nuisance(
+                f"eta_{c.lower()}", 0.0, self.flux_sigma[c], f"{c} solar flux, B16-{self.ssm} {self.flux_sigma[c]:.1%}"
+            )
+            for c in solar.COMPONENTS
+        )
         self._flux_keys = [f"eta_{c.lower()}" for c in solar.COMPONENTS]
         self._index = {c: np.flatnonzero(self.component_of == c) for c in solar.COMPONENTS}
         # electron recoils only: the mediators act, the NSI with quarks and the xenon neutron radius do not
@@ -175,16 +184,16 @@ class XenonNTER(DataSet):
 
     # -----------------------------------------------------------------------------------------
     def _parts(self, points, nv: dict, derivatives: bool = False):
-        raw = self.contract_templates(points)["es"]                           # (n, D, K, B)
+        raw = self.contract_templates(points)["es"]  # (n, D, K, B)
         f = np.ones((raw.shape[0], len(self.spectra)))
-        for c, key in zip(solar.COMPONENTS, self._flux_keys):
+        for c, key in zip(solar.COMPONENTS, self._flux_keys, strict=True):
             f[:, self._index[c]] = (1.0 + nv[key])[:, None]
-        es = np.matmul(f[:, None, None, :], raw)[:, :, 0, :]                    # (n, D, B)
+        es = np.matmul(f[:, None, None, :], raw)[:, :, 0, :]  # (n, D, B)
         bkg = (1.0 + nv["bkg_norm"])[:, None] * self.background[None]
         d = {}
         if derivatives:
             d["bkg_norm"] = np.broadcast_to(self.background, bkg.shape).copy()
-            for c, key in zip(solar.COMPONENTS, self._flux_keys):
+            for c, key in zip(solar.COMPONENTS, self._flux_keys, strict=True):
                 d[key] = raw[:, 0, self._index[c]].sum(1)
         return es, bkg, d
 
@@ -204,12 +213,14 @@ class XenonNTER(DataSet):
         return {c: per[self._index[c]].sum(0) for c in solar.COMPONENTS}
 
 
-def _build(opts: cevns.Options, es: bool, ssm: str, nufit: str, zeff: str, resolution_scale: float,
-           zp_model: str = "universal") -> XenonNTER:
+def _build(
+    opts: cevns.Options, es: bool, ssm: str, nufit: str, zeff: str, resolution_scale: float, zp_model: str = "universal"
+) -> XenonNTER:
     if not es:
         raise ValueError("xenonnt_er measures electron recoils: neutrino-electron scattering cannot be switched off")
-    return XenonNTER(ssm=ssm, nufit=nufit, zeff=zeff, resolution_scale=resolution_scale,
-                     opts=menu.with_zp_model(opts, zp_model))
+    return XenonNTER(
+        ssm=ssm, nufit=nufit, zeff=zeff, resolution_scale=resolution_scale, opts=menu.with_zp_model(opts, zp_model)
+    )
 
 
 def _check_scale(v):
@@ -218,14 +229,29 @@ def _check_scale(v):
 
 
 INFO = ExperimentInfo(
-    name="xenonnt_er", title="XENONnT SR0 electron recoils (solar nu-e scattering)",
-    reference="PRL 129, 161805 (2022), arXiv:2207.11330", data_sets=("xenonnt_er_sr0", "solar"), default_es=True,
+    name="xenonnt_er",
+    title="XENONnT SR0 electron recoils (solar nu-e scattering)",
+    reference="PRL 129, 161805 (2022), arXiv:2207.11330",
+    data_sets=("xenonnt_er_sr0", "solar"),
+    default_es=True,
     build=_build,
     options=(
-        SSM_OPTION, NUFIT_OPTION,
-        Option("zeff", "step", "xenon ES atomic model: step (Z_eff from the shell edges) or rrpa (scaled by a "
-               "digitised RRPA/stepping ratio; qualitative)", choices=ZEFF_MODELS),
-        Option("resolution_scale", 1.0, "factor on the energy resolution sigma(E) = 0.310 sqrt(E) + 0.0037 E "
-               "(0.9 / 1.1: the +-10 % systematic)", kind=float, check=_check_scale),
+        SSM_OPTION,
+        NUFIT_OPTION,
+        Option(
+            "zeff",
+            "step",
+            "xenon ES atomic model: step (Z_eff from the shell edges) or rrpa (scaled by a "
+            "digitised RRPA/stepping ratio; qualitative)",
+            choices=ZEFF_MODELS,
+        ),
+        Option(
+            "resolution_scale",
+            1.0,
+            "factor on the energy resolution sigma(E) = 0.310 sqrt(E) + 0.0037 E (0.9 / 1.1: the +-10 % systematic)",
+            kind=float,
+            check=_check_scale,
+        ),
         menu.ZP_MODEL,
-    ))
+    ),
+)

@@ -53,8 +53,9 @@ def _h5(rel: str):
             t = np.asarray(f["templates/template"], float)
             edges = [np.asarray(f[f"bins/{k}"], float) for k in range(4)]
     except (OSError, KeyError) as e:
-        raise data.DataError(f"Data file {rel} is not a readable XENONnT template ({e}); it comes from: "
-                             f"{data.registry()[rel]['source']}") from None
+        raise data.DataError(
+            f"Data file {rel} is not a readable XENONnT template ({e}); it comes from: {data.registry()[rel]['source']}"
+        ) from None
     if t.shape != (3, 3, 3, 3):
         raise data.DataError(f"Data file {rel}: template shape {t.shape}, expected (3, 3, 3, 3)")
     return t.ravel(), np.stack(edges)
@@ -68,8 +69,9 @@ def _binning(run: str) -> np.ndarray:
     import yaml
 
     b = yaml.safe_load(data.path(f"{ROOT}/binning/{run}.yaml").read_text())
-    return np.array([b[k if k != "s2_shadow_s2_time_shadow" else "s2_shadow_s2_time_shadow_quantile"]
-                     for k in AXES], float)
+    return np.array(
+        [b[k if k != "s2_shadow_s2_time_shadow" else "s2_shadow_s2_time_shadow_quantile"] for k in AXES], float
+    )
 
 
 def _observed(run: str, edges: np.ndarray) -> np.ndarray:

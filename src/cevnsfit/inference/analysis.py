@@ -1,9 +1,9 @@
 """The published analyses as functions: 1D limits and 2D contours with everything else profiled.
 
-In every analysis (as in Atzori Corona et al., JHEP 09 (2022) 164) the parameters of one family (magnetic moments, charge radii,
-millicharges) that the chosen data sets measure float together; the limit on one is obtained by
-profiling the others.  Transition parameters are fixed to zero or profiled.  Parameters of the
-other families stay at their SM values.
+In every analysis (as in Atzori Corona et al., JHEP 09 (2022) 164) the parameters of one family
+(magnetic moments, charge radii, millicharges) that the chosen data sets measure float together;
+the limit on one is obtained by profiling the others.  Transition parameters are fixed to zero or
+profiled.  Parameters of the other families stay at their SM values.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ import numpy as np
 from .. import experiments
 from ..physics.parameters import UNITS, Params, default_limits
 from .fit import Likelihood
+from .profile import Contour, Profiler, delta_chi2_threshold, modulus_only, profile_grid_2d, scan_intervals, sigma_to_cl
 from .progress import Stage, labelled
-from .profile import (Contour, Profiler, delta_chi2_threshold, modulus_only, profile_grid_2d, scan_intervals,
-                      sigma_to_cl)
 
 #: parameter families; the flavour-universal moment mu_nu is a family of its own (a limit on it
 #: keeps the flavoured moments at zero, and a limit on mu_e does not profile mu_nu).  The
@@ -29,8 +28,16 @@ FAMILIES = ("sin2w", "mu", "mu_nu", "r2", "q", "eps", "zp", "phi", "rn", "steril
 #: own parameters with the rest of the family fixed (e.g. a 1D limit on eps_u_ee with every other
 #: eps at 0, the convention of the NSI literature); ``free`` adds parameters explicitly
 SOLO_FAMILIES = ("eps", "zp", "phi", "rn", "sterile")
-_FAMILY_OF = {"g_zp": "zp", "m_zp": "zp", "g_phi": "phi", "m_phi": "phi", "dm2_41": "sterile", "ue4sq": "sterile",
-              "umu4sq": "sterile", "utau4sq": "sterile"}
+_FAMILY_OF = {
+    "g_zp": "zp",
+    "m_zp": "zp",
+    "g_phi": "phi",
+    "m_phi": "phi",
+    "dm2_41": "sterile",
+    "ue4sq": "sterile",
+    "umu4sq": "sterile",
+    "utau4sq": "sterile",
+}
 #: scan range of a diagonal charge radius [1e-32 cm^2]: wide enough for the second interval near -60
 R2_DIAG_RANGE = (-120.0, 80.0)
 #: scan range of a diagonal NSI coupling: wide enough for the second band, where the coherent
@@ -76,8 +83,16 @@ class Setup:
     form_factor: str
     model_options: tuple[tuple[str, tuple[tuple[str, object], ...]], ...]
 
-    def __init__(self, data, es: bool | None = None, transitions: bool = False, momentum_dependent: bool = False,
-                 form_factor: str = "helm", model_options=None, **options):
+    def __init__(
+        self,
+        data,
+        es: bool | None = None,
+        transitions: bool = False,
+        momentum_dependent: bool = False,
+        form_factor: str = "helm",
+        model_options=None,
+        **options,
+    ):
         names = tuple(data)
         if not names:
             raise ValueError(f"no data set given; allowed: {', '.join(experiments.NAMES)}")
@@ -110,30 +125,47 @@ class Setup:
         return default
 
     def datasets(self):
-        return [experiments.load(n, es=self.es, momentum_dependent=self.momentum_dependent,
-                                 form_factor=self.form_factor, **self.options_of(n)) for n in self.data]
+        return [
+            experiments.load(
+                n,
+                es=self.es,
+                momentum_dependent=self.momentum_dependent,
+                form_factor=self.form_factor,
+                **self.options_of(n),
+            )
+            for n in self.data
+        ]
 
     def to_dict(self) -> dict:
         """The arguments that rebuild this set-up (``Setup.from_dict``)."""
         flat = {}
         for _, items in self.model_options:
             flat.update(dict(items))
-        return {"data": list(self.data), "es": self.es, "transitions": self.transitions,
-                "momentum_dependent": self.momentum_dependent, "form_factor": self.form_factor, "options": flat}
+        return {
+            "data": list(self.data),
+            "es": self.es,
+            "transitions": self.transitions,
+            "momentum_dependent": self.momentum_dependent,
+            "form_factor": self.form_factor,
+            "options": flat,
+        }
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Setup":
+    def from_dict(cls, d: dict) -> Setup:
         d = dict(d)
         opts = d.pop("options", {}) or {}
         return cls(tuple(d.pop("data")), **d, **opts)
 
     def options(self) -> dict:
         """Every model choice, for results (JSON-able)."""
-        out = {"data": list(self.data),
-               "es": {n: (experiments.default_es(n) if self.es is None else self.es) for n in self.data},
-               "transitions": self.transitions, "momentum_dependent": self.momentum_dependent,
-               "form_factor": self.form_factor}
-        for n, items in self.model_options:
+        out = {
+            "data": list(self.data),
+            "es": {n: (experiments.default_es(n) if self.es is None else self.es) for n in self.data},
+            "transitions": self.transitions,
+            "momentum_dependent": self.momentum_dependent,
+            "form_factor": self.form_factor,
+        }
+        for _n, items in self.model_options:
             for k, v in items:
                 out[k] = v
         return out
@@ -148,8 +180,14 @@ def subsetup(setup: Setup, names) -> Setup:
     opts = {}
     for n in names:
         opts.update(setup.options_of(n))
-    return Setup(names, es=setup.es, transitions=setup.transitions, momentum_dependent=setup.momentum_dependent,
-                 form_factor=setup.form_factor, **opts)
+    return Setup(
+        names,
+        es=setup.es,
+        transitions=setup.transitions,
+        momentum_dependent=setup.momentum_dependent,
+        form_factor=setup.form_factor,
+        **opts,
+    )
 
 
 def _options(setup: Setup, fixed: dict) -> dict:
@@ -176,8 +214,10 @@ def free_parameters(params_of_interest, datasets, transitions: bool) -> list[str
     refuse_unmodelled(params_of_interest, datasets)
     for p in params_of_interest:
         if p not in measured:
-            raise ValueError(f"parameter {p} is not measured by {[d.name for d in datasets]}; "
-                             f"they measure: {', '.join(sorted(measured))}")
+            raise ValueError(
+                f"parameter {p} is not measured by {[d.name for d in datasets]}; "
+                f"they measure: {', '.join(sorted(measured))}"
+            )
     refuse_unmodelled(out, datasets)
     return out
 
@@ -209,7 +249,7 @@ def resolve_fixed(fixed) -> dict[str, float]:
                 out[k] = float(v)
             except (TypeError, ValueError):
                 raise ValueError(f"fixed value of {k} must be a number or 'sm', got {v!r}") from None
-    Params.from_dict(out)   # validates the values (e.g. sin2w in [0, 1])
+    Params.from_dict(out)  # validates the values (e.g. sin2w in [0, 1])
     return out
 
 
@@ -252,18 +292,22 @@ def check_range(param: str, rng, what: str = "scan range") -> tuple[tuple[float,
     warns = []
     if modulus_only(param):
         if hi <= 0:
-            raise ValueError(f"{param} enters only through its modulus (>= 0): the {what} [{lo:g}, {hi:g}] "
-                             "holds no allowed value")
+            raise ValueError(
+                f"{param} enters only through its modulus (>= 0): the {what} [{lo:g}, {hi:g}] holds no allowed value"
+            )
         if lo < 0:
-            warns.append(f"{param} enters only through its modulus: the {what} is clipped at 0 "
-                         f"([{lo:g}, {hi:g}] -> [0, {hi:g}])")
+            warns.append(
+                f"{param} enters only through its modulus: the {what} is clipped at 0 ([{lo:g}, {hi:g}] -> [0, {hi:g}])"
+            )
             lo = 0.0
     if param == "sin2w" and (lo < 0 or hi > 1):
         raise ValueError(f"sin2w lies in [0, 1]; the {what} [{lo:g}, {hi:g}] reaches outside")
     blo, bhi = default_limits(param)
     if param != "sin2w" and ((blo is not None and lo < blo) or (bhi is not None and hi > bhi)):
-        raise ValueError(f"{param} lies in [{blo if blo is not None else '-inf'}, {bhi if bhi is not None else 'inf'}]; "
-                         f"the {what} [{lo:g}, {hi:g}] reaches outside")
+        raise ValueError(
+            f"{param} lies in [{blo if blo is not None else '-inf'}, {bhi if bhi is not None else 'inf'}]; "
+            f"the {what} [{lo:g}, {hi:g}] reaches outside"
+        )
     return (lo, hi), warns
 
 
@@ -284,8 +328,18 @@ def _scan_range(prof: Profiler, param: str, level: float, lo_phys: float | None)
         return EPS_DIAG_RANGE
     best = prof.best.values[param]
     err = prof.best.errors.get(param, 0.0)
-    scale = {"sin2w": 0.005, "mu": 0.2, "mu_nu": 0.2, "r2": 0.5, "q": 1e-13, "eps": 0.02, "zp": 1e-6,
-             "phi": 1e-6, "rn": 0.1, "sterile": 0.02}[family(param)]
+    scale = {
+        "sin2w": 0.005,
+        "mu": 0.2,
+        "mu_nu": 0.2,
+        "r2": 0.5,
+        "q": 1e-13,
+        "eps": 0.02,
+        "zp": 1e-6,
+        "phi": 1e-6,
+        "rn": 0.1,
+        "sterile": 0.02,
+    }[family(param)]
     if param in ("m_zp", "m_phi", "dm2_41"):
         scale = max(0.1 * abs(best), 1e-3)
     step = max(err if np.isfinite(err) and err > 0 else 0.0, scale)
@@ -309,7 +363,7 @@ def _scan_range(prof: Profiler, param: str, level: float, lo_phys: float | None)
         if lo_phys is not None and direction < 0 and best - lo_phys < 1e-12:
             ends[direction] = lo_phys
         else:
-            todo[direction] = 0            # next rung k: x = best + direction step 2^k
+            todo[direction] = 0  # next rung k: x = best + direction step 2^k
     while todo:
         rungs = {}
         for direction, k0 in todo.items():
@@ -321,7 +375,7 @@ def _scan_range(prof: Profiler, param: str, level: float, lo_phys: float | None)
                     break
             rungs[direction] = xs
         flat = [(d, k, x) for d, xs in rungs.items() for k, x, stop in xs if not stop]
-        verdict = dict(zip([(d, k) for d, k, _ in flat], excluded([x for _, _, x in flat])))
+        verdict = dict(zip([(d, k) for d, k, _ in flat], excluded([x for _, _, x in flat]), strict=True))
         for direction, xs in rungs.items():
             for k, x, stop in xs:
                 if stop or verdict[(direction, k)]:
@@ -359,8 +413,18 @@ def _scan_range(prof: Profiler, param: str, level: float, lo_phys: float | None)
     return out[0], out[1]
 
 
-def limit(setup: Setup, param: str, cl: float = 0.9, n_points: int = 61, scan_range=None,
-          refine: bool = True, fixed=None, free=None, expected: bool = True, datasets=None) -> dict:
+def limit(
+    setup: Setup,
+    param: str,
+    cl: float = 0.9,
+    n_points: int = 61,
+    scan_range=None,
+    refine: bool = True,
+    fixed=None,
+    free=None,
+    expected: bool = True,
+    datasets=None,
+) -> dict:
     """1D profiled allowed intervals of ``param`` at confidence level ``cl``; a JSON-able dict.
     ``fixed``/``free``: see :func:`physics_parameters`.  With ``expected`` the result also holds
     the expected (Asimov, SM truth) ``expected_intervals`` and ``expected_scan``
@@ -402,8 +466,10 @@ def limit(setup: Setup, param: str, cl: float = 0.9, n_points: int = 61, scan_ra
         warnings_.append(f"minimisation did not converge at {bad.size} scan point(s), e.g. {param}={bad[0]:.4g}")
     for a, b in intervals:
         if (a <= grid[0] and (lo_phys is None or grid[0] > lo_phys)) or b >= grid[-1]:
-            warnings_.append(f"an interval [{a:.4g}, {b:.4g}] reaches the edge of the scanned range "
-                             f"[{grid[0]:.4g}, {grid[-1]:.4g}]: the limit may lie beyond it")
+            warnings_.append(
+                f"an interval [{a:.4g}, {b:.4g}] reaches the edge of the scanned range "
+                f"[{grid[0]:.4g}, {grid[-1]:.4g}]: the limit may lie beyond it"
+            )
     if not intervals:
         warnings_.append("no point of the scan is allowed at this CL")
     extra = {}
@@ -413,26 +479,46 @@ def limit(setup: Setup, param: str, cl: float = 0.9, n_points: int = 61, scan_ra
         elements = [el for d in dss for el, _ in getattr(getattr(d, "target", None), "elements", ())]
         extra["weak_charge"] = weak_charges(elements, best.values[param], intervals)
     out = {
-        "param": param, "unit": UNITS[param], "cl": cl, "delta_chi2": level,
-        "best_fit": best.values[param], "chi2_min": best.chi2,
-        "intervals": intervals, "converged": bool(best.converged and np.all(scan.converged)),
-        "profiled": [p for p in free if p != param], "options": _options(setup, fixed),
+        "param": param,
+        "unit": UNITS[param],
+        "cl": cl,
+        "delta_chi2": level,
+        "best_fit": best.values[param],
+        "chi2_min": best.chi2,
+        "intervals": intervals,
+        "converged": bool(best.converged and np.all(scan.converged)),
+        "profiled": [p for p in free if p != param],
+        "options": _options(setup, fixed),
         "scan": {"grid": grid.tolist(), "delta_chi2": delta.tolist()},
-        "best_fit_all": best.values, "n_bins": int(sum(d.observed.size for d in dss)),
-        "warnings": warnings_, **extra,
+        "best_fit_all": best.values,
+        "n_bins": int(sum(d.observed.size for d in dss)),
+        "warnings": warnings_,
+        **extra,
     }
     if expected:
         from .expected import expected_limit
 
         with labelled("expected (Asimov): "):
-            out.update(expected_limit(setup, param, dss, free, fixed, cl=cl, n_points=n_points,
-                                      scan_range=scan_range, refine=refine))
+            out.update(
+                expected_limit(
+                    setup, param, dss, free, fixed, cl=cl, n_points=n_points, scan_range=scan_range, refine=refine
+                )
+            )
     out["seconds"] = time.perf_counter() - t0
     return out
 
 
-def contour(setup: Setup, px: str, py: str, x_range=None, y_range=None, n: int = 25, fixed=None,
-            free=None, scales=("linear", "linear")) -> dict:
+def contour(
+    setup: Setup,
+    px: str,
+    py: str,
+    x_range=None,
+    y_range=None,
+    n: int = 25,
+    fixed=None,
+    free=None,
+    scales=("linear", "linear"),
+) -> dict:
     """Profiled Δχ² on an n x n grid of (px, py) with 90 % CL and 1/2/3 sigma levels (2 dof).
     ``fixed``/``free``: see :func:`physics_parameters`; ``scales`` "linear" or "log" per axis (a
     log axis needs an explicit positive range, e.g. Delta m^2 or a mediator mass)."""
@@ -461,14 +547,18 @@ def contour(setup: Setup, px: str, py: str, x_range=None, y_range=None, n: int =
             r = _scan_range(prof, p, delta_chi2_threshold(sigma_to_cl(3), 2), _lo_phys(p))
         ranges.append(r)
     axes = []
-    for (lo, hi), sc, p in zip(ranges, scales, (px, py)):
+    for (lo, hi), sc, p in zip(ranges, scales, (px, py), strict=True):
         if sc == "log" and not (lo > 0 and hi > lo):
             raise ValueError(f"a log axis of {p} needs 0 < low < high, got [{lo:g}, {hi:g}]")
         axes.append(np.geomspace(lo, hi, n) if sc == "log" else np.linspace(lo, hi, n))
     x, y = axes
     c: Contour = profile_grid_2d(prof, px, py, x, y)
-    levels = {"90%": level, "1sigma": delta_chi2_threshold(sigma_to_cl(1), 2),
-              "2sigma": delta_chi2_threshold(sigma_to_cl(2), 2), "3sigma": delta_chi2_threshold(sigma_to_cl(3), 2)}
+    levels = {
+        "90%": level,
+        "1sigma": delta_chi2_threshold(sigma_to_cl(1), 2),
+        "2sigma": delta_chi2_threshold(sigma_to_cl(2), 2),
+        "3sigma": delta_chi2_threshold(sigma_to_cl(3), 2),
+    }
     # the projection of the 90 % region onto each axis (for comparison with 1D limits use 1-dof levels)
     warnings_ = wx + wy
     if not c.best.converged:
@@ -486,9 +576,18 @@ def contour(setup: Setup, px: str, py: str, x_range=None, y_range=None, n: int =
     if np.any(inside & edge):
         warnings_.append("the 3 sigma region touches the edge of the grid")
     return {
-        "params": [px, py], "units": [UNITS[px], UNITS[py]], "x": x.tolist(), "y": y.tolist(),
-        "delta_chi2": c.delta.tolist(), "levels": levels, "best_fit": {px: c.best.values[px], py: c.best.values[py]},
-        "chi2_min": c.best.chi2, "converged": bool(c.best.converged and np.all(c.converged)),
-        "profiled": [p for p in free if p not in (px, py)], "options": _options(setup, fixed),
-        "scales": list(scales), "warnings": warnings_, "seconds": time.perf_counter() - t0,
+        "params": [px, py],
+        "units": [UNITS[px], UNITS[py]],
+        "x": x.tolist(),
+        "y": y.tolist(),
+        "delta_chi2": c.delta.tolist(),
+        "levels": levels,
+        "best_fit": {px: c.best.values[px], py: c.best.values[py]},
+        "chi2_min": c.best.chi2,
+        "converged": bool(c.best.converged and np.all(c.converged)),
+        "profiled": [p for p in free if p not in (px, py)],
+        "options": _options(setup, fixed),
+        "scales": list(scales),
+        "warnings": warnings_,
+        "seconds": time.perf_counter() - t0,
     }

@@ -52,8 +52,12 @@ def single_thread_blas():
     except ImportError:
         if not _warned_threads:
             _warned_threads = True
-            warnings.warn("threadpoolctl is not installed: the BLAS thread count is not pinned, so grid "
-                          "results may differ between back-ends in the last digits", RuntimeWarning, stacklevel=3)
+            warnings.warn(
+                "threadpoolctl is not installed: the BLAS thread count is not pinned, so grid "
+                "results may differ between back-ends in the last digits",
+                RuntimeWarning,
+                stacklevel=3,
+            )
         yield
         return
     with threadpool_limits(limits=1, user_api="blas"):
@@ -136,8 +140,12 @@ def _iter_processes(fn, tasks, n_workers: int, initializer=None, preload=()) -> 
 
     # workers ignore SIGINT: Ctrl-C reaches the whole process group, and the caller stops the
     # pool itself (cevnsfit.runlog.stoppable) after keeping the finished results
-    ex = ProcessPoolExecutor(max_workers=n_workers, mp_context=mp_context(preload), initializer=_init_worker,
-                             initargs=tuple(initializer or ()))
+    ex = ProcessPoolExecutor(
+        max_workers=n_workers,
+        mp_context=mp_context(preload),
+        initializer=_init_worker,
+        initargs=tuple(initializer or ()),
+    )
     try:
         futures = [ex.submit(fn, *t) for t in _resolve(tasks)]
         for f in as_completed(futures):
@@ -179,15 +187,21 @@ def _iter_dask(fn, tasks, n_workers: int, scheduler: str | None, initializer=Non
 
     cluster = None
     if scheduler is None:
-        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=None, silence_logs=logging.WARNING)
+        cluster = LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            silence_logs=logging.WARNING,
+        )
         client = Client(cluster)
     else:
         client = Client(scheduler)
     try:
         if initializer is not None:
-            client.run(*initializer)            # every worker present now
-            client.register_worker_callbacks(setup=_DaskSetup(initializer))   # and any joining later
+            client.run(*initializer)  # every worker present now
+            client.register_worker_callbacks(setup=_DaskSetup(initializer))  # and any joining later
         futures = [client.submit(fn, *t, pure=False) for t in _resolve(tasks)]
         try:
             for f in as_completed(futures):
@@ -220,8 +234,16 @@ def check_backend(backend: str, scheduler: str | None = None) -> None:
             raise ValueError(f"scheduler must be an address such as 'tcp://127.0.0.1:8786', got {scheduler!r}")
 
 
-def iter_tasks(fn: Callable, tasks, backend: str = "processes", n_workers: int | None = None,
-               scheduler: str | None = None, initializer=None, n_tasks: int | None = None, preload=()) -> Iterator:
+def iter_tasks(
+    fn: Callable,
+    tasks,
+    backend: str = "processes",
+    n_workers: int | None = None,
+    scheduler: str | None = None,
+    initializer=None,
+    n_tasks: int | None = None,
+    preload=(),
+) -> Iterator:
     """Run ``fn(*task)`` for every task on a back-end and yield the results in completion order
     (see the module docstring).  ``fn`` must be importable (a module-level function) for the
     process and dask back-ends.  ``tasks``: a list, or a function returning it (called once the
@@ -244,5 +266,15 @@ def iter_tasks(fn: Callable, tasks, backend: str = "processes", n_workers: int |
     return _iter_dask(fn, tasks, n_workers, scheduler, initializer)
 
 
-__all__ = ["BACKENDS", "DATA_ENV", "LOCK", "adopt_data_dir", "check_backend", "iter_tasks", "mp_context",
-           "one_blas_thread", "prestart", "single_thread_blas"]
+__all__ = [
+    "BACKENDS",
+    "DATA_ENV",
+    "LOCK",
+    "adopt_data_dir",
+    "check_backend",
+    "iter_tasks",
+    "mp_context",
+    "one_blas_thread",
+    "prestart",
+    "single_thread_blas",
+]

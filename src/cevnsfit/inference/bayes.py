@@ -51,6 +51,8 @@ MAX_QUEUE = 64
 def queue_size_for(nlive: int) -> int:
     """The default queue size for ``nlive`` live points: min(64, nlive // 4), at least 1."""
     return max(1, min(MAX_QUEUE, int(nlive) // 4))
+
+
 #: how far a free nuisance's flat prior reaches, in Hessian errors
 FREE_NUISANCE_SPAN = 10.0
 
@@ -74,8 +76,11 @@ class Posterior:
         self.prior = prior
         self.names = list(lik.names)
         self.kind, self.lo, self.hi, self.mu, self.sig = [], [], [], [], []
-        best = lik.fit() if lik.profiler == "minuit" else Likelihood(lik.datasets, lik.poi, lik.base.to_dict(),
-                                                                     profiler="minuit").fit()
+        best = (
+            lik.fit()
+            if lik.profiler == "minuit"
+            else Likelihood(lik.datasets, lik.poi, lik.base.to_dict(), profiler="minuit").fit()
+        )
         from ..physics.parameters import MODULUS_ONLY
 
         for n in self.names:
@@ -89,8 +94,9 @@ class Posterior:
                     self.kind.append("square")
                 else:
                     if prior == "flat-square" and n in tested:
-                        raise ValueError(f"prior flat-square applies to moduli (magnetic moments, transition "
-                                         f"parameters), not to {n}")
+                        raise ValueError(
+                            f"prior flat-square applies to moduli (magnetic moments, transition parameters), not to {n}"
+                        )
                     self.kind.append("flat")
                 self.mu.append(0.0)
                 self.sig.append(0.0)
@@ -156,14 +162,14 @@ class Posterior:
         except (ValueError, FloatingPointError, ArithmeticError):
             if X.shape[0] == 1:
                 return np.full(1, -1e300)
-            return np.concatenate([self.loglike_batch(X[i:i + 1]) for i in range(X.shape[0])])
+            return np.concatenate([self.loglike_batch(X[i : i + 1]) for i in range(X.shape[0])])
         return np.where(np.isfinite(tot), -0.5 * tot, -1e300)
 
     def loglike(self, x: np.ndarray) -> float:
         """:meth:`loglike_batch` of one point."""
         return float(self.loglike_batch(np.asarray(x, float)[None, :])[0])
 
-    def run(self, nlive: int = 500, seed: int = 0, dlogz: float = 0.1, queue_size: int | None = None) -> "Posterior":
+    def run(self, nlive: int = 500, seed: int = 0, dlogz: float = 0.1, queue_size: int | None = None) -> Posterior:
         """Nested sampling with dynesty (multi-ellipsoid bounds, its default proposals).  The
         likelihood calls of ``queue_size`` proposals at a time (default: :func:`queue_size_for`)
         are evaluated together (:class:`cevnsfit.inference.lockstep.LockstepPool`); 1 runs
@@ -180,8 +186,15 @@ class Posterior:
             pool = LockstepPool(self.loglike_batch, q)
             loglike = pool.loglike
             kw = dict(pool=pool, queue_size=q, use_pool={"prior_transform": False, "update_bound": False})
-        sampler = dynesty.NestedSampler(loglike, self.transform, len(self.names), nlive=nlive, bound="multi",
-                                        rstate=np.random.default_rng(seed), **kw)
+        sampler = dynesty.NestedSampler(
+            loglike,
+            self.transform,
+            len(self.names),
+            nlive=nlive,
+            bound="multi",
+            rstate=np.random.default_rng(seed),
+            **kw,
+        )
         sampler.run_nested(dlogz=dlogz, print_progress=False)
         res = sampler.results
         w = np.exp(res.logwt - res.logz[-1])
@@ -213,13 +226,13 @@ def smoothed_density(x, w, lo: float, hi: float, bins: int = 400) -> tuple[np.nd
     sd = np.sqrt(np.sum(w * (x - np.sum(w * x)) ** 2))
     h, edges = np.histogram(x, bins=bins, range=(lo, hi), weights=w)
     dx = edges[1] - edges[0]
-    width = max(sd * n_eff ** (-0.2), dx) / dx        # kernel sigma in bins
+    width = max(sd * n_eff ** (-0.2), dx) / dx  # kernel sigma in bins
     k = np.arange(-int(4 * width) - 1, int(4 * width) + 2)
     kern = np.exp(-0.5 * (k / width) ** 2)
     kern /= kern.sum()
     pad = k.size
     ext = np.concatenate([h[:pad][::-1], h, h[-pad:][::-1]])
-    dens = np.convolve(ext, kern, mode="same")[pad:pad + bins]
+    dens = np.convolve(ext, kern, mode="same")[pad : pad + bins]
     return edges, dens / (dens.sum() * dx)
 
 
@@ -231,7 +244,7 @@ def hpd_intervals(x, w, cl: float, lo: float, hi: float, bins: int = 400) -> lis
     order = np.argsort(d)[::-1]
     mass = np.cumsum(d[order]) / d.sum()
     keep = np.zeros(bins, bool)
-    keep[order[:int(np.searchsorted(mass, cl)) + 1]] = True
+    keep[order[: int(np.searchsorted(mass, cl)) + 1]] = True
     out = []
     i = 0
     while i < bins:
@@ -256,8 +269,17 @@ def _prior_range(prof: Profiler, name: str, lo_phys) -> tuple[float, float]:
     return bracket(prof, name, 25.0, lo_phys, scale)
 
 
-def sample(source, params, prior: str = "flat", ranges: dict | None = None, nlive: int = 500, seed: int = 0,
-           fixed=None, free=None, queue_size: int | None = None):
+def sample(
+    source,
+    params,
+    prior: str = "flat",
+    ranges: dict | None = None,
+    nlive: int = 500,
+    seed: int = 0,
+    fixed=None,
+    free=None,
+    queue_size: int | None = None,
+):
     """Sample the posterior of ``params`` (and everything else that floats: which physics
     parameters do is decided as for Wilks, with ``fixed``/``free``,
     :func:`cevnsfit.inference.feldman_cousins.problem_for`); see the module docstring for the
@@ -277,14 +299,33 @@ def sample(source, params, prior: str = "flat", ranges: dict | None = None, nliv
     return post.run(nlive=nlive, seed=seed, queue_size=queue_size)
 
 
-def bayes_limit(source, param: str, cl: float = 0.9, prior: str = "flat", scan_range=None, nlive: int = 500,
-                seed: int = 0, fixed=None, free=None, queue_size: int | None = None) -> dict:
+def bayes_limit(
+    source,
+    param: str,
+    cl: float = 0.9,
+    prior: str = "flat",
+    scan_range=None,
+    nlive: int = 500,
+    seed: int = 0,
+    fixed=None,
+    free=None,
+    queue_size: int | None = None,
+) -> dict:
     """Credible intervals of ``param`` (HPD and equal-tailed) at ``cl``; a JSON-able dict."""
     t0 = time.perf_counter()
     if not (0.0 < cl < 1.0):
         raise ValueError(f"credibility level must lie in (0, 1), got {cl}")
-    post = sample(source, [param], prior, {param: scan_range} if scan_range is not None else None, nlive, seed,
-                  fixed, free, queue_size)
+    post = sample(
+        source,
+        [param],
+        prior,
+        {param: scan_range} if scan_range is not None else None,
+        nlive,
+        seed,
+        fixed,
+        free,
+        queue_size,
+    )
     x, w = post.column(param), post.weights
     i = post.names.index(param)
     lo, hi = float(post.lo[i]), float(post.hi[i])
@@ -293,21 +334,48 @@ def bayes_limit(source, param: str, cl: float = 0.9, prior: str = "flat", scan_r
     edges, h = smoothed_density(x, w, lo, hi, 200)
     mean = float(np.sum(w * x))
     return {
-        "method": "bayes", "param": param, "unit": UNITS.get(param, ""), "cl": cl, "prior": prior,
-        "intervals": hpd, "hpd_intervals": hpd, "equal_tailed": et,
-        "upper_limit": float(weighted_quantile(x, w, cl)), "mean": mean,
+        "method": "bayes",
+        "param": param,
+        "unit": UNITS.get(param, ""),
+        "cl": cl,
+        "prior": prior,
+        "intervals": hpd,
+        "hpd_intervals": hpd,
+        "equal_tailed": et,
+        "upper_limit": float(weighted_quantile(x, w, cl)),
+        "mean": mean,
         "mode": float(0.5 * (edges[np.argmax(h)] + edges[np.argmax(h) + 1])),
-        "prior_range": [lo, hi], "posterior": {"edges": edges.tolist(), "density": h.tolist()},
-        "logz": post.logz, "logz_err": post.logz_err, "n_samples": int(x.size), "n_calls": post.n_calls,
-        "sampled": post.names, "nlive": nlive, "seed": seed, "queue_size": post.queue_size,
+        "prior_range": [lo, hi],
+        "posterior": {"edges": edges.tolist(), "density": h.tolist()},
+        "logz": post.logz,
+        "logz_err": post.logz_err,
+        "n_samples": int(x.size),
+        "n_calls": post.n_calls,
+        "sampled": post.names,
+        "nlive": nlive,
+        "seed": seed,
+        "queue_size": post.queue_size,
         "options": result_options(source, post.lik.datasets, post.problem, free),
-        "warnings": [], "seconds": time.perf_counter() - t0,
+        "warnings": [],
+        "seconds": time.perf_counter() - t0,
     }
 
 
-def bayes_contour(source, px: str, py: str, cl: float = 0.9, prior: str = "flat", x_range=None, y_range=None,
-                  nlive: int = 500, seed: int = 0, bins: int = 40, fixed=None, free=None,
-                  queue_size: int | None = None) -> dict:
+def bayes_contour(
+    source,
+    px: str,
+    py: str,
+    cl: float = 0.9,
+    prior: str = "flat",
+    x_range=None,
+    y_range=None,
+    nlive: int = 500,
+    seed: int = 0,
+    bins: int = 40,
+    fixed=None,
+    free=None,
+    queue_size: int | None = None,
+) -> dict:
     """2D posterior of (px, py): the HPD region at ``cl`` on a ``bins`` x ``bins`` histogram, the 1D
     marginals with their credible intervals, and the samples for a corner plot."""
     t0 = time.perf_counter()
@@ -315,22 +383,37 @@ def bayes_contour(source, px: str, py: str, cl: float = 0.9, prior: str = "flat"
     post = sample(source, [px, py], prior, ranges, nlive, seed, fixed, free, queue_size)
     x, y, w = post.column(px), post.column(py), post.weights
     ix, iy = post.names.index(px), post.names.index(py)
-    h, xe, ye = np.histogram2d(x, y, bins=bins, range=[[post.lo[ix], post.hi[ix]], [post.lo[iy], post.hi[iy]]],
-                               weights=w)
+    h, xe, ye = np.histogram2d(
+        x, y, bins=bins, range=[[post.lo[ix], post.hi[ix]], [post.lo[iy], post.hi[iy]]], weights=w
+    )
     flat = np.sort(h.ravel())[::-1]
     level = float(flat[min(int(np.searchsorted(np.cumsum(flat), cl)), flat.size - 1)])
     marg = {}
     for p, v, i in ((px, x, ix), (py, y, iy)):
-        marg[p] = {"hpd_intervals": hpd_intervals(v, w, cl, post.lo[i], post.hi[i]),
-                   "equal_tailed": weighted_quantile(v, w, [(1 - cl) / 2, (1 + cl) / 2]).tolist()}
+        marg[p] = {
+            "hpd_intervals": hpd_intervals(v, w, cl, post.lo[i], post.hi[i]),
+            "equal_tailed": weighted_quantile(v, w, [(1 - cl) / 2, (1 + cl) / 2]).tolist(),
+        }
     keep = w > 1e-6 * w.max()
     return {
-        "method": "bayes", "params": [px, py], "units": [UNITS.get(px, ""), UNITS.get(py, "")], "cl": cl,
-        "prior": prior, "x_edges": xe.tolist(), "y_edges": ye.tolist(), "density": h.T.tolist(),
-        "hpd_level": level, "marginals": marg, "samples": {"x": x[keep].tolist(), "y": y[keep].tolist(),
-                                                            "w": w[keep].tolist()},
-        "logz": post.logz, "n_calls": post.n_calls, "sampled": post.names, "nlive": nlive, "seed": seed,
+        "method": "bayes",
+        "params": [px, py],
+        "units": [UNITS.get(px, ""), UNITS.get(py, "")],
+        "cl": cl,
+        "prior": prior,
+        "x_edges": xe.tolist(),
+        "y_edges": ye.tolist(),
+        "density": h.T.tolist(),
+        "hpd_level": level,
+        "marginals": marg,
+        "samples": {"x": x[keep].tolist(), "y": y[keep].tolist(), "w": w[keep].tolist()},
+        "logz": post.logz,
+        "n_calls": post.n_calls,
+        "sampled": post.names,
+        "nlive": nlive,
+        "seed": seed,
         "queue_size": post.queue_size,
         "options": result_options(source, post.lik.datasets, post.problem, free),
-        "warnings": [], "seconds": time.perf_counter() - t0,
+        "warnings": [],
+        "seconds": time.perf_counter() - t0,
     }

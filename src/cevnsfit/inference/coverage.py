@@ -30,11 +30,26 @@ from .profile import delta_chi2_threshold
 from .toys import fit_toys, generate, toy_likelihood
 
 
-def _run_pseudo(problem: Problem, name: str, truth: dict, cl: float, n_toys: int, seed: int, m0: int, m1: int,
-                data_dir: str | None = None, force: bool = False) -> dict:
+def _run_pseudo(
+    problem: Problem,
+    name: str,
+    truth: dict,
+    cl: float,
+    n_toys: int,
+    seed: int,
+    m0: int,
+    m1: int,
+    data_dir: str | None = None,
+    force: bool = False,
+) -> dict:
     adopt_data_dir(data_dir, force)
-    out = {"m0": m0, "t": np.empty(m1 - m0), "crit": np.full(m1 - m0, np.nan), "best": np.empty(m1 - m0),
-           "converged": np.zeros(m1 - m0, bool)}
+    out = {
+        "m0": m0,
+        "t": np.empty(m1 - m0),
+        "crit": np.full(m1 - m0, np.nan),
+        "best": np.empty(m1 - m0),
+        "converged": np.zeros(m1 - m0, bool),
+    }
     with _LOCK, single_thread_blas():
         lik = problem.likelihood()
         pseudo = generate(lik, truth, seed, 0, range(m0, m1))
@@ -55,9 +70,19 @@ def _run_pseudo(problem: Problem, name: str, truth: dict, cl: float, n_toys: int
     return out
 
 
-def coverage(source, param: str, truth: float, cl: float = 0.9, n_pseudo: int = 200, n_toys: int = 200,
-             seed: int = 0, backend: str = "serial", n_workers: int | None = None, scheduler: str | None = None,
-             chunk_size: int = 10) -> dict:
+def coverage(
+    source,
+    param: str,
+    truth: float,
+    cl: float = 0.9,
+    n_pseudo: int = 200,
+    n_toys: int = 200,
+    seed: int = 0,
+    backend: str = "serial",
+    n_workers: int | None = None,
+    scheduler: str | None = None,
+    chunk_size: int = 10,
+) -> dict:
     """Coverage of the Wilks and FC intervals of ``param`` at ``truth`` (module docstring);
     ``n_toys = 0`` measures Wilks only.  Returns the fractions with their binomial errors."""
     from .feldman_cousins import problem_for
@@ -68,8 +93,21 @@ def coverage(source, param: str, truth: float, cl: float = 0.9, n_pseudo: int = 
     lik = Likelihood(dss, poi=list(problem.poi))
     at = lik.fit(start={param: truth}, fixed={param: truth})
     gen = {**at.values, param: float(truth)}
-    tasks = [(problem, param, gen, cl, int(n_toys), int(seed), m0, min(m0 + chunk_size, n_pseudo),
-              os.environ.get(_DATA_ENV), backend == "processes") for m0 in range(0, n_pseudo, chunk_size)]
+    tasks = [
+        (
+            problem,
+            param,
+            gen,
+            cl,
+            int(n_toys),
+            int(seed),
+            m0,
+            min(m0 + chunk_size, n_pseudo),
+            os.environ.get(_DATA_ENV),
+            backend == "processes",
+        )
+        for m0 in range(0, n_pseudo, chunk_size)
+    ]
     t = np.empty(n_pseudo)
     crit = np.empty(n_pseudo)
     best = np.empty(n_pseudo)
@@ -83,9 +121,19 @@ def coverage(source, param: str, truth: float, cl: float = 0.9, n_pseudo: int = 
         p = k / n_pseudo
         return {"coverage": p, "error": math.sqrt(max(p * (1 - p), 1.0 / n_pseudo) / n_pseudo), "covered": int(k)}
 
-    out = {"param": param, "truth": float(truth), "cl": cl, "n_pseudo": int(n_pseudo), "n_toys": int(n_toys),
-           "seed": int(seed), "wilks": frac(int(np.sum(t <= wilks))), "wilks_delta_chi2": wilks,
-           "generating_values": gen, "fits_failed": int((~conv).sum()), "seconds": 0.0}
+    out = {
+        "param": param,
+        "truth": float(truth),
+        "cl": cl,
+        "n_pseudo": int(n_pseudo),
+        "n_toys": int(n_toys),
+        "seed": int(seed),
+        "wilks": frac(int(np.sum(t <= wilks))),
+        "wilks_delta_chi2": wilks,
+        "generating_values": gen,
+        "fits_failed": int((~conv).sum()),
+        "seconds": 0.0,
+    }
     if n_toys:
         from .feldman_cousins import TIE
 

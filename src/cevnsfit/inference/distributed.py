@@ -41,13 +41,19 @@ import numpy as np
 
 from ..physics.parameters import MODULUS_ONLY, Params
 from .analysis import Setup, free_parameters, physics_parameters, resolve_fixed
-from .backends import (BACKENDS, DATA_ENV, LOCK, adopt_data_dir, check_backend, iter_tasks, prestart,
-                       single_thread_blas)
+from .backends import BACKENDS, DATA_ENV, LOCK, adopt_data_dir, check_backend, iter_tasks, prestart, single_thread_blas
 from .fit import FitResult, Likelihood
 from .profile import Profiler, delta_chi2_threshold, intervals_from_scan
 from .progress import Stage
-from .scanstore import (SPEC_FILE, atomic_write_bytes, atomic_write_text, prepare_dir, read_chunk, write_chunk,
-                        write_header)
+from .scanstore import (
+    SPEC_FILE,
+    atomic_write_bytes,
+    atomic_write_text,
+    prepare_dir,
+    read_chunk,
+    write_chunk,
+    write_header,
+)
 
 #: version of the on-disk layout of ``out_dir`` (part of the fingerprint)
 FORMAT = 1
@@ -123,20 +129,22 @@ class GridSpec:
         if dup:
             raise ValueError(f"parameter(s) {dup} scanned twice")
         if isinstance(self.axes, Mapping):
-            raise ValueError("axes must be a sequence (one grid per parameter, in the order of params); "
-                             "use GridSpec.from_ranges or GridSpec.from_axes for a dict")
+            raise ValueError(
+                "axes must be a sequence (one grid per parameter, in the order of params); "
+                "use GridSpec.from_ranges or GridSpec.from_axes for a dict"
+            )
         axes = tuple(self.axes)
         if len(axes) != len(params):
             raise ValueError(f"{len(params)} parameter(s) {list(params)} but {len(axes)} grid axis/axes")
-        axes = tuple(_as_axis(p, a) for p, a in zip(params, axes))
+        axes = tuple(_as_axis(p, a) for p, a in zip(params, axes, strict=True))
         fixed = resolve_fixed(dict(self.fixed))
         clash = [p for p in params if p in fixed]
         if clash:
             raise ValueError(f"parameter(s) {clash} are scanned: they cannot also be fixed")
         dss = self.setup.datasets()
-        free = free_parameters(list(params), dss, self.setup.transitions)   # raises if not measured
+        free = free_parameters(list(params), dss, self.setup.transitions)  # raises if not measured
         if self.profiled is None:
-            profiled = tuple(p for p in free[len(params):] if p not in fixed)
+            profiled = tuple(p for p in free[len(params) :] if p not in fixed)
         else:
             profiled = (self.profiled,) if isinstance(self.profiled, str) else tuple(self.profiled)
             unknown = [p for p in profiled if p not in allowed]
@@ -154,8 +162,10 @@ class GridSpec:
             measured = set().union(*(d.sensitive_to for d in dss))
             unmeasured = [p for p in profiled if p not in measured]
             if unmeasured:
-                raise ValueError(f"profiled parameter(s) {unmeasured} are not measured by {list(self.setup.data)} "
-                                 f"(a flat direction cannot be profiled); they measure: {', '.join(sorted(measured))}")
+                raise ValueError(
+                    f"profiled parameter(s) {unmeasured} are not measured by {list(self.setup.data)} "
+                    f"(a flat direction cannot be profiled); they measure: {', '.join(sorted(measured))}"
+                )
         object.__setattr__(self, "params", params)
         object.__setattr__(self, "axes", axes)
         object.__setattr__(self, "profiled", profiled)
@@ -163,8 +173,9 @@ class GridSpec:
 
     # -- constructors ------------------------------------------------------------------------
     @classmethod
-    def from_axes(cls, setup: Setup, axes: Mapping[str, Sequence[float]], profiled=None, fixed=None,
-                  free=None) -> "GridSpec":
+    def from_axes(
+        cls, setup: Setup, axes: Mapping[str, Sequence[float]], profiled=None, fixed=None, free=None
+    ) -> GridSpec:
         """``GridSpec.from_axes(setup, {"r2_ee": [...], "r2_emu": [...]})``; ``fixed``/``free`` as
         in :func:`cevnsfit.inference.analysis.physics_parameters` (``free`` adds profiled ones)."""
         fixed = resolve_fixed(fixed)
@@ -175,8 +186,9 @@ class GridSpec:
         return cls(setup, tuple(axes), tuple(axes.values()), profiled, tuple(sorted(fixed.items())))
 
     @classmethod
-    def from_ranges(cls, setup: Setup, ranges: Mapping[str, tuple[float, float, int]], profiled=None, fixed=None,
-                    free=None) -> "GridSpec":
+    def from_ranges(
+        cls, setup: Setup, ranges: Mapping[str, tuple[float, float, int]], profiled=None, fixed=None, free=None
+    ) -> GridSpec:
         """``GridSpec.from_ranges(setup, {"r2_ee": (-80, 40, 25), ...})``: ``np.linspace`` grids."""
         axes = {}
         for p, r in ranges.items():
@@ -193,9 +205,14 @@ class GridSpec:
         return cls.from_axes(setup, axes, profiled, fixed, free)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "GridSpec":
-        return cls(Setup.from_dict(d["setup"]), tuple(d["params"]), tuple(tuple(a) for a in d["axes"]),
-                   tuple(d["profiled"]), tuple(sorted((d.get("fixed") or {}).items())))
+    def from_dict(cls, d: dict) -> GridSpec:
+        return cls(
+            Setup.from_dict(d["setup"]),
+            tuple(d["params"]),
+            tuple(tuple(a) for a in d["axes"]),
+            tuple(d["profiled"]),
+            tuple(sorted((d.get("fixed") or {}).items())),
+        )
 
     # -- derived -----------------------------------------------------------------------------
     @property
@@ -213,9 +230,13 @@ class GridSpec:
         return (*self.params, *self.profiled)
 
     def to_dict(self) -> dict:
-        out = {"setup": self.setup.to_dict(), "params": list(self.params), "axes": [list(a) for a in self.axes],
-               "profiled": list(self.profiled)}
-        if self.fixed:      # (absent when empty: the fingerprints of earlier scans stay valid)
+        out = {
+            "setup": self.setup.to_dict(),
+            "params": list(self.params),
+            "axes": [list(a) for a in self.axes],
+            "profiled": list(self.profiled),
+        }
+        if self.fixed:  # (absent when empty: the fingerprints of earlier scans stay valid)
             out["fixed"] = dict(self.fixed)
         return out
 
@@ -256,9 +277,16 @@ def _build_datasets(setup: Setup) -> tuple:
 
     load = getattr(experiments.load, "__wrapped__", experiments.load)
     with single_thread_blas():
-        return tuple(load(n, es=setup.es, momentum_dependent=setup.momentum_dependent,
-                          form_factor=setup.form_factor, **setup.options_of(n))
-                     for n in setup.data)
+        return tuple(
+            load(
+                n,
+                es=setup.es,
+                momentum_dependent=setup.momentum_dependent,
+                form_factor=setup.form_factor,
+                **setup.options_of(n),
+            )
+            for n in setup.data
+        )
 
 
 def _install_datasets(setup: Setup, datasets: tuple, data_dir: str | None = None, force_data_dir: bool = False) -> None:
@@ -301,7 +329,7 @@ def _block_fits(spec, warm, points, fixed_of):
     fixed_list = [fixed_of(p) for p in points]
     try:
         return [(r, None) for r in _profile_points(spec, fixed_list, warm)]
-    except (ArithmeticError, ValueError):      # LinAlgError is a ValueError
+    except (ArithmeticError, ValueError):  # LinAlgError is a ValueError
         out = []
         for fx in fixed_list:
             try:
@@ -311,8 +339,15 @@ def _block_fits(spec, warm, points, fixed_of):
         return out
 
 
-def _run_chunk(spec: GridSpec, warm: dict[str, float], i: int, start: int, stop: int,
-               data_dir: str | None = None, force_data_dir: bool = False) -> dict:
+def _run_chunk(
+    spec: GridSpec,
+    warm: dict[str, float],
+    i: int,
+    start: int,
+    stop: int,
+    data_dir: str | None = None,
+    force_data_dir: bool = False,
+) -> dict:
     """Profiled chi^2 at flat grid indices [start, stop), computed block by block.
 
     ``data_dir`` is the caller's CEVNSFIT_DATA: a worker without one adopts it; with
@@ -333,7 +368,7 @@ def _run_chunk(spec: GridSpec, warm: dict[str, float], i: int, start: int, stop:
     with LOCK, single_thread_blas():
         for b0 in range(start // BLOCK * BLOCK, stop, BLOCK):
             block = range(b0, min(b0 + BLOCK, spec.size))
-            for flat, (r, err) in zip(block, _block_fits(spec, warm, list(block), fixed_of)):
+            for flat, (r, err) in zip(block, _block_fits(spec, warm, list(block), fixed_of), strict=True):
                 if not start <= flat < stop:
                     continue
                 if r is None:
@@ -345,10 +380,15 @@ def _run_chunk(spec: GridSpec, warm: dict[str, float], i: int, start: int, stop:
                 if best is None or r.chi2 < best.chi2:
                     best = r
     names = list(best.values) if best is not None else []
-    return {"i": i, "indices": idx, "chi2": chi2, "converged": conv,
-            "best_names": np.array(names, dtype=str),
-            "best_values": np.array([best.values[n] for n in names], dtype=float),
-            "errors": np.array(errors[:1] + [f"{len(errors)} failed point(s)"] if errors else [], dtype=str)}
+    return {
+        "i": i,
+        "indices": idx,
+        "chi2": chi2,
+        "converged": conv,
+        "best_names": np.array(names, dtype=str),
+        "best_values": np.array([best.values[n] for n in names], dtype=float),
+        "errors": np.array(errors[:1] + [f"{len(errors)} failed point(s)"] if errors else [], dtype=str),
+    }
 
 
 # ------------------------------------------------------------------------------------------
@@ -366,8 +406,9 @@ def _fit_to_dict(r: FitResult) -> dict:
 
 
 def _fit_from_dict(d: dict) -> FitResult:
-    return FitResult(dict(d["values"]), float(d["chi2"]), bool(d["converged"]), d.get("message", ""),
-                     dict(d.get("errors", {})))
+    return FitResult(
+        dict(d["values"]), float(d["chi2"]), bool(d["converged"]), d.get("message", ""), dict(d.get("errors", {}))
+    )
 
 
 @dataclass
@@ -425,12 +466,21 @@ class GridResult:
 
     def to_dict(self) -> dict:
         return {
-            "params": list(self.params), "profiled": list(self.profiled), "shape": list(self.chi2.shape),
-            "axes": [list(a) for a in self.spec.axes], "chi2": self.chi2.tolist(),
-            "delta_chi2": self.delta_chi2.tolist(), "converged": self.converged.tolist(),
-            "chi2_min": self.best.chi2, "best_fit": self.best.values, "best": _fit_to_dict(self.best),
-            "global_fit": _fit_to_dict(self.global_fit), "options": self.spec.setup.options(),
-            "spec": self.spec.to_dict(), "fingerprint": self.spec.fingerprint(), "stats": self.stats,
+            "params": list(self.params),
+            "profiled": list(self.profiled),
+            "shape": list(self.chi2.shape),
+            "axes": [list(a) for a in self.spec.axes],
+            "chi2": self.chi2.tolist(),
+            "delta_chi2": self.delta_chi2.tolist(),
+            "converged": self.converged.tolist(),
+            "chi2_min": self.best.chi2,
+            "best_fit": self.best.values,
+            "best": _fit_to_dict(self.best),
+            "global_fit": _fit_to_dict(self.global_fit),
+            "options": self.spec.setup.options(),
+            "spec": self.spec.to_dict(),
+            "fingerprint": self.spec.fingerprint(),
+            "stats": self.stats,
         }
 
     def save(self, path) -> Path:
@@ -440,23 +490,34 @@ class GridResult:
         return path
 
     @classmethod
-    def from_dict(cls, d: dict) -> "GridResult":
+    def from_dict(cls, d: dict) -> GridResult:
         spec = GridSpec.from_dict(d["spec"])
-        return cls(spec, np.asarray(d["chi2"], float).reshape(spec.shape),
-                   np.asarray(d["converged"], bool).reshape(spec.shape), _fit_from_dict(d["best"]),
-                   _fit_from_dict(d["global_fit"]), dict(d.get("stats", {})))
+        return cls(
+            spec,
+            np.asarray(d["chi2"], float).reshape(spec.shape),
+            np.asarray(d["converged"], bool).reshape(spec.shape),
+            _fit_from_dict(d["best"]),
+            _fit_from_dict(d["global_fit"]),
+            dict(d.get("stats", {})),
+        )
 
     @classmethod
-    def load(cls, path) -> "GridResult":
+    def load(cls, path) -> GridResult:
         return cls.from_dict(json.loads(Path(path).read_text()))
 
 
 # ------------------------------------------------------------------------------------------
 # the driver
 # ------------------------------------------------------------------------------------------
-def grid_scan(spec: GridSpec, backend: str = "processes", n_workers: int | None = None,
-              scheduler: str | None = None, chunk_size: int = 64, out_dir=None,
-              progress: Callable[[int], object] | None = None) -> GridResult:
+def grid_scan(
+    spec: GridSpec,
+    backend: str = "processes",
+    n_workers: int | None = None,
+    scheduler: str | None = None,
+    chunk_size: int = 64,
+    out_dir=None,
+    progress: Callable[[int], object] | None = None,
+) -> GridResult:
     """Profiled chi^2 at every point of ``spec``'s grid.
 
     Parameters
@@ -497,9 +558,18 @@ def grid_scan(spec: GridSpec, backend: str = "processes", n_workers: int | None 
             else:
                 fits["best0"] = global_fit(spec)
                 if out is not None:
-                    write_header(out, {"format": FORMAT, "fingerprint": spec.fingerprint(), "spec": spec.to_dict(),
-                                       "chunk_size": chunk_size, "n_points": spec.size,
-                                       "n_chunks": spec.n_chunks(chunk_size), "global_fit": _fit_to_dict(fits["best0"])})
+                    write_header(
+                        out,
+                        {
+                            "format": FORMAT,
+                            "fingerprint": spec.fingerprint(),
+                            "spec": spec.to_dict(),
+                            "chunk_size": chunk_size,
+                            "n_points": spec.size,
+                            "n_chunks": spec.n_chunks(chunk_size),
+                            "global_fit": _fit_to_dict(fits["best0"]),
+                        },
+                    )
         return fits["best0"]
 
     chi2 = np.full(spec.size, np.nan)
@@ -515,8 +585,12 @@ def grid_scan(spec: GridSpec, backend: str = "processes", n_workers: int | None 
         sl = slice(int(res["indices"][0]), int(res["indices"][-1]) + 1)
         chi2[sl], conv[sl] = res["chi2"], res["converged"]
         if res["best_names"].size:
-            chunk_best.append((float(np.nanmin(res["chi2"])),
-                               dict(zip(res["best_names"].tolist(), res["best_values"].tolist()))))
+            chunk_best.append(
+                (
+                    float(np.nanmin(res["chi2"])),
+                    dict(zip(res["best_names"].tolist(), res["best_values"].tolist(), strict=True)),
+                )
+            )
         if res["errors"].size:
             failures.append(res["errors"].tolist())
         n_done += res["indices"].size
@@ -538,15 +612,23 @@ def grid_scan(spec: GridSpec, backend: str = "processes", n_workers: int | None 
         data_dir = os.environ.get(DATA_ENV)
         force = backend == "processes"
 
-        def tasks():      # called once the workers are starting (and loading the data sets)
+        def tasks():  # called once the workers are starting (and loading the data sets)
             warm = dict(best_fit().values)
             return [(spec, warm, i, start, stop, data_dir, force) for i, start, stop in missing]
 
         prestart(backend, (__name__,))
         # the workers receive the data sets built here (once, with one BLAS thread) when they start
         init = None if backend == "serial" else (_install_datasets, spec.setup, _datasets(spec.setup), data_dir, force)
-        it = iter_tasks(_run_chunk, tasks, backend, n_workers, scheduler, n_tasks=len(missing), initializer=init,
-                        preload=(__name__,))
+        it = iter_tasks(
+            _run_chunk,
+            tasks,
+            backend,
+            n_workers,
+            scheduler,
+            n_tasks=len(missing),
+            initializer=init,
+            preload=(__name__,),
+        )
         try:
             for res in it:
                 if out is not None:
@@ -572,16 +654,38 @@ def grid_scan(spec: GridSpec, backend: str = "processes", n_workers: int | None 
 
     n_failed = int(np.isnan(chi2).sum())
     if n_failed:
-        warnings.warn(f"the profiled fit failed at {n_failed} grid point(s) (chi2 = NaN, converged = False); "
-                      f"first: {failures[0][0] if failures else 'non-finite chi2'}", RuntimeWarning, stacklevel=2)
+        warnings.warn(
+            f"the profiled fit failed at {n_failed} grid point(s) (chi2 = NaN, converged = False); "
+            f"first: {failures[0][0] if failures else 'non-finite chi2'}",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     shape = spec.shape
-    stats = {"backend": backend, "n_workers": None if backend == "serial" or scheduler is not None else n_workers,
-             "scheduler": scheduler, "chunk_size": chunk_size, "n_chunks": n_chunks,
-             "chunks_computed": len(missing), "chunks_reused": n_reused,
-             "points_computed": int(sum(b - a for _, a, b in missing)), "points_failed": n_failed,
-             "seconds": time.perf_counter() - t0}
+    stats = {
+        "backend": backend,
+        "n_workers": None if backend == "serial" or scheduler is not None else n_workers,
+        "scheduler": scheduler,
+        "chunk_size": chunk_size,
+        "n_chunks": n_chunks,
+        "chunks_computed": len(missing),
+        "chunks_reused": n_reused,
+        "points_computed": int(sum(b - a for _, a, b in missing)),
+        "points_failed": n_failed,
+        "seconds": time.perf_counter() - t0,
+    }
     return GridResult(spec, chi2.reshape(shape), conv.reshape(shape), best, best0, stats)
 
 
-__all__ = ["BACKENDS", "BLOCK", "SPEC_FILE", "GridResult", "GridSpec", "adopt_data_dir", "global_fit", "grid_scan", "iter_tasks",
-           "profile_point", "single_thread_blas"]
+__all__ = [
+    "BACKENDS",
+    "BLOCK",
+    "SPEC_FILE",
+    "GridResult",
+    "GridSpec",
+    "adopt_data_dir",
+    "global_fit",
+    "grid_scan",
+    "iter_tasks",
+    "profile_point",
+    "single_thread_blas",
+]

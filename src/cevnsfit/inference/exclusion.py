@@ -46,7 +46,7 @@ def _ladder(prob, i, m, u0, start, ref, level, coupling, mass, out):
     for k0 in range(LADDER_LOW, LADDER_HIGH + 1, LADDER_CHUNK):
         ks = list(range(k0, min(k0 + LADDER_CHUNK, LADDER_HIGH + 1)))
         outs = yield [Task(np.array([np.sqrt(u0 * 4.0**k), m]), np.empty(0), th) for k in ks]
-        for k, o in zip(ks, outs):
+        for k, o in zip(ks, outs, strict=True):
             if o.chi2 - ref > level:
                 out[i] = u0 * 4.0**k
                 return
@@ -117,8 +117,16 @@ def _falsi(prob, k, m, bracket, ref, level, n_iter, out):
     out[k] = float(b - fb * (b - a) / (fb - fa))
 
 
-def mass_scan(datasets, coupling: str, masses, cl: float = 0.9, fixed: dict | None = None, free=(),
-              n_grid: int = 17, n_iter: int = 6) -> dict:
+def mass_scan(
+    datasets,
+    coupling: str,
+    masses,
+    cl: float = 0.9,
+    fixed: dict | None = None,
+    free=(),
+    n_grid: int = 17,
+    n_iter: int = 6,
+) -> dict:
     """Allowed intervals of ``coupling`` at each mass of ``masses`` (its mass parameter fixed),
     nuisances and the parameters ``free`` profiled; see the module docstring.  Every mass is
     fitted in the same batches of the profiler: the global fits, the bracketing ladders, the
@@ -138,17 +146,22 @@ def mass_scan(datasets, coupling: str, masses, cl: float = 0.9, fixed: dict | No
     prof = Profiler(lik, multi_start=False)
     nm = masses.size
     # 1. the best fit at every mass (coupling free)
-    best = [min(r, key=lambda x: x.chi2) for r in
-            prof.fits((mass,), [({mass: float(m)}, [{coupling: 0.0}]) for m in masses],
-                      stage=Stage("best fit at each mass", nm))]
+    best = [
+        min(r, key=lambda x: x.chi2)
+        for r in prof.fits(
+            (mass,), [({mass: float(m)}, [{coupling: 0.0}]) for m in masses], stage=Stage("best fit at each mass", nm)
+        )
+    ]
     ref = np.array([b.chi2 for b in best])
     # 2. bracketing ladders: walk up u = u0 4^k, LADDER_CHUNK rungs at a time, to the first rung
     #    above the level (no fallback minimiser: a rung far above the level need not converge)
     u0 = np.array([u_scale(m) for m in masses])
     prob = lik.problem((coupling, mass))
     u_hi = u0 * 4.0**LADDER_HIGH
-    chains = [_ladder(prob, i, float(masses[i]), u0[i], best[i].values, ref[i], level, coupling, mass, u_hi)
-              for i in range(nm)]
+    chains = [
+        _ladder(prob, i, float(masses[i]), u0[i], best[i].values, ref[i], level, coupling, mass, u_hi)
+        for i in range(nm)
+    ]
     solve(prob, counted(chains, Stage("bracketing the coupling at each mass", nm)), fallback=None, stats=prof.stats)
     # 3. the grid per mass (uniform in u = g^2, refined around the amplitude-flip islands)
     islands = sm_return_points(datasets, coupling, mass, masses, fixed, u_hi)
@@ -160,15 +173,17 @@ def mass_scan(datasets, coupling: str, masses, cl: float = 0.9, fixed: dict | No
                 gu += list(us * np.linspace(0.8, 1.2, 13)) + [1.4 * us]
         grids.append(np.sqrt(np.unique(gu)))
     requests = [({coupling: float(g), mass: float(masses[i])}, [best[i].values]) for i in range(nm) for g in grids[i]]
-    flat = [min(r, key=lambda x: x.chi2)
-            for r in prof.fits((coupling, mass), requests, stage=Stage("coupling grids", len(requests)))]
+    flat = [
+        min(r, key=lambda x: x.chi2)
+        for r in prof.fits((coupling, mass), requests, stage=Stage("coupling grids", len(requests)))
+    ]
     per, pos = [], 0
     for i in range(nm):
-        rs = flat[pos:pos + grids[i].size]
+        rs = flat[pos : pos + grids[i].size]
         pos += grids[i].size
         per.append(rs)
         low = min(r.chi2 for r in rs)
-        if low < ref[i] - 1e-6:        # the grid found a lower minimum than the global fit
+        if low < ref[i] - 1e-6:  # the grid found a lower minimum than the global fit
             ref[i] = low
     # 4. interval ends refined by regula falsi, every crossing of every mass at once
     from .profile import _interval_indices
@@ -186,7 +201,9 @@ def mass_scan(datasets, coupling: str, masses, cl: float = 0.9, fixed: dict | No
                 ends = []
                 for k in (k0, k1):
                     r = per[i][k]
-                    ends.append((grids[i][k], r.chi2, prob.task(r.values, {coupling: grids[i][k], mass: masses[i]}).start))
+                    ends.append(
+                        (grids[i][k], r.chi2, prob.task(r.values, {coupling: grids[i][k], mass: masses[i]}).start)
+                    )
                 crossings[(i, kk)] = len(chains)
                 chains.append((i, ends))
     out = [None] * len(chains)
@@ -196,17 +213,35 @@ def mass_scan(datasets, coupling: str, masses, cl: float = 0.9, fixed: dict | No
     for i in range(nm):
         runs, brackets, delta = spans[i]
         g = grids[i]
-        iv = [[float(g[a] if lo is None else out[crossings[(i, lo)]]), float(g[b] if hi is None else out[crossings[(i, hi)]])]
-              for (a, b), (lo, hi) in zip(runs, brackets)]
+        iv = [
+            [
+                float(g[a] if lo is None else out[crossings[(i, lo)]]),
+                float(g[b] if hi is None else out[crossings[(i, hi)]]),
+            ]
+            for (a, b), (lo, hi) in zip(runs, brackets, strict=True)
+        ]
         intervals.append(iv)
         upper.append(float(iv[0][1]) if iv and iv[0][0] <= g[0] + 1e-30 else float("nan"))
         conv.append(bool(best[i].converged and all(r.converged for r in per[i])))
-    return {"masses": masses.tolist(), "upper": upper, "intervals": intervals, "chi2_min": ref.tolist(),
-            "converged": conv}
+    return {
+        "masses": masses.tolist(),
+        "upper": upper,
+        "intervals": intervals,
+        "chi2_min": ref.tolist(),
+        "converged": conv,
+    }
 
 
-def exclusion(setup, coupling: str, masses, cl: float = 0.9, fixed: dict | None = None, free=None,
-              each: bool = True, n_grid: int = 17) -> dict:
+def exclusion(
+    setup,
+    coupling: str,
+    masses,
+    cl: float = 0.9,
+    fixed: dict | None = None,
+    free=None,
+    each: bool = True,
+    n_grid: int = 17,
+) -> dict:
     """Exclusion curves of ``coupling`` over ``masses`` [MeV] for the combined data sets of
     ``setup`` and, with ``each``, for every data set alone (the same model options): a JSON-able
     dict with one curve per data-set combination."""
@@ -230,8 +265,20 @@ def exclusion(setup, coupling: str, masses, cl: float = 0.9, fixed: dict | None 
             res = mass_scan(dss, coupling, masses, cl, fixed_values, [p for p in others if p != coupling], n_grid)
         res.update(data=list(combo), seconds=time.perf_counter() - t1)
         curves.append(res)
-    return {"coupling": coupling, "mass": MASS_OF[coupling], "units": [UNITS[MASS_OF[coupling]], UNITS[coupling]],
-            "cl": cl, "delta_chi2": delta_chi2_threshold(cl, 1), "fixed": dict(fixed or {}), "free": list(free or []),
-            "curves": curves, "options": setup.options(), "seconds": time.perf_counter() - t0,
-            "warnings": [f"{'+'.join(c['data'])}: not converged at {sum(not x for x in c['converged'])} mass(es)"
-                         for c in curves if not all(c["converged"])]}
+    return {
+        "coupling": coupling,
+        "mass": MASS_OF[coupling],
+        "units": [UNITS[MASS_OF[coupling]], UNITS[coupling]],
+        "cl": cl,
+        "delta_chi2": delta_chi2_threshold(cl, 1),
+        "fixed": dict(fixed or {}),
+        "free": list(free or []),
+        "curves": curves,
+        "options": setup.options(),
+        "seconds": time.perf_counter() - t0,
+        "warnings": [
+            f"{'+'.join(c['data'])}: not converged at {sum(not x for x in c['converged'])} mass(es)"
+            for c in curves
+            if not all(c["converged"])
+        ],
+    }

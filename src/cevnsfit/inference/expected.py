@@ -59,15 +59,32 @@ def expected_limit(setup, param: str, datasets, free: list[str], fixed: dict, **
     from .analysis import limit
 
     data = asimov_datasets(datasets, free, fixed)
-    res = limit(setup, param, datasets=data, expected=False, fixed=fixed, free=[p for p in free if p != param],
-                **limit_kw)
-    return {"expected_intervals": res["intervals"], "expected_scan": res["scan"],
-            "expected_best_fit": res["best_fit"], "expected_warnings": res["warnings"]}
+    res = limit(
+        setup, param, datasets=data, expected=False, fixed=fixed, free=[p for p in free if p != param], **limit_kw
+    )
+    return {
+        "expected_intervals": res["intervals"],
+        "expected_scan": res["scan"],
+        "expected_best_fit": res["best_fit"],
+        "expected_warnings": res["warnings"],
+    }
 
 
-def _limit_of_toys(setup, param: str, free: tuple, fixed: tuple, truth: dict, seed: int, j0: int, j1: int,
-                   cl: float, n_points: int, scan_range, data_dir: str | None = None,
-                   force_data_dir: bool = False) -> dict:
+def _limit_of_toys(
+    setup,
+    param: str,
+    free: tuple,
+    fixed: tuple,
+    truth: dict,
+    seed: int,
+    j0: int,
+    j1: int,
+    cl: float,
+    n_points: int,
+    scan_range,
+    data_dir: str | None = None,
+    force_data_dir: bool = False,
+) -> dict:
     """Limits of pseudo-experiments [j0, j1) at ``truth`` (runs in a worker)."""
     from .analysis import limit
     from .backends import LOCK, adopt_data_dir, single_thread_blas
@@ -75,16 +92,25 @@ def _limit_of_toys(setup, param: str, free: tuple, fixed: tuple, truth: dict, se
 
     adopt_data_dir(data_dir, force_data_dir)
     lo, hi = np.full(j1 - j0, np.nan), np.full(j1 - j0, np.nan)
-    with LOCK, single_thread_blas(), muted():      # (counted by the caller, per pseudo-experiment)
+    with LOCK, single_thread_blas(), muted():  # (counted by the caller, per pseudo-experiment)
         lik = Likelihood(list(_datasets(setup)), poi=list(free), fixed=dict(fixed))
         toys = generate(lik, truth, seed, 0, range(j0, j1))
         for r in range(j1 - j0):
             data = toy_datasets(lik, toys, r)
             try:
-                res = limit(setup, param, cl=cl, n_points=n_points, scan_range=scan_range, refine=False,
-                            datasets=data, expected=False, fixed=dict(fixed),
-                            free=[p for p in free if p != param])
-            except Exception:       # a failed pseudo-experiment is left out (counted)
+                res = limit(
+                    setup,
+                    param,
+                    cl=cl,
+                    n_points=n_points,
+                    scan_range=scan_range,
+                    refine=False,
+                    datasets=data,
+                    expected=False,
+                    fixed=dict(fixed),
+                    free=[p for p in free if p != param],
+                )
+            except Exception:  # a failed pseudo-experiment is left out (counted)
                 continue
             if res["intervals"]:
                 lo[r] = min(a for a, _ in res["intervals"])
@@ -92,9 +118,22 @@ def _limit_of_toys(setup, param: str, free: tuple, fixed: tuple, truth: dict, se
     return {"j0": j0, "lower": lo, "upper": hi}
 
 
-def expected_bands(setup, param: str, n_toys: int, cl: float = 0.9, fixed=None, free=None, seed: int = 0,
-                   n_points: int = 31, scan_range=None, backend: str = "serial", n_workers: int | None = None,
-                   scheduler: str | None = None, chunk_size: int = 10, progress=None) -> dict:
+def expected_bands(
+    setup,
+    param: str,
+    n_toys: int,
+    cl: float = 0.9,
+    fixed=None,
+    free=None,
+    seed: int = 0,
+    n_points: int = 31,
+    scan_range=None,
+    backend: str = "serial",
+    n_workers: int | None = None,
+    scheduler: str | None = None,
+    chunk_size: int = 10,
+    progress=None,
+) -> dict:
     """Median and +-1/2 sigma of the limit on ``param`` over ``n_toys`` pseudo-experiments at the
     SM truth (module docstring).  Returns {"upper": {quantile name: value}, "lower": {...},
     "n_toys", "n_failed", "seed", "seconds"}; "upper" is the upper end of the highest allowed
@@ -109,16 +148,31 @@ def expected_bands(setup, param: str, n_toys: int, cl: float = 0.9, fixed=None, 
     dss = setup.datasets()
     free_, fixed_ = physics_parameters([param], dss, setup.transitions, fixed, free)
     _, truth = sm_truth(dss, free_, fixed_)
-    tasks = [(setup, param, tuple(free_), tuple(sorted(fixed_.items())), truth, int(seed), j0,
-              min(j0 + chunk_size, int(n_toys)), cl, n_points, scan_range, os.environ.get(DATA_ENV),
-              backend == "processes") for j0 in range(0, int(n_toys), chunk_size)]
+    tasks = [
+        (
+            setup,
+            param,
+            tuple(free_),
+            tuple(sorted(fixed_.items())),
+            truth,
+            int(seed),
+            j0,
+            min(j0 + chunk_size, int(n_toys)),
+            cl,
+            n_points,
+            scan_range,
+            os.environ.get(DATA_ENV),
+            backend == "processes",
+        )
+        for j0 in range(0, int(n_toys), chunk_size)
+    ]
     lower, upper = np.full(int(n_toys), np.nan), np.full(int(n_toys), np.nan)
     done = 0
     stage = Stage("limits of pseudo-experiments", int(n_toys))
     for res in iter_tasks(_limit_of_toys, tasks, backend, n_workers, scheduler):
         j0 = int(res["j0"])
-        lower[j0:j0 + res["lower"].size] = res["lower"]
-        upper[j0:j0 + res["upper"].size] = res["upper"]
+        lower[j0 : j0 + res["lower"].size] = res["lower"]
+        upper[j0 : j0 + res["upper"].size] = res["upper"]
         done += res["upper"].size
         stage.update(done)
         if progress is not None:
@@ -128,5 +182,12 @@ def expected_bands(setup, param: str, n_toys: int, cl: float = 0.9, fixed=None, 
     def bands(v):
         return {k: float(np.quantile(v[ok], q)) for k, q in BAND_QUANTILES.items()} if ok.any() else {}
 
-    return {"upper": bands(upper), "lower": bands(lower), "n_toys": int(n_toys), "n_failed": int((~ok).sum()),
-            "seed": int(seed), "backend": backend, "seconds": time.perf_counter() - t0}
+    return {
+        "upper": bands(upper),
+        "lower": bands(lower),
+        "n_toys": int(n_toys),
+        "n_failed": int((~ok).sum()),
+        "seed": int(seed),
+        "backend": backend,
+        "seconds": time.perf_counter() - t0,
+    }

@@ -25,9 +25,9 @@ import time
 import numpy as np
 
 from ..physics.parameters import UNITS, Params
-from .analysis import Setup, free_parameters, modulus_only
-from .fit import Likelihood, default_limits
+from .analysis import Setup, modulus_only
 from .critical_smoothing import MAX_SHIFT, WIDTH, mc_error, smooth_critical
+from .fit import Likelihood, default_limits
 from .neyman import Problem, critical_value, critical_value_band, neyman_scan
 from .profile import Profiler, delta_chi2_threshold, intervals_from_scan
 
@@ -124,7 +124,7 @@ def observed_profile(prof: Profiler, names, points: np.ndarray) -> tuple[np.ndar
     values = []
     warm = dict(prof.best.values)
     for i, pt in enumerate(points):
-        fixed = dict(zip(names, map(float, pt)))
+        fixed = dict(zip(names, map(float, pt), strict=True))
         r = prof.profile_at(fixed, warm)
         r2 = prof.profile_at(fixed, prof.best.values)
         if r2.chi2 < r.chi2:
@@ -140,8 +140,9 @@ def _ordered(n: int, i0: int) -> list[int]:
     return list(range(i0, n)) + list(range(i0 - 1, -1, -1))
 
 
-def profile_scan(source, param: str, cl: float = 0.9, n_points: int = 40, scan_range=None, grid=None, fixed=None,
-                 free=None) -> dict:
+def profile_scan(
+    source, param: str, cl: float = 0.9, n_points: int = 40, scan_range=None, grid=None, fixed=None, free=None
+) -> dict:
     """The observed profile of ``param`` on the tested grid (the first half of :func:`fc_limit`,
     and the Wilks interval of a tested nuisance): ``grid``, ``delta`` (Delta chi^2), ``gens``
     (the best-fit values at each point: the toys' generating points), ``best``, ``chi2_min``,
@@ -161,7 +162,7 @@ def profile_scan(source, param: str, cl: float = 0.9, n_points: int = 40, scan_r
         if scan_range is None:
             from .analysis import R2_DIAG_RANGE, family
 
-            if not is_nuisance(param) and family(param) == "r2" and not param.split("_")[1] in ("emu", "etau", "mutau"):
+            if not is_nuisance(param) and family(param) == "r2" and param.split("_")[1] not in ("emu", "etau", "mutau"):
                 scan_range = R2_DIAG_RANGE
             else:
                 scale = {"sin2w": 0.005, "mu": 0.2, "r2": 0.5, "q": 1e-13}.get(param.split("_")[0], 0.05)
@@ -186,30 +187,64 @@ def profile_scan(source, param: str, cl: float = 0.9, n_points: int = 40, scan_r
         prof.best = lik.fit(start=gens[int(np.argmin(chi2))])
         best = prof.best
     chi2_min = min(best.chi2, float(chi2.min()))
-    return {"grid": grid, "delta": chi2 - chi2_min, "gens": gens, "best": best, "chi2_min": chi2_min,
-            "problem": problem, "datasets": dss, "lo_phys": lo_phys, "wilks": wilks}
+    return {
+        "grid": grid,
+        "delta": chi2 - chi2_min,
+        "gens": gens,
+        "best": best,
+        "chi2_min": chi2_min,
+        "problem": problem,
+        "datasets": dss,
+        "lo_phys": lo_phys,
+        "wilks": wilks,
+    }
 
 
-def wilks_scan_limit(source, param: str, cl: float = 0.9, n_points: int = 61, scan_range=None, fixed=None,
-                     free=None) -> dict:
+def wilks_scan_limit(
+    source, param: str, cl: float = 0.9, n_points: int = 61, scan_range=None, fixed=None, free=None
+) -> dict:
     """Wilks interval(s) from :func:`profile_scan` (for tested nuisances, which
     :func:`cevnsfit.inference.analysis.limit` does not take)."""
     t0 = time.perf_counter()
     ps = profile_scan(source, param, cl, n_points, scan_range, fixed=fixed, free=free)
     grid, delta = ps["grid"], ps["delta"]
-    return {"method": "wilks", "param": param, "unit": UNITS.get(param, ""), "cl": cl, "delta_chi2": ps["wilks"],
-            "best_fit": ps["best"].values[param], "chi2_min": ps["chi2_min"],
-            "intervals": intervals_from_scan(grid, delta, ps["wilks"]), "converged": bool(ps["best"].converged),
-            "profiled": [p for p in ps["problem"].poi if p != param],
-            "scan": {"grid": grid.tolist(), "delta_chi2": delta.tolist()},
-            "options": result_options(source, ps["datasets"], ps["problem"], free),
-            "warnings": [], "seconds": time.perf_counter() - t0}
+    return {
+        "method": "wilks",
+        "param": param,
+        "unit": UNITS.get(param, ""),
+        "cl": cl,
+        "delta_chi2": ps["wilks"],
+        "best_fit": ps["best"].values[param],
+        "chi2_min": ps["chi2_min"],
+        "intervals": intervals_from_scan(grid, delta, ps["wilks"]),
+        "converged": bool(ps["best"].converged),
+        "profiled": [p for p in ps["problem"].poi if p != param],
+        "scan": {"grid": grid.tolist(), "delta_chi2": delta.tolist()},
+        "options": result_options(source, ps["datasets"], ps["problem"], free),
+        "warnings": [],
+        "seconds": time.perf_counter() - t0,
+    }
 
 
-def fc_limit(source, param: str, cl: float = 0.9, n_toys: int = 1000, n_points: int = 40, scan_range=None,
-             seed: int = 0, backend: str = "serial", n_workers: int | None = None, scheduler: str | None = None,
-             chunk_size: int = 250, out_dir=None, progress=None, grid=None, fixed=None, free=None,
-             smooth: bool = True) -> dict:
+def fc_limit(
+    source,
+    param: str,
+    cl: float = 0.9,
+    n_toys: int = 1000,
+    n_points: int = 40,
+    scan_range=None,
+    seed: int = 0,
+    backend: str = "serial",
+    n_workers: int | None = None,
+    scheduler: str | None = None,
+    chunk_size: int = 250,
+    out_dir=None,
+    progress=None,
+    grid=None,
+    fixed=None,
+    free=None,
+    smooth: bool = True,
+) -> dict:
     """Feldman-Cousins interval(s) of ``param`` at ``cl`` (see the module docstring).
 
     ``source``: a :class:`Setup` or a list of data sets; ``n_points`` tested values over
@@ -224,39 +259,75 @@ def fc_limit(source, param: str, cl: float = 0.9, n_toys: int = 1000, n_points: 
     ps = profile_scan(source, param, cl, n_points, scan_range, grid, fixed=fixed, free=free)
     grid, delta, gens, best, chi2_min = ps["grid"], ps["delta"], ps["gens"], ps["best"], ps["chi2_min"]
     problem, dss, lo_phys, wilks = ps["problem"], ps["datasets"], ps["lo_phys"], ps["wilks"]
-    toys = neyman_scan(problem, (param,), gens, n_toys, seed, backend, n_workers, scheduler, chunk_size,
-                       out_dir, progress)
+    toys = neyman_scan(
+        problem, (param,), gens, n_toys, seed, backend, n_workers, scheduler, chunk_size, out_dir, progress
+    )
     raw = np.array([critical_value(t, cl) for t in toys["t"]])
     band = np.array([critical_value_band(t, cl) for t in toys["t"]])
     crit = smooth_critical(grid, raw, np.array([mc_error(t, cl) for t in toys["t"]])) if smooth else raw
-    pval = np.array([np.mean(t[np.isfinite(t)] >= d) for t, d in zip(toys["t"], delta)])
+    pval = np.array([np.mean(t[np.isfinite(t)] >= d) for t, d in zip(toys["t"], delta, strict=True)])
     fc = intervals_from_scan(grid, delta - crit, TIE)
     wi = intervals_from_scan(grid, delta, wilks)
     warnings_ = []
     for a, b in fc:
         if (a <= grid[0] and (lo_phys is None or grid[0] > lo_phys)) or b >= grid[-1]:
-            warnings_.append(f"an FC interval [{a:.4g}, {b:.4g}] reaches the edge of the tested range "
-                             f"[{grid[0]:.4g}, {grid[-1]:.4g}]")
+            warnings_.append(
+                f"an FC interval [{a:.4g}, {b:.4g}] reaches the edge of the tested range "
+                f"[{grid[0]:.4g}, {grid[-1]:.4g}]"
+            )
     if toys["stats"]["toys_failed"]:
         warnings_.append(f"{toys['stats']['toys_failed']} pseudo-experiment fit(s) did not converge")
     unit = UNITS.get(param, "")
     return {
-        "method": "fc", "param": param, "unit": unit, "cl": cl, "best_fit": best.values[param], "chi2_min": chi2_min,
-        "intervals": fc, "wilks_intervals": wi, "wilks_delta_chi2": wilks,
-        "scan": {"grid": grid.tolist(), "delta_chi2": delta.tolist(), "critical_delta_chi2": crit.tolist(),
-                 "critical_delta_chi2_raw": raw.tolist(), "critical_band": band.tolist(), "p_value": pval.tolist()},
+        "method": "fc",
+        "param": param,
+        "unit": unit,
+        "cl": cl,
+        "best_fit": best.values[param],
+        "chi2_min": chi2_min,
+        "intervals": fc,
+        "wilks_intervals": wi,
+        "wilks_delta_chi2": wilks,
+        "scan": {
+            "grid": grid.tolist(),
+            "delta_chi2": delta.tolist(),
+            "critical_delta_chi2": crit.tolist(),
+            "critical_delta_chi2_raw": raw.tolist(),
+            "critical_band": band.tolist(),
+            "p_value": pval.tolist(),
+        },
         "smoothing": SMOOTHING if smooth else None,
         "intervals_unsmoothed": intervals_from_scan(grid, delta - raw, TIE) if smooth else fc,
-        "profiled": [p for p in problem.poi if p != param], "n_toys": int(n_toys), "seed": int(seed),
+        "profiled": [p for p in problem.poi if p != param],
+        "n_toys": int(n_toys),
+        "seed": int(seed),
         "options": result_options(source, dss, problem, free),
-        "toys": toys["stats"], "warnings": warnings_, "seconds": time.perf_counter() - t0,
+        "toys": toys["stats"],
+        "warnings": warnings_,
+        "seconds": time.perf_counter() - t0,
     }
 
 
-def fc_contour(source, px: str, py: str, cl: float = 0.9, n_toys: int = 500, n: int = 15, x_range=None,
-               y_range=None, seed: int = 0, backend: str = "serial", n_workers: int | None = None,
-               scheduler: str | None = None, chunk_size: int = 250, out_dir=None, progress=None, fixed=None,
-               free=None, smooth: bool = True) -> dict:
+def fc_contour(
+    source,
+    px: str,
+    py: str,
+    cl: float = 0.9,
+    n_toys: int = 500,
+    n: int = 15,
+    x_range=None,
+    y_range=None,
+    seed: int = 0,
+    backend: str = "serial",
+    n_workers: int | None = None,
+    scheduler: str | None = None,
+    chunk_size: int = 250,
+    out_dir=None,
+    progress=None,
+    fixed=None,
+    free=None,
+    smooth: bool = True,
+) -> dict:
     """Feldman-Cousins region of two parameters at ``cl`` on an n x n grid (the 2D option: e.g.
     the (mu_e, mu_mu) contour); the Wilks region (4.61 at 90 %) of the same scan beside it."""
     t0 = time.perf_counter()
@@ -281,13 +352,14 @@ def fc_contour(source, px: str, py: str, cl: float = 0.9, n_toys: int = 500, n: 
     # serpentine order for warm starts
     pts, idx = [], []
     for j in range(y.size):
-        for i in (range(x.size) if j % 2 == 0 else range(x.size - 1, -1, -1)):
+        for i in range(x.size) if j % 2 == 0 else range(x.size - 1, -1, -1):
             pts.append((x[i], y[j]))
             idx.append((j, i))
     chi2_o, gens = observed_profile(prof, [px, py], np.array(pts))
     chi2_min = min(best.chi2, float(chi2_o.min()))
-    toys = neyman_scan(problem, (px, py), gens, n_toys, seed, backend, n_workers, scheduler, chunk_size,
-                       out_dir, progress)
+    toys = neyman_scan(
+        problem, (px, py), gens, n_toys, seed, backend, n_workers, scheduler, chunk_size, out_dir, progress
+    )
     delta = np.empty((y.size, x.size))
     raw = np.empty_like(delta)
     sig = np.empty_like(delta)
@@ -301,12 +373,26 @@ def fc_contour(source, px: str, py: str, cl: float = 0.9, n_toys: int = 500, n: 
     else:
         crit = raw
     return {
-        "method": "fc", "params": [px, py], "units": [UNITS.get(px, ""), UNITS.get(py, "")], "cl": cl,
-        "x": x.tolist(), "y": y.tolist(), "delta_chi2": delta.tolist(), "critical_delta_chi2": crit.tolist(),
-        "critical_delta_chi2_raw": raw.tolist(), "smoothing": SMOOTHING if smooth else None,
-        "accepted": (delta <= crit + TIE).tolist(), "wilks_accepted": (delta <= wilks).tolist(), "wilks_delta_chi2": wilks,
-        "best_fit": {px: best.values[px], py: best.values[py]}, "chi2_min": chi2_min,
-        "profiled": [p for p in problem.poi if p not in (px, py)], "n_toys": int(n_toys), "seed": int(seed),
+        "method": "fc",
+        "params": [px, py],
+        "units": [UNITS.get(px, ""), UNITS.get(py, "")],
+        "cl": cl,
+        "x": x.tolist(),
+        "y": y.tolist(),
+        "delta_chi2": delta.tolist(),
+        "critical_delta_chi2": crit.tolist(),
+        "critical_delta_chi2_raw": raw.tolist(),
+        "smoothing": SMOOTHING if smooth else None,
+        "accepted": (delta <= crit + TIE).tolist(),
+        "wilks_accepted": (delta <= wilks).tolist(),
+        "wilks_delta_chi2": wilks,
+        "best_fit": {px: best.values[px], py: best.values[py]},
+        "chi2_min": chi2_min,
+        "profiled": [p for p in problem.poi if p not in (px, py)],
+        "n_toys": int(n_toys),
+        "seed": int(seed),
         "options": result_options(source, dss, problem, free),
-        "toys": toys["stats"], "warnings": [], "seconds": time.perf_counter() - t0,
+        "toys": toys["stats"],
+        "warnings": [],
+        "seconds": time.perf_counter() - t0,
     }

@@ -66,8 +66,12 @@ class Likelihood:
             i += len(d.nuisances)
 
     def split(self, x):
-        params = Params.from_dict(dict(zip(self.poi, x[: len(self.poi)])), base=self.base) if self.poi else self.base
-        nuis = [(d, dict(zip(names, x[i:i + len(names)]))) for d, i, names in self._slices]
+        params = (
+            Params.from_dict(dict(zip(self.poi, x[: len(self.poi)], strict=True)), base=self.base)
+            if self.poi
+            else self.base
+        )
+        nuis = [(d, dict(zip(names, x[i : i + len(names)], strict=True))) for d, i, names in self._slices]
         return params, nuis
 
     def __call__(self, *x) -> float:
@@ -101,7 +105,7 @@ class Likelihood:
                         if n.limits is not None:
                             return n.limits
                         if n.name.startswith("eta_"):
-                            return (-1.0, None)   # a normalisation cannot go negative
+                            return (-1.0, None)  # a normalisation cannot go negative
                         return (None, None)
         return (None, None)
 
@@ -110,10 +114,10 @@ class Likelihood:
 
         start = {**self.start(), **{k: v for k, v in start.items() if k in self.names}}
         m = Minuit(self, *[start[n] for n in self.names], name=self.names)
-        m.errordef = 1.0        # Minuit.LEAST_SQUARES: chi^2
+        m.errordef = 1.0  # Minuit.LEAST_SQUARES: chi^2
         m.strategy = 1
         m.print_level = 0
-        m.tol = 0.01     # EDM < 2e-5: profiled chi2 accurate to ~1e-4
+        m.tol = 0.01  # EDM < 2e-5: profiled chi2 accurate to ~1e-4
         for n in self.names:
             lo, hi = self.limits(n)
             if lo is not None or hi is not None:
@@ -138,8 +142,10 @@ class Likelihood:
         fixed_names = tuple(fixed_names)
         unknown = [k for k in fixed_names if k not in self.names]
         if unknown:
-            raise ValueError(f"cannot fix {unknown}: not a free parameter or nuisance of this likelihood; "
-                             f"its parameters are: {', '.join(self.names)}")
+            raise ValueError(
+                f"cannot fix {unknown}: not a free parameter or nuisance of this likelihood; "
+                f"its parameters are: {', '.join(self.names)}"
+            )
         key = (tuple(sorted(fixed_names)), id(observed), id(centres))
         cache = self.__dict__.setdefault("_problems", {})
         prob = cache.get(key)
@@ -162,7 +168,7 @@ class Likelihood:
             pinned = pin_kinks(self, prob, task, outcome)
             if pinned is not None:
                 return pinned
-            if task.obs >= 0:     # pseudo-data: the chi^2 of Likelihood.__call__ is the data's
+            if task.obs >= 0:  # pseudo-data: the chi^2 of Likelihood.__call__ is the data's
                 return outcome
             values = prob.values(outcome.theta, task)
             fixed = {k: values[k] for k in (*prob.fixed_phys, *prob.fixed_nuis)}
@@ -170,6 +176,7 @@ class Likelihood:
             if not math.isfinite(res.chi2) or (res.chi2 > outcome.chi2 and not res.converged):
                 return outcome
             return Outcome(prob.to_internal(res.values), res.chi2, res.converged, "minuit", res.message)
+
         return run
 
     def result(self, prob, task, outcome) -> FitResult:
@@ -186,8 +193,10 @@ class Likelihood:
         if self.profiler == "minuit":
             unknown = [k for k in fixed if k not in self.names]
             if unknown:
-                raise ValueError(f"cannot fix {unknown}: not a free parameter or nuisance of this likelihood; "
-                                 f"its parameters are: {', '.join(self.names)}")
+                raise ValueError(
+                    f"cannot fix {unknown}: not a free parameter or nuisance of this likelihood; "
+                    f"its parameters are: {', '.join(self.names)}"
+                )
             return run_minuit(self.minuit(st, fixed))
         from .nuisance import solve_tasks
 
@@ -196,8 +205,9 @@ class Likelihood:
         out = solve_tasks(prob, [task], fallback=self.fallback(prob))[0]
         return self.result(prob, task, out)
 
-    def fit_batch(self, fixed: dict | None = None, start=None, observed: dict | None = None,
-                  centres: dict | None = None) -> "BatchResult":
+    def fit_batch(
+        self, fixed: dict | None = None, start=None, observed: dict | None = None, centres: dict | None = None
+    ) -> BatchResult:
         """Many fits at once (a grid, pseudo-experiments): ``fixed`` maps names (physics
         parameters of ``poi``, ``"<data set>.<nuisance>"``) to (n,) arrays of values; ``start``
         is one dict of starting values for all, or a list of n dicts; ``observed`` maps data-set
@@ -208,8 +218,11 @@ class Likelihood:
         from .nuisance import solve_tasks
 
         fixed = {k: np.atleast_1d(np.asarray(v, float)) for k, v in (fixed or {}).items()}
-        sizes = ({v.size for v in fixed.values()} | {np.shape(v)[0] for v in (observed or {}).values()}
-                 | {np.shape(v)[0] for v in (centres or {}).values()})
+        sizes = (
+            {v.size for v in fixed.values()}
+            | {np.shape(v)[0] for v in (observed or {}).values()}
+            | {np.shape(v)[0] for v in (centres or {}).values()}
+        )
         if isinstance(start, (list, tuple)):
             sizes.add(len(start))
         sizes.discard(1)
@@ -255,7 +268,7 @@ KINK_TOL = 0.05
 KINK_PROBE = 1e-5
 
 
-def pin_kinks(lik: "Likelihood", prob, task, outcome):
+def pin_kinks(lik: Likelihood, prob, task, outcome):
     """Finish a Levenberg-Marquardt fit that stopped with nuisances on (or next to) kinks of the
     prediction (:attr:`cevnsfit.experiments.base.Nuisance.kinks`, e.g. the anchors of a piecewise-
     linear template interpolation): there the chi^2 has a corner, the gradient does not vanish and
@@ -309,11 +322,16 @@ def _held_fit(lik, prob, task, outcome, at):
                 rows.append(t)
                 owner.append(name)
     m = len(rows)
-    f = prob.evaluate(np.array(rows), np.tile(task.fixed_phys, (m, 1)), np.tile(task.fixed_nuis, (m, 1)),
-                      np.full(m, task.obs), derivatives=False)
+    f = prob.evaluate(
+        np.array(rows),
+        np.tile(task.fixed_phys, (m, 1)),
+        np.tile(task.fixed_nuis, (m, 1)),
+        np.full(m, task.obs),
+        derivatives=False,
+    )
     if not np.all(np.isfinite(f)):
         return None, set()
-    failed = {o for o, v in zip(owner[1:], f[1:]) if not v > f[0]}
+    failed = {o for o, v in zip(owner[1:], f[1:], strict=True) if not v > f[0]}
     if failed or f[0] > outcome.chi2 + 1e-9:
         return None, failed
     return Outcome(theta, float(f[0]), True, "lm-kink", "held on the kink(s) of " + ", ".join(at)), None
@@ -330,8 +348,13 @@ def run_minuit(m, tries: int = 3) -> FitResult:
             m.migrad()
             k += 1
     msg = "" if m.valid else f"minimisation did not converge (edm={m.fmin.edm:.3g}, calls={m.nfcn})"
-    return FitResult(dict(zip(m.parameters, (float(v) for v in m.values))), float(m.fval), bool(m.valid), msg,
-                     dict(zip(m.parameters, (float(v) for v in m.errors))))
+    return FitResult(
+        dict(zip(m.parameters, (float(v) for v in m.values), strict=True)),
+        float(m.fval),
+        bool(m.valid),
+        msg,
+        dict(zip(m.parameters, (float(v) for v in m.errors), strict=True)),
+    )
 
 
 def profile_nuisances(dataset, params: Params) -> FitResult:

@@ -20,7 +20,7 @@ identical to it.
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -48,7 +48,7 @@ class LockstepPool:
 
     def loglike(self, x) -> float:
         slot = getattr(self._local, "slot", None)
-        if slot is None:                      # not inside map: evaluate alone
+        if slot is None:  # not inside map: evaluate alone
             self.n_rounds += 1
             self.n_points += 1
             return float(self.batch_loglike(np.asarray(x, float)[None, :])[0])
@@ -72,7 +72,7 @@ class LockstepPool:
             self._local.slot = i
             try:
                 out[i] = func(items[i])
-            except BaseException as e:        # handed to the caller below
+            except BaseException as e:  # handed to the caller below
                 errors.append((i, e))
             finally:
                 with self._cv:
@@ -95,12 +95,12 @@ class LockstepPool:
                 X = np.stack([self._pending.pop(s) for s in slots])
                 try:
                     L = np.asarray(self.batch_loglike(X), float)
-                except BaseException as e:    # let every thread finish, then raise
+                except BaseException as e:  # let every thread finish, then raise
                     errors.append((-1, e))
                     L = np.full(len(slots), -np.inf)
                 self.n_rounds += 1
                 self.n_points += len(slots)
-                for s, v in zip(slots, L):
+                for s, v in zip(slots, L, strict=True):
                     self._results[s] = float(v)
                 self._running += len(slots)
                 for s in slots:

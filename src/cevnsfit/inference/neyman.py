@@ -33,8 +33,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .distributed import (_DATA_ENV, _LOCK, _atomic_write_bytes, _atomic_write_text, _datasets, adopt_data_dir,
-                          iter_tasks, single_thread_blas)
+from .distributed import (
+    _DATA_ENV,
+    _LOCK,
+    _atomic_write_bytes,
+    _atomic_write_text,
+    _datasets,
+    adopt_data_dir,
+    iter_tasks,
+    single_thread_blas,
+)
 from .fit import Likelihood
 from .progress import Stage
 from .toys import fit_toys, generate
@@ -48,7 +56,7 @@ class Problem:
     worker, or the data-set objects themselves), the free physics parameters ``poi`` (tested ones
     and profiled ones) and the fixed physics values ``fixed``."""
 
-    source: object          # Setup or tuple of DataSets
+    source: object  # Setup or tuple of DataSets
     poi: tuple[str, ...]
     fixed: tuple[tuple[str, float], ...] = ()
 
@@ -68,9 +76,12 @@ class Problem:
         if isinstance(self.source, Setup):
             src = self.source.to_dict()
         else:
-            src = {"datasets": [d.name for d in self.source],
-                   "observed_sha256": [hashlib.sha256(np.asarray(d.observed, float).tobytes()).hexdigest()
-                                       for d in self.source]}
+            src = {
+                "datasets": [d.name for d in self.source],
+                "observed_sha256": [
+                    hashlib.sha256(np.asarray(d.observed, float).tobytes()).hexdigest() for d in self.source
+                ],
+            }
         return {"source": src, "poi": list(self.poi), "fixed": dict(self.fixed)}
 
 
@@ -96,8 +107,18 @@ def critical_value_band(t: np.ndarray, cl: float) -> tuple[float, float]:
     return float(t[lo]), float(t[hi])
 
 
-def _run_toys(problem: Problem, names: tuple, point: int, gen: dict, starts: list, seed: int, j0: int, j1: int,
-              data_dir: str | None = None, force_data_dir: bool = False) -> dict:
+def _run_toys(
+    problem: Problem,
+    names: tuple,
+    point: int,
+    gen: dict,
+    starts: list,
+    seed: int,
+    j0: int,
+    j1: int,
+    data_dir: str | None = None,
+    force_data_dir: bool = False,
+) -> dict:
     """Pseudo-experiments [j0, j1) of point ``point`` generated at ``gen``; their statistic."""
     adopt_data_dir(data_dir, force_data_dir)
     with _LOCK, single_thread_blas():
@@ -113,9 +134,19 @@ def _task_path(out: Path, point: int, j0: int) -> Path:
     return out / f"toys_{point}_{j0}.npz"
 
 
-def neyman_scan(problem: Problem, names: tuple[str, ...], gens: list[dict], n_toys: int, seed: int = 0,
-                backend: str = "serial", n_workers: int | None = None, scheduler: str | None = None,
-                chunk_size: int = 250, out_dir=None, progress=None) -> dict:
+def neyman_scan(
+    problem: Problem,
+    names: tuple[str, ...],
+    gens: list[dict],
+    n_toys: int,
+    seed: int = 0,
+    backend: str = "serial",
+    n_workers: int | None = None,
+    scheduler: str | None = None,
+    chunk_size: int = 250,
+    out_dir=None,
+    progress=None,
+) -> dict:
     """Toy statistics at every point: ``gens[i]`` holds the generating values of point i (the tested
     ``names`` and every profiled parameter and nuisance).  Returns ``t`` (n_points, n_toys),
     ``best`` (n_points, n_toys, len(names)), ``converged`` and ``stats``."""
@@ -130,8 +161,15 @@ def neyman_scan(problem: Problem, names: tuple[str, ...], gens: list[dict], n_to
     best = np.full((npts, n_toys, len(names)), np.nan)
     conv = np.zeros((npts, n_toys), bool)
     out = Path(out_dir) if out_dir is not None else None
-    spec = {"format": FORMAT, "problem": problem.describe(), "names": list(names), "gens": gens,
-            "n_toys": n_toys, "seed": int(seed), "chunk_size": chunk_size}
+    spec = {
+        "format": FORMAT,
+        "problem": problem.describe(),
+        "names": list(names),
+        "gens": gens,
+        "n_toys": n_toys,
+        "seed": int(seed),
+        "chunk_size": chunk_size,
+    }
     fingerprint = hashlib.sha256(json.dumps(spec, sort_keys=True, default=float).encode()).hexdigest()
     if out is not None:
         if out.exists() and not out.is_dir():
@@ -144,8 +182,10 @@ def neyman_scan(problem: Problem, names: tuple[str, ...], gens: list[dict], n_to
             except (ValueError, KeyError):
                 raise ValueError(f"{head} is not a pseudo-experiment header; use an empty directory") from None
             if stored != fingerprint:
-                raise ValueError(f"out_dir {out} holds pseudo-experiments of a different construction; "
-                                 "use another directory or remove it")
+                raise ValueError(
+                    f"out_dir {out} holds pseudo-experiments of a different construction; "
+                    "use another directory or remove it"
+                )
         else:
             if any(out.glob("toys_*.npz")):
                 raise ValueError(f"out_dir {out} holds toy files but no spec.json; use an empty directory")
@@ -172,10 +212,22 @@ def neyman_scan(problem: Problem, names: tuple[str, ...], gens: list[dict], n_to
                     if res["t"].size == j1 - j0:
                         take(res)
                         continue
-                except Exception:   # unreadable: recompute
+                except Exception:  # unreadable: recompute
                     pass
-            tasks.append((problem, tuple(names), i, dict(g), starts_of[i], int(seed), j0, j1,
-                          os.environ.get(_DATA_ENV), backend == "processes"))
+            tasks.append(
+                (
+                    problem,
+                    tuple(names),
+                    i,
+                    dict(g),
+                    starts_of[i],
+                    int(seed),
+                    j0,
+                    j1,
+                    os.environ.get(_DATA_ENV),
+                    backend == "processes",
+                )
+            )
     n_reused = done
     stage = Stage("pseudo-experiments", npts * n_toys)
     stage.update(done)
@@ -186,8 +238,9 @@ def neyman_scan(problem: Problem, names: tuple[str, ...], gens: list[dict], n_to
         for res in it:
             if out is not None:
                 arrays = {k: np.asarray(res[k]) for k in ("point", "j0", "t", "best", "converged")}
-                _atomic_write_bytes(_task_path(out, int(res["point"]), int(res["j0"])),
-                                    lambda fh, a=arrays: np.savez(fh, **a))
+                _atomic_write_bytes(
+                    _task_path(out, int(res["point"]), int(res["j0"])), lambda fh, a=arrays: np.savez(fh, **a)
+                )
             take(res)
             stage.update(done)
             if progress is not None:
@@ -196,8 +249,16 @@ def neyman_scan(problem: Problem, names: tuple[str, ...], gens: list[dict], n_to
         close = getattr(it, "close", None)
         if close is not None:
             close()
-    stats = {"backend": backend, "n_workers": None if backend == "serial" else (n_workers or os.cpu_count()),
-             "n_points": npts, "n_toys": n_toys, "chunk_size": chunk_size, "tasks_computed": len(tasks),
-             "toys_reused": n_reused, "toys_failed": int((~conv).sum()), "seed": int(seed),
-             "seconds": time.perf_counter() - t0}
+    stats = {
+        "backend": backend,
+        "n_workers": None if backend == "serial" else (n_workers or os.cpu_count()),
+        "n_points": npts,
+        "n_toys": n_toys,
+        "chunk_size": chunk_size,
+        "tasks_computed": len(tasks),
+        "toys_reused": n_reused,
+        "toys_failed": int((~conv).sum()),
+        "seed": int(seed),
+        "seconds": time.perf_counter() - t0,
+    }
     return {"t": t, "best": best, "converged": conv, "stats": stats}

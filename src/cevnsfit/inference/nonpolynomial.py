@@ -39,7 +39,6 @@ import numpy as np
 
 from ..physics.cevns import Shape
 from ..physics.monomials import Points, parameter_index
-from ..physics.neutron_radii import PARAM as RN_PARAM
 from ..physics.neutron_radii import default_radius
 from ..physics.parameters import DEFAULT_MEDIATOR_MASS
 from .templates import ComponentTemplates, TemplateBank, VariantStack, channel_basis
@@ -54,10 +53,10 @@ _MIXING = {"e": "ue4sq", "mu": "umu4sq", "tau": "utau4sq"}
 class Key:
     """The non-polynomial parameter values one set of templates is built for."""
 
-    rn_shift: tuple = ()              # ((element, shift [fm]), ...)
+    rn_shift: tuple = ()  # ((element, shift [fm]), ...)
     m_zp: float = DEFAULT_MEDIATOR_MASS
     m_phi: float = DEFAULT_MEDIATOR_MASS
-    dm2: float = 0.0                  # > 0: the oscillating part of the flux at this Delta m^2
+    dm2: float = 0.0  # > 0: the oscillating part of the flux at this Delta m^2
 
     @property
     def nominal(self) -> bool:
@@ -120,7 +119,7 @@ class KeyedBanks:
         self.templates = templates
         self.baseline = baseline
         self.size = size
-        self._banks: dict = {}        # insertion-ordered: the first entry is the least recently used
+        self._banks: dict = {}  # insertion-ordered: the first entry is the least recently used
         self.builds = 0
 
     def bank(self, key: Key) -> TemplateBank:
@@ -175,7 +174,7 @@ def point_keys(points: Points, radius_parameters: dict, sterile_flavours) -> tup
         uniq, inverse = np.unique(K, axis=0, return_inverse=True)
     keys = []
     for row in uniq:
-        rn = tuple((el, float(v)) for el, v in zip(names, row[:len(names)]) if v != 0.0)
+        rn = tuple((el, float(v)) for el, v in zip(names, row[: len(names)], strict=True) if v != 0.0)
         keys.append(Key(rn, float(row[len(names)]), float(row[len(names) + 1]), float(row[len(names) + 2])))
     return keys, np.asarray(inverse).ravel()
 
@@ -212,7 +211,7 @@ def contract(banks: KeyedBanks, points: Points, radius_parameters: dict, sterile
     :meth:`TemplateBank.contract`."""
     cols, ref = _nominal_test(tuple(radius_parameters.items()), tuple(sterile_flavours))
     differentiated = any(c in points.wrt or c in points.curvature for c in _COUPLINGS)
-    if not differentiated and np.all(np.abs(points.V[:, cols] - ref) < 1e-12):   # the common case: no new physics
+    if not differentiated and np.all(np.abs(points.V[:, cols] - ref) < 1e-12):  # the common case: no new physics
         return banks.bank(_NOMINAL_KEY).contract(points)
     keys, inv = point_keys(points, radius_parameters, sterile_flavours)
     out = None
@@ -226,7 +225,7 @@ def contract(banks: KeyedBanks, points: Points, radius_parameters: dict, sterile
             osc = banks.bank(key).contract(pts)
             for entry, arr in raw.items():
                 fl = _entry_flavours(bank, entry)
-                A = sterile_factors(pts, fl)                        # (n, K)
+                A = sterile_factors(pts, fl)  # (n, K)
                 shape = (A.shape[0],) + (1,) * (arr.ndim - 3) + (A.shape[1], 1)
                 raw[entry] = arr - A.reshape(shape) * osc[entry]
         if len(keys) == 1:

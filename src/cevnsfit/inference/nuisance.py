@@ -36,7 +36,8 @@ the n = 1 case of the same code.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, NamedTuple
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -108,8 +109,16 @@ class Problem:
         measurements); a free nuisance's column is ignored
     """
 
-    def __init__(self, datasets, base: Params, free_physics=(), fixed_physics=(), fixed_nuisances=(),
-                 observed: dict | None = None, centres: dict | None = None):
+    def __init__(
+        self,
+        datasets,
+        base: Params,
+        free_physics=(),
+        fixed_physics=(),
+        fixed_nuisances=(),
+        observed: dict | None = None,
+        centres: dict | None = None,
+    ):
         self.datasets = list(datasets)
         self.base = base
         self.free = list(free_physics)
@@ -138,7 +147,7 @@ class Problem:
             inv_s2.append(0.0)
             scale.append(step_size(p) ** (2 if sq else 1))
         fixed_set = set(self.fixed_nuis)
-        self.fixed_penalty_terms = []            # (j, central, sigma) of fixed nuisances with a prior
+        self.fixed_penalty_terms = []  # (j, central, sigma) of fixed nuisances with a prior
         for k, d in enumerate(self.datasets):
             for nu in d.nuisances:
                 key = f"{d.name}.{nu.name}"
@@ -168,7 +177,7 @@ class Problem:
             nr = rows.pop()
             rc = np.tile(self.centre, (nr, 1))
             rf = np.tile(np.array([c for _, c, _ in self.fixed_penalty_terms], float), (nr, 1))
-            for k, d in enumerate(self.datasets):
+            for d in self.datasets:
                 if d.name not in centres:
                     continue
                 arr = np.asarray(centres[d.name], float)
@@ -191,7 +200,7 @@ class Problem:
         self._fixed_pcols = np.array([idx[p] for p in self.fixed_phys], dtype=int)
         # per data set: where each nuisance comes from, and the Jacobian columns
         self._plans = []
-        for k, d in enumerate(self.datasets):
+        for d in self.datasets:
             source = {}
             wrt_n, cols_n = [], []
             for nu in d.nuisances:
@@ -208,10 +217,17 @@ class Problem:
                 if p in d.sensitive_to:
                     (squared if p in self.squared else signed).append((p, i))
             jcols = cols_n + [i for _, i in signed] + [i for _, i in squared]
-            self._plans.append(dict(source=source, wrt_n=wrt_n, signed=signed, squared=squared,
-                                    jcols=np.array(jcols, dtype=int),
-                                    wrt=wrt_n + [p for p, _ in signed] + [p for p, _ in squared],
-                                    curvature=[p for p, _ in signed] + [p for p, _ in squared]))
+            self._plans.append(
+                dict(
+                    source=source,
+                    wrt_n=wrt_n,
+                    signed=signed,
+                    squared=squared,
+                    jcols=np.array(jcols, dtype=int),
+                    wrt=wrt_n + [p for p, _ in signed] + [p for p, _ in squared],
+                    curvature=[p for p, _ in signed] + [p for p, _ in squared],
+                )
+            )
 
     # -- conversions ----------------------------------------------------------------------------
     def task(self, start: dict | None = None, fixed: dict | None = None, obs: int = -1) -> Task:
@@ -227,7 +243,7 @@ class Problem:
 
     def to_internal(self, values: dict) -> np.ndarray:
         th = np.empty(self.n)
-        for i, (kind, name, k) in enumerate(self.cols):
+        for i, (kind, name, _k) in enumerate(self.cols):
             if kind == "phys":
                 v = float(values.get(name, getattr(self.base, name)))
                 th[i] = v * v if name in self.squared else v
@@ -248,8 +264,8 @@ class Problem:
         x = self.physical(theta)
         for i, name in enumerate(self.names):
             out[name] = float(x[i]) if i < len(self.free) else float(theta[i])
-        out.update({k: float(v) for k, v in zip(self.fixed_phys, task.fixed_phys)})
-        out.update({k: float(v) for k, v in zip(self.fixed_nuis, task.fixed_nuis)})
+        out.update({k: float(v) for k, v in zip(self.fixed_phys, task.fixed_phys, strict=True)})
+        out.update({k: float(v) for k, v in zip(self.fixed_nuis, task.fixed_nuis, strict=True)})
         return out
 
     # -- the chi^2 and its derivatives ----------------------------------------------------------
@@ -275,14 +291,16 @@ class Problem:
             centre = np.where(use, self._row_centres[np.maximum(obs, 0)], self.centre)
             cfix = np.where(use, self._row_centre_fixed[np.maximum(obs, 0)], np.array(cfix, float)).T
         f = np.sum(self.inv_s2 * (theta - centre) ** 2, axis=1)
-        for (j, _, s), c in zip(self.fixed_penalty_terms, cfix):
+        for (j, _, s), c in zip(self.fixed_penalty_terms, cfix, strict=True):
             f = f + ((fixn[:, j] - c) / s) ** 2
         if derivatives:
             grad = 2.0 * self.inv_s2 * (theta - centre)
             H = np.zeros((m, self.n, self.n))
             H[:, np.arange(self.n), np.arange(self.n)] = 2.0 * self.inv_s2
-        for d, plan in zip(self.datasets, self._plans):
-            nuis = {name: (theta[:, i] if kind == "theta" else fixn[:, i]) for name, (kind, i) in plan["source"].items()}
+        for d, plan in zip(self.datasets, self._plans, strict=True):
+            nuis = {
+                name: (theta[:, i] if kind == "theta" else fixn[:, i]) for name, (kind, i) in plan["source"].items()
+            }
             ob = None
             if d.name in self.observed and np.any(obs >= 0):
                 rows = self.observed[d.name]
@@ -300,11 +318,11 @@ class Problem:
             for p, _ in plan["squared"]:
                 x = pts.get(p)[:, None]
                 sq_cols.append(np.where(x > 0.0, jac.d[p] / (2.0 * np.where(x > 0.0, x, 1.0)), 0.5 * jac.d2[p]))
-            cols = [jac.d[name] for name in plan["wrt"][:len(plan["wrt"]) - len(plan["squared"])]] + sq_cols
+            cols = [jac.d[name] for name in plan["wrt"][: len(plan["wrt"]) - len(plan["squared"])]] + sq_cols
             jc = plan["jcols"]
             if not cols:
                 continue
-            J = np.stack(cols, axis=-1)                                   # (m, B, P_k)
+            J = np.stack(cols, axis=-1)  # (m, B, P_k)
             grad[:, jc] += np.matmul(g[:, None, :], J)[:, 0]
             H[:, jc[:, None], jc[None, :]] += np.matmul(np.swapaxes(J, 1, 2) * w[:, None, :], J)
             for p, i in plan["signed"]:
@@ -373,23 +391,36 @@ class _Batch:
             self.tasks.append(t)
         new = dict(
             theta=np.clip(np.stack([np.asarray(t.start, float) for _, t in items]), self.lo, self.hi),
-            f=np.full(k, np.inf), grad=np.zeros((k, P)), H=np.zeros((k, P, P)), lam=np.full(k, 1e-3),
-            nrej=np.zeros(k, int), nit=np.zeros(k, int), dec=np.full(k, np.inf), fresh=np.ones(k, bool),
+            f=np.full(k, np.inf),
+            grad=np.zeros((k, P)),
+            H=np.zeros((k, P, P)),
+            lam=np.full(k, 1e-3),
+            nrej=np.zeros(k, int),
+            nit=np.zeros(k, int),
+            dec=np.full(k, np.inf),
+            fresh=np.ones(k, bool),
             fixp=np.stack([np.asarray(t.fixed_phys, float).reshape(-1) for _, t in items]).reshape(k, -1),
             fixn=np.stack([np.asarray(t.fixed_nuis, float).reshape(-1) for _, t in items]).reshape(k, -1),
-            obs=np.array([t.obs for _, t in items], int))
+            obs=np.array([t.obs for _, t in items], int),
+        )
         for name in self.FIELDS:
             setattr(self, name, np.concatenate([getattr(self, name), new[name]]))
 
     def keep(self, mask) -> None:
-        self.owner[:] = [o for o, k in zip(self.owner, mask) if k]
-        self.tasks[:] = [t for t, k in zip(self.tasks, mask) if k]
+        self.owner[:] = [o for o, k in zip(self.owner, mask, strict=True) if k]
+        self.tasks[:] = [t for t, k in zip(self.tasks, mask, strict=True) if k]
         for name in self.FIELDS:
             setattr(self, name, getattr(self, name)[mask])
 
 
-def solve(problem: Problem, chains: Iterable, fallback: Callable | None = None, tol: float = 1e-10,
-          max_iter: int = 100, stats: dict | None = None) -> None:
+def solve(
+    problem: Problem,
+    chains: Iterable,
+    fallback: Callable | None = None,
+    tol: float = 1e-10,
+    max_iter: int = 100,
+    stats: dict | None = None,
+) -> None:
     """Run chains of fits (generators yielding lists of :class:`Task` and receiving lists of
     :class:`Outcome`) until every chain is exhausted; see the module docstring.  ``fallback(task,
     outcome)`` is called for a fit that did not converge and returns its replacement outcome."""
@@ -399,7 +430,7 @@ def solve(problem: Problem, chains: Iterable, fallback: Callable | None = None, 
 
 def _solve(problem, chains, fallback, tol, max_iter, stats) -> None:
     lo, hi = problem.lo, problem.hi
-    waiting: list = []                                # per chain: (generator, outcomes, n_pending)
+    waiting: list = []  # per chain: (generator, outcomes, n_pending)
     b = _Batch(problem)
     n_eval = n_rows = 0
 
@@ -483,10 +514,15 @@ def _evaluate_safe(problem, theta, fixp, fixn, obs):
             if theta.shape[0] == 1:
                 P = problem.n
                 return np.full(1, np.inf), np.zeros((1, P)), np.zeros((1, P, P))
-        out = [_evaluate_safe(problem, theta[i:i + 1], fixp[i:i + 1], fixn[i:i + 1], obs[i:i + 1])
-               for i in range(theta.shape[0])]
-        return (np.concatenate([o[0] for o in out]), np.concatenate([o[1] for o in out]),
-                np.concatenate([o[2] for o in out]))
+        out = [
+            _evaluate_safe(problem, theta[i : i + 1], fixp[i : i + 1], fixn[i : i + 1], obs[i : i + 1])
+            for i in range(theta.shape[0])
+        ]
+        return (
+            np.concatenate([o[0] for o in out]),
+            np.concatenate([o[1] for o in out]),
+            np.concatenate([o[2] for o in out]),
+        )
 
 
 def solve_tasks(problem: Problem, tasks: list[Task], **kw) -> list[Outcome]:
@@ -501,8 +537,15 @@ def solve_tasks(problem: Problem, tasks: list[Task], **kw) -> list[Outcome]:
     return result
 
 
-def lm_minimise(datasets, base: Params, free_physics=(), start: dict | None = None,
-                tol: float = 1e-10, max_iter: int = 100, fixed_nuisances: dict | None = None):
+def lm_minimise(
+    datasets,
+    base: Params,
+    free_physics=(),
+    start: dict | None = None,
+    tol: float = 1e-10,
+    max_iter: int = 100,
+    fixed_nuisances: dict | None = None,
+):
     """Minimise sum_d chi2_d over ``free_physics`` and every nuisance not in
     ``fixed_nuisances`` (``{"<dataset>.<nuisance>": value}``), the other physics parameters at
     ``base``: one fit, the n = 1 case of :func:`solve`.  Returns ``(chi2, values, converged)``."""
@@ -513,4 +556,4 @@ def lm_minimise(datasets, base: Params, free_physics=(), start: dict | None = No
     return out.chi2, prob.values(out.theta, t), out.converged
 
 
-__all__ = ["Task", "Outcome", "Problem", "solve", "solve_tasks", "lm_minimise", "squared_parameters"]
+__all__ = ["Outcome", "Problem", "Task", "lm_minimise", "solve", "solve_tasks", "squared_parameters"]

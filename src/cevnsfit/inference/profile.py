@@ -139,7 +139,7 @@ class Profiler:
         def chain(k, fixed, starts):
             tasks = [prob.task({**self.lik.start(), **s, **fixed}, fixed) for s in starts]
             outs = yield tasks
-            out[k] = [self.lik.result(prob, t, o) for t, o in zip(tasks, outs)]
+            out[k] = [self.lik.result(prob, t, o) for t, o in zip(tasks, outs, strict=True)]
             if stage is not None:
                 stage.advance()
 
@@ -210,13 +210,13 @@ class Profiler:
         starts = [prob.to_internal(s) for s in self.branch_starts({param})]
         tracks: dict = {}
         chains = []
-        for b, th in enumerate(starts):
+        for _b, th in enumerate(starts):
             for order in (range(i0, grid.size), range(i0 - 1, -1, -1)):
                 if len(order):
                     chains.append(self._sweep(prob, [((grid[i],), i) for i in order], th, best, tracks, order.step))
         self._solve(prob, chains)
         self._retry_failed(param, grid, best, prob)
-        values = [prob.values(th, t) if th is not None else None for th, t in zip(best.theta, best.task)]
+        values = [prob.values(th, t) if th is not None else None for th, t in zip(best.theta, best.task, strict=True)]
         chi2, conv = best.chi2, best.conv
         # the scan may find a lower minimum than the global fit: adopt it
         if chi2.min() < self.best.chi2 - 1e-6:
@@ -225,8 +225,9 @@ class Profiler:
             if self.best.chi2 > chi2[j]:
                 self.best = FitResult(values[j], float(chi2[j]), bool(conv[j]), "lowest scan point")
         profiled = [p for p in self.lik.names if p != param]
-        return Scan1D(param, grid, chi2, conv, self.best, profiled,
-                      extra={"values": values, "theta": best.theta, "problem": prob})
+        return Scan1D(
+            param, grid, chi2, conv, self.best, profiled, extra={"values": values, "theta": best.theta, "problem": prob}
+        )
 
     def _sweep(self, prob, points, start, best: _Best, tracks: dict, track):
         """A chain: the points ``[(fixed values, index)]`` in order, each warm-started from the
@@ -243,8 +244,10 @@ class Profiler:
                 warm = out.theta
             # merged with another sweep: same direction, same point, same minimum
             seen = tracks.setdefault((track, i), [])
-            if any(abs(f - out.chi2) < 1e-7 and np.all(np.abs(th - out.theta) <= 1e-4 * prob.scale + 1e-9)
-                   for f, th in seen):
+            if any(
+                abs(f - out.chi2) < 1e-7 and np.all(np.abs(th - out.theta) <= 1e-4 * prob.scale + 1e-9)
+                for f, th in seen
+            ):
                 return
             seen.append((out.chi2, out.theta))
             above = above + 1 if out.chi2 > best.chi2[i] + PRUNE_MARGIN else 0
@@ -260,13 +263,16 @@ class Profiler:
             return
         requests = []
         for i in bad:
-            starts = [prob.values(best.theta[j], best.task[j]) for j in (i - 1, i + 1)
-                      if 0 <= j < grid.size and best.conv[j] and best.theta[j] is not None]
+            starts = [
+                prob.values(best.theta[j], best.task[j])
+                for j in (i - 1, i + 1)
+                if 0 <= j < grid.size and best.conv[j] and best.theta[j] is not None
+            ]
             starts.append(self.best.values)
             all_starts = [m for s in starts for m in self._mirrors(s, {param})]
             requests.append(({param: grid[i]}, all_starts))
         results = self.fits((param,), requests)
-        for i, res in zip(bad, results):
+        for i, res in zip(bad, results, strict=True):
             for r in res:
                 if r.converged and (not best.conv[i] or r.chi2 < best.chi2[i]):
                     t = prob.task(r.values, {param: grid[i]})
@@ -278,7 +284,10 @@ class Profiler:
         ``warm`` with the mirror starts)."""
         ra, rb = self.profile_many([{param: a}, {param: b}], warm)
         prob = self.lik.problem((param,))
-        ends = [(a, ra.chi2, prob.task(ra.values, {param: a}).start), (b, rb.chi2, prob.task(rb.values, {param: b}).start)]
+        ends = [
+            (a, ra.chi2, prob.task(ra.values, {param: a}).start),
+            (b, rb.chi2, prob.task(rb.values, {param: b}).start),
+        ]
         return self.refine_crossings(param, [ends], level, n_iter)[0]
 
     def refine_crossings(self, param: str, brackets, level: float, n_iter: int = 6) -> list[float]:
@@ -330,7 +339,8 @@ def intervals_from_scan(grid, delta, level: float, refine=None) -> list[list[flo
     ``refine(a, b)`` callback). An interval reaching the end of the grid ends at the grid edge."""
     grid = np.asarray(grid, float)
     out = []
-    for (i, j), (lo_k, hi_k) in zip(*_interval_indices(grid, delta, level)):
+    for (i, j), (lo_k, hi_k) in zip(*_interval_indices(grid, delta, level), strict=True):
+
         def cross(k0, k1):
             if refine is not None:
                 return refine(grid[k0], grid[k1])
@@ -362,7 +372,9 @@ def _interval_indices(grid, delta, level):
     return runs, brackets
 
 
-def scan_intervals(prof: Profiler, scan: Scan1D, level: float, refine: bool = True, n_iter: int = 6) -> list[list[float]]:
+def scan_intervals(
+    prof: Profiler, scan: Scan1D, level: float, refine: bool = True, n_iter: int = 6
+) -> list[list[float]]:
     """The allowed intervals of a scan, their ends refined (all at once) from the neighbouring
     grid points on the winning branch."""
     grid, delta = scan.grid, scan.chi2 - prof.best.chi2
@@ -372,9 +384,18 @@ def scan_intervals(prof: Profiler, scan: Scan1D, level: float, refine: bool = Tr
     need = sorted({b for pair in brackets for b in pair if b is not None})
     theta = scan.extra["theta"]
     ok = [kk for kk in need if theta[kk[0]] is not None and theta[kk[1]] is not None]
-    refined = dict(zip(ok, prof.refine_crossings(
-        scan.param, [[(grid[k0], scan.chi2[k0], theta[k0]), (grid[k1], scan.chi2[k1], theta[k1])] for k0, k1 in ok],
-        level, n_iter)))
+    refined = dict(
+        zip(
+            ok,
+            prof.refine_crossings(
+                scan.param,
+                [[(grid[k0], scan.chi2[k0], theta[k0]), (grid[k1], scan.chi2[k1], theta[k1])] for k0, k1 in ok],
+                level,
+                n_iter,
+            ),
+            strict=True,
+        )
+    )
 
     def cross(kk):
         if kk in refined:
@@ -383,8 +404,10 @@ def scan_intervals(prof: Profiler, scan: Scan1D, level: float, refine: bool = Tr
         d0, d1 = delta[k0] - level, delta[k1] - level
         return grid[k0] + (grid[k1] - grid[k0]) * d0 / (d0 - d1)
 
-    return [[float(grid[i] if lo is None else cross(lo)), float(grid[j] if hi is None else cross(hi))]
-            for (i, j), (lo, hi) in zip(runs, brackets)]
+    return [
+        [float(grid[i] if lo is None else cross(lo)), float(grid[j] if hi is None else cross(hi))]
+        for (i, j), (lo, hi) in zip(runs, brackets, strict=True)
+    ]
 
 
 @dataclass
@@ -392,7 +415,7 @@ class Contour:
     params: tuple[str, str]
     x: np.ndarray
     y: np.ndarray
-    chi2: np.ndarray        # shape (len(y), len(x))
+    chi2: np.ndarray  # shape (len(y), len(x))
     converged: np.ndarray
     best: FitResult
 
@@ -419,7 +442,7 @@ def profile_grid_2d(prof: Profiler, px: str, py: str, x, y) -> Contour:
     i0 = int(np.argmin(np.abs(x - prof.best.values[px])))
     j0 = int(np.argmin(np.abs(y - prof.best.values[py])))
     starts = [prob.to_internal(s) for s in prof.branch_starts({px, py})]
-    row: list[dict] = [dict() for _ in starts]        # per branch: i -> theta at (j0, i)
+    row: list[dict] = [dict() for _ in starts]  # per branch: i -> theta at (j0, i)
 
     def sweep_row(b, th, order_i):
         warm = th

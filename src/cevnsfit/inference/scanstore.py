@@ -62,9 +62,13 @@ def read_chunk(out_dir: Path, i: int, start: int, stop: int) -> dict | None:
             res = {"i": i, **{k: z[k] for k in CHUNK_KEYS}}
     except Exception:
         return None
-    if (res["indices"].shape != (stop - start,) or not np.array_equal(res["indices"], np.arange(start, stop))
-            or res["chi2"].shape != res["indices"].shape or res["converged"].shape != res["indices"].shape
-            or res["best_names"].shape != res["best_values"].shape):
+    if (
+        res["indices"].shape != (stop - start,)
+        or not np.array_equal(res["indices"], np.arange(start, stop))
+        or res["chi2"].shape != res["indices"].shape
+        or res["converged"].shape != res["indices"].shape
+        or res["best_names"].shape != res["best_values"].shape
+    ):
         return None
     return res
 
@@ -79,13 +83,15 @@ def prepare_dir(out_dir: Path, fingerprint: str, spec_dict: dict, chunk_size: in
     if out_dir.exists() and not out_dir.is_dir():
         raise ValueError(f"out_dir {out_dir} exists and is not a directory")
     out_dir.mkdir(parents=True, exist_ok=True)
-    for stale in out_dir.glob(".chunk_*.npz.*.tmp"):   # left by an interrupted write
+    for stale in out_dir.glob(".chunk_*.npz.*.tmp"):  # left by an interrupted write
         stale.unlink(missing_ok=True)
     head_path = out_dir / SPEC_FILE
     if not head_path.exists():
         if any(out_dir.glob("chunk_*.npz")):
-            raise ValueError(f"out_dir {out_dir} holds chunk files but no {SPEC_FILE}: "
-                             "they cannot be matched to a spec; use an empty directory")
+            raise ValueError(
+                f"out_dir {out_dir} holds chunk files but no {SPEC_FILE}: "
+                "they cannot be matched to a spec; use an empty directory"
+            )
         return None
     try:
         head = json.loads(head_path.read_text())
@@ -93,11 +99,15 @@ def prepare_dir(out_dir: Path, fingerprint: str, spec_dict: dict, chunk_size: in
     except (ValueError, KeyError) as exc:
         raise ValueError(f"{head_path} is not a grid-scan header ({exc}); use an empty directory") from None
     if stored != fingerprint:
-        raise ValueError(f"out_dir {out_dir} holds a different scan ({describe(head['spec'])}) than the one "
-                         f"requested ({describe(spec_dict)}); use another directory or remove it")
+        raise ValueError(
+            f"out_dir {out_dir} holds a different scan ({describe(head['spec'])}) than the one "
+            f"requested ({describe(spec_dict)}); use another directory or remove it"
+        )
     if head.get("chunk_size") != chunk_size:
-        raise ValueError(f"out_dir {out_dir} was written with chunk_size={head.get('chunk_size')}; "
-                         f"resume with the same chunk_size (got {chunk_size})")
+        raise ValueError(
+            f"out_dir {out_dir} was written with chunk_size={head.get('chunk_size')}; "
+            f"resume with the same chunk_size (got {chunk_size})"
+        )
     return head
 
 
@@ -105,5 +115,15 @@ def write_header(out_dir: Path, head: dict) -> None:
     atomic_write_text(out_dir / SPEC_FILE, json.dumps(head, indent=1))
 
 
-__all__ = ["SPEC_FILE", "CHUNK_KEYS", "atomic_write_bytes", "atomic_write_text", "chunk_path", "write_chunk",
-           "read_chunk", "describe", "prepare_dir", "write_header"]
+__all__ = [
+    "CHUNK_KEYS",
+    "SPEC_FILE",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "chunk_path",
+    "describe",
+    "prepare_dir",
+    "read_chunk",
+    "write_chunk",
+    "write_header",
+]

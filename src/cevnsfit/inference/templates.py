@@ -5,8 +5,8 @@ Every rate is a polynomial in the physics parameters; for a neutrino of flavour 
 Integrating each basis function through the flux, cross section and detector response once
 gives, per *component* (a group of neutrinos sharing flavour and time profile), an array of shape
 (n_monomials, n_bins).  (Neutron radii, mediator masses and sterile oscillations enter
-non-polynomially: templates per value, :mod:`cevnsfit.inference.nonpolynomial`.)  Expected counts for any parameter point are then a contraction: no integral is
-redone inside a fit.
+non-polynomially: templates per value, :mod:`cevnsfit.inference.nonpolynomial`.)  Expected counts
+for any parameter point are then a contraction: no integral is redone inside a fit.
 """
 
 from __future__ import annotations
@@ -51,8 +51,9 @@ class ComponentTemplates:
 
     def __post_init__(self):
         if self.data.ndim != 3 or self.data.shape[1] != N_MONOMIALS or self.data.shape[0] != len(self.flavours):
-            raise ValueError(f"template array has shape {self.data.shape}, expected "
-                             f"({len(self.flavours)}, {N_MONOMIALS}, n_bins)")
+            raise ValueError(
+                f"template array has shape {self.data.shape}, expected ({len(self.flavours)}, {N_MONOMIALS}, n_bins)"
+            )
 
     @property
     def n_bins(self) -> int:
@@ -72,12 +73,12 @@ class ComponentTemplates:
         pts = values if isinstance(values, Points) else Points(values, base)
         return TemplateBank({"t": self}).contract(pts)["t"][:, 0]
 
-    def __add__(self, other: "ComponentTemplates") -> "ComponentTemplates":
+    def __add__(self, other: ComponentTemplates) -> ComponentTemplates:
         if self.flavours != other.flavours:
             raise ValueError("cannot add templates of different components")
         return ComponentTemplates(self.flavours, self.data + other.data)
 
-    def scaled(self, factor) -> "ComponentTemplates":
+    def scaled(self, factor) -> ComponentTemplates:
         return ComponentTemplates(self.flavours, self.data * factor)
 
 
@@ -90,7 +91,7 @@ class VariantStack:
         first = variants[self.keys[0]]
         self.flavours = first.flavours
         self.index = {k: i for i, k in enumerate(self.keys)}
-        self.data = np.stack([variants[k].data for k in self.keys])       # (V, K, 14, B)
+        self.data = np.stack([variants[k].data for k in self.keys])  # (V, K, 14, B)
 
     def per_component(self, params: Params) -> np.ndarray:
         """(n_variants, n_components, n_bins) at one point."""
@@ -122,13 +123,15 @@ class TemplateBank:
         items = []
         for k in self.keys:
             e = entries[k]
-            flavours, data = (e if isinstance(e, tuple) else (e.flavours, e.data))
+            flavours, data = e if isinstance(e, tuple) else (e.flavours, e.data)
             data = np.asarray(data, float)
             if data.ndim == 3:
                 data = data[None]
             if data.shape[1] != len(flavours) or data.shape[2] != N_MONOMIALS:
-                raise ValueError(f"templates {k!r}: shape {data.shape} does not match {len(flavours)} components "
-                                 f"x {N_MONOMIALS} monomials")
+                raise ValueError(
+                    f"templates {k!r}: shape {data.shape} does not match {len(flavours)} components "
+                    f"x {N_MONOMIALS} monomials"
+                )
             items.append((k, tuple(flavours), data, np.asarray(e.data if not isinstance(e, tuple) else e[1]).ndim))
         self.flavours = tuple(sorted({f for _, fl, _, _ in items for f in fl}))
         #: the component flavours of each entry
@@ -141,7 +144,7 @@ class TemplateBank:
             block = np.zeros((len(self.flavours) * M, V, K, B))
             for j, f in enumerate(fl):
                 r = fpos[f] * M
-                block[r:r + M, :, j, :] = np.moveaxis(data[:, j], 1, 0)
+                block[r : r + M, :, j, :] = np.moveaxis(data[:, j], 1, 0)
             blocks.append(block.reshape(block.shape[0], -1))
             shape = (V, K, B) if ndim == 4 else (K, B)
             self._slices[k] = (col, col + V * K * B, shape)
@@ -172,7 +175,7 @@ def morph_weights(x):
     w = [1.0 - alpha + beta, alpha, -beta]
     dw = [db - da, da, -db]
     outside = np.abs(x) > 1.0
-    if outside.any():      # linear beyond +-1 sigma
+    if outside.any():  # linear beyond +-1 sigma
         hi, lo = x > 1.0, x < -1.0
         for k, (h, ll, dh, dl) in enumerate(((1.0 - x, 1.0 + x, -1.0, 1.0), (x, 0.0, 1.0, 0.0), (0.0, -x, 0.0, -1.0))):
             w[k] = np.where(hi, h, np.where(lo, ll, w[k]))
@@ -202,9 +205,18 @@ def interpolate_variants_derivative(nominal: np.ndarray, plus: np.ndarray, minus
     return dn * nominal + dp * plus + dm * minus
 
 
-def build_templates(spectra, target, scale: float, nodes, weights, response: np.ndarray,
-                    channel: str = "cevns", opts=None, momentum_dependent: bool = False,
-                    shape=None) -> ComponentTemplates:
+def build_templates(
+    spectra,
+    target,
+    scale: float,
+    nodes,
+    weights,
+    response: np.ndarray,
+    channel: str = "cevns",
+    opts=None,
+    momentum_dependent: bool = False,
+    shape=None,
+) -> ComponentTemplates:
     """Integrate the basis rates of each spectrum through a response matrix.
 
     Parameters
@@ -236,6 +248,10 @@ def channel_basis(spectra, target, nodes, channel: str, opts, momentum_dependent
     if channel == "cevns":
         return np.stack([cevns_basis(nodes, s, target, opts, shape) for s in spectra])
     if channel == "es":
-        return np.stack([es_basis(nodes, s, target, momentum_dependent or opts.momentum_dependent, shape,
-                                  opts.zp_model) for s in spectra])
+        return np.stack(
+            [
+                es_basis(nodes, s, target, momentum_dependent or opts.momentum_dependent, shape, opts.zp_model)
+                for s in spectra
+            ]
+        )
     raise ValueError(f"unknown channel {channel!r}; allowed: cevns, es")

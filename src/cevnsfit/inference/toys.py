@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, replace
+from typing import ClassVar
 
 import numpy as np
 
@@ -44,7 +45,7 @@ def split_values(lik: Likelihood, values: dict) -> tuple[Params, list[dict]]:
     nuis = []
     for d in lik.datasets:
         prefix = d.name + "."
-        nuis.append({k[len(prefix):]: v for k, v in values.items() if k.startswith(prefix)})
+        nuis.append({k[len(prefix) :]: v for k, v in values.items() if k.startswith(prefix)})
     return params, nuis
 
 
@@ -68,7 +69,7 @@ class Toys:
 def expected(lik: Likelihood, values: dict) -> list[np.ndarray]:
     """Expected counts of every data set of ``lik`` at ``values``."""
     params, nuis = split_values(lik, values)
-    return [d.expected(params, n) for d, n in zip(lik.datasets, nuis)]
+    return [d.expected(params, n) for d, n in zip(lik.datasets, nuis, strict=True)]
 
 
 def generate(lik: Likelihood, values: dict, seed: int, point: int, toys: range) -> Toys:
@@ -79,7 +80,7 @@ def generate(lik: Likelihood, values: dict, seed: int, point: int, toys: range) 
     cen = [np.empty((len(toys), len(d.nuisances))) for d in lik.datasets]
     for r, j in enumerate(toys):
         rng = rng_for(seed, point, j)
-        for k, (d, m) in enumerate(zip(lik.datasets, means)):
+        for k, (d, m) in enumerate(zip(lik.datasets, means, strict=True)):
             if getattr(d, "statistic", "poisson") == "gaussian":
                 obs[k][r] = m + d.observed_errors() * rng.standard_normal(m.size)
             else:
@@ -95,8 +96,10 @@ def asimov(lik: Likelihood, values: dict) -> Toys:
     """The Asimov data set of ``values``: expected counts as data, constraints at the values."""
     means = expected(lik, values)
     _, nuis = split_values(lik, values)
-    cen = [np.array([[nuis[k].get(n.name, n.central) if n.sigma else n.central for n in d.nuisances]])
-           for k, d in enumerate(lik.datasets)]
+    cen = [
+        np.array([[nuis[k].get(n.name, n.central) if n.sigma else n.central for n in d.nuisances]])
+        for k, d in enumerate(lik.datasets)
+    ]
     return Toys([m[None, :] for m in means], cen)
 
 
@@ -107,8 +110,9 @@ def toy_datasets(lik: Likelihood, toys: Toys, j: int) -> list:
     for k, d in enumerate(lik.datasets):
         t = copy.copy(d)
         t.observed = toys.observed[k][j]
-        t.nuisances = tuple(replace(n, central=float(c)) if n.sigma else n
-                            for n, c in zip(d.nuisances, toys.centres[k][j]))
+        t.nuisances = tuple(
+            replace(n, central=float(c)) if n.sigma else n for n, c in zip(d.nuisances, toys.centres[k][j], strict=True)
+        )
         out.append(t)
     return out
 
@@ -117,12 +121,11 @@ def toy_likelihood(lik: Likelihood, toys: Toys, j: int) -> Likelihood:
     return Likelihood(toy_datasets(lik, toys, j), poi=lik.poi, fixed=lik.base.to_dict(), profiler=lik.profiler)
 
 
-def _toy_problem(lik: Likelihood, toys: "Toys", rows: np.ndarray, fixed_names):
+def _toy_problem(lik: Likelihood, toys: Toys, rows: np.ndarray, fixed_names):
     """The batched-profiler problem (:class:`cevnsfit.inference.nuisance.Problem`) of the
     pseudo-experiments ``rows`` of ``toys``, with ``fixed_names`` held fixed: task ``r`` fits
     row ``rows[r]``'s observations *and* its constraint centres (the Gaussian prior terms of each
     pseudo-experiment sit at its drawn auxiliary measurements)."""
-    from .nuisance import Problem
 
     fp = [k for k in lik.poi if k in fixed_names]
     fn = [k for k in lik.nuis_names if k in fixed_names]
@@ -135,8 +138,10 @@ def _toy_problem(lik: Likelihood, toys: "Toys", rows: np.ndarray, fixed_names):
             k, c = col[name]
             cen[:, i] = toys.centres[k][rows, c]
     prob.row_centre = cen
-    prob.row_fixed_centre = {j: toys.centres[col[prob.fixed_nuis[j]][0]][rows, col[prob.fixed_nuis[j]][1]]
-                             for j, _, _ in prob.fixed_penalty_terms}
+    prob.row_fixed_centre = {
+        j: toys.centres[col[prob.fixed_nuis[j]][0]][rows, col[prob.fixed_nuis[j]][1]]
+        for j, _, _ in prob.fixed_penalty_terms
+    }
     return prob
 
 
@@ -147,7 +152,7 @@ def _row_centres_class():
         """A :class:`Problem` whose Gaussian constraint centres differ per pseudo-data row."""
 
         row_centre = None
-        row_fixed_centre: dict = {}
+        row_fixed_centre: ClassVar[dict] = {}
 
         def evaluate(self, theta, fixp, fixn, obs, derivatives: bool = True):
             out = super().evaluate(theta, fixp, fixn, obs, derivatives)
@@ -228,6 +233,7 @@ def fit_toys(lik: Likelihood, toys: Toys, fixed: dict, starts: list[dict], mirro
             if not np.isfinite(res.chi2) or (res.chi2 > outcome.chi2 and not res.converged):
                 return outcome
             return Outcome(prob.to_internal(res.values), res.chi2, res.converged, "minuit", res.message)
+
         return run
 
     def best_of(prob, per_row: list[list[dict]], fixed_vals: dict):
@@ -238,7 +244,7 @@ def fit_toys(lik: Likelihood, toys: Toys, fixed: dict, starts: list[dict], mirro
                 owner.append(r)
         outs = solve_tasks(prob, tasks, fallback=fallback(prob, rows))
         best = [None] * m
-        for r, t, o in zip(owner, tasks, outs):
+        for r, t, o in zip(owner, tasks, outs, strict=True):
             if best[r] is None or o.chi2 < best[r][1].chi2:
                 best[r] = (t, o)
         return best
@@ -255,9 +261,12 @@ def fit_toys(lik: Likelihood, toys: Toys, fixed: dict, starts: list[dict], mirro
         per_row.append(_mirror_variants(lik, ss, lik.poi) if mirror else ss)
     glob = best_of(pb, per_row, {})
     chi2_fixed = np.array([o.chi2 for _, o in at])
-    chi2_min = np.array([min(o.chi2, a.chi2) for (_, o), (_, a) in zip(glob, at)])
-    best = np.array([[(pb.values(o.theta, t) if o.chi2 <= a.chi2 else pa.values(a.theta, ta))[p] for p in names]
-                     for (t, o), (ta, a) in zip(glob, at)]).reshape(m, len(names))
-    conv = np.array([bool(o.converged and a.converged) for (_, o), (_, a) in zip(glob, at)])
-    return {"chi2_fixed": chi2_fixed[which], "chi2_min": chi2_min[which], "best": best[which],
-            "converged": conv[which]}
+    chi2_min = np.array([min(o.chi2, a.chi2) for (_, o), (_, a) in zip(glob, at, strict=True)])
+    best = np.array(
+        [
+            [(pb.values(o.theta, t) if o.chi2 <= a.chi2 else pa.values(a.theta, ta))[p] for p in names]
+            for (t, o), (ta, a) in zip(glob, at, strict=True)
+        ]
+    ).reshape(m, len(names))
+    conv = np.array([bool(o.converged and a.converged) for (_, o), (_, a) in zip(glob, at, strict=True)])
+    return {"chi2_fixed": chi2_fixed[which], "chi2_min": chi2_min[which], "best": best[which], "converged": conv[which]}

@@ -105,8 +105,15 @@ def _radius_ff(flavour: str, iso: Isotope, T, opts: Options):
     return radius_form_factor(flavour, momentum_transfer(T, iso.mass))
 
 
-def dsigma_dT(E, T, iso: Isotope, flavour: str, params: Params | None = None,
-              antineutrino: bool = False, opts: Options = Options()) -> np.ndarray:
+def dsigma_dT(
+    E,
+    T,
+    iso: Isotope,
+    flavour: str,
+    params: Params | None = None,
+    antineutrino: bool = False,
+    opts: Options = Options(),
+) -> np.ndarray:
     """dsigma/dT [cm^2/MeV] for nu_l (or nubar_l) of energy E [MeV] giving a recoil T [MeV].
 
     The reference implementation of every term (module docstring): SM, EM properties, vector
@@ -126,7 +133,7 @@ def dsigma_dT(E, T, iso: Isotope, flavour: str, params: Params | None = None,
     fz = form_factor(opts.form_factor, q, iso.r_proton)
     fn = form_factor(opts.form_factor, q, neutron_radius(iso, p))
     ffnu = _radius_ff(flavour, iso, Ts, opts)
-    xi = -1.0 if antineutrino else 1.0          # the vector amplitude's overall sign
+    xi = -1.0 if antineutrino else 1.0  # the vector amplitude's overall sign
 
     def q_shift(r2, qnu, ff):
         return QTILDE_PER_R2_UNIT * r2 * ff - CHARGE_PREF * qnu / (iso.mass * Ts)
@@ -194,18 +201,22 @@ def amplitude_coefficients(T, iso: Isotope, flavour: str, opts: Options = Option
     charge = CHARGE_PREF / (iso.mass * T) * zf
     cp, cn, _ = mediators.vector_charges(opts.zp_model)
     prop = mediators.propagator(q * q, shape.m_zp)
-    diag = {"1": gvp_no_radius(0.0, opts.radiative) * zf + gvn(opts.radiative) * nf,
-            "s": -2.0 * rho * zf,
-            "R": -QTILDE_PER_R2_UNIT * _radius_ff(flavour, iso, T, opts) * zf,
-            "C": charge,
-            "u": 2.0 * zf + nf, "d": zf + 2.0 * nf,
-            "G": (cp * zf + cn * nf) * prop}
+    diag = {
+        "1": gvp_no_radius(0.0, opts.radiative) * zf + gvn(opts.radiative) * nf,
+        "s": -2.0 * rho * zf,
+        "R": -QTILDE_PER_R2_UNIT * _radius_ff(flavour, iso, T, opts) * zf,
+        "C": charge,
+        "u": 2.0 * zf + nf,
+        "d": zf + 2.0 * nf,
+        "G": (cp * zf + cn * nf) * prop,
+    }
     trans = {"R": -QTILDE_PER_R2_UNIT * zf, "C": charge, "u": diag["u"], "d": diag["d"]}
     return diag, trans, fz, fn
 
 
-def basis_rates(T, moments, iso: Isotope, flavour: str, opts: Options = Options(),
-                monomials=MONOMIALS, shape: Shape = Shape()) -> np.ndarray:
+def basis_rates(
+    T, moments, iso: Isotope, flavour: str, opts: Options = Options(), monomials=MONOMIALS, shape: Shape = Shape()
+) -> np.ndarray:
     """Flux-averaged CEvNS rate at recoil T decomposed on the monomials ``monomials`` (names of
     the table in :mod:`cevnsfit.physics.parameters`; each row follows its name, so the basis
     follows the table).
@@ -231,7 +242,10 @@ def basis_rates(T, moments, iso: Isotope, flavour: str, opts: Options = Options(
             out[m] = kin * c[a] * c[b] * (1.0 if a == b else 2.0)
         elif args[0] == "mu2":
             out[m] = MAG_PREF * (iso.Z * fz) ** 2 * (I0 / Ts - I1)
-        else:   # phi4: g_phi^4 (Z C_p F_Z + N C_n F_N)^2 M^2 T / (4 pi E^2 (2MT + m^2)^2)
-            out[m] = (mediators.scalar_charge(iso.Z, iso.N, fz, fn) ** 2
-                      * mediators.scalar_kernel(1.0, Ts, iso.mass, shape.m_phi) * I2)
+        else:  # phi4: g_phi^4 (Z C_p F_Z + N C_n F_N)^2 M^2 T / (4 pi E^2 (2MT + m^2)^2)
+            out[m] = (
+                mediators.scalar_charge(iso.Z, iso.N, fz, fn) ** 2
+                * mediators.scalar_kernel(1.0, Ts, iso.mass, shape.m_phi)
+                * I2
+            )
     return np.where(pos, out, 0.0)

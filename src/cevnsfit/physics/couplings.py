@@ -21,8 +21,18 @@ from __future__ import annotations
 
 import math
 
-from ..constants import (ALPHA, ALPHA_HAT_Z, ALPHA_S_MW, ALPHA_S_MZ, C2_HAT_Z, LEPTON_MASS, M_W,
-                         RHO_NC, S2_HAT_Z, SIN2W_0)
+from ..constants import (
+    ALPHA,
+    ALPHA_HAT_Z,
+    ALPHA_S_MW,
+    ALPHA_S_MZ,
+    C2_HAT_Z,
+    LEPTON_MASS,
+    M_W,
+    RHO_NC,
+    S2_HAT_Z,
+    SIN2W_0,
+)
 from .charge_radius import qtilde, r2_sm
 
 NU_FLAVOURS = ("e", "mu", "tau")
@@ -40,10 +50,13 @@ def crossed_box_ww() -> float:
 
 def crossed_box_zz(quark: str, chirality: str) -> float:
     """⊠_ZZ^{fX} = -3 alpha_Z/(8 pi s_Z^2 c_Z^2) (g_X^f)^2 [1 - alpha_s(M_Z)/pi]."""
-    g = {("u", "L"): 0.5 - 2.0 / 3.0 * S2_HAT_Z, ("u", "R"): -2.0 / 3.0 * S2_HAT_Z,
-         ("d", "L"): -0.5 + 1.0 / 3.0 * S2_HAT_Z, ("d", "R"): 1.0 / 3.0 * S2_HAT_Z}[(quark, chirality)]
-    return (-3.0 * ALPHA_HAT_Z / (8.0 * math.pi * S2_HAT_Z * C2_HAT_Z) * g**2
-            * (1.0 - ALPHA_S_MZ / math.pi))
+    g = {
+        ("u", "L"): 0.5 - 2.0 / 3.0 * S2_HAT_Z,
+        ("u", "R"): -2.0 / 3.0 * S2_HAT_Z,
+        ("d", "L"): -0.5 + 1.0 / 3.0 * S2_HAT_Z,
+        ("d", "R"): 1.0 / 3.0 * S2_HAT_Z,
+    }[(quark, chirality)]
+    return -3.0 * ALPHA_HAT_Z / (8.0 * math.pi * S2_HAT_Z * C2_HAT_Z) * g**2 * (1.0 - ALPHA_S_MZ / math.pi)
 
 
 def phi_nu_w(flavour: str) -> float:
@@ -64,8 +77,12 @@ def gvp_no_radius(sin2w: float = SIN2W_0, radiative: bool = True) -> float:
     _check_sin2w(sin2w)
     if not radiative:
         return 0.5 - 2.0 * sin2w
-    zz = (2.0 * crossed_box_zz("u", "L") + crossed_box_zz("d", "L")
-          - 2.0 * crossed_box_zz("u", "R") - crossed_box_zz("d", "R"))
+    zz = (
+        2.0 * crossed_box_zz("u", "L")
+        + crossed_box_zz("d", "L")
+        - 2.0 * crossed_box_zz("u", "R")
+        - crossed_box_zz("d", "R")
+    )
     return RHO_NC * (0.5 - 2.0 * sin2w) + 2.0 * crossed_box_ww() + box_ww() + RHO_NC * zz
 
 
@@ -82,8 +99,12 @@ def gvn(radiative: bool = True) -> float:
     """g_V^n = -0.5117 (tree level -1/2); independent of sin^2 theta_W."""
     if not radiative:
         return -0.5
-    zz = (2.0 * crossed_box_zz("d", "L") + crossed_box_zz("u", "L")
-          - 2.0 * crossed_box_zz("d", "R") - crossed_box_zz("u", "R"))
+    zz = (
+        2.0 * crossed_box_zz("d", "L")
+        + crossed_box_zz("u", "L")
+        - 2.0 * crossed_box_zz("d", "R")
+        - crossed_box_zz("u", "R")
+    )
     return -RHO_NC / 2.0 + 2.0 * box_ww() + crossed_box_ww() + RHO_NC * zz
 
 

@@ -56,8 +56,7 @@ def symmetrized_fermi(q, r_rms: float, a: float = SF_A) -> np.ndarray:
     qq = np.where(small, 1.0, qf)
     qc = qq * c
     pqa = np.pi * qq * a
-    val = (3.0 / (qc * (qc**2 + pqa**2)) * (pqa / np.sinh(pqa))
-           * (pqa / np.tanh(pqa) * np.sin(qc) - qc * np.cos(qc)))
+    val = 3.0 / (qc * (qc**2 + pqa**2)) * (pqa / np.sinh(pqa)) * (pqa / np.tanh(pqa) * np.sin(qc) - qc * np.cos(qc))
     # small-q expansion: F = 1 - q^2 <r^2>/6
     series = 1.0 - qf**2 * r_rms**2 / 6.0
     return np.where(small, series, val)

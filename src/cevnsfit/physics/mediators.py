@@ -52,8 +52,7 @@ from ..constants import G_F, HBARC2_MEV2_CM2, M_E
 VECTOR_MODELS = {"universal": (1.0, 1.0, 1.0, 1.0), "b-l": (-1.0, 1.0 / 3.0, 1.0 / 3.0, -1.0)}
 
 #: f^N_Tq for the light quarks (see module docstring)
-SCALAR_FORM_FACTORS = {"p": {"u": 0.0208, "d": 0.0411, "s": 0.043},
-                       "n": {"u": 0.0189, "d": 0.0451, "s": 0.043}}
+SCALAR_FORM_FACTORS = {"p": {"u": 0.0208, "d": 0.0411, "s": 0.043}, "n": {"u": 0.0189, "d": 0.0451, "s": 0.043}}
 #: quark masses [MeV] (PDG 2022)
 QUARK_MASSES = {"u": 2.16, "d": 4.67, "s": 93.4, "c": 1270.0, "b": 4180.0, "t": 172690.0}
 #: nucleon masses [MeV] (PDG)

@@ -26,27 +26,35 @@ No :class:`~cevnsfit.physics.parameters.Params` object is built on this path.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 
 from ..constants import FLAVOURS
-from .parameters import (AMPLITUDE_VARIABLES, DERIVED, MONOMIALS, SQUARED_TERMS, TRANSITION_VARIABLES, Params,
-                         _DIAG, transition_name)
+from .parameters import (
+    _DIAG,
+    AMPLITUDE_VARIABLES,
+    DERIVED,
+    MONOMIALS,
+    SQUARED_TERMS,
+    TRANSITION_VARIABLES,
+    Params,
+    transition_name,
+)
 
 
-@lru_cache(maxsize=None)
+@cache
 def parameter_names() -> tuple[str, ...]:
     return Params.names()
 
 
-@lru_cache(maxsize=None)
+@cache
 def parameter_index() -> dict[str, int]:
     """Column of each parameter in a :class:`Points` matrix (column 0 is the constant 1)."""
     return {n: i + 1 for i, n in enumerate(parameter_names())}
 
 
-@lru_cache(maxsize=None)
+@cache
 def column_index() -> dict[str, int]:
     """Columns of the evaluation matrix: the parameters (as :func:`parameter_index`), then the
     derived variables of :data:`~cevnsfit.physics.parameters.DERIVED`."""
@@ -56,12 +64,15 @@ def column_index() -> dict[str, int]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _derived_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(derived column, its parameter's column, power) of every derived variable."""
     idx, cols = parameter_index(), column_index()
-    return (np.array([cols[n] for n in DERIVED], dtype=int), np.array([idx[p] for p, _ in DERIVED.values()], dtype=int),
-            np.array([float(k) for _, k in DERIVED.values()]))
+    return (
+        np.array([cols[n] for n in DERIVED], dtype=int),
+        np.array([idx[p] for p, _ in DERIVED.values()], dtype=int),
+        np.array([float(k) for _, k in DERIVED.values()]),
+    )
 
 
 def _extended(V: np.ndarray) -> np.ndarray:
@@ -87,18 +98,23 @@ def monomial_terms(name: str, flavour: str) -> list[tuple[str | None, str | None
         ps = SQUARED_TERMS[name]
         return [(q, q) for q in (_resolve(x, flavour) for x in ((ps,) if isinstance(ps, str) else ps))]
     if name.startswith("T") and len(name) == 3 and all(c in TRANSITION_VARIABLES for c in name[1:]):
-        return [(_resolve(TRANSITION_VARIABLES[name[1]], flavour, o), _resolve(TRANSITION_VARIABLES[name[2]], flavour, o))
-                for o in FLAVOURS if o != flavour]
+        return [
+            (_resolve(TRANSITION_VARIABLES[name[1]], flavour, o), _resolve(TRANSITION_VARIABLES[name[2]], flavour, o))
+            for o in FLAVOURS
+            if o != flavour
+        ]
     if name == "1":
         return [(None, None)]
     if not 1 <= len(name) <= 2 or not all(c in AMPLITUDE_VARIABLES for c in name):
-        raise ValueError(f"monomial {name!r} is not a product of at most two amplitude variables "
-                         f"{tuple(AMPLITUDE_VARIABLES)}, a transition term T.. or one of {tuple(SQUARED_TERMS)}")
+        raise ValueError(
+            f"monomial {name!r} is not a product of at most two amplitude variables "
+            f"{tuple(AMPLITUDE_VARIABLES)}, a transition term T.. or one of {tuple(SQUARED_TERMS)}"
+        )
     ps = [_resolve(AMPLITUDE_VARIABLES[c], flavour) for c in name]
     return [(ps[0], ps[1] if len(ps) == 2 else None)]
 
 
-@lru_cache(maxsize=None)
+@cache
 def compile_flavour(flavour: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(a, b, S)`` for flavour: factor columns of every term and the (terms x monomials) 0/1
     matrix that sums terms into monomials."""
@@ -116,7 +132,7 @@ def compile_flavour(flavour: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.array(a), np.array(b), S
 
 
-@lru_cache(maxsize=None)
+@cache
 def _table_parameters() -> frozenset:
     out = set()
     for f in FLAVOURS:
@@ -130,7 +146,7 @@ def _table_parameters() -> frozenset:
 MONOMIAL_PARAMETERS = _table_parameters()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _default_row() -> np.ndarray:
     row = np.empty(1 + len(parameter_names()))
     row[0] = 1.0
@@ -142,7 +158,7 @@ def _default_row() -> np.ndarray:
 def _params_row(p: Params) -> np.ndarray:
     row = np.empty(1 + len(parameter_names()))
     row[0] = 1.0
-    row[1:] = list(p.__dict__.values())     # the dataclass fields, in their order
+    row[1:] = list(p.__dict__.values())  # the dataclass fields, in their order
     return row
 
 
@@ -157,7 +173,7 @@ class Points:
     curvature : parameter names: directions d2/dp2 (second derivatives), in this order
     """
 
-    __slots__ = ("V", "n", "wrt", "curvature", "D", "_cache")
+    __slots__ = ("D", "V", "_cache", "curvature", "n", "wrt")
 
     def __init__(self, values=None, base: Params | None = None, wrt=(), curvature=()):
         idx = parameter_index()
@@ -195,14 +211,14 @@ class Points:
         self._cache = {}
 
     @classmethod
-    def from_params(cls, p: Params, wrt=(), curvature=()) -> "Points":
+    def from_params(cls, p: Params, wrt=(), curvature=()) -> Points:
         """One point (n = 1) from a validated :class:`Params`."""
         self = cls.__new__(cls)
         self._init(_params_row(p)[None, :], wrt, curvature)
         return self
 
     @classmethod
-    def from_matrix(cls, V: np.ndarray, wrt=(), curvature=()) -> "Points":
+    def from_matrix(cls, V: np.ndarray, wrt=(), curvature=()) -> Points:
         """From a ready (n, 1 + n_parameters) matrix (column 0 must hold 1)."""
         self = cls.__new__(cls)
         self._init(V, wrt, curvature)
@@ -221,8 +237,10 @@ class Points:
         (a prediction that does not model a parameter must refuse it, never ignore it)."""
         bad = self.moved(allowed)
         if bad:
-            raise ValueError(f"parameter(s) {', '.join(bad)} are not modelled by this prediction "
-                             "(they must stay at their defaults here)")
+            raise ValueError(
+                f"parameter(s) {', '.join(bad)} are not modelled by this prediction "
+                "(they must stay at their defaults here)"
+            )
 
     def get(self, name: str) -> np.ndarray:
         """The (n,) values of one parameter."""
@@ -230,7 +248,7 @@ class Points:
 
     def params(self, i: int = 0) -> Params:
         """Point ``i`` as a validated :class:`Params` (not for hot loops)."""
-        return Params(**dict(zip(parameter_names(), self.V[i, 1:].tolist())))
+        return Params(**dict(zip(parameter_names(), self.V[i, 1:].tolist(), strict=True)))
 
     def monomials(self, flavour: str) -> np.ndarray:
         """(n, D, n_monomials): the monomials of ``flavour`` and their derivative directions."""
@@ -247,9 +265,9 @@ class Points:
             out[:, 0] = (Wa * Wb) @ S
             k = 1
             if self.wrt:
-                da, db, _, _ = self._factor_derivatives(a, b, self.wrt)       # (n, P, terms)
+                da, db, _, _ = self._factor_derivatives(a, b, self.wrt)  # (n, P, terms)
                 d = da * Wb[:, None, :] + db * Wa[:, None, :]
-                out[:, k:k + len(self.wrt)] = d @ S
+                out[:, k : k + len(self.wrt)] = d @ S
                 k += len(self.wrt)
             if self.curvature:
                 da, db, d2a, d2b = self._factor_derivatives(a, b, self.curvature)
@@ -269,7 +287,7 @@ class Points:
         d2a = np.zeros_like(da)
         d2b = np.zeros_like(db)
         dcol, base, power = _derived_arrays()
-        for c, pcol, k in zip(dcol, base, power):
+        for c, pcol, k in zip(dcol, base, power, strict=True):
             hit = np.flatnonzero(cols == pcol)
             if hit.size == 0:
                 continue

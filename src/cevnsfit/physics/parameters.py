@@ -61,8 +61,14 @@ from .charge_radius import r2_sm
 from .neutron_radii import DEFAULTS as RN_DEFAULTS
 from .neutron_radii import RN_RANGE
 
-_PAIR = {("e", "mu"): "emu", ("mu", "e"): "emu", ("e", "tau"): "etau", ("tau", "e"): "etau",
-         ("mu", "tau"): "mutau", ("tau", "mu"): "mutau"}
+_PAIR = {
+    ("e", "mu"): "emu",
+    ("mu", "e"): "emu",
+    ("e", "tau"): "etau",
+    ("tau", "e"): "etau",
+    ("mu", "tau"): "mutau",
+    ("tau", "mu"): "mutau",
+}
 _DIAG = {"e": "ee", "mu": "mumu", "tau": "tautau"}
 
 UNITS = {"sin2w": ""}
@@ -84,35 +90,79 @@ NSI_PAIRS = ("ee", "mumu", "tautau", "emu", "etau", "mutau")
 for _s in NSI_PAIRS:
     for _q in ("u", "d"):
         UNITS[f"eps_{_q}_{_s}"] = ""
-        DESCRIPTIONS[f"eps_{_q}_{_s}"] = (f"vector NSI with {_q} quarks, "
-                                          f"{'diagonal' if _s in _DIAG.values() else 'flavour-changing'} "
-                                          f"eps^{_q}V_{_s}")
-UNITS.update(g_zp="", m_zp="MeV", g_phi="", m_phi="MeV", rn_cs="fm", rn_i="fm", rn_ar="fm", rn_ge="fm", rn_xe="fm",
-             dm2_41="eV^2", ue4sq="", umu4sq="", utau4sq="")
+        DESCRIPTIONS[f"eps_{_q}_{_s}"] = (
+            f"vector NSI with {_q} quarks, {'diagonal' if _s in _DIAG.values() else 'flavour-changing'} eps^{_q}V_{_s}"
+        )
+UNITS.update(
+    g_zp="",
+    m_zp="MeV",
+    g_phi="",
+    m_phi="MeV",
+    rn_cs="fm",
+    rn_i="fm",
+    rn_ar="fm",
+    rn_ge="fm",
+    rn_xe="fm",
+    dm2_41="eV^2",
+    ue4sq="",
+    umu4sq="",
+    utau4sq="",
+)
 DESCRIPTIONS.update(
     g_zp="light vector mediator Z' coupling g (model charges: analysis option)",
     m_zp="light vector mediator Z' mass",
     g_phi="light scalar mediator coupling g_phi (g_phi^2 = g^nu g^q = g^nu g^e)",
     m_phi="light scalar mediator mass",
-    rn_cs="neutron rms radius of Cs", rn_i="neutron rms radius of I",
-    rn_ar="neutron rms radius of Ar (abundance-weighted)", rn_ge="neutron rms radius of Ge (abundance-weighted)",
+    rn_cs="neutron rms radius of Cs",
+    rn_i="neutron rms radius of I",
+    rn_ar="neutron rms radius of Ar (abundance-weighted)",
+    rn_ge="neutron rms radius of Ge (abundance-weighted)",
     rn_xe="neutron rms radius of Xe (abundance-weighted)",
-    dm2_41="3+1 sterile mass splitting Delta m^2_41", ue4sq="active-sterile mixing |U_e4|^2",
-    umu4sq="active-sterile mixing |U_mu4|^2", utau4sq="active-sterile mixing |U_tau4|^2")
+    dm2_41="3+1 sterile mass splitting Delta m^2_41",
+    ue4sq="active-sterile mixing |U_e4|^2",
+    umu4sq="active-sterile mixing |U_mu4|^2",
+    utau4sq="active-sterile mixing |U_tau4|^2",
+)
 #: default mediator mass [MeV] (irrelevant while the coupling is 0)
 DEFAULT_MEDIATOR_MASS = 10.0
 
 #: parameters entering only through their modulus (sign-symmetric)
-MODULUS_ONLY = tuple(n for n in UNITS if n.startswith("mu_")
-                     or (n.split("_", 1)[-1] in ("emu", "etau", "mutau") and not n.startswith("eps_"))) \
-    + ("g_zp", "g_phi")
+MODULUS_ONLY = tuple(
+    n
+    for n in UNITS
+    if n.startswith("mu_") or (n.split("_", 1)[-1] in ("emu", "etau", "mutau") and not n.startswith("eps_"))
+) + ("g_zp", "g_phi")
 #: physical ranges of parameters that have one (None: unbounded on that side)
-BOUNDS = {"sin2w": (0.0, 1.0), "m_zp": (1e-6, None), "m_phi": (1e-6, None), "dm2_41": (0.0, None),
-          "ue4sq": (0.0, 1.0), "umu4sq": (0.0, 1.0), "utau4sq": (0.0, 1.0),
-          "rn_cs": RN_RANGE, "rn_i": RN_RANGE, "rn_ar": RN_RANGE, "rn_ge": RN_RANGE, "rn_xe": RN_RANGE}
+BOUNDS = {
+    "sin2w": (0.0, 1.0),
+    "m_zp": (1e-6, None),
+    "m_phi": (1e-6, None),
+    "dm2_41": (0.0, None),
+    "ue4sq": (0.0, 1.0),
+    "umu4sq": (0.0, 1.0),
+    "utau4sq": (0.0, 1.0),
+    "rn_cs": RN_RANGE,
+    "rn_i": RN_RANGE,
+    "rn_ar": RN_RANGE,
+    "rn_ge": RN_RANGE,
+    "rn_xe": RN_RANGE,
+}
 #: the parameters of the new-physics menu
 NEW_PHYSICS = tuple(n for n in UNITS if n.startswith("eps_")) + (
-    "g_zp", "m_zp", "g_phi", "m_phi", "rn_cs", "rn_i", "rn_ar", "rn_ge", "rn_xe", "dm2_41", "ue4sq", "umu4sq", "utau4sq")
+    "g_zp",
+    "m_zp",
+    "g_phi",
+    "m_phi",
+    "rn_cs",
+    "rn_i",
+    "rn_ar",
+    "rn_ge",
+    "rn_xe",
+    "dm2_41",
+    "ue4sq",
+    "umu4sq",
+    "utau4sq",
+)
 
 # --- the monomial table ------------------------------------------------------------------
 # A rate is sum_m monomial_m(params) x basis_m.  The monomials are products of the variables
@@ -125,8 +175,15 @@ NEW_PHYSICS = tuple(n for n in UNITS if n.startswith("eps_")) + (
 #: parameter ("{ll}": the flavour's diagonal suffix ee/mumu/tautau; None: the constant 1; a
 #: key of DERIVED: a function of a parameter).  u, d: vector NSI (:mod:`.nsi`); G: the light
 #: vector mediator, whose amplitude is linear in g_zp^2 (:mod:`.mediators`).
-AMPLITUDE_VARIABLES = {"1": None, "s": "sin2w", "R": "r2_{ll}", "C": "q_{ll}", "u": "eps_u_{ll}",
-                       "d": "eps_d_{ll}", "G": "g_zp^2"}
+AMPLITUDE_VARIABLES = {
+    "1": None,
+    "s": "sin2w",
+    "R": "r2_{ll}",
+    "C": "q_{ll}",
+    "u": "eps_u_{ll}",
+    "d": "eps_d_{ll}",
+    "G": "g_zp^2",
+}
 #: The transition amplitude l -> x (x != l) is linear in these ("{lx}": the pair's suffix,
 #: emu/etau/mutau); its square is summed over x.  A flavour-changing NSI and the transition EM
 #: parameters of the same pair share this one amplitude.
@@ -149,10 +206,12 @@ def _pairs(symbols) -> list[tuple[str, str]]:
 #: variables (summed over the other flavours), or a key of SQUARED_TERMS.  The 14 EM monomials
 #: come first, then every product that involves a new-physics variable.
 MONOMIALS = ("1", "s", "R", "C", "ss", "sR", "sC", "RR", "RC", "CC", "TRR", "TRC", "TCC", "mu2")
-MONOMIALS = MONOMIALS + tuple(
-    (b if a == "1" else a + b) for a, b in _pairs(tuple(AMPLITUDE_VARIABLES))
-    if {a, b} & {"u", "d", "G"}) + tuple(
-    "T" + a + b for a, b in _pairs(tuple(TRANSITION_VARIABLES)) if {a, b} & {"u", "d"}) + ("phi4",)
+MONOMIALS = (
+    MONOMIALS
+    + tuple((b if a == "1" else a + b) for a, b in _pairs(tuple(AMPLITUDE_VARIABLES)) if {a, b} & {"u", "d", "G"})
+    + tuple("T" + a + b for a, b in _pairs(tuple(TRANSITION_VARIABLES)) if {a, b} & {"u", "d"})
+    + ("phi4",)
+)
 #: index pairs (j, k) of the amplitude variables (0: 1, 1: s, 2: R, 3: C) for the first 10 monomials
 AMPLITUDE_PAIRS = ((0, 0), (0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3), (2, 2), (2, 3), (3, 3))
 N_MONOMIALS = len(MONOMIALS)
@@ -223,7 +282,7 @@ class Params:
         check_bounds({f.name: getattr(self, f.name) for f in fields(self)})
 
     @classmethod
-    def sm(cls) -> "Params":
+    def sm(cls) -> Params:
         """The Standard Model point."""
         return cls()
 
@@ -232,7 +291,7 @@ class Params:
         return tuple(f.name for f in fields(cls))
 
     @classmethod
-    def from_dict(cls, values: dict | None = None, base: "Params | None" = None) -> "Params":
+    def from_dict(cls, values: dict | None = None, base: Params | None = None) -> Params:
         """Build from ``{name: value}``; unknown names raise ValueError listing the allowed ones."""
         values = dict(values or {})
         unknown = sorted(set(values) - set(cls.names()))
@@ -250,7 +309,7 @@ class Params:
     def to_dict(self) -> dict[str, float]:
         return asdict(self)
 
-    def with_(self, **kw) -> "Params":
+    def with_(self, **kw) -> Params:
         return Params.from_dict(kw, base=self)
 
     # accessors -------------------------------------------------------------------------
@@ -266,8 +325,9 @@ class Params:
 
     def eps(self, quark: str, a: str, b: str | None = None) -> float:
         """Vector NSI eps^{qV}_{ab} (``quark`` "u" or "d"; symmetric in a, b)."""
-        return getattr(self, diag_name(f"eps_{quark}", a) if b is None or a == b
-                       else transition_name(f"eps_{quark}", a, b))
+        return getattr(
+            self, diag_name(f"eps_{quark}", a) if b is None or a == b else transition_name(f"eps_{quark}", a, b)
+        )
 
     def mixing(self, flavour: str) -> float:
         """|U_{l4}|^2 of the sterile state."""
@@ -290,7 +350,11 @@ def check_bounds(values: dict) -> None:
             rng = f"[{lo if lo is not None else '-inf'}, {hi if hi is not None else 'inf'}]"
             raise ValueError(f"parameter {name} must lie in {rng} {UNITS[name]}".rstrip() + f", got {values[name]}")
     if all(k in values for k in ("ue4sq", "umu4sq", "utau4sq")):
-        tot = np.asarray(values["ue4sq"], float) + np.asarray(values["umu4sq"], float) + np.asarray(values["utau4sq"], float)
+        tot = (
+            np.asarray(values["ue4sq"], float)
+            + np.asarray(values["umu4sq"], float)
+            + np.asarray(values["utau4sq"], float)
+        )
         if np.any(tot > 1.0 + 1e-12):
             raise ValueError(f"the sterile mixings must satisfy ue4sq + umu4sq + utau4sq <= 1, got {tot}")
 

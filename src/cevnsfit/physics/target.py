@@ -34,8 +34,14 @@ class Target:
     rn_shift: dict = field(default_factory=dict)
 
     def __hash__(self):
-        return hash((self.elements, tuple(sorted(self.r_neutron.items())), self.proton_convention,
-                     tuple(sorted(self.rn_shift.items()))))
+        return hash(
+            (
+                self.elements,
+                tuple(sorted(self.r_neutron.items())),
+                self.proton_convention,
+                tuple(sorted(self.rn_shift.items())),
+            )
+        )
 
     def isotopes(self) -> list[tuple[Isotope, float]]:
         """(isotope, number per molecule) for every isotope."""
@@ -47,7 +53,7 @@ class Target:
                 out.append((iso, count * iso.abundance))
         return out
 
-    def with_rn_shift(self, shifts: dict) -> "Target":
+    def with_rn_shift(self, shifts: dict) -> Target:
         """The same target with the neutron radii of the given elements moved by ``shifts`` [fm]."""
         return replace(self, rn_shift={el: float(v) for el, v in shifts.items() if v})
 
@@ -66,8 +72,9 @@ class Target:
         return max(float(cevns.t_max(e_max, iso.mass)) for iso, _ in self.isotopes())
 
 
-def cevns_basis(T, spectrum, target: Target, opts: cevns.Options = cevns.Options(),
-                shape: cevns.Shape = cevns.Shape()) -> np.ndarray:
+def cevns_basis(
+    T, spectrum, target: Target, opts: cevns.Options = cevns.Options(), shape: cevns.Shape = cevns.Shape()
+) -> np.ndarray:
     """CEvNS basis rates per molecule at nuclear recoils ``T`` [MeV]: shape (n_monomials, len(T)).
 
     Units: cm^2/MeV x the spectrum's normalisation (fluence or flux).
@@ -80,15 +87,22 @@ def cevns_basis(T, spectrum, target: Target, opts: cevns.Options = cevns.Options
     return out
 
 
-def es_basis(T_e, spectrum, target: Target, momentum_dependent: bool = False,
-             shape: cevns.Shape = cevns.Shape(), zp_model: str = "universal") -> np.ndarray:
+def es_basis(
+    T_e,
+    spectrum,
+    target: Target,
+    momentum_dependent: bool = False,
+    shape: cevns.Shape = cevns.Shape(),
+    zp_model: str = "universal",
+) -> np.ndarray:
     """ES basis rates per molecule at electron recoils ``T_e`` [MeV]: shape (n_monomials, len(T_e))."""
     T_e = np.asarray(T_e, float)
     mom = spectrum.moments(electron.e_min(T_e))
     out = np.zeros((len(MONOMIALS), T_e.size))
     for el, count in target.elements:
-        out += count * electron.basis_rates(T_e, mom, el, spectrum.flavour, spectrum.antineutrino,
-                                            momentum_dependent, shape=shape, zp_model=zp_model)
+        out += count * electron.basis_rates(
+            T_e, mom, el, spectrum.flavour, spectrum.antineutrino, momentum_dependent, shape=shape, zp_model=zp_model
+        )
     return out
 
 

@@ -21,8 +21,9 @@ def _offset_without_prior(ds) -> float:
     from ..inference.fit import Likelihood
 
     free = copy.copy(ds)
-    free.nuisances = tuple(replace(n, sigma=None, limits=(-1.0, 1.0)) if n.name == "t_offset" else n
-                           for n in ds.nuisances)
+    free.nuisances = tuple(
+        replace(n, sigma=None, limits=(-1.0, 1.0)) if n.name == "t_offset" else n for n in ds.nuisances
+    )
     return float(Likelihood([free]).fit().values[f"{ds.name}.t_offset"])
 
 
@@ -39,34 +40,50 @@ def comparison(steady_state: str = "flat") -> dict:
         ds = experiments.load("csi", timing=timing, steady_state=steady_state)
         fit = Likelihood([ds]).fit()
         nuis = {k.split(".", 1)[1]: v for k, v in fit.values.items()}
-        energy = ds.nominal_templates("cevns").per_component(Params.sm())          # (K, E)
-        tp = ds.time_probabilities_batch([nuis["t_offset"]])[0]                     # (K, T)
-        per = (1.0 + nuis["eta_cevns"]) * energy.sum(axis=1)[:, None] * tp          # (K, T)
+        energy = ds.nominal_templates("cevns").per_component(Params.sm())  # (K, E)
+        tp = ds.time_probabilities_batch([nuis["t_offset"]])[0]  # (K, T)
+        per = (1.0 + nuis["eta_cevns"]) * energy.sum(axis=1)[:, None] * tp  # (K, T)
         species = [s.species for s in ds.spectra]
         prompt = sum(per[k] for k, s in enumerate(species) if s == "nu_mu")
         delayed = sum(per[k] for k, s in enumerate(species) if s != "nu_mu")
         t_off = next(n for n in ds.nuisances if n.name == "t_offset")
-        out[timing] = {"t_offset": nuis["t_offset"], "t_offset_prior": [t_off.central, t_off.sigma],
-                       "t_offset_data": _offset_without_prior(ds), "chi2_min": fit.chi2,
-                       "prompt": prompt.tolist(), "delayed": delayed.tolist()}
+        out[timing] = {
+            "t_offset": nuis["t_offset"],
+            "t_offset_prior": [t_off.central, t_off.sigma],
+            "t_offset_data": _offset_without_prior(ds),
+            "chi2_min": fit.chi2,
+            "prompt": prompt.tolist(),
+            "delayed": delayed.tolist(),
+        }
     return out
 
 
 def markdown(c: dict) -> str:
     edges = c["time_edges_us"]
-    lines = ["| | " + " | ".join(f"{t}: fitted offset [μs] (prior; data alone)" for t in TIMINGS) + " |",
-             "|---|---|---|",
-             "| offset | " + " | ".join(f"{c[t]['t_offset']:+.3f} ({c[t]['t_offset_prior'][0]:+.2f} ± "
-                                         f"{c[t]['t_offset_prior'][1]:.2f}; {c[t]['t_offset_data']:+.3f})"
-                                         for t in TIMINGS) + " |",
-             "| χ²_min (99 bins) | " + " | ".join(f"{c[t]['chi2_min']:.1f}" for t in TIMINGS) + " |", "",
-             "| t_rec [μs] | release: prompt | release: delayed | model: prompt | model: delayed |",
-             "|---|---|---|---|---|"]
+    lines = [
+        "| | " + " | ".join(f"{t}: fitted offset [μs] (prior; data alone)" for t in TIMINGS) + " |",
+        "|---|---|---|",
+        "| offset | "
+        + " | ".join(
+            f"{c[t]['t_offset']:+.3f} ({c[t]['t_offset_prior'][0]:+.2f} ± "
+            f"{c[t]['t_offset_prior'][1]:.2f}; {c[t]['t_offset_data']:+.3f})"
+            for t in TIMINGS
+        )
+        + " |",
+        "| χ²_min (99 bins) | " + " | ".join(f"{c[t]['chi2_min']:.1f}" for t in TIMINGS) + " |",
+        "",
+        "| t_rec [μs] | release: prompt | release: delayed | model: prompt | model: delayed |",
+        "|---|---|---|---|---|",
+    ]
     for i in range(len(edges) - 1):
-        lines.append(f"| {edges[i]:g}–{edges[i + 1]:g} | " + " | ".join(
-            f"{c[t][k][i]:.1f}" for t in TIMINGS for k in ("prompt", "delayed")) + " |")
-    lines.append("| total | " + " | ".join(f"{np.sum(c[t][k]):.1f}" for t in TIMINGS for k in ("prompt", "delayed"))
-                 + " |")
+        lines.append(
+            f"| {edges[i]:g}–{edges[i + 1]:g} | "
+            + " | ".join(f"{c[t][k][i]:.1f}" for t in TIMINGS for k in ("prompt", "delayed"))
+            + " |"
+        )
+    lines.append(
+        "| total | " + " | ".join(f"{np.sum(c[t][k]):.1f}" for t in TIMINGS for k in ("prompt", "delayed")) + " |"
+    )
     return "\n".join(lines) + "\n"
 
 

@@ -35,8 +35,14 @@ def interval_plot(res: dict, path: str | None = None, ax=None):
         ax.plot(g, s["delta_chi2"], "k-", lw=1.5, label=r"observed $\Delta\chi^2$")
         ax.fill_between(g, band[:, 0], band[:, 1], color="C0", alpha=0.25, lw=0)
         if res.get("smoothing") and "critical_delta_chi2_raw" in s:
-            ax.plot(g, s["critical_delta_chi2_raw"], "C0o", ms=3, mfc="none",
-                    label=f"critical value ({res['n_toys']} toys each)")
+            ax.plot(
+                g,
+                s["critical_delta_chi2_raw"],
+                "C0o",
+                ms=3,
+                mfc="none",
+                label=f"critical value ({res['n_toys']} toys each)",
+            )
             ax.plot(g, s["critical_delta_chi2"], "C0-", label="regularised (local-linear)")
         else:
             ax.plot(g, s["critical_delta_chi2"], "C0o-", ms=3, label=f"critical value ({res['n_toys']} toys each)")
@@ -46,9 +52,13 @@ def interval_plot(res: dict, path: str | None = None, ax=None):
         top = max(2.5 * res["wilks_delta_chi2"], float(np.nanmax(s["critical_delta_chi2"])) * 1.3)
         ax.set_ylim(0, top)
         ax.set_ylabel(r"$\Delta\chi^2$")
-        ax.set_title(f"Feldman-Cousins {res['cl']:.0%} CL: " +
-                     " U ".join(f"[{a:.3g}, {b:.3g}]" for a, b in res["intervals"]) +
-                     "; Wilks " + " U ".join(f"[{a:.3g}, {b:.3g}]" for a, b in res["wilks_intervals"]), fontsize=9)
+        ax.set_title(
+            f"Feldman-Cousins {res['cl']:.0%} CL: "
+            + " U ".join(f"[{a:.3g}, {b:.3g}]" for a, b in res["intervals"])
+            + "; Wilks "
+            + " U ".join(f"[{a:.3g}, {b:.3g}]" for a, b in res["wilks_intervals"]),
+            fontsize=9,
+        )
     else:
         p = res["posterior"]
         e = np.asarray(p["edges"])
@@ -62,8 +72,12 @@ def interval_plot(res: dict, path: str | None = None, ax=None):
             ax.axvline(v, color="C1", ls=":", lw=1)
         ax.set_ylim(0, None)
         ax.set_ylabel("posterior density")
-        ax.set_title(f"{res['cl']:.0%} HPD " + " U ".join(f"[{a:.3g}, {b:.3g}]" for a, b in res["hpd_intervals"]) +
-                     f"; equal-tailed [{res['equal_tailed'][0]:.3g}, {res['equal_tailed'][1]:.3g}]", fontsize=9)
+        ax.set_title(
+            f"{res['cl']:.0%} HPD "
+            + " U ".join(f"[{a:.3g}, {b:.3g}]" for a, b in res["hpd_intervals"])
+            + f"; equal-tailed [{res['equal_tailed'][0]:.3g}, {res['equal_tailed'][1]:.3g}]",
+            fontsize=9,
+        )
     ax.set_xlabel(x_label)
     ax.legend(fontsize=8)
     if own:

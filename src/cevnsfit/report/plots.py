@@ -20,11 +20,30 @@ from __future__ import annotations
 
 import numpy as np
 
-from .style import (COLOURS, COMPONENT_LABELS, SIGMA_FILLS, axis_label, experiment_label, new_axes,
-                    param_label, save, style)
+from .style import (
+    COLOURS,
+    COMPONENT_LABELS,
+    SIGMA_FILLS,
+    axis_label,
+    experiment_label,
+    new_axes,
+    param_label,
+    save,
+    style,
+)
 
-__all__ = ["plot_prediction", "plot_profile", "plot_contour", "plot_comparison", "plot_exclusion", "stacked_prediction",
-           "contour_plot", "profile_plot", "comparison_plot", "exclusion_plot"]
+__all__ = [
+    "comparison_plot",
+    "contour_plot",
+    "exclusion_plot",
+    "plot_comparison",
+    "plot_contour",
+    "plot_exclusion",
+    "plot_prediction",
+    "plot_profile",
+    "profile_plot",
+    "stacked_prediction",
+]
 
 BACKGROUND_ORDER = ("ss", "background", "brn", "delbrn", "nin")
 
@@ -78,8 +97,14 @@ def plot_prediction(pred, axes=None, title: str | None = None):
     n_ax = len(ax_info)
     with style():
         if axes is None:
-            fig, axes = plt.subplots(2, n_ax, figsize=(max(5.4 * n_ax, 6.6), 5.8), squeeze=False, sharex="col",
-                                     gridspec_kw={"height_ratios": [3, 1.6], "hspace": 0.06})
+            fig, axes = plt.subplots(
+                2,
+                n_ax,
+                figsize=(max(5.4 * n_ax, 6.6), 5.8),
+                squeeze=False,
+                sharex="col",
+                gridspec_kw={"height_ratios": [3, 1.6], "hspace": 0.06},
+            )
         else:
             axes = np.asarray(axes).reshape(2, n_ax)
             fig = axes[0, 0].figure
@@ -97,15 +122,17 @@ def plot_prediction(pred, axes=None, title: str | None = None):
                     label = f"{COMPONENT_LABELS.get(k, k)} ({tot:.2g})"
                 else:
                     label = f"{COMPONENT_LABELS.get(k, k)} ({tot:.4g})"
-                top.stairs(bottom + v, edges, baseline=bottom, fill=True, color=COLOURS.get(k), label=label,
-                           alpha=0.85, lw=0)
+                top.stairs(
+                    bottom + v, edges, baseline=bottom, fill=True, color=COLOURS.get(k), label=label, alpha=0.85, lw=0
+                )
                 bottom = bottom + v
             top.stairs(bottom, edges, color="k", lw=1.0, label="total prediction")
             o = _project(obs, shape, i)
             e = np.sqrt(_project(err2, shape, i))
             centres = 0.5 * (edges[1:] + edges[:-1])
-            top.errorbar(centres, o / per, yerr=e / per, fmt="o", ms=3, color="k", elinewidth=1,
-                         label=f"data ({obs.sum():.4g})")
+            top.errorbar(
+                centres, o / per, yerr=e / per, fmt="o", ms=3, color="k", elinewidth=1, label=f"data ({obs.sum():.4g})"
+            )
             ylab = f"{unit} per bin" if uniform else f"{unit} / {a['unit'] or 'unit'}"
             if unit != "events" and uniform:
                 ylab = unit
@@ -120,24 +147,40 @@ def plot_prediction(pred, axes=None, title: str | None = None):
             sig = sum((_project(comps[k], shape, i) for k in signal), np.zeros(len(edges) - 1))
             bot.axhline(0, color="0.4", lw=0.8)
             bot.stairs(sig / per, edges, color=COLOURS["cevns"], lw=1.6, label="predicted signal")
-            bot.errorbar(centres, (o - bkg) / per, yerr=e / per, fmt="o", ms=3, color="k", elinewidth=1,
-                         label="data − background")
+            bot.errorbar(
+                centres,
+                (o - bkg) / per,
+                yerr=e / per,
+                fmt="o",
+                ms=3,
+                color="k",
+                elinewidth=1,
+                label="data − background",
+            )
             bot.set_ylabel("data − bkg.")
             bot.set_xlabel(axis_label(a["name"], a["unit"]))
             bot.set_xlim(edges[0], edges[-1])
             region = _signal_region(edges, sig)
             if region is not None and (region[1] - region[0]) < 0.45 * (edges[-1] - edges[0]):
                 for ax_ in (top, bot):
-                    ax_.axvspan(*region, color="#fff3c4", zorder=-10, lw=0,
-                                label="90 % of predicted signal" if ax_ is top else None)
+                    ax_.axvspan(
+                        *region,
+                        color="#fff3c4",
+                        zorder=-10,
+                        lw=0,
+                        label="90 % of predicted signal" if ax_ is top else None,
+                    )
         axes[0, 0].legend(loc="upper right", ncol=2, fontsize=7.5)
         axes[1, 0].legend(loc="upper right", fontsize=7.5)
         if title is None:
             title = d.get("title") or d.get("description", "")
-            given = (d.get("given") or {})
+            given = d.get("given") or {}
             point = ", ".join(f"{k} = {v:g}" for k, v in given.items()) if given else "Standard Model"
-            opts = ", ".join(f"{k}={v}" for k, v in (d.get("model") or {}).items()
-                             if k not in ("es", "momentum_dependent", "form_factor") and v is not None)
+            opts = ", ".join(
+                f"{k}={v}"
+                for k, v in (d.get("model") or {}).items()
+                if k not in ("es", "momentum_dependent", "form_factor") and v is not None
+            )
             title = f"{title}\n{point}" + (f"  ({opts})" if opts else "")
         if title:
             # above the top panels, however many lines it wraps to (the figure grows to hold it)
@@ -236,11 +279,19 @@ def plot_contour(results, ax=None, labels=None, title: str | None = None, sm: bo
             label = labels[k] if labels else experiment_label(d["options"]["data"])
             c = "k" if filled else colours[k % len(colours)]
             if filled:
-                ax.contourf(x, y, z, levels=[-1e-9, lv["1sigma"], lv["2sigma"], lv["3sigma"]],
-                            colors=list(SIGMA_FILLS), extend="neither")
-                handles += [Patch(color=SIGMA_FILLS[0], label=r"1$\sigma$"),
-                            Patch(color=SIGMA_FILLS[1], label=r"2$\sigma$"),
-                            Patch(color=SIGMA_FILLS[2], label=r"3$\sigma$")]
+                ax.contourf(
+                    x,
+                    y,
+                    z,
+                    levels=[-1e-9, lv["1sigma"], lv["2sigma"], lv["3sigma"]],
+                    colors=list(SIGMA_FILLS),
+                    extend="neither",
+                )
+                handles += [
+                    Patch(color=SIGMA_FILLS[0], label=r"1$\sigma$"),
+                    Patch(color=SIGMA_FILLS[1], label=r"2$\sigma$"),
+                    Patch(color=SIGMA_FILLS[2], label=r"3$\sigma$"),
+                ]
                 ax.contour(x, y, z, levels=[main], colors=["#d62728"], linewidths=2.0)
                 handles.append(Line2D([], [], color="#d62728", lw=2, label=f"{label}: {cl_text}"))
             else:
@@ -251,8 +302,17 @@ def plot_contour(results, ax=None, labels=None, title: str | None = None, sm: bo
             gx += [x.min(), x.max()]
             gy += [y.min(), y.max()]
             if shown(bf[px], bf[py], [x.min(), x.max()], [y.min(), y.max()]):
-                ax.plot([bf[px]], [bf[py]], marker="+", ms=11, mew=2, color="k" if filled else c, ls="none",
-                        clip_on=False, zorder=5)
+                ax.plot(
+                    [bf[px]],
+                    [bf[py]],
+                    marker="+",
+                    ms=11,
+                    mew=2,
+                    color="k" if filled else c,
+                    ls="none",
+                    clip_on=False,
+                    zorder=5,
+                )
                 xs.append(bf[px])
                 ys.append(bf[py])
             else:
@@ -263,8 +323,19 @@ def plot_contour(results, ax=None, labels=None, title: str | None = None, sm: bo
         px, py = ds[0]["params"]
         if sm and shown(_sm_value(px), _sm_value(py), gx, gy):
             sx, sy = _sm_value(px), _sm_value(py)
-            ax.plot([sx], [sy], marker="*", ms=13, color="#ffbf00", mec="k", mew=0.8, ls="none", zorder=6,
-                    clip_on=False, label="SM")
+            ax.plot(
+                [sx],
+                [sy],
+                marker="*",
+                ms=13,
+                color="#ffbf00",
+                mec="k",
+                mew=0.8,
+                ls="none",
+                zorder=6,
+                clip_on=False,
+                label="SM",
+            )
             handles.append(Line2D([], [], marker="*", ms=12, color="#ffbf00", mec="k", ls="none", label="SM"))
             xs.append(sx)
             ys.append(sy)
@@ -294,8 +365,9 @@ def plot_comparison(param: str, ours, others, ax=None, title: str | None = None)
     a symmetric-log scale, so that bounds orders of magnitude apart are all visible."""
     from ..physics.parameters import MODULUS_ONLY
 
-    rows = [(name, [list(iv) for iv in ivs], "#D55E00") for name, ivs in ours] + \
-           [(name, [[lo, hi]], "0.45") for name, lo, hi in others]
+    rows = [(name, [list(iv) for iv in ivs], "#D55E00") for name, ivs in ours] + [
+        (name, [[lo, hi]], "0.45") for name, lo, hi in others
+    ]
     modulus = param in MODULUS_ONLY
     signed_q = param.startswith("q_") and not modulus
     with style():
@@ -304,16 +376,17 @@ def plot_comparison(param: str, ours, others, ax=None, title: str | None = None)
         if modulus and ends:
             floor = min(ends) / 10.0
             ax.set_xscale("log")
-            for k, (name, ivs, colour) in enumerate(rows):
+            for k, (_name, ivs, colour) in enumerate(rows):
                 for a, b in ivs:
                     ax.plot([max(a, floor), b], [k, k], lw=6, color=colour, solid_capstyle="butt")
-                    ax.annotate(f"{b:.3g}", (b, k), xytext=(4, 0), textcoords="offset points", va="center",
-                                fontsize=7.5)
+                    ax.annotate(
+                        f"{b:.3g}", (b, k), xytext=(4, 0), textcoords="offset points", va="center", fontsize=7.5
+                    )
             ax.set_xlim(floor, max(ends) * 8)
         else:
             if signed_q and ends:
                 ax.set_xscale("symlog", linthresh=min(ends) / 3.0)
-            for k, (name, ivs, colour) in enumerate(rows):
+            for k, (_name, ivs, colour) in enumerate(rows):
                 for a, b in ivs:
                     ax.plot([a, b], [k, k], lw=6, color=colour, solid_capstyle="butt")
             ax.axvline(0, color="k", lw=0.6)
@@ -325,8 +398,8 @@ def plot_comparison(param: str, ours, others, ax=None, title: str | None = None)
                 ax.set_xlim(-m, m)
                 lin = min(ends) / 3.0
                 k0, k1 = int(np.ceil(np.log10(lin))) + 1, int(np.floor(np.log10(m)))
-                dec = [10.0 ** k for k in range(k0, k1 + 1)]
-                dec = dec[::-1][::max(1, int(np.ceil(len(dec) / 3)))][::-1]     # at most 3 decades a side
+                dec = [10.0**k for k in range(k0, k1 + 1)]
+                dec = dec[::-1][:: max(1, int(np.ceil(len(dec) / 3)))][::-1]  # at most 3 decades a side
                 ax.set_xticks([-d for d in dec[::-1]] + [0.0] + dec)
                 ax.xaxis.set_minor_locator(__import__("matplotlib").ticker.NullLocator())
         ax.set_yticks(range(len(rows)))
@@ -356,7 +429,7 @@ def plot_exclusion(result, ax=None, title: str | None = None):
             # the combination of many data sets drawn beside each of them: "combined" says it all
             label = "combined" if combined and len(d["curves"]) > 2 else experiment_label(c["data"])
             ax.plot(m, up, color="k" if combined else col, lw=2.2 if combined else 1.4, label=label)
-            for mi, iv in zip(m, c["intervals"]):
+            for mi, iv in zip(m, c["intervals"], strict=True):
                 for a, b in iv[1:]:
                     ax.plot([mi, mi], [max(a, 1e-30), b], color="k" if combined else col, lw=3, alpha=0.35)
         ax.set_xscale("log")

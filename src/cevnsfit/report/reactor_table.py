@@ -50,10 +50,19 @@ def flux_rows(qf: str = "fef") -> list[dict]:
             e = sp.energies
             above = float(np.trapezoid(np.where(e >= 1.8, sp.density, 0.0), e))
             dchi2, p = cevns_preference(ds)
-            rows.append({"model": model, "normalisation": norm, "nu_per_fission": per["total"],
-                         "capture_per_fission": per["capture"], "total_flux": sp.total(), "flux_above_1.8": above,
-                         "cevns_events": ds.totals(Params.sm())["cevns"] * ds.events_per_unit,
-                         "cevns_dchi2": dchi2, "cevns_p": p})
+            rows.append(
+                {
+                    "model": model,
+                    "normalisation": norm,
+                    "nu_per_fission": per["total"],
+                    "capture_per_fission": per["capture"],
+                    "total_flux": sp.total(),
+                    "flux_above_1.8": above,
+                    "cevns_events": ds.totals(Params.sm())["cevns"] * ds.events_per_unit,
+                    "cevns_dchi2": dchi2,
+                    "cevns_p": p,
+                }
+            )
     return rows
 
 
@@ -74,8 +83,15 @@ def table(results: list[dict], qf: str = "fef") -> list[dict]:
         res = by_name.get(NAME.format(model=row["model"], norm=row["normalisation"]))
         for key, param, cl in (("mu_e", "mu_e", 0.9), ("r2_ee", "r2_ee", 0.9), ("sin2w", "sin2w", 0.6827)):
             lim = _limit(res, param, cl)
-            row[key] = None if lim is None else {"intervals": lim["intervals"], "best_fit": lim["best_fit"],
-                                                 "expected_intervals": lim.get("expected_intervals")}
+            row[key] = (
+                None
+                if lim is None
+                else {
+                    "intervals": lim["intervals"],
+                    "best_fit": lim["best_fit"],
+                    "expected_intervals": lim.get("expected_intervals"),
+                }
+            )
     return rows
 
 
@@ -84,21 +100,32 @@ def _iv(iv) -> str:
 
 
 def markdown(rows: list[dict]) -> str:
-    head = ("| model | normalisation | ν̄/fission | Φ total [cm⁻²s⁻¹] | Φ(E > 1.8 MeV) | CEvNS events | "
-            "CEvNS Δχ² (p) | \\|μ_νe\\| 90 % [1e-10 μ_B] (expected) | ⟨r²_νee⟩ 90 % [1e-32 cm²] (expected) | "
-            "sin²θ_W (1σ) |")
+    head = (
+        "| model | normalisation | ν̄/fission | Φ total [cm⁻²s⁻¹] | Φ(E > 1.8 MeV) | CEvNS events | "
+        "CEvNS Δχ² (p) | \\|μ_νe\\| 90 % [1e-10 μ_B] (expected) | ⟨r²_νee⟩ 90 % [1e-32 cm²] (expected) | "
+        "sin²θ_W (1σ) |"
+    )
     out = [head, "|" + "---|" * 10]
     for r in rows:
         mu, r2, sw = r.get("mu_e"), r.get("r2_ee"), r.get("sin2w")
-        mu_s = "—" if not mu else f"< {max(b for _, b in mu['intervals']):.3g}" + (
-            f" ({max(b for _, b in mu['expected_intervals']):.3g})" if mu.get("expected_intervals") else "")
-        r2_s = "—" if not r2 else _iv(r2["intervals"]) + (f" ({_iv(r2['expected_intervals'])})"
-                                                          if r2.get("expected_intervals") else "")
+        mu_s = (
+            "—"
+            if not mu
+            else f"< {max(b for _, b in mu['intervals']):.3g}"
+            + (f" ({max(b for _, b in mu['expected_intervals']):.3g})" if mu.get("expected_intervals") else "")
+        )
+        r2_s = (
+            "—"
+            if not r2
+            else _iv(r2["intervals"]) + (f" ({_iv(r2['expected_intervals'])})" if r2.get("expected_intervals") else "")
+        )
         sw_s = "—" if not sw else f"{sw['best_fit']:.3f} {_iv(sw['intervals'])}"
         p = r["cevns_p"]
-        out.append(f"| {r['model'].upper()} | {r['normalisation']} | {r['nu_per_fission']:.2f} | {r['total_flux']:.3e} | "
-                   f"{r['flux_above_1.8']:.3e} | {r['cevns_events']:.0f} | {r['cevns_dchi2']:.2f} "
-                   f"({p:.1e}) | {mu_s} | {r2_s} | {sw_s} |")
+        out.append(
+            f"| {r['model'].upper()} | {r['normalisation']} | {r['nu_per_fission']:.2f} | {r['total_flux']:.3e} | "
+            f"{r['flux_above_1.8']:.3e} | {r['cevns_events']:.0f} | {r['cevns_dchi2']:.2f} "
+            f"({p:.1e}) | {mu_s} | {r2_s} | {sw_s} |"
+        )
     return "\n".join(out) + "\n"
 
 

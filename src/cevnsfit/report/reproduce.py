@@ -40,9 +40,17 @@ def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
     from ..provenance import metadata
 
     setup = a.setup()
-    out = {"name": a.name, "description": a.description, "data": a.data, "model": a.model.model_dump(),
-           "limits": [], "contours": [], "published": {k: v.model_dump() for k, v in a.published.items()},
-           "section": a.section, "exclusions": []}
+    out = {
+        "name": a.name,
+        "description": a.description,
+        "data": a.data,
+        "model": a.model.model_dump(),
+        "limits": [],
+        "contours": [],
+        "published": {k: v.model_dump() for k, v in a.published.items()},
+        "section": a.section,
+        "exclusions": [],
+    }
     t0 = time.perf_counter()
     n_total = n_steps(a)
     k = 0
@@ -54,18 +62,38 @@ def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
         for method, prior in _runs(spec):
             try:
                 if method == "wilks":
-                    res = limit(setup, spec.param, cl=spec.cl, n_points=n, scan_range=spec.range, refine=not quick,
-                                **a.fixed_free(spec)) \
-                        if "." not in spec.param else by_method.limit(setup, spec.param, cl=spec.cl, n_points=n,
-                                                                     scan_range=spec.range, **a.fixed_free(spec))
+                    res = (
+                        limit(
+                            setup,
+                            spec.param,
+                            cl=spec.cl,
+                            n_points=n,
+                            scan_range=spec.range,
+                            refine=not quick,
+                            **a.fixed_free(spec),
+                        )
+                        if "." not in spec.param
+                        else by_method.limit(
+                            setup, spec.param, cl=spec.cl, n_points=n, scan_range=spec.range, **a.fixed_free(spec)
+                        )
+                    )
                     res.setdefault("method", "wilks")
                 else:
-                    res = by_method.limit(setup, spec.param, method=method, cl=spec.cl,
-                                          n_points=(12 if quick else None), scan_range=spec.range,
-                                          toys=min(spec.toys, 50) if quick else spec.toys, seed=spec.seed,
-                                          prior=prior, nlive=100 if quick else 500, smooth=spec.smooth,
-                                          **a.fixed_free(spec))
-            except Exception as e:   # one failed analysis must not lose the others: flag it
+                    res = by_method.limit(
+                        setup,
+                        spec.param,
+                        method=method,
+                        cl=spec.cl,
+                        n_points=(12 if quick else None),
+                        scan_range=spec.range,
+                        toys=min(spec.toys, 50) if quick else spec.toys,
+                        seed=spec.seed,
+                        prior=prior,
+                        nlive=100 if quick else 500,
+                        smooth=spec.smooth,
+                        **a.fixed_free(spec),
+                    )
+            except Exception as e:  # one failed analysis must not lose the others: flag it
                 res = failed_limit(spec, setup, e)
                 res["method"] = method
             out["limits"].append(res)
@@ -80,15 +108,33 @@ def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
             try:
                 xr, yr = spec.ranges if spec.ranges else (None, None)
                 if method == "wilks":
-                    res = contour(setup, spec.params[0], spec.params[1], x_range=xr, y_range=yr, n=n,
-                                  scales=spec.scales, **a.fixed_free(spec))
+                    res = contour(
+                        setup,
+                        spec.params[0],
+                        spec.params[1],
+                        x_range=xr,
+                        y_range=yr,
+                        n=n,
+                        scales=spec.scales,
+                        **a.fixed_free(spec),
+                    )
                     res.setdefault("method", "wilks")
                 else:
-                    res = by_method.contour(setup, spec.params[0], spec.params[1], method=method,
-                                            n=min(n, 7) if quick else None, x_range=xr, y_range=yr,
-                                            toys=min(spec.toys, 30) if quick else spec.toys, seed=spec.seed,
-                                            prior=prior, nlive=100 if quick else 500, smooth=spec.smooth,
-                                            **a.fixed_free(spec))
+                    res = by_method.contour(
+                        setup,
+                        spec.params[0],
+                        spec.params[1],
+                        method=method,
+                        n=min(n, 7) if quick else None,
+                        x_range=xr,
+                        y_range=yr,
+                        toys=min(spec.toys, 30) if quick else spec.toys,
+                        seed=spec.seed,
+                        prior=prior,
+                        nlive=100 if quick else 500,
+                        smooth=spec.smooth,
+                        **a.fixed_free(spec),
+                    )
                 out["contours"].append(res)
             except Exception as e:
                 out.setdefault("errors", []).append(f"contour {spec.params} ({method}): {type(e).__name__}: {e}")
@@ -102,9 +148,17 @@ def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
         try:
             from ..inference.exclusion import exclusion
 
-            out["exclusions"].append(exclusion(setup, spec.coupling, np.geomspace(*spec.masses, n), cl=spec.cl,
-                                               fixed=dict(a.fixed) or None, free=list(a.free) or None,
-                                               each=spec.each))
+            out["exclusions"].append(
+                exclusion(
+                    setup,
+                    spec.coupling,
+                    np.geomspace(*spec.masses, n),
+                    cl=spec.cl,
+                    fixed=dict(a.fixed) or None,
+                    free=list(a.free) or None,
+                    each=spec.each,
+                )
+            )
         except Exception as e:
             out.setdefault("errors", []).append(f"exclusion {spec.coupling}: {type(e).__name__}: {e}")
         if progress:
@@ -125,8 +179,12 @@ def _runs(spec) -> list[tuple[str, str | None]]:
 
 def failed(result: dict) -> list[str]:
     """What failed in an analysis result (empty: nothing)."""
-    out = [f"{result['name']}: {w}" for lim in result.get("limits", []) for w in lim.get("warnings", [])
-           if w.startswith("FAILED")]
+    out = [
+        f"{result['name']}: {w}"
+        for lim in result.get("limits", [])
+        for w in lim.get("warnings", [])
+        if w.startswith("FAILED")
+    ]
     return out + [f"{result['name']}: {e}" for e in result.get("errors", [])]
 
 
@@ -139,8 +197,17 @@ def input_fingerprint(a: Analysis, quick: bool) -> str:
     from .. import __version__, cache, experiments
 
     sets = sorted({s for n in a.data for s in experiments.info(n).data_sets})
-    blob = json.dumps({"version": __version__, "code": cache.code_fingerprint(), "data": cache.data_fingerprint(sets),
-                       "analysis": a.model_dump(mode="json"), "quick": bool(quick)}, sort_keys=True, default=str)
+    blob = json.dumps(
+        {
+            "version": __version__,
+            "code": cache.code_fingerprint(),
+            "data": cache.data_fingerprint(sets),
+            "analysis": a.model_dump(mode="json"),
+            "quick": bool(quick),
+        },
+        sort_keys=True,
+        default=str,
+    )
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -170,10 +237,21 @@ def failed_limit(spec, setup, err: Exception) -> dict:
     """A limit entry recording a failure (shown as FAILED in every table)."""
     from ..physics.parameters import UNITS
 
-    return {"param": spec.param, "unit": UNITS.get(spec.param, ""), "cl": spec.cl, "delta_chi2": None,
-            "best_fit": float("nan"), "chi2_min": float("nan"), "intervals": [], "converged": False,
-            "profiled": [], "options": setup.options(), "scan": {"grid": [], "delta_chi2": []},
-            "warnings": [f"FAILED: {type(err).__name__}: {err}"], "seconds": 0.0}
+    return {
+        "param": spec.param,
+        "unit": UNITS.get(spec.param, ""),
+        "cl": spec.cl,
+        "delta_chi2": None,
+        "best_fit": float("nan"),
+        "chi2_min": float("nan"),
+        "intervals": [],
+        "converged": False,
+        "profiled": [],
+        "options": setup.options(),
+        "scan": {"grid": [], "delta_chi2": []},
+        "warnings": [f"FAILED: {type(err).__name__}: {err}"],
+        "seconds": 0.0,
+    }
 
 
 def _fmt(x: float) -> str:
@@ -195,15 +273,21 @@ def summary_rows(results: list[dict]) -> list[dict]:
         for lim in r["limits"]:
             pub = r["published"].get(lim["param"])
             row = {
-                "analysis": r["name"], "section": r.get("section", "papers"), "data": "+".join(r["data"]),
-                "param": lim["param"], "unit": lim["unit"],
+                "analysis": r["name"],
+                "section": r.get("section", "papers"),
+                "data": "+".join(r["data"]),
+                "param": lim["param"],
+                "unit": lim["unit"],
                 "method": lim.get("method", "wilks") + (f" ({lim['prior']})" if lim.get("prior") else ""),
-                "cl": lim["cl"], "best_fit": lim.get("best_fit", lim.get("mean", float("nan"))),
+                "cl": lim["cl"],
+                "best_fit": lim.get("best_fit", lim.get("mean", float("nan"))),
                 "chi2_min": lim.get("chi2_min", float("nan")),
-                "intervals": lim["intervals"], "profiled": lim.get("profiled", lim.get("sampled", [])),
+                "intervals": lim["intervals"],
+                "profiled": lim.get("profiled", lim.get("sampled", [])),
                 "fixed": (lim.get("options") or {}).get("fixed", {}),
                 "expected_intervals": lim.get("expected_intervals"),
-                "converged": lim.get("converged", True), "warnings": lim["warnings"],
+                "converged": lim.get("converged", True),
+                "warnings": lim["warnings"],
                 "published": pub["intervals"] if pub else None,
                 "published_source": pub["source"] if pub else "",
                 "options": lim.get("options") or {},
@@ -222,8 +306,13 @@ def _made_with(rows: list[dict]) -> str:
     from ..provenance import metadata
 
     now = metadata()
-    versions = sorted({f"{m.get('cevnsfit')}" + (f" (git {m['git_commit'][:12]})" if m.get("git_commit") else "")
-                       for m in (r.get("made_with") or {} for r in rows) if m.get("cevnsfit")})
+    versions = sorted(
+        {
+            f"{m.get('cevnsfit')}" + (f" (git {m['git_commit'][:12]})" if m.get("git_commit") else "")
+            for m in (r.get("made_with") or {} for r in rows)
+            if m.get("cevnsfit")
+        }
+    )
     dates = sorted(m["date"] for m in (r.get("made_with") or {} for r in rows) if m.get("date"))
     out = f"made with cevnsfit {', '.join(versions) or now['cevnsfit']}"
     if dates:
@@ -235,24 +324,60 @@ def write_tables(rows: list[dict], outdir: Path) -> None:
     (outdir / "results.json").write_text(json.dumps(rows, indent=1))
     with open(outdir / "results.csv", "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["analysis", "data", "param", "unit", "method", "cl", "best_fit", "intervals", "expected",
-                    "profiled", "fixed", "converged", "published", "warnings"])
+        w.writerow(
+            [
+                "analysis",
+                "data",
+                "param",
+                "unit",
+                "method",
+                "cl",
+                "best_fit",
+                "intervals",
+                "expected",
+                "profiled",
+                "fixed",
+                "converged",
+                "published",
+                "warnings",
+            ]
+        )
         for r in rows:
-            w.writerow([r["analysis"], r["data"], r["param"], r["unit"], r["method"], r["cl"], r["best_fit"],
-                        json.dumps(r["intervals"]), json.dumps(r["expected_intervals"]) if r["expected_intervals"]
-                        else "", " ".join(r["profiled"]), json.dumps(r["fixed"]) if r["fixed"] else "", r["converged"],
-                        json.dumps(r["published"]) if r["published"] else "", " | ".join(r["warnings"])])
-    head = ["| analysis | data | parameter | method | CL | best fit | allowed | expected | fixed | published | flags |",
-            "|---|---|---|---|---|---|---|---|---|---|---|"]
+            w.writerow(
+                [
+                    r["analysis"],
+                    r["data"],
+                    r["param"],
+                    r["unit"],
+                    r["method"],
+                    r["cl"],
+                    r["best_fit"],
+                    json.dumps(r["intervals"]),
+                    json.dumps(r["expected_intervals"]) if r["expected_intervals"] else "",
+                    " ".join(r["profiled"]),
+                    json.dumps(r["fixed"]) if r["fixed"] else "",
+                    r["converged"],
+                    json.dumps(r["published"]) if r["published"] else "",
+                    " | ".join(r["warnings"]),
+                ]
+            )
+    head = [
+        "| analysis | data | parameter | method | CL | best fit | allowed | expected | fixed | published | flags |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     md = [] if rows and all(r.get("section") == "beyond" for r in rows) else list(head)
     beyond = False
     for r in sorted(rows, key=lambda x: x.get("section", "papers") == "beyond"):
         if r.get("section") == "beyond" and not beyond:
             beyond = True
-            md += ["", "## Beyond the papers", "",
-                   "Analyses no paper reproduced here has done (e.g. solar neutrinos at XENONnT combined with "
-                   "COHERENT and Dresden-II); published bounds of other experiments are in the comparison plots.",
-                   ""] + head
+            md += [
+                "",
+                "## Beyond the papers",
+                "",
+                "Analyses no paper reproduced here has done (e.g. solar neutrinos at XENONnT combined with "
+                "COHERENT and Dresden-II); published bounds of other experiments are in the comparison plots.",
+                "",
+            ] + head
         flags = []
         if not r["converged"]:
             flags.append("NOT CONVERGED")
@@ -261,24 +386,32 @@ def write_tables(rows: list[dict], outdir: Path) -> None:
         if any(w.startswith("FAILED") for w in r["warnings"]):
             flags.append("FAILED")
         unit = f" [{r['unit']}]" if r["unit"] else ""
-        md.append(f"| {r['analysis']} | {r['data']} | {r['param']}{unit} | {r['method']} | {r['cl']:.4g} | "
-                  f"{_fmt(r['best_fit'])} | "
-                  f"{_intervals_str(r['intervals'])} | "
-                  f"{_intervals_str(r['expected_intervals']) if r['expected_intervals'] else ''} | {_fixed_str(r['fixed'])} | "
-                  f"{_intervals_str(r['published']) if r['published'] else ''} | "
-                  f"{', '.join(flags)} |")
+        md.append(
+            f"| {r['analysis']} | {r['data']} | {r['param']}{unit} | {r['method']} | {r['cl']:.4g} | "
+            f"{_fmt(r['best_fit'])} | "
+            f"{_intervals_str(r['intervals'])} | "
+            f"{_intervals_str(r['expected_intervals']) if r['expected_intervals'] else ''} | "
+            f"{_fixed_str(r['fixed'])} | "
+            f"{_intervals_str(r['published']) if r['published'] else ''} | "
+            f"{', '.join(flags)} |"
+        )
     made = _made_with(rows)
     md += ["", f"_{made}; the options of each analysis are in its file `<analysis>.json`._"]
     (outdir / "results.md").write_text("\n".join(md + exclusion_table(outdir)) + "\n")
-    tex = [r"\begin{tabular}{llllllll}", r"\hline",
-           r"analysis & data & parameter & method & CL & best fit & allowed & expected \\", r"\hline"]
+    tex = [
+        r"\begin{tabular}{llllllll}",
+        r"\hline",
+        r"analysis & data & parameter & method & CL & best fit & allowed & expected \\",
+        r"\hline",
+    ]
     for r in rows:
         flags = "" if r["converged"] and not any("edge" in w for w in r["warnings"]) else r"$^\dagger$"
         allowed = _intervals_str(r["intervals"]).replace("∪", CUP)
-        tex.append(f"{r['analysis'].replace('_', '-')} & {r['data']} & {r['param'].replace('_', '-')} & "
-                   f"{r['method']} & {r['cl']:.3g} & {_fmt(r['best_fit'])} & {allowed}{flags} & "
-                   f"{_intervals_str(r['expected_intervals']).replace('∪', CUP) if r['expected_intervals'] else ''} "
-                   + ENDROW)
+        tex.append(
+            f"{r['analysis'].replace('_', '-')} & {r['data']} & {r['param'].replace('_', '-')} & "
+            f"{r['method']} & {r['cl']:.3g} & {_fmt(r['best_fit'])} & {allowed}{flags} & "
+            f"{_intervals_str(r['expected_intervals']).replace('∪', CUP) if r['expected_intervals'] else ''} " + ENDROW
+        )
     tex += [r"\hline", r"\end{tabular}", r"% \dagger: fit not converged or interval at the scan edge", f"% {made}"]
     (outdir / "results.tex").write_text("\n".join(tex) + "\n")
 
@@ -291,9 +424,14 @@ def exclusion_table(outdir: Path) -> list[str]:
     rows = json.loads(f.read_text())
     if not rows:
         return []
-    md = ["", "## Light-mediator exclusion curves (90 % CL upper limit on the coupling)", "",
-          "| analysis | coupling | data | masses [MeV] | upper limit at 1 keV / 10 MeV / 1 GeV / 10 GeV | islands | time [s] |",
-          "|---|---|---|---|---|---|---|"]
+    md = [
+        "",
+        "## Light-mediator exclusion curves (90 % CL upper limit on the coupling)",
+        "",
+        "| analysis | coupling | data | masses [MeV] "
+        "| upper limit at 1 keV / 10 MeV / 1 GeV / 10 GeV | islands | time [s] |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         m = np.asarray(r["masses"])
         vals = []
@@ -301,8 +439,10 @@ def exclusion_table(outdir: Path) -> list[str]:
             j = int(np.argmin(np.abs(np.log(m / target))))
             vals.append(_fmt(r["upper"][j]) if np.isfinite(r["upper"][j]) else "-")
         islands = sum(len(iv) > 1 for iv in r["intervals"])
-        md.append(f"| {r['analysis']} | {r['coupling']} | {r['data']} | {_fmt(m[0])}-{_fmt(m[-1])} ({m.size}) | "
-                  f"{' / '.join(vals)} | {islands} masses | {r['seconds']:.1f} |")
+        md.append(
+            f"| {r['analysis']} | {r['coupling']} | {r['data']} | {_fmt(m[0])}-{_fmt(m[-1])} ({m.size}) | "
+            f"{' / '.join(vals)} | {islands} masses | {r['seconds']:.1f} |"
+        )
     return md
 
 
@@ -317,9 +457,18 @@ def write_exclusions(results: list[dict], outdir: Path) -> list[str]:
     for r in results:
         for ex in r.get("exclusions", []):
             for c in ex["curves"]:
-                rows.append({"analysis": r["name"], "coupling": ex["coupling"], "data": "+".join(c["data"]),
-                             "masses": c["masses"], "upper": c["upper"], "intervals": c["intervals"],
-                             "seconds": c["seconds"], "cl": ex["cl"]})
+                rows.append(
+                    {
+                        "analysis": r["name"],
+                        "coupling": ex["coupling"],
+                        "data": "+".join(c["data"]),
+                        "masses": c["masses"],
+                        "upper": c["upper"],
+                        "intervals": c["intervals"],
+                        "seconds": c["seconds"],
+                        "cl": ex["cl"],
+                    }
+                )
             f = pdir / f"exclusion_{r['name']}_{ex['coupling']}.png"
             exclusion_plot(ex, str(f), title=r["description"])
             made.append(str(f))
@@ -338,7 +487,7 @@ def write_plots(results: list[dict], outdir: Path) -> list[str]:
         for lim in r["limits"]:
             if lim.get("method", "wilks") == "wilks":
                 by_param.setdefault(lim["param"], []).append(lim)
-            elif lim["intervals"]:     # FC critical values / Bayes posterior
+            elif lim["intervals"]:  # FC critical values / Bayes posterior
                 from .interval_plots import interval_plot
 
                 tag = lim["method"] + (f"_{lim['prior']}" if lim.get("prior") else "")
@@ -367,8 +516,11 @@ def write_plots(results: list[dict], outdir: Path) -> list[str]:
     rows = summary_rows(results)
     labels = {r["name"]: analysis_label(r) for r in results}
     for p in OTHER_BOUNDS:
-        ours = [(labels.get(r["analysis"], r["analysis"]), r["intervals"]) for r in rows
-                if r["param"] == p and abs(r["cl"] - 0.9) < 1e-9 and r["intervals"] and r["method"] == "wilks"]
+        ours = [
+            (labels.get(r["analysis"], r["analysis"]), r["intervals"])
+            for r in rows
+            if r["param"] == p and abs(r["cl"] - 0.9) < 1e-9 and r["intervals"] and r["method"] == "wilks"
+        ]
         if ours:
             f = pdir / f"comparison_{p}.png"
             comparison_plot(p, ours, OTHER_BOUNDS[p], str(f))
@@ -382,8 +534,11 @@ def analysis_label(r: dict) -> str:
     from .style import experiment_label
 
     m = r.get("model", {}) or {}
-    bits = [str(m[k]).upper() if k == "flux" else str(m[k]).capitalize()
-            for k in ("qf", "flux") if m.get(k) and ("dresden2" in r["data"])]
+    bits = [
+        str(m[k]).upper() if k == "flux" else str(m[k]).capitalize()
+        for k in ("qf", "flux")
+        if m.get(k) and ("dresden2" in r["data"])
+    ]
     label = experiment_label(r["data"]) + (f" ({', '.join(bits)})" if bits else "")
     if m.get("es") is False:
         label += ", CEvNS only"
@@ -407,15 +562,29 @@ def write_summary_plots(results: list[dict], outdir: Path) -> list[str]:
     points = []
     for r in results:
         for lim in r["limits"]:
-            if lim["param"] != "sin2w" or abs(lim["cl"] - 0.6827) > 1e-3 or not lim["intervals"] \
-                    or lim.get("method", "wilks") != "wilks" or r["name"].startswith(COMPARISONS):
+            if (
+                lim["param"] != "sin2w"
+                or abs(lim["cl"] - 0.6827) > 1e-3
+                or not lim["intervals"]
+                or lim.get("method", "wilks") != "wilks"
+                or r["name"].startswith(COMPARISONS)
+            ):
                 continue
             iv = min(lim["intervals"], key=lambda ab: abs(0.5 * (ab[0] + ab[1]) - lim["best_fit"]))
             opts = {k: v for k, v in r["model"].items() if v is not None and k in experiments.all_options(r["data"])}
-            setup_q = [typical_momentum(experiments.load(n, **experiments.split_options(r["data"], opts)[n]))
-                       for n in r["data"]]
-            points.append({"label": r["name"].replace("sin2w_", ""), "q": float(np.exp(np.mean(np.log(setup_q)))),
-                           "value": lim["best_fit"], "low": iv[0], "high": iv[1]})
+            setup_q = [
+                typical_momentum(experiments.load(n, **experiments.split_options(r["data"], opts)[n]))
+                for n in r["data"]
+            ]
+            points.append(
+                {
+                    "label": r["name"].replace("sin2w_", ""),
+                    "q": float(np.exp(np.mean(np.log(setup_q)))),
+                    "value": lim["best_fit"],
+                    "low": iv[0],
+                    "high": iv[1],
+                }
+            )
     if points:
         f = pdir / "sin2w_running.png"
         sin2w_plot(points, str(f))
@@ -462,8 +631,9 @@ def estimated_cost(a: Analysis) -> float:
     for s in a.limits:
         cost += sum(s.points * k if m == "wilks" else 40 * s.toys * k if m == "fc" else 3000 * k for m, _ in _runs(s))
     for s in a.contours:
-        cost += sum(3 * s.points**2 * k if m == "wilks" else 225 * s.toys * k if m == "fc" else 6000 * k
-                    for m, _ in _runs(s))
+        cost += sum(
+            3 * s.points**2 * k if m == "wilks" else 225 * s.toys * k if m == "fc" else 6000 * k for m, _ in _runs(s)
+        )
     for s in a.exclusions:
         cost += 30 * s.points * k * (2 if s.each else 1)
     return cost
@@ -518,8 +688,7 @@ def _worker(a: Analysis, quick: bool) -> dict:
         return run_analysis(a, quick, progress=tell)
 
 
-def run_many(analyses, outdir: Path, quick: bool = False, workers: int = 1, force: bool = False,
-             progress=None) -> dict:
+def run_many(analyses, outdir: Path, quick: bool = False, workers: int = 1, force: bool = False, progress=None) -> dict:
     """Run analyses, keep each result in ``outdir`` as soon as it is finished, and write the
     summary (tables, plots) of *every* result present in ``outdir``.
 
@@ -564,8 +733,9 @@ def run_many(analyses, outdir: Path, quick: bool = False, workers: int = 1, forc
             if progress:
                 from ..inference.progress import listening
 
-                tell, listener = _steps_within(lambda t, adv, n=a.name: progress.step(n, t, adv),
-                                               lambda t, n=a.name: progress.detail(n, t))
+                tell, listener = _steps_within(
+                    lambda t, adv, n=a.name: progress.step(n, t, adv), lambda t, n=a.name: progress.detail(n, t)
+                )
                 with listening(listener):
                     res = run_analysis(a, quick, progress=tell)
             else:
@@ -574,14 +744,14 @@ def run_many(analyses, outdir: Path, quick: bool = False, workers: int = 1, forc
     elif todo:
         ctx = mp.get_context("spawn")
         q = ctx.Queue()
-        pending = sorted(todo, key=estimated_cost, reverse=True)     # heaviest first
+        pending = sorted(todo, key=estimated_cost, reverse=True)  # heaviest first
         running = {}
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(q,))
         try:
             while pending or running:
                 while pending and len(running) < workers:
                     a = pending.pop(0)
-                    with sigint_ignored():    # a worker spawned now inherits it: Ctrl-C is the parent's
+                    with sigint_ignored():  # a worker spawned now inherits it: Ctrl-C is the parent's
                         running[pool.submit(_worker, a, quick)] = a
                     if progress:
                         progress.start(a.name, n_steps(a))
@@ -609,9 +779,13 @@ def run_many(analyses, outdir: Path, quick: bool = False, workers: int = 1, forc
     present = stored_results(outdir)
     results = [present[n] for n in sorted(present)]
     summary = write_all(results, outdir)
-    return {"ran": [a.name for a in todo], "reused": reused,
-            "failed": [x for r in results if r["name"] in {a.name for a in analyses} for x in failed(r)],
-            "results": results, **summary}
+    return {
+        "ran": [a.name for a in todo],
+        "reused": reused,
+        "failed": [x for r in results if r["name"] in {a.name for a in analyses} for x in failed(r)],
+        "results": results,
+        **summary,
+    }
 
 
 def quantile(values, q):

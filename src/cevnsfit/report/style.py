@@ -37,29 +37,58 @@ RC = {
     "axes.linewidth": 0.9,
     "lines.linewidth": 1.5,
     "mathtext.fontset": "dejavuserif",
-    "axes.prop_cycle": __import__("cycler").cycler(color=[
-        "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]),
+    "axes.prop_cycle": __import__("cycler").cycler(
+        color=["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
+    ),
 }
 
 #: fill colours of stacked components
-COLOURS = {"ss": "#bdbdbd", "background": "#bdbdbd", "brn": "#8c6d31", "delbrn": "#e7ba52",
-           "nin": "#bd9e39", "es": "#56B4E9", "cevns": "#D55E00"}
-COMPONENT_LABELS = {"ss": "steady state", "background": "background", "brn": "prompt neutrons (BRN)",
-                    "delbrn": "delayed BRN", "nin": "NINs", "es": r"$\nu$–$e$ scattering", "cevns": "CEvNS"}
+COLOURS = {
+    "ss": "#bdbdbd",
+    "background": "#bdbdbd",
+    "brn": "#8c6d31",
+    "delbrn": "#e7ba52",
+    "nin": "#bd9e39",
+    "es": "#56B4E9",
+    "cevns": "#D55E00",
+}
+COMPONENT_LABELS = {
+    "ss": "steady state",
+    "background": "background",
+    "brn": "prompt neutrons (BRN)",
+    "delbrn": "delayed BRN",
+    "nin": "NINs",
+    "es": r"$\nu$–$e$ scattering",
+    "cevns": "CEvNS",
+}
 
 #: confidence regions (2 dof): fill colours from dark (1σ) to light (3σ), and the 90 % CL line
 SIGMA_FILLS = ("#08519c", "#6baed6", "#c6dbef")
 
 _FLAV = {"e": "e", "mu": r"\mu", "tau": r"\tau"}
-_PAIR = {"ee": "ee", "mumu": r"\mu\mu", "tautau": r"\tau\tau", "emu": r"e\mu", "etau": r"e\tau",
-         "mutau": r"\mu\tau"}
-_UNIT_TEX = {"1e-10 mu_B": r"$10^{-10}\,\mu_B$", "1e-32 cm^2": r"$10^{-32}$ cm$^2$", "e": r"$e$", "": "",
-             "us": r"$\mu$s", "keVee": r"keV$_{\rm ee}$", "keVnr": r"keV$_{\rm nr}$", "PE": "PE", "MeV": "MeV"}
+_PAIR = {"ee": "ee", "mumu": r"\mu\mu", "tautau": r"\tau\tau", "emu": r"e\mu", "etau": r"e\tau", "mutau": r"\mu\tau"}
+_UNIT_TEX = {
+    "1e-10 mu_B": r"$10^{-10}\,\mu_B$",
+    "1e-32 cm^2": r"$10^{-32}$ cm$^2$",
+    "e": r"$e$",
+    "": "",
+    "us": r"$\mu$s",
+    "keVee": r"keV$_{\rm ee}$",
+    "keVnr": r"keV$_{\rm nr}$",
+    "PE": "PE",
+    "MeV": "MeV",
+}
 _AXIS_SYMBOL = {"time": "$t$", "energy": r"$E_{\rm ee}$", "pe": "light yield", "f90": r"$F_{90}$"}
 
 #: how experiments are called in legends (not by file or module name)
-EXPERIMENT_LABELS = {"csi": "COHERENT CsI (2021)", "ar": "COHERENT Ar (2020)", "dresden2": "Dresden-II",
-                     "csi2017": "COHERENT CsI (2017)", "xenonnt_8b": r"XENONnT $^8$B", "xenonnt_er": "XENONnT ER"}
+EXPERIMENT_LABELS = {
+    "csi": "COHERENT CsI (2021)",
+    "ar": "COHERENT Ar (2020)",
+    "dresden2": "Dresden-II",
+    "csi2017": "COHERENT CsI (2017)",
+    "xenonnt_8b": r"XENONnT $^8$B",
+    "xenonnt_er": "XENONnT ER",
+}
 
 
 @contextmanager
@@ -86,6 +115,7 @@ def styled(func):
     def wrapper(*args, **kwargs):
         with style():
             return func(*args, **kwargs)
+
     return wrapper
 
 
@@ -97,18 +127,29 @@ def symbol(param: str) -> str:
     """The physics symbol of a parameter in mathtext, e.g. ``mu_e`` -> ``|μ_νe|``."""
     if param == "sin2w":
         return r"$\sin^2\theta_W$"
-    if param == "mu_nu":                          # the moment common to every flavour
+    if param == "mu_nu":  # the moment common to every flavour
         return r"$|\mu_\nu|$"
-    special = {"g_zp": r"$g_{Z'}$", "m_zp": r"$m_{Z'}$", "g_phi": r"$g_\phi$", "m_phi": r"$m_\phi$",
-               "dm2_41": r"$\Delta m^2_{41}$", "ue4sq": r"$|U_{e4}|^2$", "umu4sq": r"$|U_{\mu4}|^2$",
-               "utau4sq": r"$|U_{\tau4}|^2$", "rn_cs": r"$R_n({\rm Cs})$", "rn_i": r"$R_n({\rm I})$",
-               "rn_ar": r"$R_n({\rm Ar})$", "rn_ge": r"$R_n({\rm Ge})$", "rn_xe": r"$R_n({\rm Xe})$"}
+    special = {
+        "g_zp": r"$g_{Z'}$",
+        "m_zp": r"$m_{Z'}$",
+        "g_phi": r"$g_\phi$",
+        "m_phi": r"$m_\phi$",
+        "dm2_41": r"$\Delta m^2_{41}$",
+        "ue4sq": r"$|U_{e4}|^2$",
+        "umu4sq": r"$|U_{\mu4}|^2$",
+        "utau4sq": r"$|U_{\tau4}|^2$",
+        "rn_cs": r"$R_n({\rm Cs})$",
+        "rn_i": r"$R_n({\rm I})$",
+        "rn_ar": r"$R_n({\rm Ar})$",
+        "rn_ge": r"$R_n({\rm Ge})$",
+        "rn_xe": r"$R_n({\rm Xe})$",
+    }
     if param in special:
         return special[param]
     if param.startswith("eps_"):
         _, q, pair = param.split("_", 2)
         return rf"$\varepsilon^{{{q}V}}_{{{_PAIR.get(pair, pair)}}}$"
-    if "_" not in param or "." in param:       # a nuisance ("csi2017.eta_cevns") or another name
+    if "_" not in param or "." in param:  # a nuisance ("csi2017.eta_cevns") or another name
         return param
     fam, sub = param.split("_", 1)
     if fam == "mu":

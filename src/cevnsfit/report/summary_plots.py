@@ -29,8 +29,13 @@ from scipy.optimize import brentq
 from ..constants import ALPHA, C2_HAT_Z, M_E, M_MU, M_TAU, M_Z, S2_HAT_Z, SIN2W_0
 from ..physics.charge_radius import running_integral, vacuum_polarisation_integral
 
-_HEAVY = [("c", 1270.0, 2 / 3, 0.5, 3), ("b", 4180.0, -1 / 3, -0.5, 3),
-          ("e", M_E, -1.0, -0.5, 1), ("mu", M_MU, -1.0, -0.5, 1), ("tau", M_TAU, -1.0, -0.5, 1)]
+_HEAVY = [
+    ("c", 1270.0, 2 / 3, 0.5, 3),
+    ("b", 4180.0, -1 / 3, -0.5, 3),
+    ("e", M_E, -1.0, -0.5, 1),
+    ("mu", M_MU, -1.0, -0.5, 1),
+    ("tau", M_TAU, -1.0, -0.5, 1),
+]
 _LIGHT = [("u", 2 / 3, 0.5), ("d", -1 / 3, -0.5), ("s", -1 / 3, -0.5)]
 
 
@@ -68,7 +73,7 @@ def sin2w_running(q, flavour: str | None = None) -> np.ndarray:
     if flavour is not None:
         k = k - ALPHA / (math.pi * S2_HAT_Z) * (-running_integral(flavour, q) + 0.25)
         k0 = -ALPHA / (math.pi * S2_HAT_Z) * (-running_integral(flavour, 0.0) + 0.25)
-        k = k - k0   # the q = 0 neutrino term belongs to g_V^p (radius), not to sin^2 theta_W(0)
+        k = k - k0  # the q = 0 neutrino term belongs to g_V^p (radius), not to sin^2 theta_W(0)
     return k * S2_HAT_Z
 
 
@@ -77,7 +82,7 @@ def typical_momentum(dataset) -> float:
     from ..physics.parameters import Params, monomials
     from ..physics.target import cevns_basis
 
-    spectra, target, scale, nodes, weights, response = dataset.channel_inputs["cevns"]
+    spectra, target, _scale, nodes, weights, response = dataset.channel_inputs["cevns"]
     m = target.isotopes()[0][0].mass
     rate = 0.0
     for s in spectra:
@@ -98,8 +103,15 @@ def sin2w_plot(points: list[dict], path=None, ax=None):
         ax.plot(q, sin2w_running(q, "e"), "k--", lw=0.8, label=r"SM, $\nu_e$ probe")
         ax.plot(q, sin2w_running(q, "mu"), "k:", lw=0.8, label=r"SM, $\nu_\mu$ probe")
         for k, p in enumerate(points):
-            ax.errorbar([p["q"] * (1 + 0.04 * k)], [p["value"]], yerr=[[p["value"] - p["low"]], [p["high"] - p["value"]]],
-                        fmt="o", ms=4, capsize=2, label=p["label"])
+            ax.errorbar(
+                [p["q"] * (1 + 0.04 * k)],
+                [p["value"]],
+                yerr=[[p["value"] - p["low"]], [p["high"] - p["value"]]],
+                fmt="o",
+                ms=4,
+                capsize=2,
+                label=p["label"],
+            )
         ax.set_xscale("log")
         ax.set_xlabel(r"$|q|$ [MeV]")
         ax.set_ylabel(r"$\sin^2\theta_W(q)$")
@@ -121,18 +133,26 @@ def rate_vs_n(datasets) -> list[dict]:
     for ds in datasets:
         # the nuisance scaling the CEvNS rate (its normalisation, the reactor flux, the 8B flux)
         norm = ds.signal_normalisation
-        if norm is None or "cevns" not in ds.templates:     # no CEvNS (e.g. electron recoils)
+        if norm is None or "cevns" not in ds.templates:  # no CEvNS (e.g. electron recoils)
             continue
         free = copy.copy(ds)
         free.nuisances = tuple(replace(n, sigma=None) if n.name == norm else n for n in ds.nuisances)
-        res = Likelihood([free], profiler="minuit").fit()   # Minuit: we need the error
+        res = Likelihood([free], profiler="minuit").fit()  # Minuit: we need the error
         iso = ds.target.isotopes()
         qw = sum(w * (i.N - (1 - 4 * SIN2W_0) * i.Z) ** 2 / 4 for i, w in iso) / sum(w for _, w in iso)
         n_avg = sum(w * i.N for i, w in iso) / sum(w for _, w in iso)
         ratio = 1 + res.values[f"{ds.name}.{norm}"]
         err = res.errors[f"{ds.name}.{norm}"]
-        out.append({"data": ds.name, "N": n_avg, "qw2_over_4": qw, "ratio": ratio, "ratio_error": err,
-                    "converged": res.converged})
+        out.append(
+            {
+                "data": ds.name,
+                "N": n_avg,
+                "qw2_over_4": qw,
+                "ratio": ratio,
+                "ratio_error": err,
+                "converged": res.converged,
+            }
+        )
     return out
 
 
@@ -146,9 +166,14 @@ def rate_vs_n_plot(rows: list[dict], path=None, ax=None):
         ax.plot(n, n**2 / 4, "k-", lw=1, label=r"$N^2/4$")
         for r in rows:
             y = r["ratio"] * r["qw2_over_4"]
-            ax.errorbar([r["N"]], [y], yerr=[r["ratio_error"] * r["qw2_over_4"]], fmt="o", capsize=3,
-                        label=f"{EXPERIMENT_LABELS.get(r['data'], r['data'])}: {r['ratio']:.2f} ± "
-                              f"{r['ratio_error']:.2f} × SM")
+            ax.errorbar(
+                [r["N"]],
+                [y],
+                yerr=[r["ratio_error"] * r["qw2_over_4"]],
+                fmt="o",
+                capsize=3,
+                label=f"{EXPERIMENT_LABELS.get(r['data'], r['data'])}: {r['ratio']:.2f} ± {r['ratio_error']:.2f} × SM",
+            )
             ax.plot([r["N"]], [r["qw2_over_4"]], "kx")
         ax.plot([], [], "kx", label=r"SM: $Q_W^2/4$ of the target")
         ax.set_xlabel(r"neutron number $N$")

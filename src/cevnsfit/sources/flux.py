@@ -139,10 +139,12 @@ class Spectrum:
             out.append(np.where(emin >= e[-1], 0.0, val))
         return np.stack(out)
 
-    def scaled(self, factor: float, label: str | None = None) -> "Spectrum":
+    def scaled(self, factor: float, label: str | None = None) -> Spectrum:
         """The same spectrum multiplied by ``factor``."""
         if self.line is not None:
-            return Spectrum(self.flavour, self.antineutrino, line=self.line, norm=self.norm * factor,
-                            label=label or self.label)
-        return Spectrum(self.flavour, self.antineutrino, self.energies, self.density * factor,
-                        label=label or self.label)
+            return Spectrum(
+                self.flavour, self.antineutrino, line=self.line, norm=self.norm * factor, label=label or self.label
+            )
+        return Spectrum(
+            self.flavour, self.antineutrino, self.energies, self.density * factor, label=label or self.label
+        )

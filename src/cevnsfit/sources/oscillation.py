@@ -74,11 +74,11 @@ class Baseline:
         return float(np.sum(self.weights * self.centres))
 
     @classmethod
-    def point(cls, L: float) -> "Baseline":
+    def point(cls, L: float) -> Baseline:
         return cls([L], [0.0], [1.0], f"{L} m")
 
     @classmethod
-    def uniform(cls, L0: float, half_width: float) -> "Baseline":
+    def uniform(cls, L0: float, half_width: float) -> Baseline:
         return cls([L0], [2.0 * half_width], [1.0], f"{L0} +- {half_width} m (uniform)")
 
     def sin2_average(self, E, dm2) -> np.ndarray:
@@ -88,7 +88,7 @@ class Baseline:
             raise ValueError(f"dm2_41 must be finite and non-negative [eV^2], got {dm2}")
         if np.any(~np.isfinite(E)) or np.any(E <= 0):
             raise ValueError("neutrino energies must be positive")
-        k = PHASE * dm2 / E[..., None]                             # rad per m
+        k = PHASE * dm2 / E[..., None]  # rad per m
         x = k * self.widths
         small = np.abs(x) < 1e-3
         xs = np.where(small, 1.0, x)
@@ -103,17 +103,18 @@ def sns_baseline(L0: float, half_width: float = SNS_HALF_WIDTH_M) -> Baseline:
     return Baseline.uniform(L0, half_width)
 
 
-def reactor_baseline(L0: float, radius: float = REACTOR_CORE_M[0], height: float = REACTOR_CORE_M[1],
-                     n_bins: int = 40, n_quad: int = 48) -> Baseline:
+def reactor_baseline(
+    L0: float, radius: float = REACTOR_CORE_M[0], height: float = REACTOR_CORE_M[1], n_bins: int = 40, n_quad: int = 48
+) -> Baseline:
     """Distance from a uniform cylindrical core (axis vertical, centre at L0 [m] from the detector,
     detector in the mid-plane) to the detector, as a histogram of ``n_bins`` bins.  The volume is
     integrated by Gauss-Legendre quadrature in (r^2, phi, z) with ``n_quad`` nodes each."""
     if not (L0 > radius > 0 and height > 0):
         raise ValueError("the detector must lie outside the core: L0 > radius > 0, height > 0")
     x, w = np.polynomial.legendre.leggauss(n_quad)
-    u = 0.5 * (x + 1.0)                     # in (0, 1)
+    u = 0.5 * (x + 1.0)  # in (0, 1)
     wu = 0.5 * w
-    r = radius * np.sqrt(u)                 # uniform in area: r^2 uniform
+    r = radius * np.sqrt(u)  # uniform in area: r^2 uniform
     phi = 2.0 * np.pi * u
     z = height * (u - 0.5)
     R, P, Zc = np.meshgrid(r, phi, z, indexing="ij")
@@ -148,8 +149,13 @@ def oscillating_part(spectrum: Spectrum, dm2: float, baseline: Baseline, n_grid:
     averaged out by the distance spread."""
     if spectrum.line is not None:
         s = float(baseline.sin2_average(np.array([spectrum.line]), dm2)[0])
-        return Spectrum(spectrum.flavour, spectrum.antineutrino, line=spectrum.line, norm=spectrum.norm * s,
-                        label=f"{spectrum.label} x sin2")
+        return Spectrum(
+            spectrum.flavour,
+            spectrum.antineutrino,
+            line=spectrum.line,
+            norm=spectrum.norm * s,
+            label=f"{spectrum.label} x sin2",
+        )
     e = spectrum.energies
     if e.size < n_grid:
         e = np.unique(np.concatenate([e, np.linspace(e[0], e[-1], n_grid)]))

@@ -66,8 +66,8 @@ below, no capture), hmk 6.81 (1.61 + 4.00 + 1.20 from captures), efk 6.75 (1.55 
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Mapping
+from collections.abc import Mapping
+from functools import cache
 
 import numpy as np
 
@@ -105,7 +105,7 @@ _MUELLER_U238_COL = 5  # "U238 450d"
 _EF_COL = {"U235": 2, "Pu239": 4, "Pu241": 6, "U238": 7}  # the 450 d columns
 
 
-@lru_cache(maxsize=None)
+@cache
 def _rows(name: str) -> np.ndarray:
     """Numeric rows of a whitespace-separated table (header/comment lines skipped)."""
     rows = []
@@ -119,7 +119,7 @@ def _rows(name: str) -> np.ndarray:
     return np.array([r for r in rows if len(r) == width])
 
 
-@lru_cache(maxsize=None)
+@cache
 def _coefficients(name: str) -> dict[str, np.ndarray]:
     """``isotope a0 a1 ...`` lines of a transcribed coefficient file."""
     out = {}
@@ -135,7 +135,7 @@ def _check_isotope(isotope: str) -> None:
         raise ValueError(f"unknown isotope {isotope!r}; allowed: {ISOTOPES}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _table(source: str, isotope: str) -> tuple[np.ndarray, np.ndarray]:
     """(E [MeV], nu-bar/MeV/fission) of one tabulated per-isotope spectrum."""
     if source == "huber_mueller":
@@ -194,7 +194,7 @@ def isotope_spectrum(isotope: str, source: str, energies) -> np.ndarray:
     raise ValueError(f"unknown source {source!r}; allowed: {SOURCES}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _capture_table() -> tuple[np.ndarray, np.ndarray]:
     t = _rows(_FILES["capture"])
     t = t[np.argsort(t[:, 0], kind="stable")]  # the digitised points are not all in order
@@ -229,14 +229,15 @@ def _fractions(fission_fractions) -> np.ndarray:
 
 
 def _grid(emax: float) -> np.ndarray:
-    n_lo = int(round((E_JOIN - E_MIN) / STEP))
+    n_lo = round((E_JOIN - E_MIN) / STEP)
     n_hi = int(np.ceil((emax - E_JOIN) / STEP - 1e-9))
     lo = np.append(np.linspace(E_MIN, E_JOIN, n_lo + 1)[:-1], E_JOIN - 1e-9)
     return np.concatenate([lo, np.linspace(E_JOIN, emax, n_hi + 1)])
 
 
-def components(model: str = "hmve", fission_fractions=None, captures_per_fission: float = 0.6,
-               emax: float = E_MAX) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def components(
+    model: str = "hmve", fission_fractions=None, captures_per_fission: float = 0.6, emax: float = E_MAX
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """The un-normalised parts of a model on its energy grid, in nu-bar/MeV/fission.
 
     Returns ``(energies, {"high": ..., "low": ..., "capture": ...})``: fission nu-bar at
@@ -256,28 +257,33 @@ def components(model: str = "hmve", fission_fractions=None, captures_per_fission
     e = _grid(emax)
     hi_src = "estienne_fallot" if model == "efk" else "huber_mueller"
     lo_src = "vogel_engel" if model == "hmve" else "kopeikin"
-    high = sum(fi * isotope_spectrum(i, hi_src, e) for fi, i in zip(f, ISOTOPES))
-    low = sum(fi * isotope_spectrum(i, lo_src, e) for fi, i in zip(f, ISOTOPES))
+    high = sum(fi * isotope_spectrum(i, hi_src, e) for fi, i in zip(f, ISOTOPES, strict=True))
+    low = sum(fi * isotope_spectrum(i, lo_src, e) for fi, i in zip(f, ISOTOPES, strict=True))
     cap = c * capture_spectrum(e) if model != "hmve" else np.zeros_like(e)
     above = e >= E_JOIN
-    return e, {"high": np.where(above, high, 0.0), "low": np.where(above, 0.0, low),
-               "capture": np.where(above, 0.0, cap)}
+    return e, {
+        "high": np.where(above, high, 0.0),
+        "low": np.where(above, 0.0, low),
+        "capture": np.where(above, 0.0, cap),
+    }
 
 
-def fission_flux(fission_fractions=None, thermal_power_gw: float = DRESDEN_POWER_GW,
-                 distance_m: float = DRESDEN_DISTANCE_M) -> float:
+def fission_flux(
+    fission_fractions=None, thermal_power_gw: float = DRESDEN_POWER_GW, distance_m: float = DRESDEN_DISTANCE_M
+) -> float:
     """Fissions per cm^2 per s at the detector: P / (sum_i f_i E_i) / (4 pi L^2), with the energies
     per fission of :data:`ENERGY_PER_FISSION` (Ma et al. 2013).  Dresden-II: 6.62e12."""
     f = _fractions(fission_fractions)
     p, d = float(thermal_power_gw), float(distance_m)
     if not (np.isfinite(p) and p > 0 and np.isfinite(d) and d > 0):
         raise ValueError(f"thermal power and distance must be positive, got {thermal_power_gw} GW, {distance_m} m")
-    e_fission = sum(fi * ENERGY_PER_FISSION[i] for fi, i in zip(f, ISOTOPES)) * MEV_J
+    e_fission = sum(fi * ENERGY_PER_FISSION[i] for fi, i in zip(f, ISOTOPES, strict=True)) * MEV_J
     return p * 1e9 / e_fission / (4.0 * np.pi * (100.0 * d) ** 2)
 
 
-def nu_per_fission(model: str = "hmve", fission_fractions=None, captures_per_fission: float = 0.6,
-                   emax: float = E_MAX) -> dict[str, float]:
+def nu_per_fission(
+    model: str = "hmve", fission_fractions=None, captures_per_fission: float = 0.6, emax: float = E_MAX
+) -> dict[str, float]:
     """nu-bar per fission of a model by part: {"high": E >= 2 MeV, "low": fission nu-bar below,
     "capture": from 238U neutron captures, "total": their sum, "above_1.8": E > 1.8 MeV}
     (trapezoidal integrals over the model's grid)."""
@@ -289,9 +295,16 @@ def nu_per_fission(model: str = "hmve", fission_fractions=None, captures_per_fis
     return out
 
 
-def reactor_spectrum(model: str = "hmve", fission_fractions=None, captures_per_fission: float = 0.6,
-                     total_flux: float = 4.8e13, emax: float = E_MAX, normalisation: str = "total",
-                     thermal_power_gw: float = DRESDEN_POWER_GW, distance_m: float = DRESDEN_DISTANCE_M) -> Spectrum:
+def reactor_spectrum(
+    model: str = "hmve",
+    fission_fractions=None,
+    captures_per_fission: float = 0.6,
+    total_flux: float = 4.8e13,
+    emax: float = E_MAX,
+    normalisation: str = "total",
+    thermal_power_gw: float = DRESDEN_POWER_GW,
+    distance_m: float = DRESDEN_DISTANCE_M,
+) -> Spectrum:
     """Dresden-II electron-antineutrino flux spectrum dPhi/dE [nu-bar cm^-2 s^-1 MeV^-1].
 
     Parameters
@@ -322,5 +335,10 @@ def reactor_spectrum(model: str = "hmve", fission_fractions=None, captures_per_f
         scale = tf / np.trapezoid(parts["high"] + parts["low"], e)
     else:
         scale = fission_flux(fission_fractions, thermal_power_gw, distance_m)
-    return Spectrum(flavour="e", antineutrino=True, energies=e, density=per_fission * scale,
-                    label=f"Dresden-II reactor nubar_e ({model.upper()}, {normalisation})")
+    return Spectrum(
+        flavour="e",
+        antineutrino=True,
+        energies=e,
+        density=per_fission * scale,
+        label=f"Dresden-II reactor nubar_e ({model.upper()}, {normalisation})",
+    )

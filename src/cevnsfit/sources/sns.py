@@ -48,25 +48,25 @@ from cevnsfit.constants import M_MU, M_PI, TAU_MU_US, TAU_PI_US
 from cevnsfit.sources.flux import Spectrum
 
 __all__ = [
-    "E_PROMPT",
-    "E_MAX_DELAYED",
     "AR_POT_MEAN_US",
     "AR_POT_SIGMA_US",
-    "TIME_KINDS",
+    "E_MAX_DELAYED",
+    "E_PROMPT",
     "SPECIES_TIME_KIND",
+    "TIME_KINDS",
+    "delayed_time_cdf",
+    "delayed_time_pdf",
+    "emg_cdf",
+    "emg_pdf",
+    "fluence_per_flavour",
     "nue_density",
     "numubar_density",
     "pion_dar_spectra",
-    "fluence_per_flavour",
-    "emg_pdf",
-    "emg_cdf",
-    "prompt_time_pdf",
-    "delayed_time_pdf",
     "prompt_time_cdf",
-    "delayed_time_cdf",
-    "time_pdf",
-    "time_cdf",
+    "prompt_time_pdf",
     "time_bin_probabilities",
+    "time_cdf",
+    "time_pdf",
 ]
 
 #: Energy of the prompt nu_mu line [MeV]: (m_pi^2 - m_mu^2) / (2 m_pi) = 29.792 MeV.
@@ -164,8 +164,7 @@ def prompt_time_cdf(t, t0: float, sigma: float, tau_pi: float = TAU_PI_US) -> np
     return emg_cdf(t, t0, sigma, tau_pi)
 
 
-def delayed_time_pdf(t, t0: float, sigma: float, tau_pi: float = TAU_PI_US,
-                     tau_mu: float = TAU_MU_US) -> np.ndarray:
+def delayed_time_pdf(t, t0: float, sigma: float, tau_pi: float = TAU_PI_US, tau_mu: float = TAU_MU_US) -> np.ndarray:
     """Arrival-time density [1/us] of delayed nu_e / nubar_mu:
     Gaussian (x) exp(tau_pi) (x) exp(tau_mu) = (tau_mu EMG_mu - tau_pi EMG_pi) / (tau_mu - tau_pi)."""
     _check(sigma, tau_mu)
@@ -175,8 +174,7 @@ def delayed_time_pdf(t, t0: float, sigma: float, tau_pi: float = TAU_PI_US,
     return np.maximum(p, 0.0)
 
 
-def delayed_time_cdf(t, t0: float, sigma: float, tau_pi: float = TAU_PI_US,
-                     tau_mu: float = TAU_MU_US) -> np.ndarray:
+def delayed_time_cdf(t, t0: float, sigma: float, tau_pi: float = TAU_PI_US, tau_mu: float = TAU_MU_US) -> np.ndarray:
     """P(arrival < t) for delayed nu_e / nubar_mu:
     Phi((t - t0)/sigma) - (tau_mu^2 EMG_mu - tau_pi^2 EMG_pi) / (tau_mu - tau_pi)."""
     _check(sigma, tau_mu)

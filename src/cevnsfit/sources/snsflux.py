@@ -32,7 +32,7 @@ in the tests.  Below 0 C_k = 0, above 15 us C_k = 1.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -43,9 +43,9 @@ ENERGY_FILE = "coherent_csi_2021/snsflux/snsflux_energy_1MeV_nu_per_POT.csv"
 TABLE_2D_FILE = "coherent_csi_2021/snsflux/snsflux_2d_125ns_1MeV_nu_per_POT.csv"
 #: column names of the tables -> species names of this package
 COLUMNS = {"nu_e": "nu_e", "nu_mu": "nu_mu", "anti_nu_mu": "nubar_mu", "anti_nu_e": "nubar_e"}
-SPECIES = ("nu_mu", "nu_e", "nubar_mu")      # the three pi-DAR species (nubar_e is ~1e-3 of nu_e)
+SPECIES = ("nu_mu", "nu_e", "nubar_mu")  # the three pi-DAR species (nubar_e is ~1e-3 of nu_e)
 
-__all__ = ["SPECIES", "time_table", "energy_table", "table_2d", "ReleaseTimeProfile"]
+__all__ = ["SPECIES", "ReleaseTimeProfile", "energy_table", "table_2d", "time_table"]
 
 
 def _read(name: str) -> tuple[list[str], np.ndarray]:
@@ -60,7 +60,7 @@ def _read(name: str) -> tuple[list[str], np.ndarray]:
     return header, arr
 
 
-@lru_cache(maxsize=None)
+@cache
 def time_table() -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """(bin edges [us] (1501,), {species: fraction per bin (1500,)}) of the 10-ns time profiles."""
     header, arr = _read(TIME_FILE)
@@ -75,14 +75,14 @@ def time_table() -> tuple[np.ndarray, dict[str, np.ndarray]]:
     return edges, out
 
 
-@lru_cache(maxsize=None)
+@cache
 def energy_table() -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """(bin centres [MeV], {species: nu per POT per 1-MeV bin}) of the energy projection."""
     header, arr = _read(ENERGY_FILE)
     return arr[:, 0], {COLUMNS[h]: arr[:, i] for i, h in enumerate(header) if h in COLUMNS}
 
 
-@lru_cache(maxsize=None)
+@cache
 def table_2d() -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """(time edges [us], energy bin centres [MeV], {species: nu per POT, shape (n_t, n_E)})."""
     header, arr = _read(TABLE_2D_FILE)

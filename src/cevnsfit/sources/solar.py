@@ -37,7 +37,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -63,8 +63,14 @@ B8_SHAPES = {"winter": "peanuts/8B_shape_Winter_et_al.csv", "bahcall": "bahcall_
 #: continuous spectra, public copies of the published tables (E [MeV], dN/dE, ...) under solar/spectra/:
 #: pp, hep (Bahcall, PRC 56 (1997) 3391), 13N, 15O, 17F (Bahcall & Ulrich, RMP 60 (1988) 297) as
 #: copied in PEANUTS; 8B from :data:`B8_SHAPES`
-_SHAPE_FILE = {"pp": "peanuts/pp_shape.csv", "hep": "peanuts/hep_shape.csv", "8B": B8_SHAPES["winter"],
-               "13N": "peanuts/n13_shape.csv", "15O": "peanuts/o15_shape.csv", "17F": "peanuts/f17_shape.csv"}
+_SHAPE_FILE = {
+    "pp": "peanuts/pp_shape.csv",
+    "hep": "peanuts/hep_shape.csv",
+    "8B": B8_SHAPES["winter"],
+    "13N": "peanuts/n13_shape.csv",
+    "15O": "peanuts/o15_shape.csv",
+    "17F": "peanuts/f17_shape.csv",
+}
 #: NuFIT best fits, normal ordering, with SK (6.x: and IceCube) atmospheric data, from the releases'
 #: parameter tables: (sin^2 th12, sin^2 th13, Dm^2_21 [eV^2]).  NuFIT 6.0: I. Esteban et al., JHEP 12
 #: (2024) 216, arXiv:2410.05380; 5.0: I. Esteban et al., JHEP 09 (2020) 178, arXiv:2007.14792;
@@ -111,7 +117,7 @@ class Oscillation:
         return self.sin2_12 * (1.0 - self.sin2_13) ** 2 + self.sin2_13**2
 
 
-@lru_cache(maxsize=None)
+@cache
 def nufit(release: str = "NuFIT 6.0") -> Oscillation:
     """Oscillation parameters of a NuFIT release (normal ordering, with SK atmospheric data):
     theta_12, theta_13 and Dm^2_21 from the release's best-fit table (:data:`NUFIT_BEST_FIT`),
@@ -125,18 +131,23 @@ def nufit(release: str = "NuFIT 6.0") -> Oscillation:
     return Oscillation(*NUFIT_BEST_FIT[release], s23)
 
 
-@lru_cache(maxsize=None)
+@cache
 def ssm_fluxes(model: str = "gs98") -> dict[str, tuple[float, float]]:
     """B16 total fluxes at 1 AU: component -> (flux [cm^-2 s^-1], fractional 1 sigma), read from
     the authors' table ``fluxes_b16.dat`` (:data:`B16_FLUX_FILE`; 17F GS98 as in the paper,
     :data:`_B16_ERRATA`)."""
     if model not in SSM_MODELS:
         raise ValueError(f"unknown solar model {model!r}; allowed: {', '.join(SSM_MODELS)}")
-    rows = [line.split() for line in data.path(B16_FLUX_FILE).read_text().splitlines()
-            if line.strip() and not line.lstrip().startswith("#")]
+    rows = [
+        line.split()
+        for line in data.path(B16_FLUX_FILE).read_text().splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
     if len(rows) != len(COMPONENTS) or any(len(r) != 4 for r in rows):
-        raise data.DataError(f"{B16_FLUX_FILE}: expected {len(COMPONENTS)} rows of 4 numbers "
-                             f"(flux, sigma for GS98 and AGSS09met), got {[len(r) for r in rows]}")
+        raise data.DataError(
+            f"{B16_FLUX_FILE}: expected {len(COMPONENTS)} rows of 4 numbers "
+            f"(flux, sigma for GS98 and AGSS09met), got {[len(r) for r in rows]}"
+        )
     k = SSM_MODELS.index(model)
     out = {}
     for c, r in zip(COMPONENTS, rows, strict=True):
@@ -146,7 +157,7 @@ def ssm_fluxes(model: str = "gs98") -> dict[str, tuple[float, float]]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def production(model: str = "gs98") -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """B16 production zones: radius r/R_sun, electron density [N_A cm^-3] and, per component, the
     fraction of neutrinos produced in each zone (sums to 1)."""
@@ -199,7 +210,7 @@ def _normalised(path: str) -> tuple[np.ndarray, np.ndarray]:
     return e, d[idx] / area
 
 
-@lru_cache(maxsize=None)
+@cache
 def shape(component: str, b8: str = "winter") -> tuple[np.ndarray, np.ndarray]:
     """Unit-area spectrum dN/dE [1/MeV] of a continuous component on its table grid [MeV]
     (``b8``: which 8B shape, :data:`B8_SHAPES`)."""
@@ -216,8 +227,14 @@ def flavour_shares(p_ee, osc: Oscillation) -> dict[str, np.ndarray]:
     return {"e": p, "mu": (1.0 - p) * (1.0 - osc.sin2_23), "tau": (1.0 - p) * osc.sin2_23}
 
 
-def component_spectra(component: str, scale: float = 1.0, model: str = "gs98", osc: Oscillation | None = None,
-                      oscillate: bool = True, b8: str = "winter") -> list[Spectrum]:
+def component_spectra(
+    component: str,
+    scale: float = 1.0,
+    model: str = "gs98",
+    osc: Oscillation | None = None,
+    oscillate: bool = True,
+    b8: str = "winter",
+) -> list[Spectrum]:
     """The SSM flux of one component at Earth, one :class:`Spectrum` per flavour (nu_e, nu_mu,
     nu_tau; module docstring), times ``scale``.  ``oscillate=False`` gives the produced nu_e;
     ``b8`` chooses the 8B shape."""
@@ -225,7 +242,7 @@ def component_spectra(component: str, scale: float = 1.0, model: str = "gs98", o
     flux = ssm_fluxes(model)[component][0] * scale
     out = []
     if component in LINES:
-        for k, f in enumerate(("e", "mu", "tau")):
+        for _k, f in enumerate(("e", "mu", "tau")):
             for e, br in LINES[component]:
                 p = float(survival_probability(e, component, osc, model)) if oscillate else 1.0
                 share = float(flavour_shares(p, osc)[f])
@@ -240,7 +257,9 @@ def component_spectra(component: str, scale: float = 1.0, model: str = "gs98", o
     return out
 
 
-def solar_spectra(components=COMPONENTS, model: str = "gs98", osc: Oscillation | None = None) -> dict[str, list[Spectrum]]:
+def solar_spectra(
+    components=COMPONENTS, model: str = "gs98", osc: Oscillation | None = None
+) -> dict[str, list[Spectrum]]:
     """component -> its per-flavour spectra at Earth (:func:`component_spectra`)."""
     return {c: component_spectra(c, 1.0, model, osc) for c in components}
 
