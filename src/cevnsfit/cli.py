@@ -1,7 +1,5 @@
 """The ``cevnsfit`` command line."""
 
-from __future__ import annotations
-
 import json
 import os
 import sys
@@ -11,7 +9,6 @@ from typing import Optional
 
 import typer
 
-from . import __version__
 from . import data as datamod
 from ._optional import MissingExtra
 from .cli_data import register as _register_data_commands
@@ -36,6 +33,8 @@ app.add_typer(cache_app, name="cache")
 
 def _show_version(value: bool) -> None:
     if value:
+        from . import __version__
+
         typer.echo(f"cevnsfit {__version__}")
         raise typer.Exit()
 
@@ -67,6 +66,8 @@ def _fail(msg: str, code: int = 2) -> None:
 @app.command()
 def info() -> None:
     """Version, data location and verification status."""
+    from . import __version__
+
     root = datamod.data_dir()
     statuses = datamod.verify(root)
     bad = [s for s in statuses if not s.ok]
@@ -882,9 +883,9 @@ def exclusion(
             raise ValueError(f"--masses expects LOW,HIGH,N, got {masses!r}") from None
         if not (0.0 < cl < 1.0):
             raise ValueError(f"--cl must lie in (0, 1), got {cl}")
+        fixed_vals, free_names = parse_fix_free(fix, free)
         ana = Analysis.from_setup(
-            _setup(data, None, None, no_es, es, False, False, option=option),
-            **dict(zip(("fixed", "free"), parse_fix_free(fix, free), strict=True)),
+            _setup(data, None, None, no_es, es, False, False, option=option), fixed=fixed_vals, free=free_names
         )
         with _busy(f"exclusion curve of {coupling}"):
             res = ana.exclusion(coupling, (lo, hi, int(n)), cl=cl, each=not combined_only)
@@ -1122,12 +1123,12 @@ def solar(
         _fail(str(e))
     rows = {}
     for c in sol.COMPONENTS:
-        e = sol.marker_energy(c, 5.0 if c == "8B" else 0.0)
+        energy = sol.marker_energy(c, 5.0 if c == "8B" else 0.0)
         rows[c] = {
             "flux_cm2s": fluxes[c][0],
             "rel_sigma": fluxes[c][1],
-            "energy_MeV": e,
-            "p_ee": float(sol.survival_probability(e, c, osc, ssm)),
+            "energy_MeV": energy,
+            "p_ee": float(sol.survival_probability(energy, c, osc, ssm)),
         }
     out = {
         "ssm": ssm,
@@ -1172,6 +1173,11 @@ def reproduce(
     only: Optional[str] = typer.Option(
         None, help="run only analyses whose name contains this text (the summary still covers every result in OUT)"
     ),
+    section: Optional[str] = typer.Option(
+        None,
+        help="run only the analyses of one section: papers (the published analyses of the reference "
+        "papers) or beyond (new physics and solar data, beyond the papers)",
+    ),
     quick: bool = typer.Option(False, help="thinner scans (for CI)"),
     workers: Optional[int] = typer.Option(None, help="worker processes (default: all cores)"),
     force: bool = typer.Option(
@@ -1201,10 +1207,12 @@ def reproduce(
         analyses = [load(p).with_default_options(overrides) for p in shipped()]
     except (ConfigError, ValueError) as e:
         _fail(str(e))
-    if only:
-        analyses = [a for a in analyses if only in a.name]
-        if not analyses:
-            _fail(f"no shipped analysis matches {only!r}")
+    from .report.reproduce import select
+
+    try:
+        analyses = select(analyses, only, section)
+    except ValueError as e:
+        _fail(str(e))
     t0 = _t.perf_counter()
     res = _run_analyses(analyses, out, quick, workers, force)
     _report(res, as_json, names=None)
@@ -1286,8 +1294,8 @@ def scan(
         if out is not None:
             _check_writable(out, "scan directory")
         size = 1
-        for _, _, n in ranges.values():
-            size *= max(int(n), 1)
+        for _, _, n_points in ranges.values():
+            size *= max(int(n_points), 1)
         try:
             with stoppable(), busy("scan"):
                 res = ana.scan(

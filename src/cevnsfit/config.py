@@ -147,7 +147,7 @@ class _LimitBase(_Strict):
     range: Optional[tuple[float, float]] = None
 
 
-class LimitSpec(create_model("_LimitFields", __base__=_LimitBase, **_method_fields(1000), **_choice_fields())):
+class LimitSpec(create_model("_LimitFields", __base__=_LimitBase, **_method_fields(1000), **_choice_fields())):  # type: ignore[misc]  # fields made at import from the experiments' options
     _choice = model_validator(mode="after")(_check_choice)
 
     _p = field_validator("param")(classmethod(lambda cls, v: _check_tested(v)))
@@ -168,7 +168,7 @@ class _ContourBase(_Strict):
     scales: tuple[Literal["linear", "log"], Literal["linear", "log"]] = ("linear", "linear")
 
 
-class ContourSpec(create_model("_ContourFields", __base__=_ContourBase, **_method_fields(500), **_choice_fields())):
+class ContourSpec(create_model("_ContourFields", __base__=_ContourBase, **_method_fields(500), **_choice_fields())):  # type: ignore[misc]  # fields made at import from the experiments' options
     _choice = model_validator(mode="after")(_check_choice)
 
     @field_validator("ranges")
@@ -219,7 +219,7 @@ class _AnalysisBase(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
     data: list[str] = Field(min_length=1)
-    model: Model = Field(default_factory=Model)
+    model: Model = Field(default_factory=Model)  # type: ignore[valid-type]  # a model made at import
     limits: list[LimitSpec] = Field(default_factory=list)
     contours: list[ContourSpec] = Field(default_factory=list)
     exclusions: list[ExclusionSpec] = Field(default_factory=list)
@@ -229,7 +229,7 @@ class _AnalysisBase(_Strict):
     section: Literal["papers", "beyond"] = "papers"
 
 
-class Analysis(create_model("_AnalysisFields", __base__=_AnalysisBase, **_choice_fields())):
+class Analysis(create_model("_AnalysisFields", __base__=_AnalysisBase, **_choice_fields())):  # type: ignore[misc]  # fields made at import from the experiments' options
     _choice = model_validator(mode="after")(_check_choice)
 
     @field_validator("data")
@@ -382,7 +382,7 @@ def parse(text: str, source: str = "<string>") -> Analysis:
 
 
 def _allowed_keys(parent) -> list[str]:
-    model = Analysis
+    model: type[BaseModel] = Analysis
     for p in parent:
         if isinstance(p, int):
             continue

@@ -40,7 +40,7 @@ def metadata(options: dict | None = None) -> dict:
 
     from . import __version__
 
-    out = {
+    out: dict[str, object] = {
         "cevnsfit": __version__,
         "git_commit": git_commit(),
         "date": _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),

@@ -170,7 +170,7 @@ def _hashable(k):
 def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     """The arrays as the bytes of an ``.npz`` file."""
     buf = io.BytesIO()
-    np.savez(buf, **arrays)
+    np.savez(buf, **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds as the allow_pickle flag
     return buf.getvalue()
 
 

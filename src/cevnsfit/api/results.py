@@ -92,7 +92,7 @@ class Result:
         extra.update(d.get("extra") or {})
         obj = cls(**known)
         if "extra" in names:
-            obj.extra = extra
+            setattr(obj, "extra", extra)  # noqa: B010  (subclasses with an ``extra`` field)
         return obj
 
     @classmethod
@@ -677,7 +677,7 @@ class Prediction(Result):
     @property
     def total(self) -> np.ndarray:
         """Total expected counts per bin."""
-        return sum(self.components.values())
+        return np.sum(list(self.components.values()), axis=0)
 
     def plot(self, axes=None, title: str | None = None):
         """Stacked components against the data with a background-subtracted residual panel;

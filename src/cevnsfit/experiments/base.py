@@ -70,12 +70,16 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import numpy as np
 
 from ..physics.monomials import MONOMIAL_PARAMETERS, Points
 from ..physics.parameters import Params, step_size
+
+if TYPE_CHECKING:
+    from ..physics.target import Target
+    from ..sources.flux import Spectrum
 
 
 @dataclass(frozen=True)
@@ -184,12 +188,12 @@ class DataSet(ABC):
 
     name: str = field(init=False, default="")
     axes: tuple[Axis, ...] = field(init=False, default=())
-    observed: np.ndarray = field(init=False, default=None)
+    observed: np.ndarray = field(init=False, default=None)  # type: ignore[arg-type]  # set by the subclass
     nuisances: tuple[Nuisance, ...] = field(init=False, default=())
     signal_components: tuple[str, ...] = ("cevns", "es")
     #: for each channel, what its nominal templates were built from:
     #: (spectra, target, scale, nodes, weights, response) -- used to validate the templates
-    channel_inputs: dict = field(init=False, default_factory=dict)
+    channel_inputs: dict[str, tuple[Any, Any, float, Any, Any, np.ndarray]] = field(init=False, default_factory=dict)
 
     # the physics parameters this data set is sensitive to (others do not change its prediction)
     sensitive_to: tuple[str, ...] = field(init=False, default=())
@@ -202,6 +206,20 @@ class DataSet(ABC):
     #: physics parameters the data set is by nature not sensitive to, each with the reason: a point
     #: or a fit that moves one is refused with that reason (:meth:`check_points`)
     unmodelled_reasons: ClassVar[dict[str, str]] = {}
+
+    # set while a data set builds itself (``__post_init__``), not by the constructor:
+    #: the target (isotopes, masses, radii)
+    target: Target = field(init=False, repr=False)
+    #: the neutrino spectra reaching the detector (per flavour, nu / nubar, time kind)
+    spectra: list[Spectrum] = field(init=False, repr=False)
+    #: number of target molecules (or atoms) in the fiducial mass
+    n_molecules: float = field(init=False, repr=False)
+    #: signal templates per channel ("cevns", "es"); a channel may hold a dict of variants
+    templates: dict[str, Any] = field(init=False, repr=False)
+    #: beam data sets: the SNS exposure (:class:`cevnsfit.experiments.snsbeam.SNSExposure`) and
+    #: the arrival-time kind of each spectrum (prompt / delayed)
+    exposure: Any = field(init=False, repr=False)
+    kinds: tuple[str, ...] = field(init=False, repr=False)
 
     def nominal_templates(self, channel: str):
         """The :class:`~cevnsfit.inference.templates.ComponentTemplates` of ``channel`` at nominal
@@ -327,7 +345,8 @@ class DataSet(ABC):
                     sorted({f for b in nonpolynomial.bank_entries(self.templates).values() for f in b.flavours})
                 )
             setup = self.__dict__["_memo_keyed"] = (banks, self.radius_parameters(), flavours)
-        return nonpolynomial.contract(*setup[:1], points, *setup[1:])
+        banks, radii, flavours = setup
+        return nonpolynomial.contract(banks, points, radii, flavours)
 
     @property
     def analytic_parameters(self) -> frozenset:
@@ -371,7 +390,7 @@ class DataSet(ABC):
             arr = {k: np.full(1, float(v)) for k, v in nv.items()}
             return self.predict_points(self.point(params), arr)[0][0, 0]
         self.point(params)  # refuse what the prediction does not model
-        return sum(self.components(params, nuis).values())
+        return np.sum(list(self.components(params, nuis).values()), axis=0)
 
     def chi2(self, params: Params, nuis: dict | None = None) -> float:
         """chi^2 of the data given physics parameters and nuisances (including the priors)."""

@@ -45,6 +45,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 import numpy as np
 
@@ -328,8 +329,9 @@ class CsI2021(DataSet):
         kidx = [self._timing.kinds.index(k) for k in self.kinds]
         tk = np.broadcast_to(p[:1, kidx], (p.shape[0], len(kidx), p.shape[2])) if p.strides[0] == 0 else p[:, kidx]
         norm = 1.0 + nv["eta_cevns"]
-        sig, d = {}, {}
-        counts0 = 0.0
+        sig: dict[str, np.ndarray] = {}
+        d: dict[str, np.ndarray] = {}
+        counts0: Any = 0.0
         for ch in self._channels():
             counts, grads = self._morphed(ch, raw[ch], nv, derivatives)
             sig[ch] = norm[:, None, None] * combine_energy_time_batch(counts, tk)

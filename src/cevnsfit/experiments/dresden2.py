@@ -160,11 +160,8 @@ def background_batch(
     ``l1_width``)."""
     edges = np.asarray(edges, float)
     lo, hi = edges[:-1], edges[1:]
-    col = [
-        np.asarray(v, float)[..., None] if v is not None else None
-        for v in (n_flat, a_exp, t_exp, a_l1, l1_centre, l1_width)
-    ]
-    flat, amp, slope, l1, centre, width = col
+    flat, amp, slope, l1 = (np.asarray(v, float)[..., None] for v in (n_flat, a_exp, t_exp, a_l1))
+    centre, width = (np.asarray(v, float)[..., None] if v is not None else None for v in (l1_centre, l1_width))
     unit_flat = (hi - lo) / 0.010
     e = np.exp(-edges / slope)
     de = e[..., :-1] - e[..., 1:]

@@ -140,7 +140,7 @@ class TimeBinning:
         for j, kind in enumerate(self.kinds):
             c = np.diff(self.profile.cdf(t, kind), axis=1)
             p[:, j] = (np.maximum(c, 0.0) * self.eff).reshape(n, self.n_bins, self.n_sub).sum(axis=2)
-            if derivatives:
+            if dp is not None:
                 f = -np.diff(self.profile.pdf(t, kind), axis=1)
                 dp[:, j] = (np.where(c > 0.0, f, 0.0) * self.eff).reshape(n, self.n_bins, self.n_sub).sum(axis=2)
         if key is not None:
@@ -221,7 +221,7 @@ def nuclear_quadrature(target, per_decade: int):
 def combine_energy_time(energy: np.ndarray, kinds, tprob: dict[str, np.ndarray]) -> np.ndarray:
     """Flattened (energy, time) counts from per-component energy counts (n_comp, n_E) and the
     time probabilities of each component's kind."""
-    out = 0.0
+    out: np.ndarray | float = 0.0
     for k, kind in enumerate(kinds):
         out = out + np.outer(energy[k], tprob[kind])
     return np.ravel(out)

@@ -228,9 +228,9 @@ class XenonNT8B(DataSet):
             out = {k: d[k].reshape(n, -1) for k in ("t_ly", "t_qy")}
             out["eta_b8"] = (eff[:, 0] * d["eta_b8_raw"]).reshape(n, -1)
             out["eff_signal"] = (sig[:, 0] / eff[:, 0]).reshape(n, -1)
-            for k, key in enumerate(("eta_ac_sr0", "eta_ac_sr1", "eta_ac_sr2")):
+            for r, key in enumerate(("eta_ac_sr0", "eta_ac_sr1", "eta_ac_sr2")):
                 z = np.zeros((n, 3, 81))
-                z[:, k] = self.ac[k]
+                z[:, r] = self.ac[r]
                 out[key] = z.reshape(n, -1)
             out["eta_er"] = np.broadcast_to(self.er.ravel(), (n, 243)).copy()
             out["eta_nr"] = rg.reshape(n, -1)

@@ -139,12 +139,13 @@ class XenonNTER(DataSet):
         self.axes = (Axis("energy", "keV", E_EDGES),)
         osc = solar.nufit(f"NuFIT {self.nufit}")
         fluxes = solar.ssm_fluxes(self.ssm)
-        self.spectra, self.component_of = [], []
+        self.spectra, component_of = [], []
         for c in solar.COMPONENTS:
             for s in solar.component_spectra(c, 1.0, self.ssm, osc):
                 self.spectra.append(s)
-                self.component_of.append(c)
-        self.component_of = np.array(self.component_of)
+                component_of.append(c)
+        #: the solar component (pp, 7Be, ...) of each spectrum
+        self.component_of = np.array(component_of)
         self.target = Target((("Xe", 1),))
         scale = self.target.molecules(1000.0) * YEAR_S * EXPOSURE_TYR
         t_lo, t_hi = (x * 1e-3 for x in T_RANGE_KEV)

@@ -61,7 +61,8 @@ def _h5(rel: str):
     return t.ravel(), np.stack(edges)
 
 
-def _yield_name(t: int, q: int) -> str:
+def _yield_name(t, q) -> str:
+    """File-name part of the light- and charge-yield anchors ``t``, ``q`` (integers, in sigma)."""
     return f"tly_{float(t):.1f}_tqy_{float(q):.1f}"
 
 
@@ -83,7 +84,7 @@ def _observed(run: str, edges: np.ndarray) -> np.ndarray:
 
 
 def _read() -> dict:
-    out = {"edges": [], "observed": [], "ac": [], "er": [], "rg": [], "mono": []}
+    out: dict[str, list] = {"edges": [], "observed": [], "ac": [], "er": [], "rg": [], "mono": []}
     for run in RUNS:
         edges = _binning(run)
         d = f"{ROOT}/templates/{run}"
@@ -100,8 +101,8 @@ def _read() -> dict:
                     mono[i, j, k] = _h5(f"{d}/mono/template_XENONnT_{run}_mono_{e:.3f}_cevns_{_yield_name(t, q)}.h5")[0]
         out["edges"].append(edges)
         out["observed"].append(_observed(run, edges))
-        for k, v in (("ac", ac), ("er", er), ("rg", rg), ("mono", mono)):
-            out[k].append(v)
+        for name, v in (("ac", ac), ("er", er), ("rg", rg), ("mono", mono)):
+            out[name].append(v)
     b8 = np.empty((2, 7, 7, 81))
     for r, run in enumerate(RUNS[:2]):
         for i, t in enumerate(ANCHORS):

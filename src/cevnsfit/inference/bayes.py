@@ -33,6 +33,7 @@ highest-posterior-density (HPD) set of a fine histogram -- which may be two inte
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import numpy as np
 from scipy.special import ndtr, ndtri
@@ -75,7 +76,8 @@ class Posterior:
         self.lik = lik
         self.prior = prior
         self.names = list(lik.names)
-        self.kind, self.lo, self.hi, self.mu, self.sig = [], [], [], [], []
+        self.kind: list[str] = []
+        lo_, hi_, mu_, sig_ = [], [], [], []  # per parameter, made arrays below
         best = (
             lik.fit()
             if lik.profiler == "minuit"
@@ -98,34 +100,36 @@ class Posterior:
                             f"prior flat-square applies to moduli (magnetic moments, transition parameters), not to {n}"
                         )
                     self.kind.append("flat")
-                self.mu.append(0.0)
-                self.sig.append(0.0)
+                mu_.append(0.0)
+                sig_.append(0.0)
             else:
                 nu = self._nuisance(n)
                 if nu is not None and nu.sigma:
                     self.kind.append("gauss")
-                    self.mu.append(nu.central)
-                    self.sig.append(nu.sigma)
+                    mu_.append(nu.central)
+                    sig_.append(nu.sigma)
                 else:
                     err = best.errors.get(n, 0.0) or (nu.sigma if nu and nu.sigma else 0.0) or 1.0
                     c = best.values[n]
                     lo, hi = max(lo, c - FREE_NUISANCE_SPAN * err), min(hi, c + FREE_NUISANCE_SPAN * err)
                     self.kind.append("flat")
-                    self.mu.append(0.0)
-                    self.sig.append(0.0)
+                    mu_.append(0.0)
+                    sig_.append(0.0)
             if self.kind[-1] != "gauss" and not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
                 raise ValueError(f"no finite prior range for {n}: give a range")
-            self.lo.append(lo)
-            self.hi.append(hi)
-        self.lo, self.hi = np.array(self.lo), np.array(self.hi)
+            lo_.append(lo)
+            hi_.append(hi)
+        self.lo, self.hi = np.array(lo_), np.array(hi_)
         self._kind = np.array([{"flat": 0, "square": 1, "gauss": 2}[k] for k in self.kind])
-        self.mu, self.sig = np.array(self.mu), np.array(self.sig)
+        self.mu, self.sig = np.array(mu_), np.array(sig_)
         g = np.array([k == "gauss" for k in self.kind])
         with np.errstate(invalid="ignore"):
             self._ulo = np.where(g, ndtr((self.lo - self.mu) / np.where(g, self.sig, 1.0)), 0.0)
             self._uhi = np.where(g, ndtr((self.hi - self.mu) / np.where(g, self.sig, 1.0)), 1.0)
-        self.samples = None
-        self.weights = None
+        self.samples: np.ndarray | None = None
+        self.weights: np.ndarray | None = None
+        #: the fit problem of the posterior (set by :func:`posterior`, for batched evaluation)
+        self.problem: Any = None
 
     def _nuisance(self, name):
         if "." not in name:
@@ -206,6 +210,8 @@ class Posterior:
         return self
 
     def column(self, name: str) -> np.ndarray:
+        if self.samples is None:
+            raise RuntimeError("the posterior has not been sampled yet: call run()")
         return self.samples[:, self.names.index(name)]
 
 

@@ -43,7 +43,7 @@ def _run_pseudo(
     force: bool = False,
 ) -> dict:
     adopt_data_dir(data_dir, force)
-    out = {
+    out: dict = {
         "m0": m0,
         "t": np.empty(m1 - m0),
         "crit": np.full(m1 - m0, np.nan),

@@ -174,7 +174,7 @@ class GridSpec:
     # -- constructors ------------------------------------------------------------------------
     @classmethod
     def from_axes(
-        cls, setup: Setup, axes: Mapping[str, Sequence[float]], profiled=None, fixed=None, free=None
+        cls, setup: Setup, axes: Mapping[str, Sequence[float] | np.ndarray], profiled=None, fixed=None, free=None
     ) -> GridSpec:
         """``GridSpec.from_axes(setup, {"r2_ee": [...], "r2_emu": [...]})``; ``fixed``/``free`` as
         in :func:`cevnsfit.inference.analysis.physics_parameters` (``free`` adds profiled ones)."""
@@ -183,7 +183,7 @@ class GridSpec:
             names = list(axes)
             poi, fixed = physics_parameters(names, setup.datasets(), setup.transitions, fixed, free)
             profiled = tuple(p for p in poi if p not in names)
-        return cls(setup, tuple(axes), tuple(axes.values()), profiled, tuple(sorted(fixed.items())))
+        return cls(setup, tuple(axes), tuple(tuple(a) for a in axes.values()), profiled, tuple(sorted(fixed.items())))
 
     @classmethod
     def from_ranges(
@@ -227,14 +227,14 @@ class GridSpec:
     @property
     def poi(self) -> tuple[str, ...]:
         """Free physics parameters of the likelihood: scanned, then profiled."""
-        return (*self.params, *self.profiled)
+        return (*self.params, *(self.profiled or ()))
 
     def to_dict(self) -> dict:
         out = {
             "setup": self.setup.to_dict(),
             "params": list(self.params),
             "axes": [list(a) for a in self.axes],
-            "profiled": list(self.profiled),
+            "profiled": list(self.profiled or ()),
         }
         if self.fixed:  # (absent when empty: the fingerprints of earlier scans stay valid)
             out["fixed"] = dict(self.fixed)
@@ -330,7 +330,7 @@ def _block_fits(spec, warm, points, fixed_of):
     try:
         return [(r, None) for r in _profile_points(spec, fixed_list, warm)]
     except (ArithmeticError, ValueError):  # LinAlgError is a ValueError
-        out = []
+        out: list[tuple[FitResult | None, str | None]] = []
         for fx in fixed_list:
             try:
                 out.append((_profile_point(spec, fx, warm), None))
@@ -386,7 +386,7 @@ def _run_chunk(
         "chi2": chi2,
         "converged": conv,
         "best_names": np.array(names, dtype=str),
-        "best_values": np.array([best.values[n] for n in names], dtype=float),
+        "best_values": np.array([best.values[n] for n in names] if best is not None else [], dtype=float),
         "errors": np.array(errors[:1] + [f"{len(errors)} failed point(s)"] if errors else [], dtype=str),
     }
 
@@ -436,7 +436,7 @@ class GridResult:
 
     @property
     def profiled(self) -> tuple[str, ...]:
-        return self.spec.profiled
+        return self.spec.profiled or ()
 
     @property
     def delta_chi2(self) -> np.ndarray:
@@ -467,7 +467,7 @@ class GridResult:
     def to_dict(self) -> dict:
         return {
             "params": list(self.params),
-            "profiled": list(self.profiled),
+            "profiled": list(self.profiled or ()),
             "shape": list(self.chi2.shape),
             "axes": [list(a) for a in self.spec.axes],
             "chi2": self.chi2.tolist(),

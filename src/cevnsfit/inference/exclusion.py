@@ -206,7 +206,7 @@ def mass_scan(
                     )
                 crossings[(i, kk)] = len(chains)
                 chains.append((i, ends))
-    out = [None] * len(chains)
+    out: list = [None] * len(chains)
     falsi = [_falsi(prob, j, float(masses[i]), ends, ref[i], level, n_iter, out) for j, (i, ends) in enumerate(chains)]
     solve(prob, counted(falsi, Stage("interval ends", len(falsi))), fallback=lik.fallback(prob), stats=prof.stats)
     upper, intervals, conv = [], [], []
@@ -253,7 +253,7 @@ def exclusion(
     combos = [tuple(setup.data)]
     if each and len(setup.data) > 1:
         combos = [(n,) for n in setup.data] + combos
-    curves = []
+    curves: list = []
     for combo in combos:
         s = subsetup(setup, combo)
         dss = s.datasets()

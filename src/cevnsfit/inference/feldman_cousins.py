@@ -179,7 +179,7 @@ def profile_scan(
     order = _ordered(grid.size, i0)
     chi2_o, gens_o = observed_profile(prof, [param], grid[order, None])
     chi2 = np.empty(grid.size)
-    gens = [None] * grid.size
+    gens: list = [None] * grid.size
     chi2[order] = chi2_o
     for k, i in enumerate(order):
         gens[i] = gens_o[k]

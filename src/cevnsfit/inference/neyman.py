@@ -30,6 +30,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -56,7 +57,7 @@ class Problem:
     worker, or the data-set objects themselves), the free physics parameters ``poi`` (tested ones
     and profiled ones) and the fixed physics values ``fixed``."""
 
-    source: object  # Setup or tuple of DataSets
+    source: Any  # Setup or tuple of DataSets
     poi: tuple[str, ...]
     fixed: tuple[tuple[str, float], ...] = ()
 

@@ -214,7 +214,7 @@ def contract(banks: KeyedBanks, points: Points, radius_parameters: dict, sterile
     if not differentiated and np.all(np.abs(points.V[:, cols] - ref) < 1e-12):  # the common case: no new physics
         return banks.bank(_NOMINAL_KEY).contract(points)
     keys, inv = point_keys(points, radius_parameters, sterile_flavours)
-    out = None
+    out: dict = {}
     for j, key in enumerate(keys):
         sel = slice(None) if len(keys) == 1 else np.flatnonzero(inv == j)
         pts = points if len(keys) == 1 else Points.from_matrix(points.V[sel], points.wrt, points.curvature)
@@ -230,7 +230,7 @@ def contract(banks: KeyedBanks, points: Points, radius_parameters: dict, sterile
                 raw[entry] = arr - A.reshape(shape) * osc[entry]
         if len(keys) == 1:
             return raw
-        if out is None:
+        if not out:
             out = {k: np.empty((points.n,) + v.shape[1:]) for k, v in raw.items()}
         for k, v in raw.items():
             out[k][sel] = v

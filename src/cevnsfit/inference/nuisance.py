@@ -37,7 +37,7 @@ the n = 1 case of the same code.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -136,7 +136,8 @@ class Problem:
             dname, _, nname = key.partition(".")
             if dname not in names or nname not in {n.name for n in names[dname].nuisances}:
                 raise ValueError(f"cannot fix {key!r}: not a nuisance of {sorted(names)}")
-        cols, lo, hi, centre, inv_s2, scale = [], [], [], [], [], []
+        cols: list[tuple[str, str, int | None]] = []
+        lo, hi, centre, inv_s2, scale = [], [], [], [], []
         for p in self.free:
             a, b = default_limits(p)
             sq = p in self.squared
@@ -167,7 +168,7 @@ class Problem:
         self.lo, self.hi = np.array(lo, float), np.array(hi, float)
         self.centre, self.inv_s2 = np.array(centre, float), np.array(inv_s2, float)
         self.scale = np.array(scale, float)
-        self.names = [name if kind == "phys" else f"{self.datasets[k].name}.{name}" for kind, name, k in cols]
+        self.names = [name if k is None else f"{self.datasets[k].name}.{name}" for kind, name, k in cols]
         # per-row prior centres: (n_rows, P) for the free columns, (n_rows, n_fixed) for fixed ones
         self._row_centres = self._row_centre_fixed = None
         if centres:
@@ -199,7 +200,7 @@ class Problem:
         self._sq_mask = np.array([p in self.squared for p in self.free], bool)
         self._fixed_pcols = np.array([idx[p] for p in self.fixed_phys], dtype=int)
         # per data set: where each nuisance comes from, and the Jacobian columns
-        self._plans = []
+        self._plans: list[dict[str, Any]] = []
         for d in self.datasets:
             source = {}
             wrt_n, cols_n = [], []
@@ -212,7 +213,8 @@ class Problem:
                     source[nu.name] = ("theta", i)
                     wrt_n.append(nu.name)
                     cols_n.append(i)
-            signed, squared = [], []
+            signed: list = []
+            squared: list = []
             for i, p in enumerate(self.free):
                 if p in d.sensitive_to:
                     (squared if p in self.squared else signed).append((p, i))
@@ -285,11 +287,11 @@ class Problem:
         m = theta.shape[0]
         pts = self.points(theta, fixp)
         centre = self.centre
-        cfix = [c for _, c, _ in self.fixed_penalty_terms]
-        if self._row_centres is not None and np.any(obs >= 0):
+        cfix = np.array([c for _, c, _ in self.fixed_penalty_terms], float)
+        if self._row_centres is not None and self._row_centre_fixed is not None and np.any(obs >= 0):
             use = (obs >= 0)[:, None]
             centre = np.where(use, self._row_centres[np.maximum(obs, 0)], self.centre)
-            cfix = np.where(use, self._row_centre_fixed[np.maximum(obs, 0)], np.array(cfix, float)).T
+            cfix = np.where(use, self._row_centre_fixed[np.maximum(obs, 0)], cfix).T
         f = np.sum(self.inv_s2 * (theta - centre) ** 2, axis=1)
         for (j, _, s), c in zip(self.fixed_penalty_terms, cfix, strict=True):
             f = f + ((fixn[:, j] - c) / s) ** 2

@@ -12,6 +12,7 @@ for any parameter point are then a contraction: no integral is redone inside a f
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -26,7 +27,7 @@ class Recipe:
     radii, mediator masses, sterile oscillations: :mod:`cevnsfit.inference.nonpolynomial`)."""
 
     spectra: tuple
-    target: object
+    target: Any
     scale: float
     nodes: np.ndarray
     weights: np.ndarray

@@ -174,7 +174,7 @@ def _row_centres_class():
 
 
 class _Lazy:
-    cls = None
+    cls: type | None = None
 
 
 def _RowCentres(*a, **k):
@@ -243,7 +243,7 @@ def fit_toys(lik: Likelihood, toys: Toys, fixed: dict, starts: list[dict], mirro
                 tasks.append(prob.task({**lik.start(), **s, **fixed_vals}, fixed_vals, r))
                 owner.append(r)
         outs = solve_tasks(prob, tasks, fallback=fallback(prob, rows))
-        best = [None] * m
+        best: list = [None] * m
         for r, t, o in zip(owner, tasks, outs, strict=True):
             if best[r] is None or o.chi2 < best[r][1].chi2:
                 best[r] = (t, o)

@@ -88,6 +88,7 @@ def _resolve(pattern: str | None, flavour: str, other: str | None = None) -> str
         return None
     out = pattern.replace("{ll}", _DIAG[flavour]).replace("{l}", flavour)
     if "{lx}" in out:
+        assert other is not None, f"{pattern}: a transition pattern needs the other flavour"
         out = out.replace("{lx}", transition_name("x", flavour, other)[2:])
     return out
 
@@ -110,8 +111,8 @@ def monomial_terms(name: str, flavour: str) -> list[tuple[str | None, str | None
             f"monomial {name!r} is not a product of at most two amplitude variables "
             f"{tuple(AMPLITUDE_VARIABLES)}, a transition term T.. or one of {tuple(SQUARED_TERMS)}"
         )
-    ps = [_resolve(AMPLITUDE_VARIABLES[c], flavour) for c in name]
-    return [(ps[0], ps[1] if len(ps) == 2 else None)]
+    pv = [_resolve(AMPLITUDE_VARIABLES[c], flavour) for c in name]
+    return [(pv[0], pv[1] if len(pv) == 2 else None)]
 
 
 @cache
@@ -134,7 +135,7 @@ def compile_flavour(flavour: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 @cache
 def _table_parameters() -> frozenset:
-    out = set()
+    out: set = set()
     for f in FLAVOURS:
         for name in MONOMIALS:
             for pa, pb in monomial_terms(name, f):

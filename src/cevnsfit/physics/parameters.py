@@ -205,7 +205,7 @@ def _pairs(symbols) -> list[tuple[str, str]]:
 #: product of amplitude variables ("1" alone is the constant, "sR" = s R), "T" + two transition
 #: variables (summed over the other flavours), or a key of SQUARED_TERMS.  The 14 EM monomials
 #: come first, then every product that involves a new-physics variable.
-MONOMIALS = ("1", "s", "R", "C", "ss", "sR", "sC", "RR", "RC", "CC", "TRR", "TRC", "TCC", "mu2")
+MONOMIALS: tuple[str, ...] = ("1", "s", "R", "C", "ss", "sR", "sC", "RR", "RC", "CC", "TRR", "TRC", "TCC", "mu2")
 MONOMIALS = (
     MONOMIALS
     + tuple((b if a == "1" else a + b) for a, b in _pairs(tuple(AMPLITUDE_VARIABLES)) if {a, b} & {"u", "d", "G"})

@@ -267,7 +267,7 @@ def plot_contour(results, ax=None, labels=None, title: str | None = None, sm: bo
     with style():
         ax = new_axes(ax, figsize=(6.0, 4.8))
         colours = [c["color"] for c in __import__("matplotlib").rcParams["axes.prop_cycle"]]
-        handles = []
+        handles: list = []
         xs, ys, gx, gy = [], [], [], []
         for k, d in enumerate(ds):
             x, y, z = np.asarray(d["x"]), np.asarray(d["y"]), np.asarray(d["delta_chi2"], float)

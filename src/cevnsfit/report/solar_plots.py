@@ -170,7 +170,7 @@ def plot_8b(ds, comps: dict, axes=None):
             ax.legend(fontsize=7)
         ax = axes[3]
         sig = np.asarray(comps["cevns"])
-        bkg = sum(np.asarray(comps[k]) for k in ("ac", "er", "nr"))
+        bkg = np.sum([np.asarray(comps[k]) for k in ("ac", "er", "nr")], axis=0)
         ratio = sig / np.maximum(bkg, 1e-12)
         groups = np.quantile(np.log10(np.maximum(ratio, 1e-6)), np.linspace(0, 1, 7))
         idx = np.clip(np.searchsorted(groups, np.log10(np.maximum(ratio, 1e-6)), side="right") - 1, 0, 5)

@@ -11,6 +11,7 @@ Labels follow the notation of the physics literature with their units, e.g.
 from __future__ import annotations
 
 from contextlib import contextmanager
+from typing import Any
 
 #: the project style (a small style sheet: serif maths, inward ticks on all sides, no top/right
 #: clutter in legends, colour-blind-safe cycle -- Okabe & Ito 2008)
@@ -99,12 +100,13 @@ def style():
     inline backend switches on when the first figure is made, so later figures would not show.)"""
     import matplotlib as mpl
 
-    old = {k: mpl.rcParams[k] for k in RC}
+    rc: Any = mpl.rcParams  # (its stub lists the keys as literals; ours are read from a dict)
+    old = {k: rc[k] for k in RC}
     try:
-        mpl.rcParams.update(RC)
+        rc.update(RC)
         yield
     finally:
-        mpl.rcParams.update(old)
+        rc.update(old)
 
 
 def styled(func):

@@ -98,16 +98,23 @@ class Spectrum:
         """e.g. ``"nu_e"`` or ``"nubar_mu"``."""
         return ("nubar_" if self.antineutrino else "nu_") + self.flavour
 
+    def table(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(energies [MeV], density [per MeV])`` of a tabulated spectrum (a line has none)."""
+        if self.energies is None or self.density is None:
+            raise ValueError(f"{self.label or self.species}: a line spectrum has no table")
+        return self.energies, self.density
+
     @property
     def emax(self) -> float:
-        return float(self.line) if self.line is not None else float(self.energies[-1])
+        return float(self.line) if self.line is not None else float(self.table()[0][-1])
 
     def __call__(self, energy) -> np.ndarray:
         """dN/dE at ``energy`` [MeV] (a line returns zeros: use :meth:`moments`)."""
         energy = np.asarray(energy, float)
         if self.line is not None:
             return np.zeros_like(energy)
-        return np.interp(energy, self.energies, self.density, left=0.0, right=0.0)
+        e, d = self.table()
+        return np.asarray(np.interp(energy, e, d, left=0.0, right=0.0))
 
     def total(self) -> float:
         """Integral of the spectrum over all energies."""
@@ -116,7 +123,7 @@ class Spectrum:
     def mean_energy(self) -> float:
         if self.line is not None:
             return float(self.line)
-        e, d = self.energies, self.density
+        e, d = self.table()
         return float(np.trapezoid(e * d, e) / np.trapezoid(d, e))
 
     def moments(self, emin) -> np.ndarray:
@@ -125,7 +132,7 @@ class Spectrum:
         if self.line is not None:
             on = (emin < self.line).astype(float) * self.norm
             return np.stack([on, on / self.line, on / self.line**2])
-        e, d = self.energies, self.density
+        e, d = self.table()
         x = np.clip(emin, e[0], e[-1])
         k = np.clip(np.searchsorted(e, x, side="right") - 1, 0, e.size - 2)
         e0, e1 = e[k], e[k + 1]
@@ -145,6 +152,5 @@ class Spectrum:
             return Spectrum(
                 self.flavour, self.antineutrino, line=self.line, norm=self.norm * factor, label=label or self.label
             )
-        return Spectrum(
-            self.flavour, self.antineutrino, self.energies, self.density * factor, label=label or self.label
-        )
+        e, d = self.table()
+        return Spectrum(self.flavour, self.antineutrino, e, d * factor, label=label or self.label)

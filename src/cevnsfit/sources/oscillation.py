@@ -75,11 +75,11 @@ class Baseline:
 
     @classmethod
     def point(cls, L: float) -> Baseline:
-        return cls([L], [0.0], [1.0], f"{L} m")
+        return cls(np.array([L]), np.zeros(1), np.ones(1), f"{L} m")
 
     @classmethod
     def uniform(cls, L0: float, half_width: float) -> Baseline:
-        return cls([L0], [2.0 * half_width], [1.0], f"{L0} +- {half_width} m (uniform)")
+        return cls(np.array([L0]), np.array([2.0 * half_width]), np.ones(1), f"{L0} +- {half_width} m (uniform)")
 
     def sin2_average(self, E, dm2) -> np.ndarray:
         """<sin^2(1.26693 dm2 L / E)> over the distance distribution; E [MeV] (array), dm2 [eV^2]."""
@@ -148,15 +148,15 @@ def oscillating_part(spectrum: Spectrum, dm2: float, baseline: Baseline, n_grid:
     ``n_grid`` points (or its own grid if finer) so the oscillation is resolved where it is not
     averaged out by the distance spread."""
     if spectrum.line is not None:
-        s = float(baseline.sin2_average(np.array([spectrum.line]), dm2)[0])
+        s_line = float(baseline.sin2_average(np.array([spectrum.line]), dm2)[0])
         return Spectrum(
             spectrum.flavour,
             spectrum.antineutrino,
             line=spectrum.line,
-            norm=spectrum.norm * s,
+            norm=spectrum.norm * s_line,
             label=f"{spectrum.label} x sin2",
         )
-    e = spectrum.energies
+    e = spectrum.table()[0]
     if e.size < n_grid:
         e = np.unique(np.concatenate([e, np.linspace(e[0], e[-1], n_grid)]))
     d = spectrum(e)

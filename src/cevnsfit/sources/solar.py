@@ -243,11 +243,12 @@ def component_spectra(
     out = []
     if component in LINES:
         for _k, f in enumerate(("e", "mu", "tau")):
-            for e, br in LINES[component]:
-                p = float(survival_probability(e, component, osc, model)) if oscillate else 1.0
-                share = float(flavour_shares(p, osc)[f])
-                if share > 0:
-                    out.append(Spectrum(f, False, line=e, norm=flux * br * share, label=f"{component} {e:g} MeV ({f})"))
+            for e_line, br in LINES[component]:
+                p_line = float(survival_probability(e_line, component, osc, model)) if oscillate else 1.0
+                share_line = float(flavour_shares(p_line, osc)[f])
+                if share_line > 0:
+                    label = f"{component} {e_line:g} MeV ({f})"
+                    out.append(Spectrum(f, False, line=e_line, norm=flux * br * share_line, label=label))
         return out
     e, d = shape(component, b8)
     p = survival_probability(e, component, osc, model) if oscillate else np.ones_like(e)
