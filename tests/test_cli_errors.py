@@ -91,3 +91,8 @@ def test_help_cites_no_internal_files():
         r = cli(*cmd, "--help")
         assert r.returncode == 0
         assert "SPEC" not in r.stdout and "SOURCES.md" not in r.stdout, cmd
+
+
+def test_reproduce_unknown_section():
+    one_line_error(cli("reproduce", "--section", "appendix"), "unknown section 'appendix'", "papers, beyond")
+    one_line_error(cli("reproduce", "--section", "beyond", "--only", "mu_dresden2"), "no shipped analysis")

@@ -72,6 +72,10 @@ def test_sigint_stops_reproduce_and_rerun_resumes(tmp_path, data_available):
         return [ln for ln in (d / "results.md").read_text().splitlines() if ln.startswith("|")]
 
     assert table(out) == table(ref) and len(table(out)) > 2 + 5
+    # the workers drew each analysis's profile plots (one per parameter) as they finished it
+    for name in _results(ref):
+        params = {lim["param"] for lim in json.loads((ref / f"{name}.json").read_text())["limits"]}
+        assert params and all((ref / "plots" / f"profile_{name}_{p}.png").is_file() for p in params), name
     assert "made with cevnsfit" in (out / "results.md").read_text()
 
     # --only runs one analysis and leaves the others' results alone; the summary covers all five

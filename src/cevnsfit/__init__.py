@@ -27,8 +27,6 @@ def _version() -> str:
         return "0+unknown"
 
 
-__version__ = _version()
-
 _API = (
     "load",
     "Analysis",
@@ -48,6 +46,9 @@ __all__ = ["__version__"]
 
 
 def __getattr__(name):
+    if name == "__version__":  # computed on first use: importlib.metadata costs ~0.1 s
+        v = globals()["__version__"] = _version()
+        return v
     if name in _API:
         from . import api
 
@@ -56,4 +57,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(list(globals()) + list(_API))
+    return sorted(set(globals()) | set(_API) | {"__version__"})

@@ -64,7 +64,7 @@ def data_fingerprint(sets=None) -> str:
     for st in statuses:
         if not st.ok:
             data.path(st.name)  # raises with the full explanation
-    return hashlib.sha256("".join(data.registry()[s.name]["sha256"] for s in statuses).encode()).hexdigest()
+    return hashlib.sha256("".join(data.registered(s.name)["sha256"] for s in statuses).encode()).hexdigest()
 
 
 def key_of(kind: str, args: dict, sets=None) -> str:

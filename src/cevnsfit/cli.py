@@ -1,7 +1,5 @@
 """The ``cevnsfit`` command line."""
 
-from __future__ import annotations
-
 import json
 import os
 import sys
@@ -11,7 +9,6 @@ from typing import Optional
 
 import typer
 
-from . import __version__
 from . import data as datamod
 from ._optional import MissingExtra
 from .cli_data import register as _register_data_commands
@@ -36,6 +33,8 @@ app.add_typer(cache_app, name="cache")
 
 def _show_version(value: bool) -> None:
     if value:
+        from . import __version__
+
         typer.echo(f"cevnsfit {__version__}")
         raise typer.Exit()
 
@@ -67,6 +66,8 @@ def _fail(msg: str, code: int = 2) -> None:
 @app.command()
 def info() -> None:
     """Version, data location and verification status."""
+    from . import __version__
+
     root = datamod.data_dir()
     statuses = datamod.verify(root)
     bad = [s for s in statuses if not s.ok]
@@ -1172,6 +1173,11 @@ def reproduce(
     only: Optional[str] = typer.Option(
         None, help="run only analyses whose name contains this text (the summary still covers every result in OUT)"
     ),
+    section: Optional[str] = typer.Option(
+        None,
+        help="run only the analyses of one section: papers (the published analyses of the reference "
+        "papers) or beyond (new physics and solar data, beyond the papers)",
+    ),
     quick: bool = typer.Option(False, help="thinner scans (for CI)"),
     workers: Optional[int] = typer.Option(None, help="worker processes (default: all cores)"),
     force: bool = typer.Option(
@@ -1201,10 +1207,12 @@ def reproduce(
         analyses = [load(p).with_default_options(overrides) for p in shipped()]
     except (ConfigError, ValueError) as e:
         _fail(str(e))
-    if only:
-        analyses = [a for a in analyses if only in a.name]
-        if not analyses:
-            _fail(f"no shipped analysis matches {only!r}")
+    from .report.reproduce import select
+
+    try:
+        analyses = select(analyses, only, section)
+    except ValueError as e:
+        _fail(str(e))
     t0 = _t.perf_counter()
     res = _run_analyses(analyses, out, quick, workers, force)
     _report(res, as_json, names=None)

@@ -3,8 +3,6 @@
 Registered on the ``cevnsfit data`` group by :func:`register` (called from :mod:`cevnsfit.cli`).
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Optional
 

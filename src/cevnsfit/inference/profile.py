@@ -108,12 +108,23 @@ class _Best:
         self.theta: list = [None] * n
         self.task: list = [None] * n
         self.stage = stage
+        #: the grid index of each fit in flight (by task identity), for :meth:`dominated`
+        self.index: dict = {}
 
     def offer(self, i, task, out) -> None:
         if self.stage is not None:
             self.stage.point(i)
         if out.chi2 < self.chi2[i] or (out.converged and not self.conv[i] and out.chi2 <= self.chi2[i] + 1e-6):
             self.chi2[i], self.conv[i], self.theta[i], self.task[i] = out.chi2, out.converged, out.theta, task
+
+    def dominated(self, i, out) -> bool:
+        """A fit at point i that did not converge and stopped above a converged fit there."""
+        return not out.converged and bool(self.conv[i]) and out.chi2 > self.chi2[i]
+
+
+def _needs_fallback(o, outs) -> bool:
+    """A fit that did not converge and stopped below every converged fit among ``outs``."""
+    return not o.converged and all(o.chi2 < x.chi2 for x in outs if x.converged)
 
 
 class Profiler:
@@ -137,24 +148,53 @@ class Profiler:
         self._best = value
 
     # -- batched fits ------------------------------------------------------------------------
-    def _solve(self, prob, chains) -> None:
-        solve(prob, chains, fallback=self.lik.fallback(prob), stats=self.stats)
+    def _solve(self, prob, chains, best: _Best | None = None) -> None:
+        """Run chains; with ``best`` (sweeps of a scan), a fit that did not converge skips the
+        fallback minimiser when it stopped above a converged fit of another sweep at the same
+        point (its sweep then ends: :meth:`_sweep`)."""
+        fallback = self.lik.fallback(prob)
+        if best is not None:
+            full = fallback
+
+            def fallback(task, out):
+                i = best.index.get(id(task))
+                return out if i is not None and best.dominated(i, out) else full(task, out)
+
+        solve(prob, chains, fallback=fallback, stats=self.stats)
 
     def fits(self, fixed_names, requests, stage: Stage | None = None) -> list[list[FitResult]]:
         """Independent fits in one batch: ``requests`` is a list of (fixed values, [start dicts]);
         returns, per request, the results of its starts.  ``stage``: advanced by one per request
-        done (progress)."""
+        done (progress).
+
+        A start whose Levenberg-Marquardt fit did not converge goes to the fallback minimiser
+        only if it stopped below every converged start of its request: callers keep the lowest
+        start, and a descent stopped above a converged minimum is not expected to end below it
+        (typically a mirror start crawling on the other amplitude branch, where MIGRAD takes
+        seconds per fit to reach the minimum the other start already found)."""
         prob = self.lik.problem(tuple(fixed_names))
         out: list = [None] * len(requests)
+        deferred: list = []
 
-        def chain(k, fixed, starts):
-            tasks = [prob.task({**self.lik.start(), **s, **fixed}, fixed) for s in starts]
-            outs = yield tasks
+        def finish(k, tasks, outs):
             out[k] = [self.lik.result(prob, t, o) for t, o in zip(tasks, outs, strict=True)]
             if stage is not None:
                 stage.advance()
 
-        self._solve(prob, [chain(k, fx, st) for k, (fx, st) in enumerate(requests)])
+        def chain(k, fixed, starts):
+            tasks = [prob.task({**self.lik.start(), **s, **fixed}, fixed) for s in starts]
+            outs = yield tasks
+            if any(_needs_fallback(o, outs) for o in outs):
+                deferred.append((k, tasks, outs))
+            else:
+                finish(k, tasks, outs)
+
+        solve(prob, [chain(k, fx, st) for k, (fx, st) in enumerate(requests)], fallback=None, stats=self.stats)
+        fallback = self.lik.fallback(prob)
+        for k, tasks, outs in deferred:
+            finish(
+                k, tasks, [fallback(t, o) if _needs_fallback(o, outs) else o for t, o in zip(tasks, outs, strict=True)]
+            )
         return out
 
     # -- global minimum ------------------------------------------------------------------
@@ -223,7 +263,7 @@ class Profiler:
             for order in (range(i0, grid.size), range(i0 - 1, -1, -1)):
                 if len(order):
                     chains.append(self._sweep(prob, [((grid[i],), i) for i in order], th, best, tracks, order.step))
-        self._solve(prob, chains)
+        self._solve(prob, chains, best)
         self._retry_failed(param, grid, best, prob)
         values: list = [
             prob.values(th, t) if th is not None else None for th, t in zip(best.theta, best.task, strict=True)
@@ -243,13 +283,18 @@ class Profiler:
     def _sweep(self, prob, points, start, best: _Best, tracks: dict, track):
         """A chain: the points ``[(fixed values, index)]`` in order, each warm-started from the
         last converged one.  It stops when it reaches a point where another sweep of the same
-        direction found the same minimum (merged), or when it has stayed PRUNE_MARGIN above the
-        lowest profile for PRUNE_POINTS points."""
+        direction found the same minimum (merged), when it has stayed PRUNE_MARGIN above the
+        lowest profile for PRUNE_POINTS points, or when its fit did not converge at a point where
+        another sweep's did, lower (dominated: no fallback minimiser is spent on it)."""
         warm = start
         above = 0
         for fixed, i in points:
             task = Task(np.asarray(fixed, float), np.empty(0), warm)
+            best.index[id(task)] = i
             (out,) = yield [task]
+            del best.index[id(task)]
+            if best.dominated(i, out):
+                return
             best.offer(i, task, out)
             if out.converged:
                 warm = out.theta
@@ -477,7 +522,7 @@ def profile_grid_2d(prof: Profiler, px: str, py: str, x, y) -> Contour:
                 if len(o):
                     pts = [(fixed(i, j), j * x.size + i) for j in o]
                     chains.append(prof._sweep(prob, pts, row[b][i], best, tracks, (i, o.step)))
-    prof._solve(prob, chains)
+    prof._solve(prob, chains, best)
     chi2 = best.chi2.reshape(y.size, x.size)
     conv = best.conv.reshape(y.size, x.size)
     out_best = prof.best

@@ -34,6 +34,25 @@ CUP = r"$\cup$"
 ENDROW = "\\\\"
 
 
+#: the sections of the shipped analyses: the published analyses of the reference papers, and
+#: those beyond them (new physics, solar neutrinos)
+SECTIONS = ("papers", "beyond")
+
+
+def select(analyses, only: str | None = None, section: str | None = None) -> list:
+    """The analyses whose name contains ``only`` and that belong to ``section`` (None: any);
+    ValueError for an unknown section or when nothing is left."""
+    if section is not None and section not in SECTIONS:
+        raise ValueError(f"unknown section {section!r}; allowed: {', '.join(SECTIONS)}")
+    out = [a for a in analyses if (not only or only in a.name) and (section is None or a.section == section)]
+    if not out and (only or section):
+        what = " and ".join(
+            x for x in (f"matches {only!r}" if only else "", f"is in section {section!r}" if section else "") if x
+        )
+        raise ValueError(f"no shipped analysis {what}")
+    return out
+
+
 def run_analysis(a: Analysis, quick: bool = False, progress=None) -> dict:
     """Run every limit and contour of an analysis file. ``quick`` thins the scans (for CI).
     ``progress(text, advance)`` is told each step before (advance 0) and after (advance 1) it."""
@@ -476,43 +495,57 @@ def write_exclusions(results: list[dict], outdir: Path) -> list[str]:
     return made
 
 
-def write_plots(results: list[dict], outdir: Path) -> list[str]:
-    from .plots import comparison_plot, contour_plot, profile_plot
+def write_analysis_plots(r: dict, outdir: Path) -> list[str]:
+    """The plots of one analysis result (profiles, contours, FC/Bayes intervals) in OUTDIR/plots."""
+    from .plots import contour_plot, profile_plot
 
-    made = []
+    made: list[str] = []
+    pdir = Path(outdir) / "plots"
+    pdir.mkdir(parents=True, exist_ok=True)
+    by_param: dict[str, list] = {}
+    for lim in r["limits"]:
+        if lim.get("method", "wilks") == "wilks":
+            by_param.setdefault(lim["param"], []).append(lim)
+        elif lim["intervals"]:  # FC critical values / Bayes posterior
+            from .interval_plots import interval_plot
+
+            tag = lim["method"] + (f"_{lim['prior']}" if lim.get("prior") else "")
+            f = pdir / f"{tag}_{r['name']}_{lim['param']}.png"
+            interval_plot(lim, str(f))
+            made.append(str(f))
+    for p, lims in by_param.items():
+        lims = [x for x in lims if x["scan"]["grid"]]
+        if not lims:
+            continue
+        f = pdir / f"profile_{r['name']}_{p}.png"
+        profile_plot(lims[:1], str(f), [analysis_label(r)], title=r["description"])
+        made.append(str(f))
+    for c in r["contours"]:
+        if c.get("method", "wilks") != "wilks":
+            from .interval_plots import region_plot
+
+            tag = c["method"] + (f"_{c['prior']}" if c.get("prior") else "")
+            f = pdir / f"{tag}_{r['name']}_{c['params'][0]}_{c['params'][1]}.png"
+            region_plot(c, str(f))
+            made.append(str(f))
+            continue
+        f = pdir / f"contour_{r['name']}_{c['params'][0]}_{c['params'][1]}.png"
+        contour_plot([c], str(f), [analysis_label(r)], title=r["description"])
+        made.append(str(f))
+    return made
+
+
+def write_plots(results: list[dict], outdir: Path, plotted: dict | None = None) -> list[str]:
+    """The plots of every result, and the comparison plots; ``plotted``: {analysis name: its
+    plot files} of results whose plots are already drawn (by the worker that ran them)."""
+    from .plots import comparison_plot
+
+    plotted = plotted or {}
+    made: list[str] = []
     pdir = outdir / "plots"
     pdir.mkdir(parents=True, exist_ok=True)
     for r in results:
-        by_param: dict[str, list] = {}
-        for lim in r["limits"]:
-            if lim.get("method", "wilks") == "wilks":
-                by_param.setdefault(lim["param"], []).append(lim)
-            elif lim["intervals"]:  # FC critical values / Bayes posterior
-                from .interval_plots import interval_plot
-
-                tag = lim["method"] + (f"_{lim['prior']}" if lim.get("prior") else "")
-                f = pdir / f"{tag}_{r['name']}_{lim['param']}.png"
-                interval_plot(lim, str(f))
-                made.append(str(f))
-        for p, lims in by_param.items():
-            lims = [x for x in lims if x["scan"]["grid"]]
-            if not lims:
-                continue
-            f = pdir / f"profile_{r['name']}_{p}.png"
-            profile_plot(lims[:1], str(f), [analysis_label(r)], title=r["description"])
-            made.append(str(f))
-        for c in r["contours"]:
-            if c.get("method", "wilks") != "wilks":
-                from .interval_plots import region_plot
-
-                tag = c["method"] + (f"_{c['prior']}" if c.get("prior") else "")
-                f = pdir / f"{tag}_{r['name']}_{c['params'][0]}_{c['params'][1]}.png"
-                region_plot(c, str(f))
-                made.append(str(f))
-                continue
-            f = pdir / f"contour_{r['name']}_{c['params'][0]}_{c['params'][1]}.png"
-            contour_plot([c], str(f), [analysis_label(r)], title=r["description"])
-            made.append(str(f))
+        made += plotted[r["name"]] if r["name"] in plotted else write_analysis_plots(r, outdir)
     rows = summary_rows(results)
     labels = {r["name"]: analysis_label(r) for r in results}
     for p in OTHER_BOUNDS:
@@ -608,14 +641,15 @@ def write_summary_plots(results: list[dict], outdir: Path) -> list[str]:
     return made
 
 
-def write_all(results: list[dict], outdir: Path) -> dict:
-    """Tables and plots of ``results`` (plots only of the analyses that did not fail)."""
+def write_all(results: list[dict], outdir: Path, plotted: dict | None = None) -> dict:
+    """Tables and plots of ``results`` (plots only of the analyses that did not fail; those in
+    ``plotted`` are drawn already: see :func:`write_plots`)."""
     outdir.mkdir(parents=True, exist_ok=True)
     rows = summary_rows(results)
     ok = [r for r in results if not failed(r)]
     excl = write_exclusions(ok, outdir)
     write_tables(rows, outdir)
-    plots = write_plots(ok, outdir) + write_summary_plots(ok, outdir) + excl
+    plots = write_plots(ok, outdir, plotted) + write_summary_plots(ok, outdir) + excl
     from .csi_timing import write as write_csi_timing
     from .reactor_table import write as write_reactor_table
 
@@ -676,7 +710,9 @@ def _steps_within(progress, send_detail, every: float = 0.5):
     return tell, listener
 
 
-def _worker(a: Analysis, quick: bool) -> dict:
+def _worker(a: Analysis, quick: bool, outdir: Path | None = None) -> tuple[dict, list[str] | None]:
+    """Run an analysis in a worker and, with ``outdir``, draw its plots there (in parallel with
+    the other workers rather than all at the end): (result, plot files or None)."""
     from ..inference.progress import listening
 
     def put(text, advance):
@@ -685,7 +721,15 @@ def _worker(a: Analysis, quick: bool) -> dict:
 
     tell, listener = _steps_within(put, lambda text: put(text, None))
     with listening(listener):
-        return run_analysis(a, quick, progress=tell)
+        res = run_analysis(a, quick, progress=tell)
+    return res, _plots_of(res, outdir)
+
+
+def _plots_of(res: dict, outdir: Path | None) -> list[str] | None:
+    """The plots of a finished analysis (None: not drawn -- failed, or no ``outdir``)."""
+    if outdir is None or failed(res):
+        return None
+    return write_analysis_plots(res, outdir)
 
 
 def run_many(analyses, outdir: Path, quick: bool = False, workers: int = 1, force: bool = False, progress=None) -> dict:
@@ -717,7 +761,11 @@ def run_many(analyses, outdir: Path, quick: bool = False, workers: int = 1, forc
         else:
             todo.append(a)
 
-    def keep(a, res):
+    plotted: dict = {}
+
+    def keep(a, res, plots=None):
+        if plots is not None:
+            plotted[a.name] = plots
         res["inputs"] = fps[a.name]
         res["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S")
         write_result(outdir, res)
@@ -740,7 +788,7 @@ def run_many(analyses, outdir: Path, quick: bool = False, workers: int = 1, forc
                     res = run_analysis(a, quick, progress=tell)
             else:
                 res = run_analysis(a, quick)
-            keep(a, res)
+            keep(a, res, _plots_of(res, outdir))
     elif todo:
         ctx = mp.get_context("spawn")
         q = ctx.Queue()
@@ -752,7 +800,7 @@ def run_many(analyses, outdir: Path, quick: bool = False, workers: int = 1, forc
                 while pending and len(running) < workers:
                     a = pending.pop(0)
                     with sigint_ignored():  # a worker spawned now inherits it: Ctrl-C is the parent's
-                        running[pool.submit(_worker, a, quick)] = a
+                        running[pool.submit(_worker, a, quick, outdir)] = a
                     if progress:
                         progress.start(a.name, n_steps(a))
                 done, _ = wait(list(running), timeout=0.25, return_when=FIRST_COMPLETED)
@@ -767,7 +815,7 @@ def run_many(analyses, outdir: Path, quick: bool = False, workers: int = 1, forc
                         progress.step(name, text, adv)
                 for f in done:
                     a = running.pop(f)
-                    keep(a, f.result())
+                    keep(a, *f.result())
         except BaseException:
             # stop now: the workers ignore SIGINT and would otherwise finish their analyses first
             from ..runlog import kill_children
@@ -778,7 +826,7 @@ def run_many(analyses, outdir: Path, quick: bool = False, workers: int = 1, forc
         pool.shutdown(wait=True)
     present = stored_results(outdir)
     results = [present[n] for n in sorted(present)]
-    summary = write_all(results, outdir)
+    summary = write_all(results, outdir, plotted)
     return {
         "ran": [a.name for a in todo],
         "reused": reused,
