@@ -27,6 +27,10 @@ def _version() -> str:
         return "0+unknown"
 
 
+#: the package version (from the git tag; computed on first use: reading the installed
+#: distribution's metadata costs ~0.1 s that the command line's start-up need not pay)
+__version__: str
+
 _API = (
     "load",
     "Analysis",
