@@ -5,9 +5,10 @@
 Floor: one Dresden-II chi^2 at fixed parameters, evaluated as the bare numpy arithmetic of the
 model (template contraction + background + Gaussian chi^2; what a fit must do at least once per
 step).  Reported: profiled fits per second, FC pseudo-experiments per second on the serial,
-process (2 workers) and dask LocalCluster (2 workers) back-ends with the dask and process
-speed-ups over serial, the projected time of the issue's target (a 1D Dresden-II FC limit with
-40 tested values x 2000 toys, target < 300 s), and the wall time of Bayesian posteriors (1D
+process (1 and 2 workers) and dask LocalCluster (2 workers) back-ends with the speed-ups over
+serial and of 2 process workers over 1, whether all gave bitwise the same critical values, the
+projected time of the issue's target (a 1D Dresden-II FC limit with 40 tested values x 2000 toys,
+target < 300 s; ``--target`` runs it), and the wall time of Bayesian posteriors (1D
 Dresden-II |mu_nu_e|; 2D CsI (|mu_nu_e|, |mu_nu_mu|), target < 120 s), the 2D one also with one
 proposal at a time (queue_size=1: every likelihood call on its own) for the speed-up of the
 batched evaluation.  The load average is recorded: on a shared machine timings scale with it.
@@ -52,6 +53,11 @@ def main():
     ap.add_argument("--toys", type=int, default=1000, help="toys per tested value in the FC timing")
     ap.add_argument("--points", type=int, default=4, help="tested values in the FC timing")
     ap.add_argument("--no-bayes", action="store_true", help="FC timings only")
+    ap.add_argument(
+        "--target",
+        action="store_true",
+        help="also run the target itself: Dresden-II mu_e, 40 tested values x 2000 toys, 2 processes",
+    )
     ap.add_argument("--json")
     args = ap.parse_args()
     from cevnsfit.inference.bayes import bayes_contour, bayes_limit
@@ -67,7 +73,8 @@ def main():
     s = Setup(("dresden2",))
     grid = np.linspace(0.0, 3.0, args.points)
     n = args.points * args.toys
-    for backend in ("serial", "processes", "dask"):
+    ref = None
+    for backend, workers in (("serial", 1), ("processes1", 1), ("processes", 2), ("dask", 2)):
         t, r = timed(
             fc_limit,
             s,
@@ -75,17 +82,27 @@ def main():
             n_toys=args.toys,
             grid=grid,
             seed=1,
-            backend=backend,
-            n_workers=2,
+            backend=backend.rstrip("1"),
+            n_workers=workers,
             chunk_size=max(1, args.toys // 2),
         )
         out[f"fc_{backend}_s"] = t
         out[f"fc_{backend}_toys_per_s"] = n / t
+        # the same seed gives bitwise the same critical values on every back-end and worker count
+        crit = r["scan"]["critical_delta_chi2_raw"]
+        out["fc_backends_identical"] = out.get("fc_backends_identical", True) and (ref is None or crit == ref)
+        ref = crit
     out["dask_speedup"] = out["fc_serial_s"] / out["fc_dask_s"]
     out["processes_speedup"] = out["fc_serial_s"] / out["fc_processes_s"]
+    out["processes_2_over_1_workers"] = out["fc_processes1_s"] / out["fc_processes_s"]
+    out["dask_over_processes"] = out["fc_dask_s"] / out["fc_processes_s"]
     best_rate = max(out["fc_processes_toys_per_s"], out["fc_dask_toys_per_s"])
     out["fc_target_projected_s"] = 40 * 2000 / best_rate
     out["per_toy_over_floor"] = (1.0 / out["fc_serial_toys_per_s"]) / out["floor_s"]
+    if args.target:
+        t, r = timed(fc_limit, s, "mu_e", n_toys=2000, n_points=40, seed=0, backend="processes", n_workers=2)
+        out["fc_target_s"] = t
+        out["fc_target_intervals"] = r["intervals"]
     if args.no_bayes:
         _report(out, n, None)
         return
@@ -108,15 +125,31 @@ def _report(out, n, path):
     print(f"load average {out['load_average_1min']:.1f} on {out['cpus']} cores")
     print(f"floor (numpy model + chi2, Dresden-II): {out['floor_s'] * 1e6:.1f} us")
     print(f"profiled fits: {out['profiled_fits_per_s']:.0f} /s")
-    for b in ("serial", "processes", "dask"):
-        print(f"FC {b:9s}: {out[f'fc_{b}_toys_per_s']:.1f} toys/s ({n} toys in {out[f'fc_{b}_s']:.1f} s)")
-    print(f"speed-up on 2 workers: processes x{out['processes_speedup']:.2f}, dask x{out['dask_speedup']:.2f}")
+    for b, label in (
+        ("serial", "serial"),
+        ("processes1", "processes, 1 worker"),
+        ("processes", "processes, 2"),
+        ("dask", "dask LocalCluster, 2"),
+    ):
+        print(f"FC {label:22s}: {out[f'fc_{b}_toys_per_s']:.1f} toys/s ({n} toys in {out[f'fc_{b}_s']:.1f} s)")
+    print(
+        f"speed-up on 2 workers over serial: processes x{out['processes_speedup']:.2f}, dask x{out['dask_speedup']:.2f}"
+        f"; processes 2 over 1 worker x{out['processes_2_over_1_workers']:.2f}; bitwise identical: "
+        f"{out['fc_backends_identical']}"
+    )
     print(f"one toy = {out['per_toy_over_floor']:.0f} x floor")
     v = out["fc_target_projected_s"]
     print(
         f"FC 40 x 2000 toys projected: {v:.0f} s (target 300 s): "
         + ("met" if v <= 300 else f"MISSED by x{v / 300:.1f}")
     )
+    if "fc_target_s" in out:
+        v = out["fc_target_s"]
+        print(
+            f"FC 40 x 2000 toys run (processes, 2): {v:.0f} s (target 300 s): "
+            + ("met" if v <= 300 else f"MISSED by x{v / 300:.1f}")
+            + f"; interval {out['fc_target_intervals']}"
+        )
     if "bayes_2d_csi_s" in out:
         print(
             f"Bayes 1D Dresden-II: {out['bayes_1d_dresden2_s']:.1f} s ({out['bayes_1d_calls']} likelihood calls, "

@@ -26,12 +26,15 @@ def main():
     ap.add_argument("--points", type=int, default=24)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--only", default=None)
+    ap.add_argument("--methods", default="wilks,fc,bayes", help="comma-separated subset of wilks,fc,bayes")
     args = ap.parse_args()
     rows = []
     for label, setup, param, priors in CASES:
         if args.only and args.only not in label:
             continue
         for method, prior in [("wilks", None), ("fc", None)] + [("bayes", p) for p in priors]:
+            if method not in args.methods.split(","):
+                continue
             t = time.perf_counter()
             kw = (
                 dict(toys=args.toys, n_points=args.points, backend="processes", n_workers=args.workers)
@@ -56,6 +59,8 @@ def main():
                     grid=res["scan"]["grid"],
                     delta=res["scan"]["delta_chi2"],
                     toys_failed=res["toys"]["toys_failed"],
+                    critical_raw=res["scan"].get("critical_delta_chi2_raw"),
+                    intervals_unsmoothed=res.get("intervals_unsmoothed"),
                 )
             if method == "bayes":
                 row.update(equal_tailed=res["equal_tailed"], upper=res["upper_limit"], n_calls=res["n_calls"])

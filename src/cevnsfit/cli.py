@@ -258,6 +258,7 @@ METHOD_HELP = (
     "bayes (posterior credible interval; needs cevnsfit[bayes])"
 )
 PRIOR_HELP = "bayes: prior on the tested parameter: flat, or flat-square (flat in mu^2, for moduli)"
+NLIVE_HELP = "bayes: live points of the nested sampler (more: smoother posterior, longer run)"
 SMOOTH_HELP = (
     "fc: regularise the critical values across the tested points (local-linear, within their Monte-Carlo "
     "errors), so that toy noise cannot create interval pieces; --no-smooth takes them as they are"
@@ -450,6 +451,7 @@ def limit(
     toys: int = typer.Option(1000, help="fc: pseudo-experiments per tested value"),
     seed: int = typer.Option(0, help="fc, bayes: random seed (results are reproducible with it)"),
     prior: str = typer.Option("flat", help=PRIOR_HELP),
+    nlive: int = typer.Option(500, "--nlive", help=NLIVE_HELP),
     backend: str = typer.Option("serial", help="fc: serial, processes or dask"),
     workers: Optional[int] = typer.Option(None, help="fc: worker processes (default: all cores)"),
     scheduler: Optional[str] = typer.Option(None, help="fc: address of a running dask scheduler"),
@@ -509,6 +511,7 @@ def limit(
             fix,
             free,
             smooth,
+            nlive,
         )
 
     try:
@@ -631,6 +634,7 @@ def _limit_by_method(
     fix=None,
     free=None,
     smooth: bool = True,
+    nlive: int = 500,
 ) -> None:
     """``limit --method fc|bayes`` (and Wilks on a data set's nuisance): the result dicts of
     :mod:`cevnsfit.inference.methods`."""
@@ -646,6 +650,8 @@ def _limit_by_method(
             raise ValueError("--points must be at least 5")
         if toys < 1:
             raise ValueError(f"--toys must be a positive number, got {toys}")
+        if nlive < 20:
+            raise ValueError(f"--nlive must be at least 20, got {nlive}")
         fixed, freed = parse_fix_free(fix, free)
         rng = _parse_range(range_, "--range")
         with _busy(f"{param}: {method} interval"):
@@ -666,6 +672,7 @@ def _limit_by_method(
                 fixed=fixed,
                 free=freed,
                 smooth=smooth,
+                nlive=nlive,
             )
     except ValueError as e:
         _fail(str(e))
@@ -760,6 +767,7 @@ def contour(
     toys: int = typer.Option(500, help="fc: pseudo-experiments per grid point"),
     seed: int = typer.Option(0, help="fc, bayes: random seed"),
     prior: str = typer.Option("flat", help=PRIOR_HELP),
+    nlive: int = typer.Option(500, "--nlive", help=NLIVE_HELP),
     backend: str = typer.Option("serial", help="fc: serial, processes or dask"),
     workers: Optional[int] = typer.Option(None, help="fc: worker processes (default: all cores)"),
     scheduler: Optional[str] = typer.Option(None, help="fc: address of a running dask scheduler"),
@@ -803,6 +811,7 @@ def contour(
             fix,
             free,
             smooth,
+            nlive,
         )
 
     try:
@@ -932,6 +941,7 @@ def _contour_by_method(
     fix=None,
     free=None,
     smooth: bool = True,
+    nlive: int = 500,
 ) -> None:
     """``contour --method fc|bayes``: the result dicts of :mod:`cevnsfit.inference.methods`."""
     from .inference.methods import contour as run_contour
@@ -950,6 +960,8 @@ def _contour_by_method(
         if len(ranges) not in (0, 2):
             raise ValueError("give --range twice (one per --param) or not at all")
         xr, yr = ranges if ranges else (None, None)
+        if nlive < 20:
+            raise ValueError(f"--nlive must be at least 20, got {nlive}")
         fixed, freed = parse_fix_free(fix, free)
         with _busy(f"{param[0]} x {param[1]}: {method} region"):
             res = run_contour(
@@ -971,6 +983,7 @@ def _contour_by_method(
                 fixed=fixed,
                 free=freed,
                 smooth=smooth,
+                nlive=nlive,
             )
     except ValueError as e:
         _fail(str(e))

@@ -207,9 +207,10 @@ def fit_toys(lik: Likelihood, toys: Toys, fixed: dict, starts: list[dict], mirro
     fixed ones), each from ``starts`` (plus the other amplitude branch of every profiled diagonal
     charge radius when ``mirror``); the lowest of the starts is kept.  All fits are one call of the
     batched profiler (:func:`cevnsfit.inference.nuisance.solve_tasks`); identical pseudo-experiments
-    (frequent for small counts) are fitted once; a fit that does not converge is redone with
-    iminuit.  Returns arrays ``chi2_fixed``, ``chi2_min`` (<= chi2_fixed), ``best`` (the fitted
-    value of each fixed name at the minimum, (n, n_fixed)) and ``converged``."""
+    (frequent for small counts) are fitted once; where the lowest fit of a pseudo-experiment did
+    not converge it is redone with iminuit.  Returns arrays ``chi2_fixed``, ``chi2_min``
+    (<= chi2_fixed), ``best`` (the fitted value of each fixed name at the minimum, (n, n_fixed))
+    and ``converged``."""
     from .nuisance import Outcome, solve_tasks
 
     n = toys.n
@@ -242,7 +243,26 @@ def fit_toys(lik: Likelihood, toys: Toys, fixed: dict, starts: list[dict], mirro
             for s in ss:
                 tasks.append(prob.task({**lik.start(), **s, **fixed_vals}, fixed_vals, r))
                 owner.append(r)
-        outs = solve_tasks(prob, tasks, fallback=fallback(prob, rows))
+        outs = solve_tasks(prob, tasks)
+        # iminuit (20-50x dearer) only for the one fit of a row that did not converge and could be
+        # its minimum: the lowest failed one, if lower than every converged start of the row.  A
+        # failed fit above a converged one is a start ending elsewhere (e.g. in the other island);
+        # several starts failing at the same point need one refit
+        lowest = [np.inf] * m
+        for r, o in zip(owner, outs, strict=True):
+            if o.converged:
+                lowest[r] = min(lowest[r], o.chi2)
+        cand: dict = {}
+        for k, (r, o) in enumerate(zip(owner, outs, strict=True)):
+            if not o.converged and o.chi2 < lowest[r] and (r not in cand or o.chi2 < outs[cand[r]].chi2):
+                cand[r] = k
+        redo = fallback(prob, rows)
+        if cand:
+            # first a fresh batched run from where each stopped (its damping restarts)
+            ks = list(cand.values())
+            again = solve_tasks(prob, [tasks[k]._replace(start=outs[k].theta.copy()) for k in ks])
+            for k, o in zip(ks, again, strict=True):
+                outs[k] = o if o.converged and o.chi2 <= outs[k].chi2 + 1e-9 else redo(tasks[k], outs[k])
         best: list = [None] * m
         for r, t, o in zip(owner, tasks, outs, strict=True):
             if best[r] is None or o.chi2 < best[r][1].chi2:
