@@ -180,8 +180,11 @@ def test_sigint_stops_a_process_scan_and_it_resumes(tmp_path, data_available):
 
 
 _POOL_SCRIPT = """
-import sys, time
+import signal, sys, time
 from cevnsfit.inference.backends import iter_tasks
+# Ctrl-C raises KeyboardInterrupt, as for a program started from a terminal (a test run started in
+# the background, e.g. 'cmd &' without job control, hands SIGINT down ignored)
+signal.signal(signal.SIGINT, signal.default_int_handler)
 secs = float(sys.argv[1])
 try:
     n = sum(1 for _ in iter_tasks(time.sleep, [(secs,)] * 2, "processes", 2))
