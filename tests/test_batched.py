@@ -29,6 +29,17 @@ CASES = {
     "q millicharge (Dresden-II)": (("dresden2",), {}, ("q_ee",), (np.linspace(-3e-11, 3e-11, 11),)),
     "sin2w (CsI)": (("csi",), {}, ("sin2w",), (np.linspace(0.15, 0.35, 11),)),
     "combined r2 (CsI + Ar + Dresden-II)": (("csi", "ar", "dresden2"), {}, ("r2_mumu",), (np.linspace(-70, 20, 10),)),
+    # the analyses beyond the papers: NSI, neutron radius, sterile state, solar data sets
+    "NSI eps_u_ee, two bands (CsI + Ar)": (("csi", "ar"), {}, ("eps_u_ee",), (np.linspace(-0.6, 1.0, 9),)),
+    "neutron radius (Ar)": (("ar",), {}, ("rn_ar",), (np.linspace(2.0, 6.0, 7),)),
+    "sterile 2D (Dresden-II)": (
+        ("dresden2",),
+        {},
+        ("dm2_41", "ue4sq"),
+        (np.geomspace(0.1, 100.0, 4), np.linspace(0, 0.5, 4)),
+    ),
+    "universal moment (XENONnT ER)": (("xenonnt_er",), {}, ("mu_nu",), (np.linspace(0.0, 0.15, 7),)),
+    "millicharge (XENONnT 8B + ER)": (("xenonnt_8b", "xenonnt_er"), {}, ("q_ee",), (np.linspace(-1e-12, 1e-12, 7),)),
 }
 
 
@@ -41,7 +52,11 @@ def _profiler(data, opts, params):
     return prof
 
 
-@pytest.mark.parametrize("case", list(CASES))
+#: cases of the fast suite's length only when marked slow (building the XENONnT 8B templates)
+SLOW = {"millicharge (XENONnT 8B + ER)"}
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.slow) if c in SLOW else c for c in CASES])
 def test_batched_equals_single_point(data_available, case):
     """Every grid point with its mirror starts in one batch, and each point alone (the n = 1
     case): the same profiled chi^2 to 1e-6, hence the same allowed intervals."""

@@ -125,3 +125,37 @@ def test_signal_normalisation_scales_the_cevns_signal(ds):
     np.testing.assert_allclose(c2 - c1, c1 - c0, rtol=1e-8, atol=1e-12 * c0.max())  # linear
     share = (c1 - c0).sum() / (0.1 * c0.sum() / (1.0 + central[norm]))
     assert 0.95 <= share <= 1.0 + 1e-9
+
+
+#: model options that change a data set's nuisances or the code computing their derivatives
+VARIANTS = [
+    ("dresden2", {"peaks": "fixed"}),
+    ("csi", {"timing": "model"}),
+    ("csi", {"steady_state": "template"}),
+    ("ar", {"ar_grid": "3d"}),
+    ("csi2017", {"csi2017_ss": "raw"}),
+    ("csi2017", {"csi2017_signal": "free"}),
+    ("xenonnt_er", {"zeff": "rrpa"}),
+]
+
+
+@pytest.mark.parametrize("name,options", VARIANTS, ids=[f"{n}-{next(iter(o.values()))}" for n, o in VARIANTS])
+def test_exact_derivatives_of_model_variants(name, options, data_available):
+    """The exact Jacobian of every nuisance equals central finite differences, and nuisances
+    shared by all points give what per-point ones give, under the model options too."""
+    ds = experiments.load(name, **options)
+    p = Params(mu_e=3.0, mu_mu=4.0)
+    full = {**ds.nuisance_defaults(), **_moved(ds)}
+    derivs = ds.linear_derivatives(p, full, ds.components(p, full))
+    assert set(derivs) == {n.name for n in ds.nuisances}
+    for key, d in derivs.items():
+        h = 1e-5 * max(1.0, abs(full[key]))
+        up = ds.expected(p, {**full, key: full[key] + h})
+        dn = ds.expected(p, {**full, key: full[key] - h})
+        floor = 1e-13 * np.abs(up).max() / h
+        np.testing.assert_allclose(
+            d, (up - dn) / (2 * h), rtol=1e-5, atol=max(1e-6 * np.abs(d).max(), floor), err_msg=key
+        )
+    values = {"mu_e": np.array([0.0, 3.0, 10.0])}
+    per_point = {k: np.full(3, v) for k, v in full.items()}
+    np.testing.assert_allclose(ds.expected_batch(values, full), ds.expected_batch(values, per_point), rtol=1e-12)

@@ -217,3 +217,49 @@ def test_parameters_electron_recoils_do_not_measure(data_available):
         assert r.exit_code != 0 and "is not measured by" in r.output, r.output
     assert "eps_u_ee" in free_parameters(["eps_u_ee"], [experiments.load("xenonnt_8b"), er], False)
     assert "rn_xe" in free_parameters(["rn_xe"], [experiments.load("xenonnt_8b"), er], False)
+
+
+@pytest.mark.parametrize("name,h", [("ar", 1e-7), ("xenonnt_8b", 1e-7), ("xenonnt_er", 1e-9)])
+def test_coupling_derivative_at_zero_carries_the_mass(name, h, data_available):
+    """At g = 0 the rate is the SM one whatever the mass, but d2N/dg2 = 2 b (N = a + b g^2 + c g^4)
+    holds the propagator of the mass: the profiler's derivative at g = 0 must equal the finite
+    difference at that mass (it once used the default-mass templates there, wrong by 10 % for argon
+    and 10^4 for the electron recoils at 1 keV, which sent every exclusion fit starting at g = 0
+    to the MIGRAD fallback)."""
+    ds = experiments.load(name)
+    at = {"m_zp": np.array([1e-3])}
+    jac = ds.jacobian_batch({"g_zp": np.array([0.0]), **at}, wrt=["g_zp"], curvature=["g_zp"])
+    n0, n1, n2 = (ds.expected_batch({"g_zp": np.array([x]), **at}) for x in (0.0, h, 2 * h))
+    two_b = 2.0 * (16.0 * (n1 - n0) - (n2 - n0)) / (12.0 * h * h)  # the x^4 term cancels
+    np.testing.assert_allclose(jac.d2["g_zp"], two_b, rtol=1e-6, atol=1e-9 * np.abs(two_b).max())
+    np.testing.assert_array_equal(jac.d["g_zp"], 0.0)
+
+
+def test_shipped_solar_mediator_analyses():
+    """The combined (laboratory + solar) light-mediator exclusions are shipped analysis files of the
+    section beyond the papers, with every data set (each alone and combined)."""
+    from cevnsfit.config import load, shipped
+
+    files = {p.stem: p for p in shipped()}
+    for name, model, couplings in (
+        ("solar_mediators_universal", "universal", {"g_zp", "g_phi"}),
+        ("solar_mediators_bl", "b-l", {"g_zp"}),
+    ):
+        a = load(files[name])
+        assert a.section == "beyond" and set(a.data) == {"csi", "ar", "dresden2", "xenonnt_8b", "xenonnt_er"}
+        assert a.model.zp_model == model and {e.coupling for e in a.exclusions} == couplings
+
+
+def test_profiled_fit_on_a_yield_anchor_is_finished_there(b8):
+    """The 8B yield morphing is bilinear between integer anchors of t_ly, t_qy, so the chi^2 has
+    corners there, where Gauss-Newton cannot converge.  A fit whose minimum is such a corner (this
+    light-Z' point: t_qy = -1) is finished with the nuisance held on the anchor and reported
+    converged; it is a minimum: holding t_qy off the anchor on either side, the rest re-profiled,
+    raises the chi^2."""
+    lik = Likelihood([b8], poi=["g_zp", "m_zp"])
+    at = {"g_zp": 3.6475e-5, "m_zp": 1e-3}
+    res = lik.fit(fixed=at)
+    assert res.converged and res.values["xenonnt_8b.t_qy"] == -1.0 and "kink" in res.message
+    for off in (-0.02, 0.02):
+        side = lik.fit(fixed={**at, "xenonnt_8b.t_qy": -1.0 + off})
+        assert side.converged and side.chi2 > res.chi2 + 1e-6

@@ -21,7 +21,8 @@ alternative, templates on a grid of values with interpolation, would trade this 
 interpolation error to be bounded -- not worth it at this cost.
 
 Only the parameters that act are part of the key: a mediator mass only while its coupling is
-non-zero, the oscillation only while a mixing of the data set's flavours is non-zero.  For a
+non-zero or differentiated (the derivatives in g at g = 0 carry the propagator of the mass), the
+oscillation only while a mixing of the data set's flavours is non-zero.  For a
 sterile state the expected counts of a component of flavour a are
 
     N = M . T(Phi) - 4 |U_a4|^2 (1 - |U_e4|^2 - |U_mu4|^2 - |U_tau4|^2) M . T(Phi <sin^2>)
@@ -43,6 +44,8 @@ from ..physics.parameters import DEFAULT_MEDIATOR_MASS
 from .templates import ComponentTemplates, TemplateBank, VariantStack, channel_basis
 
 STERILE = ("ue4sq", "umu4sq", "utau4sq")
+#: the mediator couplings and their masses
+_COUPLINGS = {"g_zp": "m_zp", "g_phi": "m_phi"}
 _MIXING = {"e": "ue4sq", "mu": "umu4sq", "tau": "utau4sq"}
 
 
@@ -152,9 +155,13 @@ def point_keys(points: Points, radius_parameters: dict, sterile_flavours) -> tup
     for el, shift in radius_keys(points, radius_parameters):
         cols.append(np.where(np.abs(shift) < 1e-12, 0.0, shift))
         names.append(el)
-    g_zp, g_phi = V[:, idx["g_zp"]], V[:, idx["g_phi"]]
-    cols.append(np.where(g_zp != 0.0, V[:, idx["m_zp"]], DEFAULT_MEDIATOR_MASS))
-    cols.append(np.where(g_phi != 0.0, V[:, idx["m_phi"]], DEFAULT_MEDIATOR_MASS))
+    # a mediator mass acts while its coupling is non-zero -- or while the points carry derivative
+    # directions in the coupling: at g = 0 the rate is the SM one, but d/dg and d2/dg2 are not (they
+    # hold the propagator of this mass)
+    directions = set(points.wrt) | set(points.curvature)
+    for coupling, mass in _COUPLINGS.items():
+        acts = (V[:, idx[coupling]] != 0.0) | (coupling in directions)
+        cols.append(np.where(acts, V[:, idx[mass]], DEFAULT_MEDIATOR_MASS))
     if sterile_flavours:
         mix = sum(V[:, idx[_MIXING[f]]] != 0.0 for f in sterile_flavours)
         cols.append(np.where(mix > 0, V[:, idx["dm2_41"]], 0.0))
@@ -203,7 +210,8 @@ def contract(banks: KeyedBanks, points: Points, radius_parameters: dict, sterile
     its own key, the sterile disappearance subtracted: {entry: (n, D, ..., K, B)} as
     :meth:`TemplateBank.contract`."""
     cols, ref = _nominal_test(tuple(radius_parameters.items()), tuple(sterile_flavours))
-    if np.all(np.abs(points.V[:, cols] - ref) < 1e-12):  # the common case: no new physics
+    differentiated = any(c in points.wrt or c in points.curvature for c in _COUPLINGS)
+    if not differentiated and np.all(np.abs(points.V[:, cols] - ref) < 1e-12):  # the common case: no new physics
         return banks.bank(_NOMINAL_KEY).contract(points)
     keys, inv = point_keys(points, radius_parameters, sterile_flavours)
     out: dict = {}

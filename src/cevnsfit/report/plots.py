@@ -426,9 +426,9 @@ def plot_exclusion(result, ax=None, title: str | None = None):
             m = np.asarray(c["masses"], float)
             up = np.asarray(c["upper"], float)
             combined = len(c["data"]) > 1
-            ax.plot(
-                m, up, color="k" if combined else col, lw=2.2 if combined else 1.4, label=experiment_label(c["data"])
-            )
+            # the combination of many data sets drawn beside each of them: "combined" says it all
+            label = "combined" if combined and len(d["curves"]) > 2 else experiment_label(c["data"])
+            ax.plot(m, up, color="k" if combined else col, lw=2.2 if combined else 1.4, label=label)
             for mi, iv in zip(m, c["intervals"], strict=True):
                 for a, b in iv[1:]:
                     ax.plot([mi, mi], [max(a, 1e-30), b], color="k" if combined else col, lw=3, alpha=0.35)
