@@ -138,6 +138,34 @@ def test_registry_urls_point_at_the_origins():
     assert all(not e["urls"] for e in data.sets()["coherent_csi_2021_snsflux"]["files"].values())
 
 
+def test_url_rules_give_each_file_its_mirror_url():
+    """The XENONnT 8B registry writes its ~7000 URLs as two rules; expanded, each file gets the
+    pinned repository path below its prefix, percent-encoded, and a file listed explicitly (the
+    light-WIMP README, at the repository root) keeps its own URL."""
+    files = data.sets()["xenonnt_8b"]["files"]
+    lw = "xenonnt_8b/light_wimp_data_release/README.md"
+    assert files[lw]["urls"] == [
+        "https://raw.githubusercontent.com/XENONnT/light_wimp_data_release/"
+        "a09cd8fd77570dc2095f65f094fbcc114b634dfc/README.md"
+    ]
+    others = [n for n in files if n.startswith("xenonnt_8b/light_wimp_data_release/") and n != lw]
+    assert others and all(
+        files[n]["urls"]
+        == [
+            "https://raw.githubusercontent.com/XENONnT/light_wimp_data_release/"
+            "a09cd8fd77570dc2095f65f094fbcc114b634dfc/light_wimp_data_release/" + n.split("/", 2)[2]
+        ]
+        for n in others
+    )
+    meta = data._expand_urls(
+        {"url_rules": [{"files": "s/a/", "url": "https://x/"}], "files": {"s/a/b c+d.h5": {}, "s/z.txt": {}}}
+    )
+    assert meta["files"]["s/a/b c+d.h5"]["urls"] == ["https://x/b%20c%2Bd.h5"]
+    assert meta["files"]["s/z.txt"]["urls"] == []
+    # kept small enough to ship (the per-file URLs made it 2.8 MB)
+    assert max(p.stat().st_size for p in data._registry_files().values()) < 2_000_000
+
+
 def test_fetch_small_sets_verifies_and_second_fetch_downloads_nothing(server, tmp_path, data_available):
     root, url, handler = server
     publish(root, SMALL)

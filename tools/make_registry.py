@@ -513,6 +513,11 @@ SETS = {
             "XENONnT:light_wimp_data_release",
         ],
         urls=urls_xenonnt_8b,
+        # ~7000 files mirrored from two repositories: their URLs are written once per set
+        url_rules=[
+            dict(files="xenonnt_8b/cevns_data_release/", url=gh(XNT_CEVNS, "")),
+            dict(files="xenonnt_8b/light_wimp_data_release/", url=gh(XNT_LWIMP, "light_wimp_data_release/")),
+        ],
         # one archive of the official repository at its commit instead of ~6900 single downloads
         archives=[
             dict(
@@ -613,6 +618,10 @@ def main(data_dir: str) -> None:
                 },
             )
         lacking = [r for r, e in out["files"].items() if not e["urls"] and "content" not in e]
+        for r, e in out["files"].items():  # a URL that the set's rules give is not written per file
+            rule = next((u for u in out.get("url_rules", []) if r.startswith(u["files"])), None)
+            if rule is not None and e["urls"] == [rule["url"] + quote(r[len(rule["files"]) :])]:
+                del e["urls"]
         if lacking and not meta.get("unavailable"):
             raise SystemExit(f"{name}: no download URL for {lacking[:3]}... and no 'unavailable' explanation")
         (ROOT / f"{name}.json").write_text(json.dumps(out, indent=0, sort_keys=False) + "\n")

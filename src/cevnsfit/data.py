@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
+from urllib.parse import quote
 
 ENV_VAR = "CEVNSFIT_DATA"
 
@@ -53,8 +54,22 @@ def _registry_files() -> dict[str, Path]:
 @cache
 def _set_meta(stem: str) -> dict:
     """One set's registry entry, read alone: a command reading one release does not parse the
-    others (the XENONnT 8B registry alone is 2.8 MB of JSON, ~50 ms)."""
-    return json.loads(_registry_files()[stem].read_text())
+    others (the XENONnT 8B registry alone lists 7 031 files).  File entries without ``urls`` get
+    them from the set's ``url_rules`` (:func:`_expand_urls`)."""
+    return _expand_urls(json.loads(_registry_files()[stem].read_text()))
+
+
+def _expand_urls(meta: dict) -> dict:
+    """Give every file entry its download URLs.  A registry lists them per file, or -- for a
+    release mirrored file by file from one repository -- once per set as ``url_rules``:
+    ``[{"files": "<path prefix>/", "url": "<URL prefix>/"}]``; a file under ``files`` is then
+    downloaded from ``url`` + its path below the prefix (percent-encoded), the first matching rule
+    winning.  A file matching no rule and listing none has no URL (``data fetch`` says so)."""
+    rules = meta.get("url_rules", [])
+    for rel, e in meta["files"].items():
+        if "urls" not in e:
+            e["urls"] = [r["url"] + quote(rel[len(r["files"]) :]) for r in rules if rel.startswith(r["files"])][:1]
+    return meta
 
 
 @lru_cache(maxsize=1)
