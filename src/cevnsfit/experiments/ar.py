@@ -36,7 +36,6 @@ from ..detectors.response import binned_with_efficiency, recoil_quadrature
 from ..inference.templates import build_templates, morph_weights
 from ..physics import cevns
 from ..physics.monomials import Points
-from ..physics.parameters import Params
 from ..physics.target import zeff_edges
 from ..sources.oscillation import sns_baseline
 from . import menu
@@ -279,13 +278,6 @@ class Ar2020(DataSet):
         out = sum(sig.values())
         out[:, 0] += sum(bkg.values())
         return out, d
-
-    def components(self, params: Params, nuis: dict | None = None) -> dict[str, np.ndarray]:
-        nv = {k: np.full(1, float(v)) for k, v in self._nuis(nuis).items()}
-        sig, bkg, _ = self._parts(self.point(params), nv)
-        out = {ch: v[0, 0] for ch, v in sig.items()}
-        out.update({k: v[0] for k, v in bkg.items()})
-        return out
 
 
 def _build(opts: cevns.Options, es: bool, ar_grid: str, zp_model: str = "universal") -> Ar2020:

@@ -55,10 +55,10 @@ How to add a data set
    and ``count_unit`` (if the counts are not events).
 2. Implement :meth:`components` (expected counts per named component for one
    :class:`~cevnsfit.physics.parameters.Params`: used by ``predict``, plots and totals).
-3. For speed implement :meth:`predict_points` (above) and let ``components`` call the same
-   internal functions with n = 1, so there is one code path.  Physics parameters that do not
-   enter through the monomials (e.g. a parameter interpolated on a template grid) are added to
-   :attr:`parameters` (otherwise a point that moves them is refused) and, if
+3. For speed implement :meth:`predict_points` (above) on a batched ``_parts(points, nv,
+   derivatives)``; the base class's ``components`` is then its n = 1 case (one code path).
+   Physics parameters that do not enter through the monomials (e.g. a parameter interpolated on
+   a template grid) are added to :attr:`parameters` (otherwise a point that moves them is refused) and, if
    ``predict_points`` differentiates them exactly, to :attr:`analytic_parameters` (otherwise
    they are differentiated numerically).
 4. Declare it with ``INFO = ExperimentInfo(...)`` (:mod:`cevnsfit.experiments.registry`) and add
@@ -68,7 +68,6 @@ How to add a data set
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
@@ -177,7 +176,7 @@ def gaussian_chi2(expected: np.ndarray, observed: np.ndarray, sigma: np.ndarray)
 
 
 @dataclass
-class DataSet(ABC):
+class DataSet:
     """A data set with its model choices fixed and its templates built (see the module
     docstring for the interface and how to add one).
 
@@ -227,9 +226,21 @@ class DataSet(ABC):
         t = self.templates[channel]
         return t if not isinstance(t, dict) else t[("nominal", "nominal")]
 
-    @abstractmethod
     def components(self, params: Params, nuis: dict | None = None) -> dict[str, np.ndarray]:
-        """Expected counts per component (``cevns``, ``es`` and each background by name)."""
+        """Expected counts per component (``cevns``, ``es`` and each background by name): the
+        n = 1 case of the batched :meth:`_parts` (signal channels of shape (n, D, bins),
+        backgrounds (n, bins)).  A data set implements either this or :meth:`_parts` (or
+        overrides this when its parts are shaped otherwise)."""
+        nv = {k: np.full(1, float(v)) for k, v in self._nuis(nuis).items()}
+        sig, bkg, _ = self._parts(self.point(params), nv)
+        out = {ch: v[0, 0] for ch, v in sig.items()}
+        out.update({k: v[0] for k, v in bkg.items()})
+        return out
+
+    def _parts(self, points: Points, nv: dict, derivatives: bool = False):
+        """``(signal, backgrounds, derivatives)`` for n points and (n,) arrays of nuisance values:
+        the batched prediction of the fast data sets (see :meth:`components`)."""
+        raise NotImplementedError(f"{type(self).__name__} implements neither components() nor _parts()")
 
     #: "poisson" (counts; Baker-Cousins chi^2) or "gaussian" (with :meth:`observed_errors`)
     statistic: str = field(init=False, default="poisson")

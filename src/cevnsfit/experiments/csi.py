@@ -55,7 +55,6 @@ from ..detectors.response import binned_with_efficiency, gamma_cdf, recoil_quadr
 from ..inference.templates import VariantStack, build_templates, morph_weights
 from ..physics import cevns
 from ..physics.monomials import Points
-from ..physics.parameters import Params
 from ..physics.target import zeff_edges
 from ..sources.oscillation import sns_baseline
 from ..sources.snsflux import ReleaseTimeProfile
@@ -361,16 +360,8 @@ class CsI2021(DataSet):
         return out, d
 
     # DataSet interface ------------------------------------------------------------------
-    def components(self, params: Params, nuis: dict | None = None) -> dict[str, np.ndarray]:
-        nv = {k: np.full(1, float(v)) for k, v in self._nuis(nuis).items()}
-        sig, bkg, _ = self._parts(self.point(params), nv)
-        out = {ch: v[0, 0] for ch, v in sig.items()}
-        out.update({k: v[0] for k, v in bkg.items()})
-        return out
-
     def radius_parameters(self) -> dict[str, str]:
-        """Cs and I each with its radius, or both with rn_cs (option ``tie_csi_radius``)."""
-        return {"Cs": "rn_cs", "I": "rn_cs"} if self.tie_csi_radius else {"Cs": "rn_cs", "I": "rn_i"}
+        return menu.csi_radius_parameters(self.tie_csi_radius)
 
 
 def _build(

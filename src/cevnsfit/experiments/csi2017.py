@@ -49,7 +49,6 @@ from ..detectors.response import recoil_quadrature
 from ..inference.templates import VariantStack, build_templates, morph_weights
 from ..physics import cevns
 from ..physics.monomials import Points
-from ..physics.parameters import Params
 from ..physics.target import zeff_edges
 from ..sources.oscillation import sns_baseline
 from . import menu
@@ -244,8 +243,7 @@ class CsI2017(DataSet):
 
     # --------------------------------------------------------------------------------------
     def radius_parameters(self) -> dict[str, str]:
-        """Cs and I each with its radius, or both with rn_cs (option ``tie_csi_radius``)."""
-        return {"Cs": "rn_cs", "I": "rn_cs"} if self.tie_csi_radius else {"Cs": "rn_cs", "I": "rn_i"}
+        return menu.csi_radius_parameters(self.tie_csi_radius)
 
     def _parts(self, points: Points, nv: dict, derivatives: bool = False):
         """Signal per channel (n, D, B) (normalisation applied), backgrounds {name: (n, B)} and,
@@ -284,13 +282,6 @@ class CsI2017(DataSet):
         out = sum(sig.values())
         out[:, 0] += sum(bkg.values())
         return out, d
-
-    def components(self, params: Params, nuis: dict | None = None) -> dict[str, np.ndarray]:
-        nv = {k: np.full(1, float(v)) for k, v in self._nuis(nuis).items()}
-        sig, bkg, _ = self._parts(self.point(params), nv)
-        out = {ch: v[0, 0] for ch, v in sig.items()}
-        out.update({k: v[0] for k, v in bkg.items()})
-        return out
 
 
 def _build(

@@ -35,6 +35,14 @@ TIE_CSI_RADIUS = Option(
     "one neutron radius for Cs and I: rn_cs is the CsI radius (rn_i then not a parameter)",
     kind=bool,
 )
+
+
+def csi_radius_parameters(tie: bool) -> dict[str, str]:
+    """The neutron-radius parameter of Cs and of I in a CsI data set: each its own (``rn_cs``,
+    ``rn_i``), or both ``rn_cs`` with ``tie_csi_radius``."""
+    return {"Cs": "rn_cs", "I": "rn_cs"} if tie else {"Cs": "rn_cs", "I": "rn_i"}
+
+
 _MIXING = {"e": "ue4sq", "mu": "umu4sq", "tau": "utau4sq"}
 _PAIRS = {("e", "mu"): "emu", ("e", "tau"): "etau", ("mu", "tau"): "mutau"}
 _DIAG = {"e": "ee", "mu": "mumu", "tau": "tautau"}
